@@ -1,0 +1,2 @@
+//! nats-bench.
+fn main() {}

@@ -1,0 +1,1 @@
+//! The natrs NATS client on tokio.

@@ -1,0 +1,263 @@
+//! Errors: local misuse (returned at once, the connection stays usable), server
+//! `-ERR` texts classified by what they mean, and why a connection ended.
+
+use crate::headers::HeaderError;
+use crate::proto::ProtocolError;
+use alloc::string::String;
+
+/// A command was refused locally. Nothing was sent or queued, and the connection
+/// is still usable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The subject is empty, has whitespace or control characters, an empty token,
+    /// or a wildcard where none is allowed.
+    #[error("invalid subject {0:?}")]
+    InvalidSubject(String),
+    /// The queue group name is empty or has whitespace.
+    #[error("invalid queue group {0:?}")]
+    InvalidQueueGroup(String),
+    /// A header name or value cannot be sent.
+    #[error("invalid header: {0}")]
+    InvalidHeader(#[from] HeaderError),
+    /// Headers and payload together exceed the server's `max_payload`.
+    #[error("message of {size} bytes exceeds the server's max payload of {max} bytes")]
+    MaxPayloadExceeded {
+        /// Headers plus payload.
+        size: usize,
+        /// The server's limit.
+        max: usize,
+    },
+    /// The server does not support headers.
+    #[error("the server does not support headers")]
+    HeadersNotSupported,
+    /// The connection is down and the reconnect buffer has no room for this publish.
+    #[error("reconnect buffer full: {pending} bytes pending, limit {limit} bytes")]
+    ReconnectBufferFull {
+        /// Bytes already buffered.
+        pending: usize,
+        /// The configured limit.
+        limit: usize,
+    },
+    /// A control line would exceed the server's maximum control line length.
+    #[error("control line of {len} bytes exceeds the limit of {max} bytes")]
+    ControlLineTooLong {
+        /// Its length.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The connection is closed.
+    #[error("connection closed")]
+    ConnectionClosed,
+    /// The connection is draining and takes no new work.
+    #[error("connection is draining")]
+    ConnectionDraining,
+    /// No subscription has that id.
+    #[error("no subscription with sid {0}")]
+    UnknownSubscription(u64),
+    /// `no_echo` was asked for but the server does not support it.
+    #[error("the server does not support no_echo")]
+    NoEchoNotSupported,
+}
+
+/// Which operation a permissions violation refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PermissionOp {
+    /// Publishing.
+    Publish,
+    /// Subscribing.
+    Subscribe,
+}
+
+/// A `-ERR` from the server, classified (see the crate docs for which ones end
+/// the connection).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServerError {
+    /// Publish or subscribe permission refused. Not fatal.
+    #[error("permissions violation for {op:?} to {subject:?}")]
+    PermissionViolation {
+        /// Publish or subscribe.
+        op: PermissionOp,
+        /// The subject refused.
+        subject: String,
+        /// The queue group, for a subscription.
+        queue: Option<String>,
+    },
+    /// Authentication failed or was not given.
+    #[error("authorization violation")]
+    AuthorizationViolation,
+    /// The user's or account's credentials expired.
+    #[error("authentication expired: {0}")]
+    AuthenticationExpired(String),
+    /// The user's credentials were revoked.
+    #[error("authentication revoked")]
+    AuthenticationRevoked,
+    /// Authentication did not finish in time.
+    #[error("authentication timeout")]
+    AuthenticationTimeout,
+    /// The server (or account) has too many connections.
+    #[error("maximum connections exceeded")]
+    MaxConnectionsExceeded,
+    /// The account has too many subscriptions. Not fatal.
+    #[error("maximum subscriptions exceeded")]
+    MaxSubscriptionsExceeded,
+    /// The server considered this connection stale.
+    #[error("stale connection")]
+    StaleConnection,
+    /// A message exceeded the server's max payload.
+    #[error("maximum payload violation")]
+    MaxPayloadViolation,
+    /// The server requires TLS.
+    #[error("secure connection required")]
+    TlsRequired,
+    /// Any other text.
+    #[error("server error: {0}")]
+    Other(String),
+}
+
+impl ServerError {
+    /// Classifies the text of a `-ERR` (quotes already stripped).
+    pub fn parse(text: &str) -> ServerError {
+        let lower = text.trim().to_ascii_lowercase();
+        let starts = |p: &str| lower.starts_with(p);
+        if starts("permissions violation for publish") {
+            ServerError::PermissionViolation {
+                op: PermissionOp::Publish,
+                subject: quoted(text, 0).unwrap_or_default(),
+                queue: None,
+            }
+        } else if starts("permissions violation for subscription") {
+            ServerError::PermissionViolation {
+                op: PermissionOp::Subscribe,
+                subject: quoted(text, 0).unwrap_or_default(),
+                queue: if lower.contains("using queue") { quoted(text, 1) } else { None },
+            }
+        } else if starts("authorization violation") {
+            ServerError::AuthorizationViolation
+        } else if starts("user authentication expired") || starts("account authentication expired") {
+            ServerError::AuthenticationExpired(String::from(text.trim()))
+        } else if starts("user authentication revoked") {
+            ServerError::AuthenticationRevoked
+        } else if starts("authentication timeout") {
+            ServerError::AuthenticationTimeout
+        } else if starts("maximum connections exceeded")
+            || starts("maximum account active connections exceeded")
+            || lower.contains("connection throttling")
+        {
+            ServerError::MaxConnectionsExceeded
+        } else if starts("maximum subscriptions exceeded") {
+            ServerError::MaxSubscriptionsExceeded
+        } else if starts("stale connection") {
+            ServerError::StaleConnection
+        } else if starts("maximum payload violation") {
+            ServerError::MaxPayloadViolation
+        } else if starts("secure connection - tls required") {
+            ServerError::TlsRequired
+        } else {
+            ServerError::Other(String::from(text.trim()))
+        }
+    }
+
+    /// Whether the server closes the connection after sending this error.
+    pub fn is_fatal(&self) -> bool {
+        match self {
+            ServerError::PermissionViolation { .. } | ServerError::MaxSubscriptionsExceeded => false,
+            ServerError::Other(text) => {
+                let lower = text.to_ascii_lowercase();
+                !(lower.starts_with("invalid subject") || lower.starts_with("invalid publish subject"))
+            }
+            _ => true,
+        }
+    }
+
+    /// Whether this is an authentication or authorization failure (for the rule
+    /// that the same auth error twice in a row from one server closes the client).
+    pub fn is_auth(&self) -> bool {
+        matches!(
+            self,
+            ServerError::AuthorizationViolation
+                | ServerError::AuthenticationExpired(_)
+                | ServerError::AuthenticationRevoked
+                | ServerError::AuthenticationTimeout
+        )
+    }
+}
+
+/// The `n`th double-quoted string in `text`.
+fn quoted(text: &str, n: usize) -> Option<String> {
+    text.split('"').nth(2 * n + 1).map(String::from)
+}
+
+/// Why a connection to a server ended (the client may reconnect).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DisconnectReason {
+    /// The transport failed or the server closed it; the adapter's description.
+    #[error("transport closed: {0}")]
+    Transport(String),
+    /// The server broke the protocol.
+    #[error("protocol error: {0}")]
+    Protocol(#[from] ProtocolError),
+    /// The server sent a fatal `-ERR`.
+    #[error("{0}")]
+    Server(ServerError),
+    /// Too many PINGs went unanswered.
+    #[error("stale connection: {0} pings unanswered")]
+    Stale(u32),
+    /// Connecting and the handshake took longer than the connect timeout.
+    #[error("connect timed out")]
+    ConnectTimeout,
+    /// The handshake failed for a reason on the client's side.
+    #[error("handshake failed: {0}")]
+    Handshake(HandshakeError),
+    /// The user asked to reconnect or to move off a lame-duck server.
+    #[error("reconnect requested")]
+    Requested,
+}
+
+/// The handshake could not go on with this server.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum HandshakeError {
+    /// The first frame was not `INFO`.
+    #[error("expected INFO as the first frame")]
+    ExpectedInfo,
+    /// The client requires TLS and the server offers none.
+    #[error("secure connection required but the server offers no TLS")]
+    TlsRequiredByClient,
+    /// The server requires TLS and the adapter cannot provide it.
+    #[error("the server requires TLS")]
+    TlsRequiredByServer,
+    /// nkey authentication configured but the server sent no nonce.
+    #[error("nkeys not supported by the server")]
+    NkeysNotSupported,
+    /// `no_echo` was asked for but the server's protocol level lacks it.
+    #[error("the server does not support no_echo")]
+    NoEchoNotSupported,
+    /// Signing the nonce or loading credentials failed.
+    #[error("authentication material: {0}")]
+    Auth(String),
+}
+
+/// Why the client closed for good.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CloseReason {
+    /// The user closed it.
+    #[error("closed by the user")]
+    Closed,
+    /// A drain finished.
+    #[error("drained")]
+    Drained,
+    /// A drain did not finish within the drain timeout.
+    #[error("drain timed out")]
+    DrainTimeout,
+    /// No server is left to connect to; the last disconnect reason, if any.
+    #[error("no servers available{}", .0.as_ref().map(|r| alloc::format!(": {r}")).unwrap_or_default())]
+    NoServers(Option<DisconnectReason>),
+    /// The same authentication error came twice in a row from one server.
+    #[error("authentication failed twice: {0}")]
+    AuthFailed(ServerError),
+}

@@ -1,0 +1,1 @@
+//! NUIDs: 22-character base62 unique ids, from a seeded generator.

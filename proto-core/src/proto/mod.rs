@@ -1,0 +1,19 @@
+//! The NATS wire protocol: server operations parsed from bytes, client
+//! operations encoded into a [`WriteBuffer`]. Pure functions and buffers only;
+//! the connection logic lives in [`crate::client`].
+
+mod connect;
+mod encode;
+mod info;
+mod op;
+mod parser;
+mod write;
+
+pub use connect::ConnectInfo;
+pub use encode::{
+    encode_connect, encode_ping, encode_pong, encode_pub, encode_sub, encode_unsub,
+};
+pub use info::ServerInfo;
+pub use op::{MsgFrame, ServerOp};
+pub use parser::{Parser, ParserLimits, ProtocolError};
+pub use write::WriteBuffer;

@@ -1,0 +1,1 @@
+//! Server addresses: `nats://user:pass@host:port` URLs and lists of them.

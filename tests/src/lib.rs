@@ -1,0 +1,1 @@
+//! The natrs test harness (real nats-server processes) and the shared integration suite.
