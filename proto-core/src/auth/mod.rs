@@ -1,11 +1,53 @@
 //! Authentication material: what goes into `CONNECT`, nonce signing, and
 //! `.creds` files.
+//!
+//! [`Auth`] is what a client is configured with. For every handshake the state
+//! machine calls [`Auth::credentials_for`] (or [`Auth::credentials`]) with the
+//! nonce from the server's `INFO` and copies the resulting [`Credentials`] into
+//! `CONNECT`.
+//!
+//! Providers for nkeys and JWTs:
+//!
+//! | provider | sends | needs |
+//! |---|---|---|
+//! | [`NkeyAuth`] | `nkey` (public key) + `sig` | `std` |
+//! | [`JwtAuth`] | `jwt` + `sig` | `std` |
+//! | [`CredsText`] | `jwt` + `sig`, parsed from `.creds` text per handshake | `std` |
+//! | [`JwtCallbackAuth`] | `jwt` + `sig` from a signing callback | - |
+//! | [`NkeyCallbackAuth`] | `nkey` + `sig` from a signing callback | - |
+//!
+//! The signature is the Ed25519 signature of the nonce's bytes, encoded as
+//! base64url without padding ([`encode_signature`]), as the reference clients do.
+//! Without the `std` feature the core cannot sign by itself (the `nkeys` crate
+//! needs `std`); embedders supply signatures through the callback providers.
 
+mod callback;
 pub mod creds;
+#[cfg(feature = "std")]
+mod nkey;
+#[cfg(feature = "std")]
+mod sign;
 
+pub use callback::{JwtCallbackAuth, NkeyCallbackAuth, SignFn};
+#[cfg(feature = "std")]
+pub use nkey::{CredsText, JwtAuth, NkeyAuth};
+#[cfg(feature = "std")]
+pub use sign::{public_key_from_seed, sign_nonce};
+
+use crate::server_addr::ServerAddr;
 use alloc::string::String;
 use alloc::sync::Arc;
+use base64::Engine as _;
 use core::fmt;
+
+/// Length in bytes of an Ed25519 signature.
+pub const SIGNATURE_LEN: usize = 64;
+
+/// Encodes a raw signature the way `CONNECT`'s `sig` field carries it: base64url
+/// without padding.
+pub fn encode_signature(raw: &[u8]) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+}
 
 /// Authentication fields that go into `CONNECT` for one connection attempt.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -95,5 +137,165 @@ impl fmt::Debug for Auth {
             Auth::Token(_) => f.write_str("Token(<redacted>)"),
             Auth::Provider(_) => f.write_str("Provider"),
         }
+    }
+}
+
+impl Auth {
+    /// Wraps a provider.
+    pub fn provider(provider: impl AuthProvider + 'static) -> Self {
+        Auth::Provider(Arc::new(provider))
+    }
+
+    /// The credentials this configuration gives for one handshake, given the
+    /// server's nonce (if its `INFO` had one).
+    ///
+    /// [`Auth::None`] gives empty credentials, [`Auth::UserPassword`] and
+    /// [`Auth::Token`] their fields, and a provider whatever it computes (nkey and
+    /// JWT providers fail with [`AuthError::NoNonce`] when `nonce` is `None`).
+    pub fn credentials(&self, nonce: Option<&str>) -> Result<Credentials, AuthError> {
+        match self {
+            Auth::None => Ok(Credentials::default()),
+            Auth::UserPassword { user, password } => Ok(Credentials {
+                user: Some(user.clone()),
+                password: Some(password.clone()),
+                ..Credentials::default()
+            }),
+            Auth::Token(token) => Ok(Credentials {
+                token: Some(token.clone()),
+                ..Credentials::default()
+            }),
+            Auth::Provider(provider) => provider.credentials(nonce),
+        }
+    }
+
+    /// Like [`Auth::credentials`], for a connection to `addr`: user information in
+    /// the server URL (`nats://user:pass@host` or `nats://token@host`) takes the
+    /// place of any user, password or token from the configuration, as in the
+    /// reference clients. JWT, nkey and signature fields are kept.
+    pub fn credentials_for(
+        &self,
+        addr: &ServerAddr,
+        nonce: Option<&str>,
+    ) -> Result<Credentials, AuthError> {
+        let mut credentials = self.credentials(nonce)?;
+        if let Some(user) = addr.user() {
+            match addr.password() {
+                Some(password) => {
+                    credentials.user = Some(String::from(user));
+                    credentials.password = Some(String::from(password));
+                    credentials.token = None;
+                }
+                None => {
+                    credentials.user = None;
+                    credentials.password = None;
+                    credentials.token = Some(String::from(user));
+                }
+            }
+        }
+        Ok(credentials)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+
+    #[test]
+    fn static_credentials() {
+        assert_eq!(
+            Auth::None.credentials(Some("n")).unwrap(),
+            Credentials::default()
+        );
+        let c = Auth::UserPassword {
+            user: "alice".to_string(),
+            password: "s3cret".to_string(),
+        }
+        .credentials(None)
+        .unwrap();
+        assert_eq!(c.user.as_deref(), Some("alice"));
+        assert_eq!(c.password.as_deref(), Some("s3cret"));
+        assert_eq!(c.token, None);
+        let c = Auth::Token("tok".to_string()).credentials(None).unwrap();
+        assert_eq!(c.token.as_deref(), Some("tok"));
+        assert_eq!(c.user, None);
+    }
+
+    #[test]
+    fn provider_is_called_with_the_nonce() {
+        struct Echo;
+        impl AuthProvider for Echo {
+            fn credentials(&self, nonce: Option<&str>) -> Result<Credentials, AuthError> {
+                Ok(Credentials {
+                    jwt: nonce.map(String::from),
+                    ..Credentials::default()
+                })
+            }
+        }
+        let auth = Auth::provider(Echo);
+        assert_eq!(
+            auth.credentials(Some("abc")).unwrap().jwt.as_deref(),
+            Some("abc")
+        );
+        assert_eq!(auth.credentials(None).unwrap().jwt, None);
+    }
+
+    #[test]
+    fn url_user_info_overrides_configured_user_and_token() {
+        let auth = Auth::UserPassword {
+            user: "alice".to_string(),
+            password: "pw".to_string(),
+        };
+        let plain: ServerAddr = "nats://host:4222".parse().unwrap();
+        let c = auth.credentials_for(&plain, None).unwrap();
+        assert_eq!(c.user.as_deref(), Some("alice"));
+
+        let with_user: ServerAddr = "nats://bob:x%40y@host".parse().unwrap();
+        let c = auth.credentials_for(&with_user, None).unwrap();
+        assert_eq!(c.user.as_deref(), Some("bob"));
+        assert_eq!(c.password.as_deref(), Some("x@y"));
+        assert_eq!(c.token, None);
+
+        let with_token: ServerAddr = "nats://t0k@host".parse().unwrap();
+        let c = auth.credentials_for(&with_token, None).unwrap();
+        assert_eq!(c.token.as_deref(), Some("t0k"));
+        assert_eq!(c.user, None);
+        assert_eq!(c.password, None);
+    }
+
+    #[test]
+    fn url_user_info_keeps_jwt_and_signature() {
+        let auth = Auth::provider(JwtCallbackAuth::from_fn("eyJ.a.b", |_: &[u8]| {
+            Ok(alloc::vec![7; SIGNATURE_LEN])
+        }));
+        let addr: ServerAddr = "tls://tok@host".parse().unwrap();
+        let c = auth.credentials_for(&addr, Some("n")).unwrap();
+        assert_eq!(c.jwt.as_deref(), Some("eyJ.a.b"));
+        assert!(c.signature.is_some());
+        assert_eq!(c.token.as_deref(), Some("tok"));
+        assert_eq!(
+            auth.credentials_for(&addr, None).unwrap_err(),
+            AuthError::NoNonce
+        );
+    }
+
+    #[test]
+    fn debug_output_is_redacted() {
+        let shown = alloc::format!(
+            "{:?}",
+            Credentials {
+                password: Some("hunter2".to_string()),
+                token: Some("tok-secret".to_string()),
+                signature: Some("sig".to_string()),
+                ..Credentials::default()
+            }
+        );
+        assert!(!shown.contains("hunter2") && !shown.contains("tok-secret"));
+    }
+
+    #[test]
+    fn signature_encoding_is_base64url_without_padding() {
+        assert_eq!(encode_signature(&[0xfb, 0xff]), "-_8");
+        assert_eq!(encode_signature(&[]), "");
     }
 }
