@@ -10,9 +10,9 @@
 //!
 //! | provider | sends | needs |
 //! |---|---|---|
-//! | [`NkeyAuth`] | `nkey` (public key) + `sig` | `std` |
-//! | [`JwtAuth`] | `jwt` + `sig` | `std` |
-//! | [`CredsText`] | `jwt` + `sig`, parsed from `.creds` text per handshake | `std` |
+//! | `NkeyAuth` | `nkey` (public key) + `sig` | `std` |
+//! | `JwtAuth` | `jwt` + `sig` | `std` |
+//! | `CredsText` | `jwt` + `sig`, parsed from `.creds` text per handshake | `std` |
 //! | [`JwtCallbackAuth`] | `jwt` + `sig` from a signing callback | - |
 //! | [`NkeyCallbackAuth`] | `nkey` + `sig` from a signing callback | - |
 //!
