@@ -9,6 +9,8 @@ extern crate std;
 pub mod auth;
 pub mod client;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod headers;
 pub mod message;
 pub mod nuid;

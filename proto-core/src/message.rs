@@ -1,6 +1,7 @@
 //! A message delivered by the server.
 
-use crate::headers::HeaderMap;
+use crate::headers::{HeaderError, HeaderMap, StatusCode};
+use crate::proto::MsgFrame;
 use crate::subject::Subject;
 use bytes::Bytes;
 
@@ -19,4 +20,105 @@ pub struct Message {
     pub payload: Bytes,
     /// Bytes this message took on the wire (control line, headers and payload).
     pub length: usize,
+}
+
+impl Message {
+    /// Builds a message from a received frame, parsing its header block.
+    ///
+    /// A header block with bad lines still gives a message (ADR-4: deliver it,
+    /// report the problem): the lines that parsed are kept and the first
+    /// problem is returned beside it. A block that cannot be read at all (no
+    /// `NATS/1.0` line, no terminating blank line) gives `headers: None` and
+    /// that error.
+    pub fn from_frame(frame: MsgFrame) -> (Message, Option<HeaderError>) {
+        let (headers, error) = match frame.headers.as_deref().map(HeaderMap::parse_lossy) {
+            None => (None, None),
+            Some(Ok((map, error))) => (Some(map), error),
+            Some(Err(error)) => (None, Some(error)),
+        };
+        let message = Message {
+            subject: frame.subject,
+            reply: frame.reply,
+            headers,
+            payload: frame.payload,
+            length: frame.wire_len,
+        };
+        (message, error)
+    }
+
+    /// The status code of the header block, if any.
+    pub fn status(&self) -> Option<StatusCode> {
+        self.headers.as_ref().and_then(HeaderMap::status)
+    }
+
+    /// The description after the status code, if any.
+    pub fn description(&self) -> Option<&str> {
+        self.headers.as_ref().and_then(HeaderMap::description)
+    }
+
+    /// Whether this is a status (control) message rather than user data: it has
+    /// a status code and no payload (ADR-4).
+    pub fn is_status(&self) -> bool {
+        self.payload.is_empty() && self.status().is_some()
+    }
+
+    /// Whether this is the server's "no responders" answer to a request: status
+    /// 503 and no payload.
+    pub fn is_no_responders(&self) -> bool {
+        self.payload.is_empty() && self.status().is_some_and(StatusCode::is_no_responders)
+    }
+
+    /// The first value of header `name`, if the message has headers.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.as_ref().and_then(|h| h.get(name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(headers: Option<&'static [u8]>, payload: &'static [u8]) -> MsgFrame {
+        MsgFrame {
+            sid: 1,
+            subject: Subject::from_static("a"),
+            reply: None,
+            headers: headers.map(Bytes::from_static),
+            payload: Bytes::from_static(payload),
+            wire_len: 42,
+        }
+    }
+
+    #[test]
+    fn statuses() {
+        let (m, err) = Message::from_frame(frame(Some(b"NATS/1.0 503\r\n\r\n"), b""));
+        assert_eq!(err, None);
+        assert!(m.is_no_responders());
+        assert!(m.is_status());
+        assert_eq!(m.length, 42);
+        let (m, _) = Message::from_frame(frame(Some(b"NATS/1.0 503\r\n\r\n"), b"data"));
+        assert!(!m.is_no_responders());
+        assert!(!m.is_status());
+        let (m, _) = Message::from_frame(frame(
+            Some(b"NATS/1.0 408 Request Timeout\r\nX: 1\r\n\r\n"),
+            b"",
+        ));
+        assert_eq!(m.status(), Some(StatusCode::TIMEOUT));
+        assert_eq!(m.description(), Some("Request Timeout"));
+        assert_eq!(m.header("X"), Some("1"));
+        let (m, _) = Message::from_frame(frame(None, b"x"));
+        assert_eq!(m.status(), None);
+        assert!(!m.is_status());
+    }
+
+    #[test]
+    fn bad_headers_still_deliver() {
+        let (m, err) = Message::from_frame(frame(Some(b"NATS/1.0\r\nA: 1\r\nbad\r\n\r\n"), b"p"));
+        assert_eq!(m.header("A"), Some("1"));
+        assert!(matches!(err, Some(HeaderError::MalformedLine(_))));
+        let (m, err) = Message::from_frame(frame(Some(b"garbage"), b"p"));
+        assert_eq!(m.headers, None);
+        assert_eq!(m.payload, "p");
+        assert_eq!(err, Some(HeaderError::MissingVersion));
+    }
 }

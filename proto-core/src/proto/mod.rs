@@ -3,6 +3,7 @@
 //! the connection logic lives in [`crate::client`].
 
 mod connect;
+pub(crate) mod decimal;
 mod encode;
 mod info;
 mod op;
@@ -11,7 +12,8 @@ mod write;
 
 pub use connect::ConnectInfo;
 pub use encode::{
-    encode_connect, encode_ping, encode_pong, encode_pub, encode_sub, encode_unsub,
+    encode_connect, encode_ping, encode_pong, encode_pub, encode_sub, encode_unsub, pub_args_len,
+    sub_args_len,
 };
 pub use info::ServerInfo;
 pub use op::{MsgFrame, ServerOp};

@@ -1,0 +1,135 @@
+//! Bodies of the fuzz targets (the `fuzz/` crate), kept here so that the fuzz
+//! binaries are one-liners and `cargo test` replays the committed corpus
+//! (`proto-core/tests/fuzz_corpus.rs`) through the very same code.
+//!
+//! Each function takes arbitrary bytes, must never panic on them, and panics
+//! (an assertion) only when it finds a bug. Not a stable API.
+//!
+//! To add a target: write `pub fn name(data: &[u8])` here, add
+//! `fuzz/fuzz_targets/name.rs` calling it and a `[[bin]]` in `fuzz/Cargo.toml`,
+//! put a few seed inputs in `fuzz/corpus/name/`, and list the name in the
+//! replay test.
+
+use crate::headers::HeaderMap;
+use crate::proto::{Parser, ParserLimits, ProtocolError, ServerOp};
+use alloc::vec::Vec;
+use bytes::BytesMut;
+
+/// What feeding a stream to a parser produced.
+#[derive(Debug, PartialEq, Eq)]
+struct Outcome {
+    ops: Vec<ServerOp>,
+    error: Option<ProtocolError>,
+    /// Bytes left in the buffer at the end (only compared without an error).
+    leftover: usize,
+}
+
+/// Feeds `chunks` one after the other to a new parser, parsing after each.
+fn run<'a>(limits: ParserLimits, chunks: impl IntoIterator<Item = &'a [u8]>) -> Outcome {
+    let mut parser = Parser::new(limits);
+    let mut buf = BytesMut::new();
+    let mut ops = Vec::new();
+    for chunk in chunks {
+        buf.extend_from_slice(chunk);
+        loop {
+            match parser.parse(&mut buf) {
+                Ok(Some(op)) => {
+                    check_op(&op);
+                    ops.push(op);
+                }
+                Ok(None) => break,
+                Err(error) => {
+                    // Errors are sticky.
+                    assert_eq!(parser.parse(&mut buf), Err(error.clone()));
+                    return Outcome {
+                        ops,
+                        error: Some(error),
+                        leftover: 0,
+                    };
+                }
+            }
+        }
+    }
+    Outcome {
+        ops,
+        error: None,
+        leftover: buf.len(),
+    }
+}
+
+/// Checks what every parsed op must satisfy.
+fn check_op(op: &ServerOp) {
+    if let ServerOp::Msg(frame) = op {
+        let body = frame.payload.len() + frame.headers.as_ref().map_or(0, |h| h.len());
+        // At least "MSG s 1 0\n" + body + "\n".
+        assert!(frame.wire_len >= 10 + body + 1);
+    }
+}
+
+/// Fuzz target `parse_chunked`: a byte stream, split at arbitrary points and
+/// fed piece by piece, gives exactly what it gives when fed whole (same ops,
+/// same error, same bytes left over); so does feeding it byte by byte.
+///
+/// Input layout: one byte choosing the limits (even: defaults; odd: small
+/// limits derived from it, so the limit errors are reached), one byte giving
+/// the number of cuts (mod 16), two little-endian bytes per cut giving its
+/// position (mod the stream length + 1), then the stream.
+pub fn parse_chunked(data: &[u8]) {
+    let [limit_byte, cuts, rest @ ..] = data else {
+        return;
+    };
+    let limits = if limit_byte & 1 == 0 {
+        ParserLimits::default()
+    } else {
+        ParserLimits {
+            max_control_line: 8 + usize::from(limit_byte >> 1) * 2,
+            max_payload: usize::from(*limit_byte) * 4,
+        }
+    };
+    let cut_bytes = usize::from(cuts % 16) * 2;
+    let (cuts, stream) = if rest.len() >= cut_bytes {
+        rest.split_at(cut_bytes)
+    } else {
+        (&[][..], rest)
+    };
+    let mut points: Vec<usize> = cuts
+        .chunks_exact(2)
+        .map(|c| usize::from(u16::from_le_bytes([c[0], c[1]])) % (stream.len() + 1))
+        .collect();
+    points.push(0);
+    points.push(stream.len());
+    points.sort_unstable();
+    let pieces = points.windows(2).map(|w| &stream[w[0]..w[1]]);
+
+    let whole = run(limits, [stream]);
+    assert_eq!(whole, run(limits, pieces), "split at {points:?}");
+    if stream.len() <= 4096 {
+        assert_eq!(whole, run(limits, stream.chunks(1)), "byte by byte");
+    }
+}
+
+/// Fuzz target `headers`: [`HeaderMap::parse`] and
+/// [`HeaderMap::parse_lossy`] agree, and whatever parses encodes to a block
+/// that parses back to the same map.
+pub fn headers(data: &[u8]) {
+    let strict = HeaderMap::parse(data);
+    let lossy = HeaderMap::parse_lossy(data);
+    match &lossy {
+        Err(e) => assert_eq!(strict.as_ref(), Err(e)),
+        Ok((map, None)) => assert_eq!(strict.as_ref(), Ok(map)),
+        Ok((_, Some(e))) => assert_eq!(strict.as_ref(), Err(e)),
+    }
+    if let Ok((map, _)) = lossy {
+        let mut encoded = Vec::new();
+        map.encode(&mut encoded).expect("a parsed map can be sent");
+        assert_eq!(encoded.len(), map.encoded_len());
+        assert_eq!(HeaderMap::parse(&encoded).as_ref(), Ok(&map));
+    }
+}
+
+/// Fuzz target `creds`: `.creds` parsing never panics.
+pub fn creds(data: &[u8]) {
+    if let Ok(text) = core::str::from_utf8(data) {
+        let _ = crate::auth::creds::parse(text);
+    }
+}

@@ -1,0 +1,78 @@
+//! Unsigned decimal numbers on the wire, parsed and formatted by hand (no
+//! allocation, no locale, no sign).
+
+/// Longest decimal form of a `u64`.
+pub(crate) const MAX_U64_DIGITS: usize = 20;
+
+/// Parses an unsigned decimal number: digits only, at least one, no overflow.
+pub(crate) fn parse_u64(digits: &[u8]) -> Option<u64> {
+    if digits.is_empty() {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &d in digits {
+        let v = d.wrapping_sub(b'0');
+        if v > 9 {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(u64::from(v))?;
+    }
+    Some(n)
+}
+
+/// Parses a size: a decimal number that fits in `usize`.
+pub(crate) fn parse_usize(digits: &[u8]) -> Option<usize> {
+    parse_u64(digits).and_then(|n| usize::try_from(n).ok())
+}
+
+/// Formats `n` at the end of `buf`, returning the digits.
+pub(crate) fn format_u64(mut n: u64, buf: &mut [u8; MAX_U64_DIGITS]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    &buf[i..]
+}
+
+/// Number of decimal digits of `n`.
+pub(crate) fn decimal_len(mut n: u64) -> usize {
+    let mut len = 1;
+    while n >= 10 {
+        n /= 10;
+        len += 1;
+    }
+    len
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses() {
+        assert_eq!(parse_u64(b"0"), Some(0));
+        assert_eq!(parse_u64(b"0042"), Some(42));
+        assert_eq!(parse_u64(b"18446744073709551615"), Some(u64::MAX));
+        assert_eq!(parse_u64(b"18446744073709551616"), None);
+        assert_eq!(parse_u64(b"99999999999999999999"), None);
+        for bad in [&b""[..], b"-1", b"+1", b"1a", b"1 ", b":", b"/", b"\xff"] {
+            assert_eq!(parse_u64(bad), None, "{bad:?}");
+        }
+        assert_eq!(parse_usize(b"65536"), Some(65536));
+    }
+
+    #[test]
+    fn formats() {
+        let mut buf = [0; MAX_U64_DIGITS];
+        for n in [0, 1, 9, 10, 99, 100, 12345, u64::MAX / 10, u64::MAX] {
+            let text = alloc::format!("{n}");
+            assert_eq!(format_u64(n, &mut buf), text.as_bytes());
+            assert_eq!(decimal_len(n), text.len());
+        }
+    }
+}
