@@ -1,1 +1,54 @@
-//! The runtime-independent half of every natrs client: handles, subscriptions, requests and the shared connection state that a runtime driver feeds.
+//! The runtime-independent half of every natrs client.
+//!
+//! This crate holds the client API ([`Client`], [`Subscriber`], requests,
+//! flush, drain, events) and the [driver](Runtime) that runs a connection; the
+//! runtime crates (`natrs-tokio`, `natrs-async-std`, `natrs-blocking`) add the
+//! sockets, TLS and timers and re-export what is here. Every future and stream
+//! here completes through wakers, so the same types work on any executor and
+//! from blocking code that parks a thread.
+//!
+//! # Design
+//!
+//! One [`natrs_core::Client`](natrs_core::client::Client) state machine sits
+//! behind a mutex shared by every handle and the driver. Publishing encodes
+//! straight into the core's write buffer under that lock and wakes the driver
+//! only when the buffer goes from empty to non-empty, so a publish costs no
+//! channel hop and no allocation. The driver reads into one buffer, feeds it to
+//! the core and routes the resulting events: messages into per-subscription
+//! delivery queues (bounded by pending limits, counting drops as slow consumer
+//! events), replies and flush completions into one-shot slots.
+
+mod auth;
+mod client;
+mod clock;
+mod connect;
+mod driver;
+mod error;
+mod events;
+mod options;
+mod queue;
+mod responses;
+mod runtime;
+mod shared;
+mod signal;
+mod slot;
+mod subscriber;
+mod tls;
+
+pub use client::{Client, DrainFuture, FlushFuture, ReplyFuture, Request, Sleep};
+pub use clock::Clock;
+pub use connect::{connect, parse_servers};
+pub use error::{ConnectError, DrainError, Error, FlushError, JsonError, RequestError};
+pub use events::{ClientEvent, EventStream};
+pub use options::{ConnectOptions, SignFn};
+pub use queue::PendingLimits;
+pub use responses::Responses;
+pub use runtime::{BoxFuture, Runtime, Timer, Transport};
+pub use shared::Shared;
+pub use subscriber::Subscriber;
+
+pub use bytes::Bytes;
+pub use natrs_core::client::{ConnectionState, RequestManyOptions, Statistics, SubscriptionEnd};
+pub use natrs_core::error::{CloseReason, DisconnectReason, ServerError, TransportError};
+pub use natrs_core::proto::ServerInfo;
+pub use natrs_core::{HeaderMap, Message, ServerAddr, StatusCode, Subject};

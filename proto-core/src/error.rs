@@ -3,6 +3,7 @@
 
 use crate::headers::HeaderError;
 use crate::proto::ProtocolError;
+use crate::subject::SubjectError;
 use alloc::string::String;
 
 /// A command was refused locally. Nothing was sent or queued, and the connection
@@ -12,11 +13,21 @@ use alloc::string::String;
 pub enum Error {
     /// The subject is empty, has whitespace or control characters, an empty token,
     /// or a wildcard where none is allowed.
-    #[error("invalid subject {0:?}")]
-    InvalidSubject(String),
+    #[error("invalid subject {subject:?}: {reason}")]
+    InvalidSubject {
+        /// The subject given.
+        subject: String,
+        /// What is wrong with it.
+        reason: SubjectError,
+    },
     /// The queue group name is empty or has whitespace.
-    #[error("invalid queue group {0:?}")]
-    InvalidQueueGroup(String),
+    #[error("invalid queue group {queue:?}: {reason}")]
+    InvalidQueueGroup {
+        /// The name given.
+        queue: String,
+        /// What is wrong with it.
+        reason: SubjectError,
+    },
     /// A header name or value cannot be sent.
     #[error("invalid header: {0}")]
     InvalidHeader(#[from] HeaderError),
@@ -194,9 +205,9 @@ fn quoted(text: &str, n: usize) -> Option<String> {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DisconnectReason {
-    /// The transport failed or the server closed it; the adapter's description.
-    #[error("transport closed: {0}")]
-    Transport(String),
+    /// The transport failed or the server closed it.
+    #[error("{0}")]
+    Transport(TransportError),
     /// The server broke the protocol.
     #[error("protocol error: {0}")]
     Protocol(#[from] ProtocolError),
@@ -215,6 +226,24 @@ pub enum DisconnectReason {
     /// The user asked to reconnect or to move off a lame-duck server.
     #[error("reconnect requested")]
     Requested,
+}
+
+/// What went wrong with the transport, as the adapter reports it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TransportError {
+    /// The TCP connection could not be made (refused, unreachable, name not resolved).
+    #[error("connect failed: {0}")]
+    Connect(String),
+    /// The TLS handshake failed (unknown CA, wrong name, no client certificate, ...).
+    #[error("TLS handshake failed: {0}")]
+    Tls(String),
+    /// The server closed the connection.
+    #[error("connection closed by the server")]
+    Eof,
+    /// Reading or writing failed.
+    #[error("io error: {0}")]
+    Io(String),
 }
 
 /// The handshake could not go on with this server.

@@ -1,0 +1,348 @@
+//! The driver: one future per connection that owns the socket and runs the
+//! core's loop on any [`Runtime`] (connect, TLS, read, write, timers).
+
+use crate::runtime::{Runtime, Timer, Transport};
+use crate::shared::Shared;
+use crate::slot::Latch;
+use bytes::{Buf, BytesMut};
+use natrs_core::client::{TransportCommand, TransportEvent};
+use natrs_core::error::TransportError;
+use natrs_core::proto::WriteBuffer;
+use natrs_core::ServerAddr;
+use rustls_pki_types::ServerName;
+use std::collections::VecDeque;
+use std::future::{poll_fn, Future};
+use std::io::{self, IoSlice};
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+/// Bytes reserved for each read.
+const READ_CAPACITY: usize = 64 * 1024;
+/// Below this much spare room the read buffer is grown before reading.
+const READ_MIN_SPARE: usize = 8 * 1024;
+/// Rounds of read/write/timer work before the driver yields to its executor.
+const BUDGET: usize = 32;
+/// How long a graceful close may spend writing what was queued.
+const CLOSE_WRITE_TIMEOUT: Duration = Duration::from_secs(5);
+/// IO slices per vectored write.
+const MAX_SLICES: usize = 64;
+
+/// Runs the connection until the client closes, then sets `done`.
+pub(crate) async fn run<R: Runtime>(shared: Arc<Shared>, runtime: Arc<R>, done: Arc<Latch>) {
+    let timer = runtime.timer();
+    let mut driver = Driver {
+        shared,
+        runtime,
+        transport: None,
+        wbuf: WriteBuffer::default(),
+        rbuf: BytesMut::with_capacity(READ_CAPACITY),
+        timer,
+        armed: None,
+        need_flush: false,
+        commands: VecDeque::new(),
+    };
+    driver.run().await;
+    done.set();
+}
+
+struct Driver<R: Runtime> {
+    shared: Arc<Shared>,
+    runtime: Arc<R>,
+    transport: Option<R::Transport>,
+    /// Bytes taken from the core, being written.
+    wbuf: WriteBuffer,
+    /// Bytes read, not yet consumed by the core.
+    rbuf: BytesMut,
+    timer: R::Timer,
+    armed: Option<Instant>,
+    need_flush: bool,
+    /// Transport commands taken from the core while doing IO.
+    commands: VecDeque<TransportCommand>,
+}
+
+/// How racing a connect or TLS handshake ended.
+enum Race<T> {
+    Done(T),
+    /// The core gave up on this attempt (timeout, close); its commands follow.
+    Abandoned,
+}
+
+impl<R: Runtime> Driver<R> {
+    async fn run(&mut self) {
+        loop {
+            while let Some(cmd) = self.next_command() {
+                match cmd {
+                    TransportCommand::Connect { server } => self.connect(server).await,
+                    TransportCommand::UpgradeTls { server_name } => self.upgrade(server_name).await,
+                    TransportCommand::Close => self.close_transport().await,
+                    _ => {}
+                }
+            }
+            if self.shared.is_closed() {
+                return;
+            }
+            if self.transport.is_some() {
+                poll_fn(|cx| self.poll_io(cx)).await;
+            } else {
+                poll_fn(|cx| self.poll_idle(cx)).await;
+            }
+        }
+    }
+
+    fn next_command(&mut self) -> Option<TransportCommand> {
+        self.commands.pop_front().or_else(|| self.shared.poll_transport())
+    }
+
+    fn reset_buffers(&mut self) {
+        self.wbuf.clear();
+        self.rbuf.clear();
+        self.need_flush = false;
+    }
+
+    async fn connect(&mut self, server: ServerAddr) {
+        self.transport = None;
+        self.reset_buffers();
+        if server.is_websocket() {
+            let e = TransportError::Connect(format!("{server}: websocket is not supported"));
+            self.shared.handle_transport(TransportEvent::Closed(e));
+            return;
+        }
+        let fut = self.runtime.connect(server.host().to_string(), server.port());
+        match self.race(fut).await {
+            Race::Done(Ok(t)) => {
+                self.transport = Some(t);
+                self.shared.handle_transport(TransportEvent::Connected);
+            }
+            Race::Done(Err(e)) => {
+                let e = TransportError::Connect(format!("{}: {e}", server.host_port()));
+                self.shared.handle_transport(TransportEvent::Closed(e));
+            }
+            Race::Abandoned => {}
+        }
+    }
+
+    async fn upgrade(&mut self, server_name: String) {
+        let Some(transport) = self.transport.take() else { return };
+        let name = match ServerName::try_from(server_name.clone()) {
+            Ok(n) => n,
+            Err(e) => {
+                let e = TransportError::Tls(format!("invalid server name {server_name:?}: {e}"));
+                self.shared.handle_transport(TransportEvent::Closed(e));
+                return;
+            }
+        };
+        let config = match self.shared.tls_config() {
+            Ok(c) => c,
+            Err(e) => {
+                self.shared.handle_transport(TransportEvent::Closed(TransportError::Tls(e)));
+                return;
+            }
+        };
+        let fut = self.runtime.upgrade_tls(transport, name, config);
+        match self.race(fut).await {
+            Race::Done(Ok(t)) => {
+                self.transport = Some(t);
+                self.shared.handle_transport(TransportEvent::TlsEstablished);
+            }
+            Race::Done(Err(e)) => {
+                let e = TransportError::Tls(tls_error_text(&e));
+                self.shared.handle_transport(TransportEvent::Closed(e));
+            }
+            Race::Abandoned => {}
+        }
+    }
+
+    /// Polls `fut` while running the core's timers; gives up when the core
+    /// issues a transport command (its handshake deadline passed, or the
+    /// client closed).
+    async fn race<T>(&mut self, fut: impl Future<Output = T>) -> Race<T> {
+        let mut fut = pin!(fut);
+        poll_fn(|cx| {
+            if let Poll::Ready(v) = fut.as_mut().poll(cx) {
+                return Poll::Ready(Race::Done(v));
+            }
+            loop {
+                let _ = self.shared.signal.poll_take(cx);
+                if !self.poll_timer(cx) {
+                    break;
+                }
+            }
+            if let Some(cmd) = self.shared.poll_transport() {
+                self.commands.push_back(cmd);
+                return Poll::Ready(Race::Abandoned);
+            }
+            Poll::Pending
+        })
+        .await
+    }
+
+    /// Arms the timer for the core's next deadline and runs the core's timers
+    /// when it fired. Returns whether it fired.
+    fn poll_timer(&mut self, cx: &mut Context<'_>) -> bool {
+        let Some(deadline) = self.shared.next_deadline() else {
+            self.armed = None;
+            return false;
+        };
+        if self.armed != Some(deadline) {
+            self.timer.reset(deadline);
+            self.armed = Some(deadline);
+        }
+        if self.timer.poll_expired(cx).is_ready() {
+            self.armed = None;
+            self.shared.handle_timeout();
+            return true;
+        }
+        false
+    }
+
+    /// Waits without a transport (between reconnect attempts).
+    fn poll_idle(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let signalled = self.shared.signal.poll_take(cx).is_ready();
+        let fired = self.poll_timer(cx);
+        if let Some(cmd) = self.shared.poll_transport() {
+            self.commands.push_back(cmd);
+            return Poll::Ready(());
+        }
+        if signalled || fired || self.shared.is_closed() { Poll::Ready(()) } else { Poll::Pending }
+    }
+
+    /// Reads, writes and runs timers until the core issues a transport command
+    /// or the transport fails.
+    fn poll_io(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        for _ in 0..BUDGET {
+            let mut progress = false;
+            match self.poll_write(cx) {
+                Ok(wrote) => progress |= wrote,
+                Err(e) => return self.fail(TransportError::Io(e.to_string())),
+            }
+            match self.poll_read(cx) {
+                Ok(read) => progress |= read,
+                Err(e) => return self.fail(e),
+            }
+            if self.shared.signal.poll_take(cx).is_ready() {
+                progress = true;
+            }
+            if self.poll_timer(cx) {
+                progress = true;
+            }
+            if let Some(cmd) = self.shared.poll_transport() {
+                self.commands.push_back(cmd);
+                return Poll::Ready(());
+            }
+            if !progress {
+                return Poll::Pending;
+            }
+        }
+        // Let other tasks run; come back at once.
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+
+    /// Writes what the core has; returns whether anything was written.
+    fn poll_write(&mut self, cx: &mut Context<'_>) -> io::Result<bool> {
+        let Some(t) = self.transport.as_mut() else { return Ok(false) };
+        let mut wrote = false;
+        loop {
+            if self.wbuf.is_empty() && !self.shared.poll_transmit(&mut self.wbuf) {
+                break;
+            }
+            let mut slices = [IoSlice::new(&[]); MAX_SLICES];
+            let n = self.wbuf.chunks_vectored(&mut slices);
+            match t.poll_write_vectored(cx, &slices[..n]) {
+                Poll::Ready(Ok(0)) => return Err(io::Error::new(io::ErrorKind::WriteZero, "socket took no bytes")),
+                Poll::Ready(Ok(n)) => {
+                    self.wbuf.advance(n);
+                    self.need_flush = true;
+                    wrote = true;
+                }
+                Poll::Ready(Err(e)) => return Err(e),
+                Poll::Pending => return Ok(wrote),
+            }
+        }
+        if self.need_flush {
+            match t.poll_flush(cx) {
+                Poll::Ready(Ok(())) => self.need_flush = false,
+                Poll::Ready(Err(e)) => return Err(e),
+                Poll::Pending => {}
+            }
+        }
+        Ok(wrote)
+    }
+
+    /// Reads what the socket has and feeds it to the core; returns whether
+    /// anything was read.
+    fn poll_read(&mut self, cx: &mut Context<'_>) -> Result<bool, TransportError> {
+        let Some(t) = self.transport.as_mut() else { return Ok(false) };
+        if self.rbuf.capacity() - self.rbuf.len() < READ_MIN_SPARE {
+            self.rbuf.reserve(READ_CAPACITY);
+        }
+        match t.poll_read_buf(cx, &mut self.rbuf) {
+            Poll::Ready(Ok(0)) => Err(TransportError::Eof),
+            Poll::Ready(Ok(_)) => {
+                self.shared.handle_input(&mut self.rbuf);
+                Ok(true)
+            }
+            Poll::Ready(Err(e)) => Err(TransportError::Io(e.to_string())),
+            Poll::Pending => Ok(false),
+        }
+    }
+
+    fn fail(&mut self, error: TransportError) -> Poll<()> {
+        self.transport = None;
+        self.reset_buffers();
+        self.shared.handle_transport(TransportEvent::Closed(error));
+        Poll::Ready(())
+    }
+
+    /// Closes the transport. When the client closed for good, what is still
+    /// queued is written first (bounded by a timeout); when reconnecting, the
+    /// transport is dropped at once.
+    async fn close_transport(&mut self) {
+        let Some(mut t) = self.transport.take() else {
+            self.reset_buffers();
+            return;
+        };
+        if self.shared.is_closed() {
+            let deadline = Instant::now() + CLOSE_WRITE_TIMEOUT;
+            self.timer.reset(deadline);
+            self.armed = None;
+            let wbuf = &mut self.wbuf;
+            let shared = &self.shared;
+            let timer = &mut self.timer;
+            poll_fn(|cx| {
+                loop {
+                    if wbuf.is_empty() && !shared.poll_transmit(wbuf) {
+                        break;
+                    }
+                    let mut slices = [IoSlice::new(&[]); MAX_SLICES];
+                    let n = wbuf.chunks_vectored(&mut slices);
+                    match t.poll_write_vectored(cx, &slices[..n]) {
+                        Poll::Ready(Ok(n)) if n > 0 => wbuf.advance(n),
+                        Poll::Ready(_) => return Poll::Ready(()),
+                        Poll::Pending => return timer.poll_expired(cx),
+                    }
+                }
+                match t.poll_flush(cx) {
+                    Poll::Pending => timer.poll_expired(cx),
+                    Poll::Ready(_) => match t.poll_close(cx) {
+                        Poll::Pending => timer.poll_expired(cx),
+                        Poll::Ready(_) => Poll::Ready(()),
+                    },
+                }
+            })
+            .await;
+        }
+        self.reset_buffers();
+    }
+}
+
+/// The most specific text of a TLS failure: the rustls error inside an io
+/// error when there is one.
+fn tls_error_text(e: &io::Error) -> String {
+    match e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
+        Some(tls) => tls.to_string(),
+        None => e.to_string(),
+    }
+}

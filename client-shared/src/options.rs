@@ -1,0 +1,284 @@
+//! [`ConnectOptions`]: every setting of a connection, as a builder.
+
+use crate::auth::{CallbackAuth, CredsFile};
+use crate::events::ClientEvent;
+use crate::queue::PendingLimits;
+use crate::tls::{Roots, TlsOptions};
+use natrs_core::auth::{Auth, Credentials, CredsText, JwtCallbackAuth, NkeyAuth};
+use natrs_core::client::Config;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use natrs_core::auth::SignFn;
+
+/// Settings for a connection. Defaults follow nats.go: 2 s connect timeout,
+/// 2 min ping interval, 2 pings outstanding, 60 reconnects per server with a
+/// 2 s wait plus up to 100 ms jitter (1 s with TLS), 8 MiB reconnect buffer,
+/// 512Ki messages / 64 MiB pending per subscription, 10 s request timeout,
+/// 30 s drain timeout.
+#[derive(Clone)]
+pub struct ConnectOptions {
+    pub(crate) config: Config,
+    pub(crate) tls: TlsOptions,
+    pub(crate) pending_limits: PendingLimits,
+    pub(crate) request_timeout: Duration,
+    pub(crate) event_callback: Option<Arc<dyn Fn(ClientEvent) + Send + Sync>>,
+    /// A setting that could not be applied, reported by connect.
+    pub(crate) invalid: Option<String>,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        ConnectOptions::new()
+    }
+}
+
+impl std::fmt::Debug for ConnectOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectOptions")
+            .field("config", &self.config)
+            .field("tls", &self.tls)
+            .field("pending_limits", &self.pending_limits)
+            .field("request_timeout", &self.request_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ConnectOptions {
+    /// The defaults.
+    pub fn new() -> ConnectOptions {
+        ConnectOptions {
+            config: Config::default(),
+            tls: TlsOptions::default(),
+            pending_limits: PendingLimits::DEFAULT,
+            request_timeout: Duration::from_secs(10),
+            event_callback: None,
+            invalid: None,
+        }
+    }
+
+    /// The connection name shown in server monitoring.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.config.name = Some(name.into());
+        self
+    }
+
+    /// Do not deliver this connection's own publishes back to its subscriptions.
+    pub fn no_echo(mut self) -> Self {
+        self.config.echo = false;
+        self
+    }
+
+    /// The prefix of inbox subjects (default `_INBOX`).
+    pub fn inbox_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.config.inbox_prefix = prefix.into();
+        self
+    }
+
+    /// How often to PING the server.
+    pub fn ping_interval(mut self, interval: Duration) -> Self {
+        self.config.ping_interval = interval;
+        self
+    }
+
+    /// PINGs that may go unanswered before the connection counts as stale.
+    pub fn max_pings_outstanding(mut self, max: u32) -> Self {
+        self.config.max_pings_out = max;
+        self
+    }
+
+    /// Limit for TCP connect, TLS and the handshake together.
+    pub fn connection_timeout(mut self, timeout: Duration) -> Self {
+        self.config.connect_timeout = timeout;
+        self
+    }
+
+    /// Failed attempts after which a server leaves the pool; `None`: retry forever.
+    pub fn max_reconnects(mut self, max: Option<u32>) -> Self {
+        self.config.max_reconnects = max;
+        self
+    }
+
+    /// Never reconnect: the first lost connection closes the client.
+    pub fn no_reconnect(mut self) -> Self {
+        self.config.allow_reconnect = false;
+        self
+    }
+
+    /// Wait after every server of the pool failed once.
+    pub fn reconnect_wait(mut self, wait: Duration) -> Self {
+        self.config.reconnect_wait = wait;
+        self
+    }
+
+    /// Random time added to the reconnect wait, without and with TLS.
+    pub fn reconnect_jitter(mut self, jitter: Duration, jitter_tls: Duration) -> Self {
+        self.config.reconnect_jitter = jitter;
+        self.config.reconnect_jitter_tls = jitter_tls;
+        self
+    }
+
+    /// A custom reconnect wait: given how many passes over the pool failed in a
+    /// row (1 for the first), return how long to wait.
+    pub fn reconnect_delay_callback(mut self, f: impl Fn(u32) -> Duration + Send + Sync + 'static) -> Self {
+        self.config.reconnect_delay = Some(Arc::new(f));
+        self
+    }
+
+    /// When the first connect fails, return the client anyway and keep trying
+    /// in the background (publishes are buffered meanwhile).
+    pub fn retry_on_initial_connect(mut self) -> Self {
+        self.config.retry_on_initial_connect = true;
+        self
+    }
+
+    /// Bytes of publishes buffered while disconnected; 0 refuses publishing while disconnected.
+    pub fn reconnect_buffer_size(mut self, bytes: usize) -> Self {
+        self.config.reconnect_buffer_size = bytes;
+        self
+    }
+
+    /// Try servers in the given order instead of shuffling them.
+    pub fn retain_servers_order(mut self) -> Self {
+        self.config.retain_servers_order = true;
+        self
+    }
+
+    /// Ignore servers announced by the cluster.
+    pub fn ignore_discovered_servers(mut self) -> Self {
+        self.config.ignore_discovered_servers = true;
+        self
+    }
+
+    /// Default pending limits of new subscriptions (messages, payload bytes).
+    pub fn subscription_pending_limits(mut self, messages: usize, bytes: usize) -> Self {
+        self.pending_limits = PendingLimits { messages, bytes };
+        self
+    }
+
+    /// Timeout of requests that do not set their own.
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// How long a drain may take before the client closes anyway.
+    pub fn drain_timeout(mut self, timeout: Duration) -> Self {
+        self.config.drain_timeout = timeout;
+        self
+    }
+
+    /// Ask the server to acknowledge every operation with `+OK`.
+    pub fn verbose(mut self) -> Self {
+        self.config.verbose = true;
+        self
+    }
+
+    /// Ask the server for strict subject checking.
+    pub fn pedantic(mut self) -> Self {
+        self.config.pedantic = true;
+        self
+    }
+
+    /// Authenticate with a user and password.
+    pub fn user_and_password(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
+        self.config.auth = Auth::UserPassword { user: user.into(), password: password.into() };
+        self
+    }
+
+    /// Authenticate with a token.
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.config.auth = Auth::Token(token.into());
+        self
+    }
+
+    /// Authenticate with an nkey seed (`SU...`): the public key is sent and the
+    /// server nonce signed. An invalid seed fails the connect.
+    pub fn nkey(mut self, seed: impl Into<String>) -> Self {
+        match NkeyAuth::new(seed) {
+            Ok(a) => self.config.auth = Auth::provider(a),
+            Err(e) => self.invalid = Some(format!("nkey: {e}")),
+        }
+        self
+    }
+
+    /// Authenticate with a user JWT, signing the nonce through `sign`, which
+    /// returns the raw Ed25519 signature of the bytes it is given.
+    pub fn jwt(mut self, jwt: impl Into<String>, sign: SignFn) -> Self {
+        self.config.auth = Auth::provider(JwtCallbackAuth::new(jwt, sign));
+        self
+    }
+
+    /// Authenticate with a `.creds` file, read again on every reconnect.
+    pub fn credentials_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.config.auth = Auth::provider(CredsFile { path: path.into() });
+        self
+    }
+
+    /// Authenticate with the contents of a `.creds` file. Invalid contents fail
+    /// the connect.
+    pub fn credentials(mut self, text: impl Into<String>) -> Self {
+        match CredsText::new(text) {
+            Ok(a) => self.config.auth = Auth::provider(a),
+            Err(e) => self.invalid = Some(format!("credentials: {e}")),
+        }
+        self
+    }
+
+    /// Compute credentials for each handshake from the server nonce.
+    pub fn auth_callback(
+        mut self,
+        f: impl Fn(Option<&str>) -> Result<Credentials, String> + Send + Sync + 'static,
+    ) -> Self {
+        self.config.auth = Auth::provider(CallbackAuth { callback: Arc::new(f) });
+        self
+    }
+
+    /// Require TLS with every server.
+    pub fn require_tls(mut self) -> Self {
+        self.config.tls_required = true;
+        self
+    }
+
+    /// Start TLS before the server's INFO (servers configured with `handshake_first`).
+    pub fn tls_first(mut self) -> Self {
+        self.config.tls_handshake_first = true;
+        self.config.tls_required = true;
+        self
+    }
+
+    /// Trust the CA certificates in this PEM file (instead of the system roots);
+    /// may be called for several files.
+    pub fn add_root_certificates(mut self, path: impl Into<PathBuf>) -> Self {
+        match &mut self.tls.roots {
+            Roots::Files(files) => files.push(path.into()),
+            roots => *roots = Roots::Files(vec![path.into()]),
+        }
+        self
+    }
+
+    /// Present this certificate chain and key (PEM files) for mutual TLS.
+    pub fn add_client_certificate(mut self, cert: impl Into<PathBuf>, key: impl Into<PathBuf>) -> Self {
+        self.tls.client_cert = Some((cert.into(), key.into()));
+        self
+    }
+
+    /// Use this rustls configuration as is (roots and client certificate
+    /// options are then ignored).
+    pub fn tls_client_config(mut self, config: rustls::ClientConfig) -> Self {
+        self.tls.custom = Some(Arc::new(config));
+        self
+    }
+
+    /// Call `f` with every connection event (from the driver; keep it short).
+    pub fn event_callback(mut self, f: impl Fn(ClientEvent) + Send + Sync + 'static) -> Self {
+        self.event_callback = Some(Arc::new(f));
+        self
+    }
+
+    /// The core configuration these options produce (servers excluded).
+    pub fn core_config(&self) -> &Config {
+        &self.config
+    }
+}

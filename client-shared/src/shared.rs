@@ -1,0 +1,343 @@
+//! The state every handle and the driver share: the core behind one mutex,
+//! the routes from core events to waiting consumers, and the driver's wake-up
+//! signal.
+
+use crate::clock::Clock;
+use crate::error::{FlushError, RequestError};
+use crate::events::{ClientEvent, EventHub};
+use crate::queue::{DeliveryQueue, PendingLimits, Pushed};
+use crate::responses::ResponseQueue;
+use crate::signal::Signal;
+use crate::slot::{lock, Slot};
+use crate::tls::TlsOptions;
+use bytes::BytesMut;
+use natrs_core::client::{self as core, Event, TransportCommand, TransportEvent};
+use natrs_core::error::CloseReason;
+use natrs_core::proto::WriteBuffer;
+use natrs_core::Message;
+use rustls::ClientConfig;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+/// Above this many bytes waiting to be written, publishers wait for the
+/// driver to catch up.
+pub(crate) const WRITE_HIGH_WATER: usize = 8 * 1024 * 1024;
+
+/// Where a subscription's messages go.
+#[derive(Debug)]
+pub(crate) struct Route {
+    pub(crate) queue: Arc<DeliveryQueue>,
+    pub(crate) subject: Arc<str>,
+}
+
+/// Where a request's replies go.
+#[derive(Debug)]
+pub(crate) enum ReplyRoute {
+    /// A single request: its one reply, and the timeout for the error message.
+    One(Arc<Slot<Result<Message, RequestError>>>, Duration),
+    /// A request for many replies.
+    Many(Arc<ResponseQueue>),
+}
+
+/// Everything behind the lock.
+pub(crate) struct State {
+    pub(crate) core: core::Client,
+    pub(crate) routes: HashMap<u64, Route>,
+    pub(crate) replies: HashMap<u64, ReplyRoute>,
+    pub(crate) flushes: HashMap<u64, Arc<Slot<Result<Duration, FlushError>>>>,
+    pub(crate) timers: HashMap<u64, Arc<Slot<()>>>,
+    pub(crate) connect_waiters: Vec<Arc<Slot<Result<(), CloseReason>>>>,
+    pub(crate) close_waiters: Vec<Arc<Slot<CloseReason>>>,
+    pub(crate) closed: Option<CloseReason>,
+}
+
+impl State {
+    /// Routes every pending core event; returns the ones for the application
+    /// in `out`.
+    fn dispatch(&mut self, out: &mut Vec<ClientEvent>) {
+        while let Some(event) = self.core.poll_event() {
+            match event {
+                Event::Message { sid, message } => {
+                    if let Some(route) = self.routes.get(&sid.0) {
+                        if let Pushed::Dropped { first: true } = route.queue.push(message) {
+                            out.push(ClientEvent::SlowConsumer {
+                                sid: sid.0,
+                                subject: route.subject.to_string(),
+                                dropped: route.queue.dropped(),
+                            });
+                        }
+                    }
+                }
+                Event::SubscriptionEnded { sid, reason } => {
+                    if let Some(route) = self.routes.remove(&sid.0) {
+                        route.queue.end(reason);
+                    }
+                }
+                Event::Reply { id, message } => match self.replies.get(&id.0) {
+                    Some(ReplyRoute::One(..)) => {
+                        if let Some(ReplyRoute::One(slot, _)) = self.replies.remove(&id.0) {
+                            slot.complete(Ok(message));
+                        }
+                    }
+                    Some(ReplyRoute::Many(queue)) => queue.push(Ok(message)),
+                    None => {}
+                },
+                Event::RequestDone { id } => {
+                    if let Some(ReplyRoute::Many(queue)) = self.replies.remove(&id.0) {
+                        queue.end();
+                    }
+                }
+                Event::RequestFailed { id, error } => match self.replies.remove(&id.0) {
+                    Some(ReplyRoute::One(slot, timeout)) => slot.complete(Err(request_error(error, timeout))),
+                    Some(ReplyRoute::Many(queue)) => {
+                        if !matches!(error, core::RequestError::TimedOut) {
+                            queue.push(Err(request_error(error, Duration::ZERO)));
+                        }
+                        queue.end();
+                    }
+                    None => {}
+                },
+                Event::FlushDone { id, rtt } => {
+                    if let Some(slot) = self.flushes.remove(&id.0) {
+                        slot.complete(Ok(rtt));
+                    }
+                }
+                Event::FlushFailed { id, error } => {
+                    if let Some(slot) = self.flushes.remove(&id.0) {
+                        slot.complete(Err(match error {
+                            core::FlushError::Disconnected => FlushError::Disconnected,
+                            _ => FlushError::Closed,
+                        }));
+                    }
+                }
+                Event::Timer { id } => {
+                    if let Some(slot) = self.timers.remove(&id.0) {
+                        slot.complete(());
+                    }
+                }
+                Event::Connected { server } => {
+                    for w in self.connect_waiters.drain(..) {
+                        w.complete(Ok(()));
+                    }
+                    out.push(ClientEvent::Connected { server });
+                }
+                Event::Reconnected { server } => {
+                    for w in self.connect_waiters.drain(..) {
+                        w.complete(Ok(()));
+                    }
+                    out.push(ClientEvent::Reconnected { server });
+                }
+                Event::Disconnected { reason } => out.push(ClientEvent::Disconnected { reason }),
+                Event::ServersDiscovered { servers } => out.push(ClientEvent::ServersDiscovered { servers }),
+                Event::LameDuck => out.push(ClientEvent::LameDuck),
+                Event::ServerError(e) => out.push(ClientEvent::ServerError(e)),
+                Event::BadHeaders { sid, error } => out.push(ClientEvent::BadHeaders { sid: sid.0, error }),
+                Event::Closed { reason } => {
+                    self.closed = Some(reason.clone());
+                    for w in self.connect_waiters.drain(..) {
+                        w.complete(Err(reason.clone()));
+                    }
+                    for w in self.close_waiters.drain(..) {
+                        w.complete(reason.clone());
+                    }
+                    for (_, route) in self.routes.drain() {
+                        route.queue.end(core::SubscriptionEnd::Closed);
+                    }
+                    for (_, reply) in self.replies.drain() {
+                        match reply {
+                            ReplyRoute::One(slot, _) => slot.complete(Err(RequestError::Closed)),
+                            ReplyRoute::Many(queue) => {
+                                queue.push(Err(RequestError::Closed));
+                                queue.end();
+                            }
+                        }
+                    }
+                    for (_, slot) in self.flushes.drain() {
+                        slot.complete(Err(FlushError::Closed));
+                    }
+                    for (_, slot) in self.timers.drain() {
+                        slot.complete(());
+                    }
+                    out.push(ClientEvent::Closed { reason });
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn request_error(error: core::RequestError, timeout: Duration) -> RequestError {
+    match error {
+        core::RequestError::NoResponders => RequestError::NoResponders,
+        core::RequestError::TimedOut => RequestError::TimedOut(timeout),
+        _ => RequestError::Closed,
+    }
+}
+
+/// The state shared by every handle of one connection and its driver.
+pub struct Shared {
+    state: Mutex<State>,
+    pub(crate) signal: Signal,
+    pub(crate) clock: Clock,
+    pub(crate) events: EventHub,
+    tls_options: TlsOptions,
+    tls_config: OnceLock<Arc<ClientConfig>>,
+    pub(crate) pending_limits: PendingLimits,
+    pub(crate) request_timeout: Duration,
+    write_waiters: Mutex<Vec<Waker>>,
+    has_write_waiters: AtomicBool,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared").finish_non_exhaustive()
+    }
+}
+
+impl Shared {
+    pub(crate) fn new(
+        core: core::Client,
+        clock: Clock,
+        events: EventHub,
+        tls_options: TlsOptions,
+        tls_config: Option<Arc<ClientConfig>>,
+        pending_limits: PendingLimits,
+        request_timeout: Duration,
+    ) -> Shared {
+        let lock = OnceLock::new();
+        if let Some(cfg) = tls_config {
+            let _ = lock.set(cfg);
+        }
+        Shared {
+            state: Mutex::new(State {
+                core,
+                routes: HashMap::new(),
+                replies: HashMap::new(),
+                flushes: HashMap::new(),
+                timers: HashMap::new(),
+                connect_waiters: Vec::new(),
+                close_waiters: Vec::new(),
+                closed: None,
+            }),
+            signal: Signal::default(),
+            clock,
+            events,
+            tls_options,
+            tls_config: lock,
+            pending_limits,
+            request_timeout,
+            write_waiters: Mutex::new(Vec::new()),
+            has_write_waiters: AtomicBool::new(false),
+        }
+    }
+
+    /// Runs `f` on the locked state with the current instant, then routes the
+    /// events it caused and hands the application's events to listeners
+    /// (outside the lock).
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut State, natrs_core::Instant) -> R) -> R {
+        let mut out = Vec::new();
+        let result = {
+            let mut st = lock(&self.state);
+            let r = f(&mut st, self.clock.now());
+            st.dispatch(&mut out);
+            r
+        };
+        for event in out {
+            self.events.emit(event);
+        }
+        result
+    }
+
+    /// Locks the state without dispatching (for reads and for commands that
+    /// cause no events, such as publish).
+    pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        lock(&self.state)
+    }
+
+    // ----- the driver's interface -----
+
+    /// Feeds bytes read from the transport.
+    pub fn handle_input(&self, buf: &mut BytesMut) {
+        self.with(|st, now| st.core.handle_input(now, buf));
+    }
+
+    /// Reports a transport event.
+    pub fn handle_transport(&self, event: TransportEvent) {
+        self.with(|st, now| st.core.handle_transport(now, event));
+    }
+
+    /// Runs the core's timers.
+    pub fn handle_timeout(&self) {
+        self.with(|st, now| st.core.handle_timeout(now));
+    }
+
+    /// The next transport command.
+    pub fn poll_transport(&self) -> Option<TransportCommand> {
+        self.lock().core.poll_transport()
+    }
+
+    /// Takes the bytes to write into `dst`; wakes publishers waiting for room.
+    pub fn poll_transmit(&self, dst: &mut WriteBuffer) -> bool {
+        let has = self.lock().core.poll_transmit(dst);
+        if has && self.has_write_waiters.swap(false, Ordering::AcqRel) {
+            for w in lock(&self.write_waiters).drain(..) {
+                w.wake();
+            }
+        }
+        has
+    }
+
+    /// The core's next deadline on the std clock.
+    pub fn next_deadline(&self) -> Option<std::time::Instant> {
+        self.lock().core.poll_timeout().map(|t| self.clock.to_std(t))
+    }
+
+    /// Whether the client closed for good.
+    pub fn is_closed(&self) -> bool {
+        self.lock().closed.is_some()
+    }
+
+    /// The TLS configuration, built on first use.
+    pub fn tls_config(&self) -> Result<Arc<ClientConfig>, String> {
+        if let Some(cfg) = self.tls_config.get() {
+            return Ok(cfg.clone());
+        }
+        let cfg = self.tls_options.build().map_err(|e| e.to_string())?;
+        Ok(self.tls_config.get_or_init(|| cfg).clone())
+    }
+
+    /// Wakes the driver.
+    pub fn notify(&self) {
+        self.signal.notify();
+    }
+
+    /// `Ready` once a handle woke the driver since the last call (something to
+    /// write, a new deadline or a command); otherwise registers the waker.
+    pub fn poll_notified(&self, cx: &mut Context<'_>) -> Poll<()> {
+        self.signal.poll_take(cx)
+    }
+
+    /// Whether a write is waiting for the driver.
+    pub fn has_transmit(&self) -> bool {
+        self.lock().core.has_transmit()
+    }
+
+    /// `Ready` when publishers may add to the write buffer; otherwise the waker
+    /// is called once the driver took the buffer.
+    pub(crate) fn poll_write_room(&self, cx: &mut Context<'_>) -> Poll<()> {
+        if self.lock().core.transmit_len() <= WRITE_HIGH_WATER {
+            return Poll::Ready(());
+        }
+        lock(&self.write_waiters).push(cx.waker().clone());
+        self.has_write_waiters.store(true, Ordering::Release);
+        // The driver may have taken the buffer in between.
+        if self.lock().core.transmit_len() <= WRITE_HIGH_WATER {
+            return Poll::Ready(());
+        }
+        self.notify();
+        Poll::Pending
+    }
+}

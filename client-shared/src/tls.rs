@@ -1,0 +1,94 @@
+//! TLS settings and the rustls client configuration built from them.
+
+use crate::error::ConnectError;
+use rustls::ClientConfig;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Where trusted root certificates come from.
+#[derive(Debug, Clone, Default)]
+pub(crate) enum Roots {
+    /// The operating system's store (falling back to the bundled Mozilla roots
+    /// when it has none).
+    #[default]
+    Native,
+    /// Only the CA certificates in these PEM files.
+    Files(Vec<PathBuf>),
+}
+
+/// TLS settings of [`ConnectOptions`](crate::ConnectOptions).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TlsOptions {
+    pub(crate) roots: Roots,
+    /// Client certificate chain and key (PEM files), for mutual TLS.
+    pub(crate) client_cert: Option<(PathBuf, PathBuf)>,
+    /// A complete configuration supplied by the user, used as is.
+    pub(crate) custom: Option<Arc<ClientConfig>>,
+}
+
+fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+impl TlsOptions {
+    /// Builds the rustls configuration.
+    pub(crate) fn build(&self) -> Result<Arc<ClientConfig>, ConnectError> {
+        if let Some(custom) = &self.custom {
+            return Ok(custom.clone());
+        }
+        let err = |what: String| ConnectError::TlsConfig(what);
+        let mut roots = rustls::RootCertStore::empty();
+        match &self.roots {
+            Roots::Native => {
+                let loaded = rustls_native_certs::load_native_certs();
+                for cert in loaded.certs {
+                    let _ = roots.add(cert);
+                }
+                if roots.is_empty() {
+                    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+                }
+            }
+            Roots::Files(files) => {
+                for file in files {
+                    let certs = CertificateDer::pem_file_iter(file)
+                        .map_err(|e| err(format!("reading {}: {e}", file.display())))?;
+                    let mut any = false;
+                    for cert in certs {
+                        let cert = cert.map_err(|e| err(format!("parsing {}: {e}", file.display())))?;
+                        roots
+                            .add(cert)
+                            .map_err(|e| err(format!("bad CA certificate in {}: {e}", file.display())))?;
+                        any = true;
+                    }
+                    if !any {
+                        return Err(err(format!("no certificate in {}", file.display())));
+                    }
+                }
+            }
+        }
+        let builder = ClientConfig::builder_with_provider(provider())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| err(e.to_string()))?
+            .with_root_certificates(roots);
+        let config = match &self.client_cert {
+            None => builder.with_no_client_auth(),
+            Some((cert, key)) => {
+                let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+                    .map_err(|e| err(format!("reading {}: {e}", cert.display())))?
+                    .collect::<Result<_, _>>()
+                    .map_err(|e| err(format!("parsing {}: {e}", cert.display())))?;
+                if chain.is_empty() {
+                    return Err(err(format!("no certificate in {}", cert.display())));
+                }
+                let key = PrivateKeyDer::from_pem_file(key)
+                    .map_err(|e| err(format!("reading key {}: {e}", key.display())))?;
+                builder
+                    .with_client_auth_cert(chain, key)
+                    .map_err(|e| err(format!("client certificate: {e}")))?
+            }
+        };
+        Ok(Arc::new(config))
+    }
+}

@@ -1,0 +1,124 @@
+//! The tokio implementation of [`natrs_client::Runtime`].
+
+use bytes::BytesMut;
+use natrs_client::{BoxFuture, Runtime, Timer, Transport};
+use rustls::ClientConfig;
+use rustls_pki_types::ServerName;
+use std::future::Future;
+use std::io::{self, IoSlice};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use tokio::io::AsyncWrite;
+use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
+use tokio_rustls::TlsConnector;
+
+/// Runs natrs drivers as tasks of a tokio runtime.
+#[derive(Debug, Clone)]
+pub struct TokioRuntime {
+    handle: tokio::runtime::Handle,
+}
+
+impl TokioRuntime {
+    /// The runtime of the current context, if there is one.
+    pub fn current() -> Option<TokioRuntime> {
+        tokio::runtime::Handle::try_current().ok().map(|handle| TokioRuntime { handle })
+    }
+
+    /// A runtime that spawns on `handle`.
+    pub fn from_handle(handle: tokio::runtime::Handle) -> TokioRuntime {
+        TokioRuntime { handle }
+    }
+}
+
+/// A TCP connection, plain or with TLS.
+#[derive(Debug)]
+pub enum TokioTransport {
+    /// Plain TCP.
+    Plain(TcpStream),
+    /// TLS over TCP.
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+macro_rules! both {
+    ($self:ident, $s:ident => $e:expr) => {
+        match $self {
+            TokioTransport::Plain($s) => $e,
+            TokioTransport::Tls($s) => $e,
+        }
+    };
+}
+
+impl Transport for TokioTransport {
+    fn poll_read_buf(&mut self, cx: &mut Context<'_>, buf: &mut BytesMut) -> Poll<io::Result<usize>> {
+        both!(self, s => tokio_util::io::poll_read_buf(Pin::new(s), cx, buf))
+    }
+
+    fn poll_write_vectored(&mut self, cx: &mut Context<'_>, bufs: &[IoSlice<'_>]) -> Poll<io::Result<usize>> {
+        both!(self, s => Pin::new(s).poll_write_vectored(cx, bufs))
+    }
+
+    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        both!(self, s => Pin::new(s).poll_flush(cx))
+    }
+
+    fn poll_close(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        both!(self, s => Pin::new(s).poll_shutdown(cx))
+    }
+}
+
+/// A resettable tokio sleep.
+#[derive(Debug)]
+pub struct TokioTimer {
+    sleep: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl Timer for TokioTimer {
+    fn reset(&mut self, deadline: std::time::Instant) {
+        self.sleep.as_mut().reset(tokio::time::Instant::from_std(deadline));
+    }
+
+    fn poll_expired(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        self.sleep.as_mut().poll(cx)
+    }
+}
+
+impl Runtime for TokioRuntime {
+    type Transport = TokioTransport;
+    type Timer = TokioTimer;
+
+    fn connect(&self, host: String, port: u16) -> BoxFuture<'static, io::Result<TokioTransport>> {
+        Box::pin(async move {
+            let stream = TcpStream::connect((host.as_str(), port)).await?;
+            stream.set_nodelay(true)?;
+            Ok(TokioTransport::Plain(stream))
+        })
+    }
+
+    fn upgrade_tls(
+        &self,
+        transport: TokioTransport,
+        server_name: ServerName<'static>,
+        config: Arc<ClientConfig>,
+    ) -> BoxFuture<'static, io::Result<TokioTransport>> {
+        Box::pin(async move {
+            let TokioTransport::Plain(stream) = transport else {
+                return Err(io::Error::other("TLS is already established"));
+            };
+            let tls = TlsConnector::from(config).connect(server_name, stream).await?;
+            Ok(TokioTransport::Tls(Box::new(tls)))
+        })
+    }
+
+    fn timer(&self) -> TokioTimer {
+        let _guard = self.handle.enter();
+        // Far in the future until the driver arms it.
+        let far = tokio::time::Instant::now() + std::time::Duration::from_secs(86400 * 365);
+        TokioTimer { sleep: Box::pin(tokio::time::sleep_until(far)) }
+    }
+
+    fn spawn(&self, future: BoxFuture<'static, ()>) {
+        self.handle.spawn(future);
+    }
+}
