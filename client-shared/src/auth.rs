@@ -15,7 +15,10 @@ pub(crate) struct CredsFile {
 impl AuthProvider for CredsFile {
     fn credentials(&self, nonce: Option<&str>) -> Result<Credentials, AuthError> {
         let text = std::fs::read_to_string(&self.path).map_err(|e| {
-            AuthError::Provider(format!("reading credentials file {}: {e}", self.path.display()))
+            AuthError::Provider(format!(
+                "reading credentials file {}: {e}",
+                self.path.display()
+            ))
         })?;
         // CredsText keeps the text in zeroizing storage and wipes it on drop.
         CredsText::new(text)?.credentials(nonce)

@@ -13,7 +13,7 @@ use natrs_core::client::{ConnectionState, RequestId, RequestManyOptions, Statist
 use natrs_core::error::CloseReason;
 use natrs_core::proto::ServerInfo;
 use natrs_core::{HeaderMap, Message, ServerAddr};
-use std::future::{poll_fn, Future};
+use std::future::{Future, poll_fn};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -41,7 +41,9 @@ impl Drop for Handle {
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client").field("state", &self.connection_state()).finish_non_exhaustive()
+        f.debug_struct("Client")
+            .field("state", &self.connection_state())
+            .finish_non_exhaustive()
     }
 }
 
@@ -56,7 +58,11 @@ pub struct Request {
 impl Request {
     /// A request with this payload, no headers and the client's default timeout.
     pub fn new(payload: impl Into<Bytes>) -> Request {
-        Request { payload: payload.into(), headers: None, timeout: None }
+        Request {
+            payload: payload.into(),
+            headers: None,
+            timeout: None,
+        }
     }
 
     /// Sends these headers.
@@ -74,7 +80,12 @@ impl Request {
 
 impl Client {
     pub(crate) fn new(shared: Arc<Shared>, driver_done: Arc<Latch>) -> Client {
-        Client { handle: Arc::new(Handle { shared, driver_done }) }
+        Client {
+            handle: Arc::new(Handle {
+                shared,
+                driver_done,
+            }),
+        }
     }
 
     pub(crate) fn shared(&self) -> &Arc<Shared> {
@@ -88,7 +99,11 @@ impl Client {
     /// Returns once the message is queued for the server (or for the reconnect
     /// buffer); it waits only while more than 8 MiB are already waiting to be
     /// written. Use [`flush`](Client::flush) to know the server has it.
-    pub async fn publish(&self, subject: impl AsRef<str>, payload: impl Into<Bytes>) -> Result<(), Error> {
+    pub async fn publish(
+        &self,
+        subject: impl AsRef<str>,
+        payload: impl Into<Bytes>,
+    ) -> Result<(), Error> {
         let payload = payload.into();
         self.write_room().await;
         self.try_publish(subject.as_ref(), None, None, &payload)
@@ -128,7 +143,12 @@ impl Client {
     ) -> Result<(), Error> {
         let payload = payload.into();
         self.write_room().await;
-        self.try_publish(subject.as_ref(), Some(reply.as_ref()), Some(&headers), &payload)
+        self.try_publish(
+            subject.as_ref(),
+            Some(reply.as_ref()),
+            Some(&headers),
+            &payload,
+        )
     }
 
     /// Serializes `value` as JSON and publishes it.
@@ -197,7 +217,13 @@ impl Client {
         let subject_arc: Arc<str> = Arc::from(subject);
         let sid = shared.with(|st, _| {
             let sid = st.core.subscribe(subject, queue)?;
-            st.routes.insert(sid.0, Route { queue: delivery.clone(), subject: subject_arc.clone() });
+            st.routes.insert(
+                sid.0,
+                Route {
+                    queue: delivery.clone(),
+                    subject: subject_arc.clone(),
+                },
+            );
             Ok::<_, Error>(sid)
         })?;
         shared.notify();
@@ -209,17 +235,29 @@ impl Client {
     /// Sends `payload` to `subject` and waits for one reply, up to the default
     /// request timeout. Fails at once with [`RequestError::NoResponders`] when
     /// nobody listens.
-    pub async fn request(&self, subject: impl AsRef<str>, payload: impl Into<Bytes>) -> Result<Message, RequestError> {
+    pub async fn request(
+        &self,
+        subject: impl AsRef<str>,
+        payload: impl Into<Bytes>,
+    ) -> Result<Message, RequestError> {
         self.send_request(subject, Request::new(payload)).await
     }
 
     /// Sends a request with headers and timeout of its own.
-    pub async fn send_request(&self, subject: impl AsRef<str>, request: Request) -> Result<Message, RequestError> {
+    pub async fn send_request(
+        &self,
+        subject: impl AsRef<str>,
+        request: Request,
+    ) -> Result<Message, RequestError> {
         self.start_request(subject.as_ref(), request)?.await
     }
 
     /// Serializes `value` as JSON, sends it as a request, and deserializes the reply.
-    pub async fn request_json<T, R>(&self, subject: impl AsRef<str>, value: &T) -> Result<R, JsonError>
+    pub async fn request_json<T, R>(
+        &self,
+        subject: impl AsRef<str>,
+        value: &T,
+    ) -> Result<R, JsonError>
     where
         T: serde::Serialize + ?Sized,
         R: serde::de::DeserializeOwned,
@@ -236,12 +274,24 @@ impl Client {
         let timeout = request.timeout.unwrap_or(shared.request_timeout);
         let slot = Arc::new(Slot::new());
         let id = shared.with(|st, now| {
-            let id = st.core.request(now, subject, request.headers.as_ref(), &request.payload, timeout)?;
-            st.replies.insert(id.0, ReplyRoute::One(slot.clone(), timeout));
+            let id = st.core.request(
+                now,
+                subject,
+                request.headers.as_ref(),
+                &request.payload,
+                timeout,
+            )?;
+            st.replies
+                .insert(id.0, ReplyRoute::One(slot.clone(), timeout));
             Ok::<_, Error>(id)
         })?;
         shared.notify();
-        Ok(ReplyFuture { shared, id, slot, done: false })
+        Ok(ReplyFuture {
+            shared,
+            id,
+            slot,
+            done: false,
+        })
     }
 
     /// Sends a request and streams the replies (ADR-47) until
@@ -326,7 +376,11 @@ impl Client {
             Ok::<_, DrainError>(())
         })?;
         self.shared().notify();
-        Ok(DrainFuture { slot, driver: self.handle.driver_done.clone(), reason: None })
+        Ok(DrainFuture {
+            slot,
+            driver: self.handle.driver_done.clone(),
+            reason: None,
+        })
     }
 
     /// Closes the connection: requests and flushes in flight fail,

@@ -14,7 +14,9 @@ pub struct Clock {
 impl Clock {
     /// A clock whose epoch is now.
     pub fn new() -> Clock {
-        Clock { epoch: StdInstant::now() }
+        Clock {
+            epoch: StdInstant::now(),
+        }
     }
 
     /// The current instant.

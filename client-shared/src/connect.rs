@@ -1,6 +1,7 @@
 //! Making a connection: options and addresses in, a [`Client`] out, with the
 //! driver spawned on the given runtime.
 
+use crate::Client;
 use crate::clock::Clock;
 use crate::driver;
 use crate::error::ConnectError;
@@ -9,13 +10,15 @@ use crate::options::ConnectOptions;
 use crate::runtime::Runtime;
 use crate::shared::Shared;
 use crate::slot::{Latch, Slot};
-use crate::Client;
-use natrs_core::client as core;
 use natrs_core::ServerAddr;
+use natrs_core::client as core;
+use natrs_core::error::CloseReason;
 use std::collections::hash_map::RandomState;
-use std::future::poll_fn;
+use std::future::Future;
 use std::hash::{BuildHasher, Hasher};
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 /// Parses a comma-separated list of server URLs.
 pub fn parse_servers(addrs: &str) -> Result<Vec<ServerAddr>, ConnectError> {
@@ -39,24 +42,64 @@ fn random_seed() -> u64 {
     h.finish()
 }
 
-/// Connects to `addrs` (comma-separated URLs) with `options`, running the
-/// driver on `runtime`.
-///
-/// Resolves once the first connection is established, or at once with
-/// [`ConnectOptions::retry_on_initial_connect`].
-pub async fn connect<R: Runtime>(runtime: R, addrs: &str, options: ConnectOptions) -> Result<Client, ConnectError> {
+/// A client whose driver has not started yet: what a runtime crate needs to
+/// run the connection its own way (the async runtimes through [`connect`],
+/// the blocking crate on threads).
+#[derive(Debug)]
+pub struct Prepared {
+    /// The client handle to give the application.
+    pub client: Client,
+    /// The state the driver feeds.
+    pub shared: Arc<Shared>,
+    /// Set it when the driver exits (so `close().await` and drains can finish).
+    pub done: DriverDone,
+    /// Completes at the first connection, or with the reason the client closed.
+    pub connected: Connected,
+    /// Whether the application asked to get the client before the first
+    /// connection (`retry_on_initial_connect`).
+    pub retry_on_initial_connect: bool,
+}
+
+/// The driver's "I have finished" flag.
+#[derive(Debug, Clone)]
+pub struct DriverDone(Arc<Latch>);
+
+impl DriverDone {
+    /// Marks the driver finished and wakes whoever waits for it.
+    pub fn set(&self) {
+        self.0.set();
+    }
+}
+
+/// The outcome of the first connection attempt.
+#[derive(Debug)]
+pub struct Connected(Arc<Slot<Result<(), CloseReason>>>);
+
+impl Future for Connected {
+    type Output = Result<(), ConnectError>;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.0
+            .poll_take(cx)
+            .map(|r| r.map_err(ConnectError::Failed))
+    }
+}
+
+/// Builds the client, the shared state and the TLS configuration for `addrs`
+/// (comma-separated URLs) and `options`, without starting a driver.
+pub fn prepare(addrs: &str, options: ConnectOptions) -> Result<Prepared, ConnectError> {
     if let Some(reason) = options.invalid {
         return Err(ConnectError::InvalidOptions(reason));
     }
     let mut config = options.config;
     config.servers = parse_servers(addrs)?;
     let wants_tls = config.tls_required || config.servers.iter().any(|s| s.is_tls());
-    let tls_config = if wants_tls || options.tls.custom.is_some() || options.tls.client_cert.is_some() {
-        Some(options.tls.build()?)
-    } else {
-        None
-    };
-    let retry = config.retry_on_initial_connect;
+    let tls_config =
+        if wants_tls || options.tls.custom.is_some() || options.tls.client_cert.is_some() {
+            Some(options.tls.build()?)
+        } else {
+            None
+        };
+    let retry_on_initial_connect = config.retry_on_initial_connect;
     let clock = Clock::new();
     let core = core::Client::new(config, clock.now(), random_seed())?;
     let shared = Arc::new(Shared::new(
@@ -71,14 +114,35 @@ pub async fn connect<R: Runtime>(runtime: R, addrs: &str, options: ConnectOption
     let connected = Arc::new(Slot::new());
     shared.lock().connect_waiters.push(connected.clone());
     let done = Arc::new(Latch::default());
+    let client = Client::new(shared.clone(), done.clone());
+    Ok(Prepared {
+        client,
+        shared,
+        done: DriverDone(done),
+        connected: Connected(connected),
+        retry_on_initial_connect,
+    })
+}
+
+/// Connects to `addrs` (comma-separated URLs) with `options`, running the
+/// driver on `runtime`.
+///
+/// Resolves once the first connection is established, or at once with
+/// [`ConnectOptions::retry_on_initial_connect`].
+pub async fn connect<R: Runtime>(
+    runtime: R,
+    addrs: &str,
+    options: ConnectOptions,
+) -> Result<Client, ConnectError> {
+    let prepared = prepare(addrs, options)?;
     let runtime = Arc::new(runtime);
-    runtime.spawn(Box::pin(driver::run(shared.clone(), runtime.clone(), done.clone())));
-    let client = Client::new(shared, done);
-    if retry {
-        return Ok(client);
+    runtime.spawn(Box::pin(driver::run(
+        prepared.shared.clone(),
+        runtime.clone(),
+        prepared.done,
+    )));
+    if !prepared.retry_on_initial_connect {
+        prepared.connected.await?;
     }
-    match poll_fn(|cx| connected.poll_take(cx)).await {
-        Ok(()) => Ok(client),
-        Err(reason) => Err(ConnectError::Failed(reason)),
-    }
+    Ok(prepared.client)
 }

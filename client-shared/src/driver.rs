@@ -1,17 +1,17 @@
 //! The driver: one future per connection that owns the socket and runs the
 //! core's loop on any [`Runtime`] (connect, TLS, read, write, timers).
 
+use crate::connect::DriverDone;
 use crate::runtime::{Runtime, Timer, Transport};
 use crate::shared::Shared;
-use crate::slot::Latch;
 use bytes::{Buf, BytesMut};
+use natrs_core::ServerAddr;
 use natrs_core::client::{TransportCommand, TransportEvent};
 use natrs_core::error::TransportError;
 use natrs_core::proto::WriteBuffer;
-use natrs_core::ServerAddr;
 use rustls_pki_types::ServerName;
 use std::collections::VecDeque;
-use std::future::{poll_fn, Future};
+use std::future::{Future, poll_fn};
 use std::io::{self, IoSlice};
 use std::pin::pin;
 use std::sync::Arc;
@@ -30,7 +30,7 @@ const CLOSE_WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 const MAX_SLICES: usize = 64;
 
 /// Runs the connection until the client closes, then sets `done`.
-pub(crate) async fn run<R: Runtime>(shared: Arc<Shared>, runtime: Arc<R>, done: Arc<Latch>) {
+pub(crate) async fn run<R: Runtime>(shared: Arc<Shared>, runtime: Arc<R>, done: DriverDone) {
     let timer = runtime.timer();
     let mut driver = Driver {
         shared,
@@ -92,7 +92,9 @@ impl<R: Runtime> Driver<R> {
     }
 
     fn next_command(&mut self) -> Option<TransportCommand> {
-        self.commands.pop_front().or_else(|| self.shared.poll_transport())
+        self.commands
+            .pop_front()
+            .or_else(|| self.shared.poll_transport())
     }
 
     fn reset_buffers(&mut self) {
@@ -109,7 +111,9 @@ impl<R: Runtime> Driver<R> {
             self.shared.handle_transport(TransportEvent::Closed(e));
             return;
         }
-        let fut = self.runtime.connect(server.host().to_string(), server.port());
+        let fut = self
+            .runtime
+            .connect(server.host().to_string(), server.port());
         match self.race(fut).await {
             Race::Done(Ok(t)) => {
                 self.transport = Some(t);
@@ -124,7 +128,9 @@ impl<R: Runtime> Driver<R> {
     }
 
     async fn upgrade(&mut self, server_name: String) {
-        let Some(transport) = self.transport.take() else { return };
+        let Some(transport) = self.transport.take() else {
+            return;
+        };
         let name = match ServerName::try_from(server_name.clone()) {
             Ok(n) => n,
             Err(e) => {
@@ -136,7 +142,8 @@ impl<R: Runtime> Driver<R> {
         let config = match self.shared.tls_config() {
             Ok(c) => c,
             Err(e) => {
-                self.shared.handle_transport(TransportEvent::Closed(TransportError::Tls(e)));
+                self.shared
+                    .handle_transport(TransportEvent::Closed(TransportError::Tls(e)));
                 return;
             }
         };
@@ -205,7 +212,11 @@ impl<R: Runtime> Driver<R> {
             self.commands.push_back(cmd);
             return Poll::Ready(());
         }
-        if signalled || fired || self.shared.is_closed() { Poll::Ready(()) } else { Poll::Pending }
+        if signalled || fired || self.shared.is_closed() {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
     }
 
     /// Reads, writes and runs timers until the core issues a transport command
@@ -242,7 +253,9 @@ impl<R: Runtime> Driver<R> {
 
     /// Writes what the core has; returns whether anything was written.
     fn poll_write(&mut self, cx: &mut Context<'_>) -> io::Result<bool> {
-        let Some(t) = self.transport.as_mut() else { return Ok(false) };
+        let Some(t) = self.transport.as_mut() else {
+            return Ok(false);
+        };
         let mut wrote = false;
         loop {
             if self.wbuf.is_empty() && !self.shared.poll_transmit(&mut self.wbuf) {
@@ -251,7 +264,12 @@ impl<R: Runtime> Driver<R> {
             let mut slices = [IoSlice::new(&[]); MAX_SLICES];
             let n = self.wbuf.chunks_vectored(&mut slices);
             match t.poll_write_vectored(cx, &slices[..n]) {
-                Poll::Ready(Ok(0)) => return Err(io::Error::new(io::ErrorKind::WriteZero, "socket took no bytes")),
+                Poll::Ready(Ok(0)) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::WriteZero,
+                        "socket took no bytes",
+                    ));
+                }
                 Poll::Ready(Ok(n)) => {
                     self.wbuf.advance(n);
                     self.need_flush = true;
@@ -274,7 +292,9 @@ impl<R: Runtime> Driver<R> {
     /// Reads what the socket has and feeds it to the core; returns whether
     /// anything was read.
     fn poll_read(&mut self, cx: &mut Context<'_>) -> Result<bool, TransportError> {
-        let Some(t) = self.transport.as_mut() else { return Ok(false) };
+        let Some(t) = self.transport.as_mut() else {
+            return Ok(false);
+        };
         if self.rbuf.capacity() - self.rbuf.len() < READ_MIN_SPARE {
             self.rbuf.reserve(READ_CAPACITY);
         }
@@ -341,7 +361,10 @@ impl<R: Runtime> Driver<R> {
 /// The most specific text of a TLS failure: the rustls error inside an io
 /// error when there is one.
 fn tls_error_text(e: &io::Error) -> String {
-    match e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
+    match e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    {
         Some(tls) => tls.to_string(),
         None => e.to_string(),
     }

@@ -1,9 +1,9 @@
 //! Connection events for the application: a callback and any number of streams.
 
 use crate::slot::lock;
+use natrs_core::ServerAddr;
 use natrs_core::error::{CloseReason, DisconnectReason, ServerError};
 use natrs_core::headers::HeaderError;
-use natrs_core::ServerAddr;
 use std::collections::VecDeque;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, Weak};
@@ -101,7 +101,10 @@ impl std::fmt::Debug for EventHub {
 
 impl EventHub {
     pub(crate) fn new(callback: Option<Arc<dyn Fn(ClientEvent) + Send + Sync>>) -> EventHub {
-        EventHub { callback, streams: Mutex::new(Vec::new()) }
+        EventHub {
+            callback,
+            streams: Mutex::new(Vec::new()),
+        }
     }
 
     /// Hands an event to the callback and every live stream.

@@ -37,7 +37,7 @@ mod tls;
 
 pub use client::{Client, DrainFuture, FlushFuture, ReplyFuture, Request, Sleep};
 pub use clock::Clock;
-pub use connect::{connect, parse_servers};
+pub use connect::{Connected, DriverDone, Prepared, connect, parse_servers, prepare};
 pub use error::{ConnectError, DrainError, Error, FlushError, JsonError, RequestError};
 pub use events::{ClientEvent, EventStream};
 pub use options::{ConnectOptions, SignFn};

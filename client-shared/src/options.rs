@@ -121,7 +121,10 @@ impl ConnectOptions {
 
     /// A custom reconnect wait: given how many passes over the pool failed in a
     /// row (1 for the first), return how long to wait.
-    pub fn reconnect_delay_callback(mut self, f: impl Fn(u32) -> Duration + Send + Sync + 'static) -> Self {
+    pub fn reconnect_delay_callback(
+        mut self,
+        f: impl Fn(u32) -> Duration + Send + Sync + 'static,
+    ) -> Self {
         self.config.reconnect_delay = Some(Arc::new(f));
         self
     }
@@ -182,8 +185,15 @@ impl ConnectOptions {
     }
 
     /// Authenticate with a user and password.
-    pub fn user_and_password(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
-        self.config.auth = Auth::UserPassword { user: user.into(), password: password.into() };
+    pub fn user_and_password(
+        mut self,
+        user: impl Into<String>,
+        password: impl Into<String>,
+    ) -> Self {
+        self.config.auth = Auth::UserPassword {
+            user: user.into(),
+            password: password.into(),
+        };
         self
     }
 
@@ -231,7 +241,9 @@ impl ConnectOptions {
         mut self,
         f: impl Fn(Option<&str>) -> Result<Credentials, String> + Send + Sync + 'static,
     ) -> Self {
-        self.config.auth = Auth::provider(CallbackAuth { callback: Arc::new(f) });
+        self.config.auth = Auth::provider(CallbackAuth {
+            callback: Arc::new(f),
+        });
         self
     }
 
@@ -259,7 +271,11 @@ impl ConnectOptions {
     }
 
     /// Present this certificate chain and key (PEM files) for mutual TLS.
-    pub fn add_client_certificate(mut self, cert: impl Into<PathBuf>, key: impl Into<PathBuf>) -> Self {
+    pub fn add_client_certificate(
+        mut self,
+        cert: impl Into<PathBuf>,
+        key: impl Into<PathBuf>,
+    ) -> Self {
         self.tls.client_cert = Some((cert.into(), key.into()));
         self
     }

@@ -2,8 +2,8 @@
 //! message and byte limits, counting what it drops (slow consumer).
 
 use crate::slot::lock;
-use natrs_core::client::SubscriptionEnd;
 use natrs_core::Message;
+use natrs_core::client::SubscriptionEnd;
 use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::task::{Context, Poll, Waker};
@@ -19,9 +19,15 @@ pub struct PendingLimits {
 
 impl PendingLimits {
     /// nats.go's defaults: 512Ki messages, 64 MiB.
-    pub const DEFAULT: PendingLimits = PendingLimits { messages: 512 * 1024, bytes: 64 * 1024 * 1024 };
+    pub const DEFAULT: PendingLimits = PendingLimits {
+        messages: 512 * 1024,
+        bytes: 64 * 1024 * 1024,
+    };
     /// No limit.
-    pub const UNLIMITED: PendingLimits = PendingLimits { messages: usize::MAX, bytes: usize::MAX };
+    pub const UNLIMITED: PendingLimits = PendingLimits {
+        messages: usize::MAX,
+        bytes: usize::MAX,
+    };
 }
 
 impl Default for PendingLimits {

@@ -3,8 +3,8 @@
 use crate::error::RequestError;
 use crate::shared::Shared;
 use crate::slot::lock;
-use natrs_core::client::RequestId;
 use natrs_core::Message;
+use natrs_core::client::RequestId;
 use std::collections::VecDeque;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -49,7 +49,10 @@ impl ResponseQueue {
         }
     }
 
-    pub(crate) fn poll_next(&self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, RequestError>>> {
+    pub(crate) fn poll_next(
+        &self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Message, RequestError>>> {
         let mut q = lock(&self.inner);
         if let Some(item) = q.items.pop_front() {
             return Poll::Ready(Some(item));
@@ -75,7 +78,10 @@ pub struct Responses {
 
 impl Responses {
     /// The next reply, `None` at the end, or `Pending`.
-    pub fn poll_next_reply(&self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, RequestError>>> {
+    pub fn poll_next_reply(
+        &self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Message, RequestError>>> {
         self.queue.poll_next(cx)
     }
 }

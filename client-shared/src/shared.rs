@@ -8,13 +8,13 @@ use crate::events::{ClientEvent, EventHub};
 use crate::queue::{DeliveryQueue, PendingLimits, Pushed};
 use crate::responses::ResponseQueue;
 use crate::signal::Signal;
-use crate::slot::{lock, Slot};
+use crate::slot::{Slot, lock};
 use crate::tls::TlsOptions;
 use bytes::BytesMut;
+use natrs_core::Message;
 use natrs_core::client::{self as core, Event, TransportCommand, TransportEvent};
 use natrs_core::error::CloseReason;
 use natrs_core::proto::WriteBuffer;
-use natrs_core::Message;
 use rustls::ClientConfig;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -91,7 +91,9 @@ impl State {
                     }
                 }
                 Event::RequestFailed { id, error } => match self.replies.remove(&id.0) {
-                    Some(ReplyRoute::One(slot, timeout)) => slot.complete(Err(request_error(error, timeout))),
+                    Some(ReplyRoute::One(slot, timeout)) => {
+                        slot.complete(Err(request_error(error, timeout)))
+                    }
                     Some(ReplyRoute::Many(queue)) => {
                         if !matches!(error, core::RequestError::TimedOut) {
                             queue.push(Err(request_error(error, Duration::ZERO)));
@@ -131,10 +133,14 @@ impl State {
                     out.push(ClientEvent::Reconnected { server });
                 }
                 Event::Disconnected { reason } => out.push(ClientEvent::Disconnected { reason }),
-                Event::ServersDiscovered { servers } => out.push(ClientEvent::ServersDiscovered { servers }),
+                Event::ServersDiscovered { servers } => {
+                    out.push(ClientEvent::ServersDiscovered { servers })
+                }
                 Event::LameDuck => out.push(ClientEvent::LameDuck),
                 Event::ServerError(e) => out.push(ClientEvent::ServerError(e)),
-                Event::BadHeaders { sid, error } => out.push(ClientEvent::BadHeaders { sid: sid.0, error }),
+                Event::BadHeaders { sid, error } => {
+                    out.push(ClientEvent::BadHeaders { sid: sid.0, error })
+                }
                 Event::Closed { reason } => {
                     self.closed = Some(reason.clone());
                     for w in self.connect_waiters.drain(..) {
@@ -292,7 +298,10 @@ impl Shared {
 
     /// The core's next deadline on the std clock.
     pub fn next_deadline(&self) -> Option<std::time::Instant> {
-        self.lock().core.poll_timeout().map(|t| self.clock.to_std(t))
+        self.lock()
+            .core
+            .poll_timeout()
+            .map(|t| self.clock.to_std(t))
     }
 
     /// Whether the client closed for good.

@@ -17,7 +17,12 @@ struct SlotInner<T> {
 
 impl<T> Slot<T> {
     pub(crate) fn new() -> Slot<T> {
-        Slot { inner: Mutex::new(SlotInner { value: None, waker: None }) }
+        Slot {
+            inner: Mutex::new(SlotInner {
+                value: None,
+                waker: None,
+            }),
+        }
     }
 
     /// Stores the value (the first one wins) and wakes the waiter.

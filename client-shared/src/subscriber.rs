@@ -3,8 +3,8 @@
 use crate::client::Client;
 use crate::error::Error;
 use crate::queue::{DeliveryQueue, PendingLimits};
-use natrs_core::client::{Sid, SubscriptionEnd};
 use natrs_core::Message;
+use natrs_core::client::{Sid, SubscriptionEnd};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -22,8 +22,18 @@ pub struct Subscriber {
 }
 
 impl Subscriber {
-    pub(crate) fn new(client: Client, sid: Sid, subject: Arc<str>, queue: Arc<DeliveryQueue>) -> Subscriber {
-        Subscriber { client, sid, subject, queue }
+    pub(crate) fn new(
+        client: Client,
+        sid: Sid,
+        subject: Arc<str>,
+        queue: Arc<DeliveryQueue>,
+    ) -> Subscriber {
+        Subscriber {
+            client,
+            sid,
+            subject,
+            queue,
+        }
     }
 
     /// The subscription id.

@@ -56,10 +56,11 @@ impl TlsOptions {
                         .map_err(|e| err(format!("reading {}: {e}", file.display())))?;
                     let mut any = false;
                     for cert in certs {
-                        let cert = cert.map_err(|e| err(format!("parsing {}: {e}", file.display())))?;
-                        roots
-                            .add(cert)
-                            .map_err(|e| err(format!("bad CA certificate in {}: {e}", file.display())))?;
+                        let cert =
+                            cert.map_err(|e| err(format!("parsing {}: {e}", file.display())))?;
+                        roots.add(cert).map_err(|e| {
+                            err(format!("bad CA certificate in {}: {e}", file.display()))
+                        })?;
                         any = true;
                     }
                     if !any {

@@ -27,8 +27,12 @@ pub async fn connect(addrs: impl AsRef<str>) -> Result<Client, ConnectError> {
 
 /// Connects to `addrs` with `options`. Must be called within a tokio runtime
 /// (the driver is spawned on it).
-pub async fn connect_with_options(addrs: impl AsRef<str>, options: ConnectOptions) -> Result<Client, ConnectError> {
-    let runtime = TokioRuntime::current()
-        .ok_or_else(|| ConnectError::InvalidOptions("natrs-tokio must be used within a tokio runtime".into()))?;
+pub async fn connect_with_options(
+    addrs: impl AsRef<str>,
+    options: ConnectOptions,
+) -> Result<Client, ConnectError> {
+    let runtime = TokioRuntime::current().ok_or_else(|| {
+        ConnectError::InvalidOptions("natrs-tokio must be used within a tokio runtime".into())
+    })?;
     natrs_client::connect(runtime, addrs.as_ref(), options).await
 }

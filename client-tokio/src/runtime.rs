@@ -11,8 +11,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use tokio::io::AsyncWrite;
 use tokio::net::TcpStream;
-use tokio_rustls::client::TlsStream;
 use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
 
 /// Runs natrs drivers as tasks of a tokio runtime.
 #[derive(Debug, Clone)]
@@ -23,7 +23,9 @@ pub struct TokioRuntime {
 impl TokioRuntime {
     /// The runtime of the current context, if there is one.
     pub fn current() -> Option<TokioRuntime> {
-        tokio::runtime::Handle::try_current().ok().map(|handle| TokioRuntime { handle })
+        tokio::runtime::Handle::try_current()
+            .ok()
+            .map(|handle| TokioRuntime { handle })
     }
 
     /// A runtime that spawns on `handle`.
@@ -51,11 +53,19 @@ macro_rules! both {
 }
 
 impl Transport for TokioTransport {
-    fn poll_read_buf(&mut self, cx: &mut Context<'_>, buf: &mut BytesMut) -> Poll<io::Result<usize>> {
+    fn poll_read_buf(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut BytesMut,
+    ) -> Poll<io::Result<usize>> {
         both!(self, s => tokio_util::io::poll_read_buf(Pin::new(s), cx, buf))
     }
 
-    fn poll_write_vectored(&mut self, cx: &mut Context<'_>, bufs: &[IoSlice<'_>]) -> Poll<io::Result<usize>> {
+    fn poll_write_vectored(
+        &mut self,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
         both!(self, s => Pin::new(s).poll_write_vectored(cx, bufs))
     }
 
@@ -76,7 +86,9 @@ pub struct TokioTimer {
 
 impl Timer for TokioTimer {
     fn reset(&mut self, deadline: std::time::Instant) {
-        self.sleep.as_mut().reset(tokio::time::Instant::from_std(deadline));
+        self.sleep
+            .as_mut()
+            .reset(tokio::time::Instant::from_std(deadline));
     }
 
     fn poll_expired(&mut self, cx: &mut Context<'_>) -> Poll<()> {
@@ -106,7 +118,9 @@ impl Runtime for TokioRuntime {
             let TokioTransport::Plain(stream) = transport else {
                 return Err(io::Error::other("TLS is already established"));
             };
-            let tls = TlsConnector::from(config).connect(server_name, stream).await?;
+            let tls = TlsConnector::from(config)
+                .connect(server_name, stream)
+                .await?;
             Ok(TokioTransport::Tls(Box::new(tls)))
         })
     }
@@ -115,7 +129,9 @@ impl Runtime for TokioRuntime {
         let _guard = self.handle.enter();
         // Far in the future until the driver arms it.
         let far = tokio::time::Instant::now() + std::time::Duration::from_secs(86400 * 365);
-        TokioTimer { sleep: Box::pin(tokio::time::sleep_until(far)) }
+        TokioTimer {
+            sleep: Box::pin(tokio::time::sleep_until(far)),
+        }
     }
 
     fn spawn(&self, future: BoxFuture<'static, ()>) {

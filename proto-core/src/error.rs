@@ -143,11 +143,16 @@ impl ServerError {
             ServerError::PermissionViolation {
                 op: PermissionOp::Subscribe,
                 subject: quoted(text, 0).unwrap_or_default(),
-                queue: if lower.contains("using queue") { quoted(text, 1) } else { None },
+                queue: if lower.contains("using queue") {
+                    quoted(text, 1)
+                } else {
+                    None
+                },
             }
         } else if starts("authorization violation") {
             ServerError::AuthorizationViolation
-        } else if starts("user authentication expired") || starts("account authentication expired") {
+        } else if starts("user authentication expired") || starts("account authentication expired")
+        {
             ServerError::AuthenticationExpired(String::from(text.trim()))
         } else if starts("user authentication revoked") {
             ServerError::AuthenticationRevoked
@@ -174,10 +179,13 @@ impl ServerError {
     /// Whether the server closes the connection after sending this error.
     pub fn is_fatal(&self) -> bool {
         match self {
-            ServerError::PermissionViolation { .. } | ServerError::MaxSubscriptionsExceeded => false,
+            ServerError::PermissionViolation { .. } | ServerError::MaxSubscriptionsExceeded => {
+                false
+            }
             ServerError::Other(text) => {
                 let lower = text.to_ascii_lowercase();
-                !(lower.starts_with("invalid subject") || lower.starts_with("invalid publish subject"))
+                !(lower.starts_with("invalid subject")
+                    || lower.starts_with("invalid publish subject"))
             }
             _ => true,
         }

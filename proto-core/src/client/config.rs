@@ -122,7 +122,10 @@ impl fmt::Debug for Config {
             .field("allow_reconnect", &self.allow_reconnect)
             .field("max_reconnects", &self.max_reconnects)
             .field("reconnect_wait", &self.reconnect_wait)
-            .field("reconnect_delay", &self.reconnect_delay.as_ref().map(|_| "<fn>"))
+            .field(
+                "reconnect_delay",
+                &self.reconnect_delay.as_ref().map(|_| "<fn>"),
+            )
             .field("retry_on_initial_connect", &self.retry_on_initial_connect)
             .field("reconnect_buffer_size", &self.reconnect_buffer_size)
             .field("retain_servers_order", &self.retain_servers_order)

@@ -62,7 +62,12 @@ pub(crate) struct Conn {
 }
 
 impl Conn {
-    pub(crate) fn new(server: ServerAddr, limits: ParserLimits, deadline: Instant, initial: bool) -> Conn {
+    pub(crate) fn new(
+        server: ServerAddr,
+        limits: ParserLimits,
+        deadline: Instant,
+        initial: bool,
+    ) -> Conn {
         Conn {
             server,
             phase: Phase::Tcp,

@@ -16,9 +16,14 @@ use zeroize::Zeroize;
 
 impl Client {
     pub(super) fn on_op(&mut self, now: Instant, op: ServerOp) {
-        let Some(conn) = self.conn.as_mut() else { return };
+        let Some(conn) = self.conn.as_mut() else {
+            return;
+        };
         if conn.phase == Phase::Info && !matches!(op, ServerOp::Info(_)) {
-            self.fail_connection(now, DisconnectReason::Handshake(HandshakeError::ExpectedInfo));
+            self.fail_connection(
+                now,
+                DisconnectReason::Handshake(HandshakeError::ExpectedInfo),
+            );
             return;
         }
         match op {
@@ -71,13 +76,17 @@ impl Client {
 
     fn on_reply(&mut self, now: Instant, message: Message) {
         match self.requests.on_reply(now, message) {
-            ReplyOutcome::Deliver(id, message) => self.events.push_back(Event::Reply { id, message }),
+            ReplyOutcome::Deliver(id, message) => {
+                self.events.push_back(Event::Reply { id, message })
+            }
             ReplyOutcome::DeliverAndDone(id, message) => {
                 self.events.push_back(Event::Reply { id, message });
                 self.events.push_back(Event::RequestDone { id });
             }
             ReplyOutcome::Done(id) => self.events.push_back(Event::RequestDone { id }),
-            ReplyOutcome::Failed(id, error) => self.events.push_back(Event::RequestFailed { id, error }),
+            ReplyOutcome::Failed(id, error) => {
+                self.events.push_back(Event::RequestFailed { id, error })
+            }
             ReplyOutcome::Ignore => return,
         }
         // A drain waits for the last request in flight.
@@ -85,23 +94,34 @@ impl Client {
     }
 
     fn on_pong(&mut self, now: Instant) {
-        let Some(conn) = self.conn.as_mut() else { return };
+        let Some(conn) = self.conn.as_mut() else {
+            return;
+        };
         conn.pings_out = 0;
-        let Some(purpose) = conn.pings.pop_front() else { return };
+        let Some(purpose) = conn.pings.pop_front() else {
+            return;
+        };
         match purpose {
             PingPurpose::Handshake => self.handshake_done(now),
             PingPurpose::KeepAlive => {}
             PingPurpose::Flush(id, sent) => {
-                self.events.push_back(Event::FlushDone { id, rtt: now - sent });
+                self.events.push_back(Event::FlushDone {
+                    id,
+                    rtt: now - sent,
+                });
             }
-            PingPurpose::DrainSubscription(sid) => self.end_subscription(sid, SubscriptionEnd::Drained),
+            PingPurpose::DrainSubscription(sid) => {
+                self.end_subscription(sid, SubscriptionEnd::Drained)
+            }
             PingPurpose::DrainSubscriptions => self.drain_subscriptions_done(now),
             PingPurpose::DrainPublishes => self.close_with(now, crate::error::CloseReason::Drained),
         }
     }
 
     fn on_info(&mut self, now: Instant, info: ServerInfo) {
-        let Some(conn) = self.conn.as_mut() else { return };
+        let Some(conn) = self.conn.as_mut() else {
+            return;
+        };
         let was_lame_duck = conn.info.as_ref().is_some_and(|i| i.lame_duck_mode);
         let quiet_discovery = conn.initial && conn.phase != Phase::Ready;
         let handshake = conn.phase == Phase::Info;
@@ -113,7 +133,8 @@ impl Client {
                 &mut self.rng,
             );
             if !added.is_empty() && !quiet_discovery {
-                self.events.push_back(Event::ServersDiscovered { servers: added });
+                self.events
+                    .push_back(Event::ServersDiscovered { servers: added });
             }
         }
         if info.lame_duck_mode && !was_lame_duck {
@@ -127,10 +148,17 @@ impl Client {
 
     /// Decides on TLS after the first INFO, then sends CONNECT.
     fn after_first_info(&mut self, now: Instant) {
-        let Some(conn) = self.conn.as_mut() else { return };
-        let Some(info) = conn.info.as_ref() else { return };
+        let Some(conn) = self.conn.as_mut() else {
+            return;
+        };
+        let Some(info) = conn.info.as_ref() else {
+            return;
+        };
         if !self.config.echo && info.proto < 1 {
-            self.fail_connection(now, DisconnectReason::Handshake(HandshakeError::NoEchoNotSupported));
+            self.fail_connection(
+                now,
+                DisconnectReason::Handshake(HandshakeError::NoEchoNotSupported),
+            );
             return;
         }
         let want_tls = self.config.tls_required || conn.server.is_tls();
@@ -138,12 +166,16 @@ impl Client {
             self.send_connect(now);
         } else if want_tls || info.tls_required {
             if want_tls && !info.tls_required && !info.tls_available {
-                self.fail_connection(now, DisconnectReason::Handshake(HandshakeError::TlsRequiredByClient));
+                self.fail_connection(
+                    now,
+                    DisconnectReason::Handshake(HandshakeError::TlsRequiredByClient),
+                );
                 return;
             }
             conn.phase = Phase::Tls;
             let server_name = self.pool.tls_name(&conn.server);
-            self.commands.push_back(super::TransportCommand::UpgradeTls { server_name });
+            self.commands
+                .push_back(super::TransportCommand::UpgradeTls { server_name });
         } else {
             self.send_connect(now);
         }
@@ -151,17 +183,29 @@ impl Client {
 
     /// Sends `CONNECT` and the handshake PING.
     pub(super) fn send_connect(&mut self, now: Instant) {
-        let Some(conn) = self.conn.as_mut() else { return };
+        let Some(conn) = self.conn.as_mut() else {
+            return;
+        };
         let nonce = conn.info.as_ref().and_then(|i| i.nonce.clone());
         let headers = conn.info.as_ref().is_some_and(|i| i.headers);
-        let mut creds = match self.config.auth.credentials_for(&conn.server, nonce.as_deref()) {
+        let mut creds = match self
+            .config
+            .auth
+            .credentials_for(&conn.server, nonce.as_deref())
+        {
             Ok(c) => c,
             Err(AuthError::NoNonce) => {
-                self.fail_connection(now, DisconnectReason::Handshake(HandshakeError::NkeysNotSupported));
+                self.fail_connection(
+                    now,
+                    DisconnectReason::Handshake(HandshakeError::NkeysNotSupported),
+                );
                 return;
             }
             Err(e) => {
-                self.fail_connection(now, DisconnectReason::Handshake(HandshakeError::Auth(e.to_string())));
+                self.fail_connection(
+                    now,
+                    DisconnectReason::Handshake(HandshakeError::Auth(e.to_string())),
+                );
                 return;
             }
         };
@@ -196,7 +240,9 @@ impl Client {
 
     /// The handshake's PONG arrived: the connection is established.
     fn handshake_done(&mut self, now: Instant) {
-        let Some(conn) = self.conn.as_mut() else { return };
+        let Some(conn) = self.conn.as_mut() else {
+            return;
+        };
         conn.phase = Phase::Ready;
         conn.handshake_deadline = None;
         conn.next_ping = Some(now + self.config.ping_interval);
@@ -240,7 +286,9 @@ impl Client {
 
     fn on_err(&mut self, now: Instant, text: &str) {
         let err = ServerError::parse(text);
-        let Some(conn) = self.conn.as_ref() else { return };
+        let Some(conn) = self.conn.as_ref() else {
+            return;
+        };
         let ready = conn.is_ready();
         if err.is_auth() {
             let server = conn.server.host_port();
@@ -254,7 +302,12 @@ impl Client {
             self.fail_connection(now, DisconnectReason::Server(err));
             return;
         }
-        if let ServerError::PermissionViolation { op: PermissionOp::Subscribe, subject, queue } = &err {
+        if let ServerError::PermissionViolation {
+            op: PermissionOp::Subscribe,
+            subject,
+            queue,
+        } = &err
+        {
             let denied: Vec<Sid> = self
                 .subs
                 .iter()

@@ -15,13 +15,16 @@ use core::time::Duration;
 
 impl Client {
     pub(super) fn on_transport(&mut self, now: Instant, event: TransportEvent) {
-        let Some(conn) = self.conn.as_mut() else { return };
+        let Some(conn) = self.conn.as_mut() else {
+            return;
+        };
         match event {
             TransportEvent::Connected if conn.phase == Phase::Tcp => {
                 if self.config.tls_handshake_first {
                     conn.phase = Phase::TlsFirst;
                     let server_name = self.pool.tls_name(&conn.server);
-                    self.commands.push_back(TransportCommand::UpgradeTls { server_name });
+                    self.commands
+                        .push_back(TransportCommand::UpgradeTls { server_name });
                 } else {
                     conn.phase = Phase::Info;
                 }
@@ -104,15 +107,25 @@ impl Client {
         }
         self.pass_left -= 1;
         let counting = self.ever_connected || self.config.retry_on_initial_connect;
-        let max = if counting { self.config.max_reconnects } else { None };
+        let max = if counting {
+            self.config.max_reconnects
+        } else {
+            None
+        };
         let Some(server) = self.pool.pick(max, counting) else {
             let last = self.last_error.take();
             self.close_with(now, CloseReason::NoServers(last));
             return;
         };
         let deadline = now + self.config.connect_timeout;
-        self.conn = Some(Conn::new(server.clone(), self.limits, deadline, !self.ever_connected));
-        self.commands.push_back(TransportCommand::Connect { server });
+        self.conn = Some(Conn::new(
+            server.clone(),
+            self.limits,
+            deadline,
+            !self.ever_connected,
+        ));
+        self.commands
+            .push_back(TransportCommand::Connect { server });
     }
 
     /// Every server of the pass failed: wait and try again, or give up.
@@ -173,16 +186,21 @@ impl Client {
 
     /// An established connection ended: settle what waited on it, then reconnect.
     fn connection_lost(&mut self, now: Instant, conn: Conn, reason: DisconnectReason) {
-        self.events.push_back(Event::Disconnected { reason: reason.clone() });
+        self.events.push_back(Event::Disconnected {
+            reason: reason.clone(),
+        });
         self.last_error = Some(reason.clone());
         let mut drained_subs = false;
         for purpose in conn.pings {
             match purpose {
-                PingPurpose::Flush(id, _) => self
-                    .events
-                    .push_back(Event::FlushFailed { id, error: FlushError::Disconnected }),
+                PingPurpose::Flush(id, _) => self.events.push_back(Event::FlushFailed {
+                    id,
+                    error: FlushError::Disconnected,
+                }),
                 // Unsubscribed already; nothing more can come for it.
-                PingPurpose::DrainSubscription(sid) => self.end_subscription(sid, SubscriptionEnd::Drained),
+                PingPurpose::DrainSubscription(sid) => {
+                    self.end_subscription(sid, SubscriptionEnd::Drained)
+                }
                 PingPurpose::DrainSubscriptions => drained_subs = true,
                 // Re-sent after reconnecting, behind the reconnect buffer.
                 PingPurpose::DrainPublishes | PingPurpose::Handshake | PingPurpose::KeepAlive => {}
@@ -213,7 +231,10 @@ impl Client {
         self.drain = None;
         self.timers.clear();
         for id in self.requests.take_all().collect::<Vec<_>>() {
-            self.events.push_back(Event::RequestFailed { id, error: RequestError::Closed });
+            self.events.push_back(Event::RequestFailed {
+                id,
+                error: RequestError::Closed,
+            });
         }
         let mut flushes: Vec<_> = self.deferred_flushes.drain(..).collect();
         // The bytes of a healthy connection are still written before it closes;
@@ -231,7 +252,10 @@ impl Client {
             self.commands.push_back(TransportCommand::Close);
         }
         for id in flushes {
-            self.events.push_back(Event::FlushFailed { id, error: FlushError::Closed });
+            self.events.push_back(Event::FlushFailed {
+                id,
+                error: FlushError::Closed,
+            });
         }
         let sids: Vec<Sid> = self.subs.sids().collect();
         let mux = self.requests.mux_sid;
@@ -265,7 +289,9 @@ impl Client {
     /// whose PONG proves no more messages come for them.
     pub(super) fn start_drain(&mut self, _now: Instant) {
         let mux = self.requests.mux_sid;
-        let Some(conn) = self.conn.as_mut().filter(|c| c.is_ready()) else { return };
+        let Some(conn) = self.conn.as_mut().filter(|c| c.is_ready()) else {
+            return;
+        };
         let sids: Vec<Sid> = self.subs.sids().filter(|s| Some(*s) != mux).collect();
         for sid in sids {
             if let Some(sub) = self.subs.get_mut(sid) {
@@ -277,7 +303,10 @@ impl Client {
         }
         proto::encode_ping(&mut conn.out);
         conn.pings.push_back(PingPurpose::DrainSubscriptions);
-        self.drain = self.drain.map(|d| Drain { stage: DrainStage::Subscriptions, ..d });
+        self.drain = self.drain.map(|d| Drain {
+            stage: DrainStage::Subscriptions,
+            ..d
+        });
     }
 
     /// Every drained subscription got its last message: end them, then wait
@@ -304,7 +333,8 @@ impl Client {
     /// Once no request is in flight, drops the request mux, refuses publishes
     /// and sends the final PING of the drain.
     pub(super) fn advance_drain(&mut self, _now: Instant) {
-        if !self.drain.is_some_and(|d| d.stage == DrainStage::Requests) || !self.requests.is_empty() {
+        if !self.drain.is_some_and(|d| d.stage == DrainStage::Requests) || !self.requests.is_empty()
+        {
             return;
         }
         if let Some(mux) = self.requests.mux_sid.take() {

@@ -162,7 +162,11 @@ impl Client {
         }
         let mut rng = fastrand::Rng::with_seed(seed);
         let nuid = Nuid::new(rng.u64(..));
-        let pool = Pool::new(config.servers.clone(), config.retain_servers_order, &mut rng);
+        let pool = Pool::new(
+            config.servers.clone(),
+            config.retain_servers_order,
+            &mut rng,
+        );
         let limits = ParserLimits {
             max_control_line: config.max_inbound_control_line,
             ..ParserLimits::default()
@@ -257,14 +261,21 @@ impl Client {
         }
         check_subject(subject, true)?;
         if let Some(q) = queue {
-            subject::validate_queue_group(q)
-                .map_err(|reason| Error::InvalidQueueGroup { queue: String::from(q), reason })?;
+            subject::validate_queue_group(q).map_err(|reason| Error::InvalidQueueGroup {
+                queue: String::from(q),
+                reason,
+            })?;
         }
         let line = proto::sub_args_len(subject, queue, u64::MAX);
         if line > self.config.max_control_line {
-            return Err(Error::ControlLineTooLong { len: line, max: self.config.max_control_line });
+            return Err(Error::ControlLineTooLong {
+                len: line,
+                max: self.config.max_control_line,
+            });
         }
-        let sid = self.subs.insert(String::from(subject), queue.map(String::from));
+        let sid = self
+            .subs
+            .insert(String::from(subject), queue.map(String::from));
         if let Some(conn) = self.ready_conn() {
             proto::encode_sub(&mut conn.out, subject, queue, sid.0);
         }
@@ -532,7 +543,10 @@ impl Client {
 
     /// The server of the current connection, once the handshake finished.
     pub fn connected_server(&self) -> Option<&ServerAddr> {
-        self.conn.as_ref().filter(|c| c.is_ready()).map(|c| &c.server)
+        self.conn
+            .as_ref()
+            .filter(|c| c.is_ready())
+            .map(|c| &c.server)
     }
 
     /// The servers in the pool, in the order they would be tried.
@@ -547,7 +561,11 @@ impl Client {
 
     /// Bytes waiting in the reconnect buffer.
     pub fn buffered_bytes(&self) -> usize {
-        if self.state == ConnectionState::Closed { 0 } else { self.pending.len() }
+        if self.state == ConnectionState::Closed {
+            0
+        } else {
+            self.pending.len()
+        }
     }
 
     /// The largest payload (headers included) the server accepts, once known.
@@ -581,7 +599,8 @@ impl Client {
 
     fn end_subscription(&mut self, sid: Sid, reason: SubscriptionEnd) {
         if self.subs.remove(sid).is_some() {
-            self.events.push_back(Event::SubscriptionEnded { sid, reason });
+            self.events
+                .push_back(Event::SubscriptionEnded { sid, reason });
         }
     }
 
@@ -604,7 +623,10 @@ impl Client {
         let size = header_len.unwrap_or(0) + payload.len();
         if let Some(info) = &self.info {
             if info.max_payload > 0 && size > info.max_payload {
-                return Err(Error::MaxPayloadExceeded { size, max: info.max_payload });
+                return Err(Error::MaxPayloadExceeded {
+                    size,
+                    max: info.max_payload,
+                });
             }
             if headers.is_some() && !info.headers {
                 return Err(Error::HeadersNotSupported);
@@ -612,7 +634,10 @@ impl Client {
         }
         let line = proto::pub_args_len(subject, reply, header_len, payload.len());
         if line > self.config.max_control_line {
-            return Err(Error::ControlLineTooLong { len: line, max: self.config.max_control_line });
+            return Err(Error::ControlLineTooLong {
+                len: line,
+                max: self.config.max_control_line,
+            });
         }
         let out = match self.conn.as_mut() {
             Some(conn) if conn.is_ready() => &mut conn.out,
@@ -681,6 +706,8 @@ impl Client {
 
 /// Validates a subject for publishing (`wildcards: false`) or subscribing.
 fn check_subject(s: &str, wildcards: bool) -> Result<(), Error> {
-    subject::validate_subject(s, wildcards)
-        .map_err(|reason| Error::InvalidSubject { subject: String::from(s), reason })
+    subject::validate_subject(s, wildcards).map_err(|reason| Error::InvalidSubject {
+        subject: String::from(s),
+        reason,
+    })
 }

@@ -26,17 +26,28 @@ pub(crate) struct Pool {
 
 impl Pool {
     /// A pool of the configured servers, shuffled unless `retain_order`.
-    pub(crate) fn new(servers: Vec<ServerAddr>, retain_order: bool, rng: &mut fastrand::Rng) -> Pool {
+    pub(crate) fn new(
+        servers: Vec<ServerAddr>,
+        retain_order: bool,
+        rng: &mut fastrand::Rng,
+    ) -> Pool {
         let mut entries: Vec<Entry> = Vec::with_capacity(servers.len());
         for addr in servers {
             if !entries.iter().any(|e| same_server(&e.addr, &addr)) {
-                entries.push(Entry { addr, implicit: false, attempts: 0 });
+                entries.push(Entry {
+                    addr,
+                    implicit: false,
+                    attempts: 0,
+                });
             }
         }
         if !retain_order {
             rng.shuffle(&mut entries);
         }
-        Pool { entries, current: None }
+        Pool {
+            entries,
+            current: None,
+        }
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -64,7 +75,11 @@ impl Pool {
     /// Picks the server at the front, moves it to the back and makes it current.
     /// When `max_attempts` is set, servers that reached it are dropped first;
     /// `count_attempt` adds one to the picked server's attempts.
-    pub(crate) fn pick(&mut self, max_attempts: Option<u32>, count_attempt: bool) -> Option<ServerAddr> {
+    pub(crate) fn pick(
+        &mut self,
+        max_attempts: Option<u32>,
+        count_attempt: bool,
+    ) -> Option<ServerAddr> {
         if let Some(max) = max_attempts {
             self.entries.retain(|e| e.attempts < max);
         }
@@ -123,7 +138,11 @@ impl Pool {
                 || fresh.iter().any(|e| same_server(&e.addr, &addr));
             if !known {
                 added.push(addr.host_port());
-                fresh.push(Entry { addr, implicit: true, attempts: 0 });
+                fresh.push(Entry {
+                    addr,
+                    implicit: true,
+                    attempts: 0,
+                });
             }
         }
         if !retain_order {
@@ -131,7 +150,10 @@ impl Pool {
         }
         // New servers go in front of the current one (which sits at the back).
         self.entries.extend(fresh);
-        self.current = self.entries.iter().position(|e| same_server(&e.addr, &current_addr));
+        self.current = self
+            .entries
+            .iter()
+            .position(|e| same_server(&e.addr, &current_addr));
         if let Some(i) = self.current {
             let e = self.entries.remove(i);
             self.entries.push(e);

@@ -112,7 +112,13 @@ impl Requests {
             Kind::Many(RequestManyOptions { stall: Some(s), .. }) => Some(now + s),
             _ => None,
         };
-        let mut p = Pending { kind, deadline, stall_deadline, armed: deadline, received: 0 };
+        let mut p = Pending {
+            kind,
+            deadline,
+            stall_deadline,
+            armed: deadline,
+            received: 0,
+        };
         p.armed = p.effective_deadline();
         self.deadlines.insert((p.armed, token));
         self.pending.insert(token, p);
@@ -211,7 +217,9 @@ impl Requests {
     /// Ends every request (the client closes), returning their ids in order.
     pub(crate) fn take_all(&mut self) -> impl Iterator<Item = RequestId> {
         self.deadlines.clear();
-        core::mem::take(&mut self.pending).into_keys().map(RequestId)
+        core::mem::take(&mut self.pending)
+            .into_keys()
+            .map(RequestId)
     }
 
     fn remove(&mut self, token: u64) {
@@ -222,7 +230,11 @@ impl Requests {
 
     fn token_of(&self, message: &Message) -> Option<u64> {
         let prefix = self.prefix.as_deref()?;
-        let rest = message.subject.as_str().strip_prefix(prefix)?.strip_prefix('.')?;
+        let rest = message
+            .subject
+            .as_str()
+            .strip_prefix(prefix)?
+            .strip_prefix('.')?;
         parse_token(rest)
     }
 }

@@ -38,7 +38,13 @@ impl Subs {
         let sid = self.next_sid;
         self.map.insert(
             sid,
-            Sub { subject, queue, max: None, delivered: 0, draining: false },
+            Sub {
+                subject,
+                queue,
+                max: None,
+                delivered: 0,
+                draining: false,
+            },
         );
         Sid(sid)
     }

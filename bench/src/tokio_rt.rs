@@ -1,0 +1,110 @@
+//! The scenarios on natrs-tokio.
+
+use crate::report::{BenchError, Outcome};
+use bytes::Bytes;
+use futures_util::StreamExt;
+use natrs_tokio::{Client, ConnectOptions};
+use std::time::{Duration, Instant};
+
+const WARMUP_REQUESTS: usize = 100;
+const DEADLINE: Duration = Duration::from_secs(300);
+
+pub(crate) fn run(
+    scenario: &str,
+    url: &str,
+    n: u64,
+    size: usize,
+) -> Result<Option<Outcome>, BenchError> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let fut = async {
+            Ok(Some(match scenario {
+                "pub" => run_pub(url, n, size).await?,
+                "pubsub" => run_pubsub(url, n, size).await?,
+                "reqrep" => run_reqrep(url, n, size).await?,
+                _ => return Ok(None),
+            }))
+        };
+        tokio::time::timeout(DEADLINE, fut)
+            .await
+            .map_err(|_| BenchError::from("deadline exceeded"))?
+    })
+}
+
+async fn connect(url: &str) -> Result<Client, BenchError> {
+    let options = ConnectOptions::new().subscription_pending_limits(usize::MAX, usize::MAX);
+    Ok(natrs_tokio::connect_with_options(url, options).await?)
+}
+
+async fn run_pub(url: &str, n: u64, size: usize) -> Result<Outcome, BenchError> {
+    let c = connect(url).await?;
+    let payload = Bytes::from(vec![b'x'; size]);
+    let t0 = Instant::now();
+    for _ in 0..n {
+        c.publish("bench.pub", payload.clone()).await?;
+    }
+    c.flush().await?;
+    Ok(Outcome::new(t0.elapsed()))
+}
+
+async fn run_pubsub(url: &str, n: u64, size: usize) -> Result<Outcome, BenchError> {
+    let sc = connect(url).await?;
+    let mut sub = sc.subscribe("bench.ps").await?;
+    sc.flush().await?;
+    let pc = connect(url).await?;
+    let payload = Bytes::from(vec![b'x'; size]);
+    let t0 = Instant::now();
+    let counter = tokio::spawn(async move {
+        let mut got = 0u64;
+        while got < n {
+            if sub.next().await.is_none() {
+                break;
+            }
+            got += 1;
+        }
+        (got, Instant::now())
+    });
+    for _ in 0..n {
+        pc.publish("bench.ps", payload.clone()).await?;
+    }
+    pc.flush().await?;
+    let (got, t1) = counter.await?;
+    if got != n {
+        return Err(format!("subscriber got {got} of {n}").into());
+    }
+    Ok(Outcome::new(t1 - t0))
+}
+
+async fn run_reqrep(url: &str, n: u64, size: usize) -> Result<Outcome, BenchError> {
+    let rc = connect(url).await?;
+    let mut sub = rc.subscribe("bench.rr").await?;
+    rc.flush().await?;
+    let responder = rc.clone();
+    tokio::spawn(async move {
+        while let Some(m) = sub.next().await {
+            if let Some(reply) = m.reply {
+                if responder.publish(reply.as_str(), m.payload).await.is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    let qc = connect(url).await?;
+    let payload = Bytes::from(vec![b'x'; size]);
+    for _ in 0..WARMUP_REQUESTS {
+        qc.request("bench.rr", payload.clone()).await?;
+    }
+    let mut lat = Vec::with_capacity(n as usize);
+    let t0 = Instant::now();
+    for _ in 0..n {
+        let s = Instant::now();
+        qc.request("bench.rr", payload.clone()).await?;
+        lat.push(s.elapsed().as_nanos() as u64);
+    }
+    let mut out = Outcome::new(t0.elapsed());
+    lat.sort_unstable();
+    out.latencies = lat;
+    Ok(out)
+}
