@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use crate::error::{HarnessError, Result};
+use crate::process;
 use crate::raw_client::RawClient;
 use crate::server::{ClusterArgs, HOST, Server, ServerConfig};
 use crate::wait::poll_until;
@@ -107,7 +108,7 @@ impl ClusterConfig {
             attempt += 1;
             match self.start_nodes(&name) {
                 Ok(nodes) => break nodes,
-                Err(e) if attempt < PORT_RACE_ATTEMPTS && is_port_race(&e) => continue,
+                Err(e) if attempt < PORT_RACE_ATTEMPTS && process::is_port_in_use(&e) => continue,
                 Err(e) => return Err(e),
             }
         };
@@ -340,11 +341,6 @@ fn free_ports(n: usize) -> Result<Vec<u16>> {
         .collect()
 }
 
-/// Whether a node failed to start because a picked port was taken.
-fn is_port_race(e: &HarnessError) -> bool {
-    matches!(e, HarnessError::Start { log_tail, .. } if log_tail.contains("address already in use"))
-}
-
 fn unique_cluster_name() -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     format!(
@@ -396,7 +392,9 @@ mod tests {
             reason: "exited".to_owned(),
             log_tail: "[FTL] Error listening on router port: 127.0.0.1:1, listen tcp 127.0.0.1:1: bind: address already in use".to_owned(),
         };
-        assert!(is_port_race(&race));
-        assert!(!is_port_race(&HarnessError::Usage("x".to_owned())));
+        assert!(process::is_port_in_use(&race));
+        assert!(!process::is_port_in_use(&HarnessError::Usage(
+            "x".to_owned()
+        )));
     }
 }
