@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use crate::error::{HarnessError, Result};
 use crate::process;
-use crate::raw_client::RawClient;
 use crate::server::{ClusterArgs, HOST, Server, ServerConfig};
 use crate::wait::poll_until;
 
@@ -214,8 +213,9 @@ impl Cluster {
         Ok(meta_leader_of(&jsz))
     }
 
-    /// Waits until every running node is routed to every other running node, lists all
-    /// their client URLs in `connect_urls`, and (with JetStream) knows a meta leader and
+    /// Waits until every running node is routed to every other running node (`/routez`),
+    /// advertises all their client URLs (`connect_urls` in `/varz`, which is what clients
+    /// get in INFO), and (with JetStream) knows a meta leader and
     /// reports healthy.
     pub fn wait_formed(&self) -> Result<()> {
         let mut last_problem = String::from("nothing checked yet");
@@ -253,9 +253,9 @@ impl Cluster {
                     return Ok(Some(format!("{me} has no route to {name} (sees {seen:?})")));
                 }
             }
-            let info = match RawClient::connect(node.addr()) {
-                Ok(c) => c.info().clone(),
-                Err(e) => return Ok(Some(format!("{me}: client connect: {e}"))),
+            let info = match node.monitor_json("/varz") {
+                Ok(v) => v,
+                Err(e) => return Ok(Some(format!("{me}: /varz: {e}"))),
             };
             let urls = connect_urls(&info);
             for other in &running {
@@ -304,7 +304,7 @@ fn route_names(routez: &serde_json::Value) -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
-/// The `connect_urls` of an INFO.
+/// The `connect_urls` of an INFO or a `/varz` response.
 fn connect_urls(info: &serde_json::Value) -> Vec<String> {
     info.get("connect_urls")
         .and_then(|u| u.as_array())
