@@ -11,16 +11,17 @@
 //! let server = ServerConfig::new()
 //!     .config(operator.server_config(&[&account]))
 //!     .start()?;
-//! std::fs::write("/tmp/alice.creds", alice.creds())?;
+//! let creds_path = alice.write_creds_file(server.dir())?; // <dir>/alice.creds
 //! # Ok(()) }
 //! ```
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use nkeys::KeyPair;
 use serde_json::{Value, json};
 
-use crate::error::Result;
+use crate::error::{HarnessError, Result};
 use crate::jwt::{Claims, creds_text, sign_nonce, unix_now};
 
 /// An operator: its key pair, its self-signed JWT, and a system account (`SYS`) it signed.
@@ -326,6 +327,14 @@ impl User {
         Ok(creds_text(&self.jwt, &self.seed()?))
     }
 
+    /// Writes [`User::creds`] to `<dir>/<name>.creds` and returns the path.
+    pub fn write_creds_file(&self, dir: &Path) -> Result<PathBuf> {
+        let path = dir.join(format!("{}.creds", self.name));
+        std::fs::write(&path, self.creds()?)
+            .map_err(|e| HarnessError::io(format!("writing {}", path.display()), e))?;
+        Ok(path)
+    }
+
     /// The nonce signature CONNECT's `sig` wants.
     pub fn sign_nonce(&self, nonce: &str) -> Result<String> {
         sign_nonce(&self.key, nonce)
@@ -445,6 +454,10 @@ mod tests {
 
         let creds = user.creds().unwrap();
         assert!(creds.contains(user.jwt()));
+        let dir = tempfile::tempdir().unwrap();
+        let path = user.write_creds_file(dir.path()).unwrap();
+        assert_eq!(path, dir.path().join("u.creds"));
+        assert_eq!(std::fs::read_to_string(path).unwrap(), creds);
         assert!(creds.contains(&user.seed().unwrap()));
 
         let config = op.server_config(&[&account]);

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use crate::error::{HarnessError, Result};
-use crate::raw_client::RawClient;
+use crate::process;
 use crate::server::{ClusterArgs, HOST, Server, ServerConfig};
 use crate::wait::poll_until;
 
@@ -107,7 +107,7 @@ impl ClusterConfig {
             attempt += 1;
             match self.start_nodes(&name) {
                 Ok(nodes) => break nodes,
-                Err(e) if attempt < PORT_RACE_ATTEMPTS && is_port_race(&e) => continue,
+                Err(e) if attempt < PORT_RACE_ATTEMPTS && process::is_port_in_use(&e) => continue,
                 Err(e) => return Err(e),
             }
         };
@@ -213,8 +213,9 @@ impl Cluster {
         Ok(meta_leader_of(&jsz))
     }
 
-    /// Waits until every running node is routed to every other running node, lists all
-    /// their client URLs in `connect_urls`, and (with JetStream) knows a meta leader and
+    /// Waits until every running node is routed to every other running node (`/routez`),
+    /// advertises all their client URLs (`connect_urls` in `/varz`, which is what clients
+    /// get in INFO), and (with JetStream) knows a meta leader and
     /// reports healthy.
     pub fn wait_formed(&self) -> Result<()> {
         let mut last_problem = String::from("nothing checked yet");
@@ -252,9 +253,9 @@ impl Cluster {
                     return Ok(Some(format!("{me} has no route to {name} (sees {seen:?})")));
                 }
             }
-            let info = match RawClient::connect(node.addr()) {
-                Ok(c) => c.info().clone(),
-                Err(e) => return Ok(Some(format!("{me}: client connect: {e}"))),
+            let info = match node.monitor_json("/varz") {
+                Ok(v) => v,
+                Err(e) => return Ok(Some(format!("{me}: /varz: {e}"))),
             };
             let urls = connect_urls(&info);
             for other in &running {
@@ -303,7 +304,7 @@ fn route_names(routez: &serde_json::Value) -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
-/// The `connect_urls` of an INFO.
+/// The `connect_urls` of an INFO or a `/varz` response.
 fn connect_urls(info: &serde_json::Value) -> Vec<String> {
     info.get("connect_urls")
         .and_then(|u| u.as_array())
@@ -338,11 +339,6 @@ fn free_ports(n: usize) -> Result<Vec<u16>> {
                 .map_err(|e| HarnessError::io("reading a picked port", e))
         })
         .collect()
-}
-
-/// Whether a node failed to start because a picked port was taken.
-fn is_port_race(e: &HarnessError) -> bool {
-    matches!(e, HarnessError::Start { log_tail, .. } if log_tail.contains("address already in use"))
 }
 
 fn unique_cluster_name() -> String {
@@ -396,7 +392,9 @@ mod tests {
             reason: "exited".to_owned(),
             log_tail: "[FTL] Error listening on router port: 127.0.0.1:1, listen tcp 127.0.0.1:1: bind: address already in use".to_owned(),
         };
-        assert!(is_port_race(&race));
-        assert!(!is_port_race(&HarnessError::Usage("x".to_owned())));
+        assert!(process::is_port_in_use(&race));
+        assert!(!process::is_port_in_use(&HarnessError::Usage(
+            "x".to_owned()
+        )));
     }
 }

@@ -101,6 +101,11 @@ pub(crate) fn start_error(reason: String, log: &Path) -> HarnessError {
     }
 }
 
+/// Whether a start failed because a port was already bound by someone else.
+pub(crate) fn is_port_in_use(e: &HarnessError) -> bool {
+    matches!(e, HarnessError::Start { log_tail, .. } if log_tail.contains("address already in use"))
+}
+
 /// The last `n` lines of the log at `path` (or why it could not be read).
 pub(crate) fn read_log_tail(path: &Path, n: usize) -> String {
     match fs::read(path) {

@@ -356,7 +356,9 @@ impl RawClient {
                 Err(HarnessError::Io { source, .. })
                     if matches!(
                         source.kind(),
-                        ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted
+                        ErrorKind::ConnectionReset
+                            | ErrorKind::ConnectionAborted
+                            | ErrorKind::UnexpectedEof
                     ) =>
                 {
                     return Ok(lines);

@@ -24,6 +24,12 @@ pub const DEFAULT_START_TIMEOUT: Duration = Duration::from_secs(20);
 /// How long [`Server`] waits after SIGTERM before it sends SIGKILL, unless told otherwise.
 pub const DEFAULT_STOP_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How many times [`Server::restart`] tries when a port is still taken.
+const PORT_BUSY_ATTEMPTS: u32 = 10;
+
+/// The pause between two such tries.
+const PORT_BUSY_PAUSE: Duration = Duration::from_millis(200);
+
 /// How long pause/resume wait for the kernel to report the process stopped/running.
 const SIGNAL_SETTLE_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -179,6 +185,10 @@ struct Proc {
 /// the thread is panicking, the log tail is printed to stderr first.
 ///
 /// Every method takes `&self`, so a server can be shared between threads.
+///
+/// Readiness is checked by connecting a client that reads the INFO line and closes; the
+/// server drops that connection on its own schedule, so a test that counts connections
+/// (e.g. `max_connections: 1`) should first wait for `/varz` `connections` to be 0.
 #[derive(Debug)]
 pub struct Server {
     config: ServerConfig,
@@ -373,11 +383,31 @@ impl Server {
 
     /// Stops the server if it runs, then starts it again on the same ports with the same
     /// store and config, and waits until it accepts clients.
+    ///
+    /// If a port was taken meanwhile (another process's connection may hold it briefly),
+    /// the start is tried again a few times before giving up.
     pub fn restart(&self) -> Result<()> {
         let mut proc = self.lock();
         if let Some(mut child) = proc.child.take() {
             process::terminate(&mut child, self.config.stop_timeout)?;
         }
+        let mut attempt = 1;
+        loop {
+            match self.spawn_on_same_ports() {
+                Ok(child) => {
+                    proc.child = Some(child);
+                    return Ok(());
+                }
+                Err(e) if attempt < PORT_BUSY_ATTEMPTS && process::is_port_in_use(&e) => {
+                    attempt += 1;
+                    std::thread::sleep(PORT_BUSY_PAUSE);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn spawn_on_same_ports(&self) -> Result<Child> {
         let args = build_args(&self.config, self.dir.path(), Some(&self.ports));
         let log = self.log_path();
         let mut child = process::spawn(&self.binary, &args, &log)?;
@@ -389,10 +419,7 @@ impl Server {
             self.config.start_timeout,
         );
         match ready {
-            Ok(ports) if ports == self.ports => {
-                proc.child = Some(child);
-                Ok(())
-            }
+            Ok(ports) if ports == self.ports => Ok(child),
             Ok(ports) => {
                 let _ = process::terminate(&mut child, self.config.stop_timeout);
                 Err(process::start_error(
