@@ -25,9 +25,12 @@ impl AuthProvider for CredsFile {
     }
 }
 
+/// A user function producing credentials from the server nonce.
+pub type AuthCallback = Arc<dyn Fn(Option<&str>) -> Result<Credentials, String> + Send + Sync>;
+
 /// A user callback producing credentials from the server nonce.
 pub(crate) struct CallbackAuth {
-    pub(crate) callback: Arc<dyn Fn(Option<&str>) -> Result<Credentials, String> + Send + Sync>,
+    pub(crate) callback: AuthCallback,
 }
 
 impl AuthProvider for CallbackAuth {

@@ -105,8 +105,8 @@ impl Client {
         payload: impl Into<Bytes>,
     ) -> Result<(), Error> {
         let payload = payload.into();
-        self.write_room().await;
-        self.try_publish(subject.as_ref(), None, None, &payload)
+        self.publish_when_room(subject.as_ref(), None, None, &payload)
+            .await
     }
 
     /// Publishes with a reply subject.
@@ -117,8 +117,8 @@ impl Client {
         payload: impl Into<Bytes>,
     ) -> Result<(), Error> {
         let payload = payload.into();
-        self.write_room().await;
-        self.try_publish(subject.as_ref(), Some(reply.as_ref()), None, &payload)
+        self.publish_when_room(subject.as_ref(), Some(reply.as_ref()), None, &payload)
+            .await
     }
 
     /// Publishes with headers.
@@ -129,8 +129,8 @@ impl Client {
         payload: impl Into<Bytes>,
     ) -> Result<(), Error> {
         let payload = payload.into();
-        self.write_room().await;
-        self.try_publish(subject.as_ref(), None, Some(&headers), &payload)
+        self.publish_when_room(subject.as_ref(), None, Some(&headers), &payload)
+            .await
     }
 
     /// Publishes with a reply subject and headers.
@@ -142,13 +142,13 @@ impl Client {
         payload: impl Into<Bytes>,
     ) -> Result<(), Error> {
         let payload = payload.into();
-        self.write_room().await;
-        self.try_publish(
+        self.publish_when_room(
             subject.as_ref(),
             Some(reply.as_ref()),
             Some(&headers),
             &payload,
         )
+        .await
     }
 
     /// Serializes `value` as JSON and publishes it.
@@ -158,8 +158,9 @@ impl Client {
         value: &T,
     ) -> Result<(), JsonError> {
         let payload = Bytes::from(serde_json::to_vec(value)?);
-        self.write_room().await;
-        Ok(self.try_publish(subject.as_ref(), None, None, &payload)?)
+        Ok(self
+            .publish_when_room(subject.as_ref(), None, None, &payload)
+            .await?)
     }
 
     /// Publishes without waiting, even past the write high-water mark: the
@@ -172,16 +173,27 @@ impl Client {
         headers: Option<&HeaderMap>,
         payload: &Bytes,
     ) -> Result<(), Error> {
-        let notify = {
-            let mut st = self.shared().lock();
-            let before = st.core.has_transmit();
-            st.core.publish(subject, reply, headers, payload)?;
-            !before && st.core.has_transmit()
-        };
-        if notify {
-            self.shared().notify();
+        match self
+            .shared()
+            .poll_publish(None, subject, reply, headers, payload)
+        {
+            Poll::Ready(r) => r,
+            Poll::Pending => Ok(()),
         }
-        Ok(())
+    }
+
+    /// Publishes once the write buffer has room: the building block of the
+    /// async publish methods (one lock per message).
+    pub fn poll_publish(
+        &self,
+        cx: &mut Context<'_>,
+        subject: &str,
+        reply: Option<&str>,
+        headers: Option<&HeaderMap>,
+        payload: &Bytes,
+    ) -> Poll<Result<(), Error>> {
+        self.shared()
+            .poll_publish(Some(cx), subject, reply, headers, payload)
     }
 
     /// `Ready` when the write buffer has room for more publishes.
@@ -189,8 +201,14 @@ impl Client {
         self.shared().poll_write_room(cx)
     }
 
-    fn write_room(&self) -> impl Future<Output = ()> + '_ {
-        poll_fn(move |cx| self.poll_write_room(cx))
+    async fn publish_when_room(
+        &self,
+        subject: &str,
+        reply: Option<&str>,
+        headers: Option<&HeaderMap>,
+        payload: &Bytes,
+    ) -> Result<(), Error> {
+        poll_fn(|cx| self.poll_publish(cx, subject, reply, headers, payload)).await
     }
 
     // ----- subscribing -----

@@ -35,6 +35,7 @@ mod slot;
 mod subscriber;
 mod tls;
 
+pub use auth::AuthCallback;
 pub use client::{Client, DrainFuture, FlushFuture, ReplyFuture, Request, Sleep};
 pub use clock::Clock;
 pub use connect::{Connected, DriverDone, Prepared, connect, parse_servers, prepare};

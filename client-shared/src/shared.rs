@@ -10,11 +10,12 @@ use crate::responses::ResponseQueue;
 use crate::signal::Signal;
 use crate::slot::{Slot, lock};
 use crate::tls::TlsOptions;
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use natrs_core::Message;
 use natrs_core::client::{self as core, Event, TransportCommand, TransportEvent};
 use natrs_core::error::CloseReason;
 use natrs_core::proto::WriteBuffer;
+use natrs_core::{Error, HeaderMap};
 use rustls::ClientConfig;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -334,18 +335,50 @@ impl Shared {
         self.lock().core.has_transmit()
     }
 
+    /// Publishes under one lock, unless more than [`WRITE_HIGH_WATER`] bytes
+    /// wait to be written: then registers the waker (called once the driver
+    /// took the buffer) and returns `Pending`.
+    pub(crate) fn poll_publish(
+        &self,
+        cx: Option<&mut Context<'_>>,
+        subject: &str,
+        reply: Option<&str>,
+        headers: Option<&HeaderMap>,
+        payload: &Bytes,
+    ) -> Poll<Result<(), Error>> {
+        let notify = {
+            let mut st = self.lock();
+            let pending = st.core.transmit_len();
+            if pending > WRITE_HIGH_WATER {
+                if let Some(cx) = cx {
+                    lock(&self.write_waiters).push(cx.waker().clone());
+                    self.has_write_waiters.store(true, Ordering::Release);
+                    drop(st);
+                    self.notify();
+                    return Poll::Pending;
+                }
+            }
+            if let Err(e) = st.core.publish(subject, reply, headers, payload) {
+                return Poll::Ready(Err(e));
+            }
+            pending == 0 && st.core.has_transmit()
+        };
+        if notify {
+            self.notify();
+        }
+        Poll::Ready(Ok(()))
+    }
+
     /// `Ready` when publishers may add to the write buffer; otherwise the waker
     /// is called once the driver took the buffer.
     pub(crate) fn poll_write_room(&self, cx: &mut Context<'_>) -> Poll<()> {
-        if self.lock().core.transmit_len() <= WRITE_HIGH_WATER {
+        let st = self.lock();
+        if st.core.transmit_len() <= WRITE_HIGH_WATER {
             return Poll::Ready(());
         }
         lock(&self.write_waiters).push(cx.waker().clone());
         self.has_write_waiters.store(true, Ordering::Release);
-        // The driver may have taken the buffer in between.
-        if self.lock().core.transmit_len() <= WRITE_HIGH_WATER {
-            return Poll::Ready(());
-        }
+        drop(st);
         self.notify();
         Poll::Pending
     }

@@ -16,7 +16,9 @@ async fn main() -> Result<(), Error> {
     let (_server, url) = match std::env::var("NATS_URL") {
         Ok(url) => (None, url),
         Err(_) => {
-            println!("NATS_URL is not set: starting a local nats-server (installed on first use)...");
+            println!(
+                "NATS_URL is not set: starting a local nats-server (installed on first use)..."
+            );
             let server = natrs_tests::Server::start()?;
             let url = server.url();
             (Some(server), url)
@@ -24,9 +26,13 @@ async fn main() -> Result<(), Error> {
     };
 
     step("connect");
-    let client = natrs_tokio::connect_with_options(&url, ConnectOptions::new().name("natrs-tour")).await?;
+    let client =
+        natrs_tokio::connect_with_options(&url, ConnectOptions::new().name("natrs-tour")).await?;
     let info = client.server_info().ok_or("no server info")?;
-    println!("connected to {url}: nats-server {} (max payload {} bytes)", info.version, info.max_payload);
+    println!(
+        "connected to {url}: nats-server {} (max payload {} bytes)",
+        info.version, info.max_payload
+    );
 
     step("publish / subscribe");
     let mut sub = client.subscribe("tour.greetings.*").await?;
@@ -34,7 +40,11 @@ async fn main() -> Result<(), Error> {
     client.publish("tour.greetings.fr", "bonjour").await?;
     for _ in 0..2 {
         let msg = sub.next().await.ok_or("subscription ended")?;
-        println!("received on {}: {}", msg.subject, String::from_utf8_lossy(&msg.payload));
+        println!(
+            "received on {}: {}",
+            msg.subject,
+            String::from_utf8_lossy(&msg.payload)
+        );
     }
 
     step("queue groups: each message goes to one member");
@@ -64,10 +74,16 @@ async fn main() -> Result<(), Error> {
     headers.insert("Trace-Id", "abc-123");
     headers.append("Tag", "one");
     headers.append("Tag", "two");
-    client.publish_with_headers("tour.headers", headers, "with headers").await?;
+    client
+        .publish_with_headers("tour.headers", headers, "with headers")
+        .await?;
     let msg = hsub.next().await.ok_or("subscription ended")?;
     let h = msg.headers.as_ref().ok_or("no headers")?;
-    println!("Trace-Id = {:?}, Tag = {:?}", h.get("Trace-Id"), h.get_all("Tag").collect::<Vec<_>>());
+    println!(
+        "Trace-Id = {:?}, Tag = {:?}",
+        h.get("Trace-Id"),
+        h.get_all("Tag").collect::<Vec<_>>()
+    );
 
     step("request / reply");
     let mut service = client.subscribe("tour.time").await?;
@@ -82,7 +98,13 @@ async fn main() -> Result<(), Error> {
     });
     let reply = client.request("tour.time", "what time is it?").await?;
     println!("reply: {}", String::from_utf8_lossy(&reply.payload));
-    match client.send_request("tour.nobody", Request::new("anyone?").timeout(Duration::from_secs(1))).await {
+    match client
+        .send_request(
+            "tour.nobody",
+            Request::new("anyone?").timeout(Duration::from_secs(1)),
+        )
+        .await
+    {
         Err(e) => println!("request to a subject nobody serves: {e}"),
         Ok(_) => println!("unexpected reply"),
     }
@@ -92,7 +114,10 @@ async fn main() -> Result<(), Error> {
     let rtt = client.rtt().await?;
     println!("the server has processed everything; round trip {rtt:?}");
     let stats = client.statistics();
-    println!("statistics: {} messages out, {} in", stats.out_msgs, stats.in_msgs);
+    println!(
+        "statistics: {} messages out, {} in",
+        stats.out_msgs, stats.in_msgs
+    );
 
     step("drain");
     client.drain().await?;
