@@ -437,6 +437,46 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_partial_line_is_not_searched_again() {
+        let mut parser = Parser::default();
+        let mut buf = BytesMut::from(&b"INFO {\"server_id\":\""[..]);
+        assert_eq!(parser.parse(&mut buf), Ok(None));
+        assert_eq!(parser.searched, buf.len());
+        buf.extend_from_slice(&[b'x'; 1000]);
+        assert_eq!(parser.parse(&mut buf), Ok(None));
+        assert_eq!(parser.searched, buf.len());
+        buf.extend_from_slice(b"\"}\r");
+        assert_eq!(parser.parse(&mut buf), Ok(None));
+        assert_eq!(parser.searched, buf.len());
+        buf.extend_from_slice(b"\nPI");
+        assert!(matches!(
+            parser.parse(&mut buf),
+            Ok(Some(ServerOp::Info(_)))
+        ));
+        assert_eq!(parser.searched, 0);
+        assert_eq!(parser.parse(&mut buf), Ok(None));
+        assert_eq!(parser.searched, 2);
+    }
+
+    #[test]
+    fn a_parsed_control_line_is_kept_as_offsets() {
+        let mut parser = Parser::default();
+        let mut buf = BytesMut::from(&b"MSG a.b 7 r 3\r\nx"[..]);
+        assert_eq!(parser.parse(&mut buf), Ok(None));
+        assert_eq!(
+            parser.pending,
+            Some(PendingMsg {
+                line_len: 15,
+                subject: (4, 7),
+                reply: Some((10, 11)),
+                sid: 7,
+                header_len: None,
+                total_len: 3
+            })
+        );
+    }
+
+    #[test]
     fn error_texts() {
         assert_eq!(
             error_text(b" 'Unknown Protocol Operation'"),
