@@ -18,11 +18,9 @@
 // `criterion_group!` generates an undocumented public function.
 #![allow(missing_docs)]
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Buf, BytesMut};
 use criterion::{BatchSize, Criterion, Throughput, black_box, criterion_group, criterion_main};
-use natrs_core::proto::{Parser, ServerOp, WriteBuffer, encode_pub};
-use std::io::{IoSlice, Read, Write};
-use std::os::unix::net::UnixStream;
+use natrs_core::proto::{Parser, ServerOp};
 
 const MSG_FRAME: &[u8] = b"MSG bench.ps 1 16\r\n0123456789abcdef\r\n";
 const HMSG_FRAME: &[u8] =
@@ -109,51 +107,65 @@ fn bytes_floor(c: &mut Criterion) {
     group.finish();
 }
 
-/// A socket whose other end a thread reads and discards.
-fn sink() -> (UnixStream, std::thread::JoinHandle<()>) {
-    let (writer, mut reader) = UnixStream::pair().expect("socketpair");
-    // The bench, not the core, runs the reader thread.
-    #[allow(clippy::disallowed_methods)]
-    let drain = std::thread::spawn(move || {
-        let mut buf = vec![0u8; 256 * 1024];
-        while matches!(reader.read(&mut buf), Ok(n) if n > 0) {}
-    });
-    (writer, drain)
-}
+/// The `write_buffer` group (`Buf::chunks_vectored` needs the `std` feature).
+#[cfg(feature = "std")]
+mod write {
+    use bytes::{Buf, Bytes};
+    use criterion::{Criterion, Throughput};
+    use natrs_core::proto::{WriteBuffer, encode_pub};
+    use std::io::{IoSlice, Read, Write};
+    use std::os::unix::net::UnixStream;
 
-fn write_all_vectored(socket: &mut UnixStream, out: &mut WriteBuffer) {
-    while out.has_remaining() {
-        let mut slices = [IoSlice::new(&[]); 64];
-        let n = out.chunks_vectored(&mut slices);
-        let written = socket.write_vectored(&slices[..n]).expect("write");
-        out.advance(written);
+    /// A socket whose other end a thread reads and discards.
+    fn sink() -> (UnixStream, std::thread::JoinHandle<()>) {
+        let (writer, mut reader) = UnixStream::pair().expect("socketpair");
+        // The bench, not the core, runs the reader thread.
+        #[allow(clippy::disallowed_methods)]
+        let drain = std::thread::spawn(move || {
+            let mut buf = vec![0u8; 256 * 1024];
+            while matches!(reader.read(&mut buf), Ok(n) if n > 0) {}
+        });
+        (writer, drain)
     }
-}
 
-fn write_buffer(c: &mut Criterion) {
-    let mut group = c.benchmark_group("write_buffer");
-    let (mut socket, drain) = sink();
-    const MESSAGES: usize = 64;
-    for size in [256usize, 1024, 2048, 3072, 4096, 8192, 16384] {
-        let payload = Bytes::from(vec![b'x'; size]);
-        group.throughput(Throughput::Bytes((size * MESSAGES) as u64));
-        for (mode, threshold) in [("copy", usize::MAX), ("share", 0)] {
-            let mut out = WriteBuffer::new();
-            out.set_share_threshold(threshold);
-            group.bench_function(format!("{mode}/{size}"), |b| {
-                b.iter(|| {
-                    for _ in 0..MESSAGES {
-                        encode_pub(&mut out, "bench.write", None, None, &payload).expect("encodes");
-                    }
-                    write_all_vectored(&mut socket, &mut out);
-                })
-            });
+    fn write_all_vectored(socket: &mut UnixStream, out: &mut WriteBuffer) {
+        while out.has_remaining() {
+            let mut slices = [IoSlice::new(&[]); 64];
+            let n = out.chunks_vectored(&mut slices);
+            let written = socket.write_vectored(&slices[..n]).expect("write");
+            out.advance(written);
         }
     }
-    group.finish();
-    drop(socket);
-    drain.join().expect("drain thread");
+
+    pub(crate) fn write_buffer(c: &mut Criterion) {
+        let mut group = c.benchmark_group("write_buffer");
+        let (mut socket, drain) = sink();
+        const MESSAGES: usize = 64;
+        for size in [256usize, 1024, 2048, 3072, 4096, 8192, 16384] {
+            let payload = Bytes::from(vec![b'x'; size]);
+            group.throughput(Throughput::Bytes((size * MESSAGES) as u64));
+            for (mode, threshold) in [("copy", usize::MAX), ("share", 0)] {
+                let mut out = WriteBuffer::new();
+                out.set_share_threshold(threshold);
+                group.bench_function(format!("{mode}/{size}"), |b| {
+                    b.iter(|| {
+                        for _ in 0..MESSAGES {
+                            encode_pub(&mut out, "bench.write", None, None, &payload)
+                                .expect("encodes");
+                        }
+                        write_all_vectored(&mut socket, &mut out);
+                    })
+                });
+            }
+        }
+        group.finish();
+        drop(socket);
+        drain.join().expect("drain thread");
+    }
 }
 
-criterion_group!(benches, parse, bytes_floor, write_buffer);
+#[cfg(feature = "std")]
+criterion_group!(benches, parse, bytes_floor, write::write_buffer);
+#[cfg(not(feature = "std"))]
+criterion_group!(benches, parse, bytes_floor);
 criterion_main!(benches);

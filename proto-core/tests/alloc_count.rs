@@ -145,13 +145,19 @@ fn encode_round(out: &mut WriteBuffer, small: &Bytes, large: &Bytes, headers: &H
     encode_ping(out);
 }
 
-/// What a driver does: vectored chunks, then advance by what was "written".
+/// What a driver does: vectored chunks, then advance by what was "written"
+/// (at most 3000 bytes a time, so writes end inside chunks too).
 fn write_out(buf: &mut WriteBuffer) {
     while buf.has_remaining() {
-        let mut slices = [std::io::IoSlice::new(&[]); 8];
-        let n = buf.chunks_vectored(&mut slices);
-        let written: usize = slices[..n].iter().map(|s| s.len()).sum::<usize>().min(3000);
-        buf.advance(written);
+        #[cfg(feature = "std")]
+        let available = {
+            let mut slices = [std::io::IoSlice::new(&[]); 8];
+            let n = buf.chunks_vectored(&mut slices);
+            slices[..n].iter().map(|s| s.len()).sum::<usize>()
+        };
+        #[cfg(not(feature = "std"))]
+        let available = buf.chunk().len();
+        buf.advance(available.min(3000));
     }
 }
 

@@ -1,6 +1,9 @@
 //! `WriteBuffer` as a `bytes::Buf`: chunks, partial advances and vectored
 //! chunks across interleaved inline bytes and queued payloads, checked against
 //! a plain `Vec<u8>` model.
+//!
+//! `Buf::chunks_vectored` exists with the `std` feature only.
+#![cfg(feature = "std")]
 
 use bytes::{Buf, Bytes};
 use natrs_core::proto::WriteBuffer;
