@@ -61,7 +61,7 @@ fn run<'a>(limits: ParserLimits, chunks: impl IntoIterator<Item = &'a [u8]>) -> 
 fn check_op(op: &ServerOp) {
     if let ServerOp::Msg(frame) = op {
         let body = frame.payload.len() + frame.headers.as_ref().map_or(0, |h| h.len());
-        // At least "MSG s 1 0\n" + body + "\n".
+        // More than "MSG s 1 0\n" + body: a line end follows the body.
         assert!(frame.wire_len > 10 + body);
     }
 }

@@ -535,3 +535,75 @@ fn a_changed_buffer_never_panics() {
     let mut short = BytesMut::from(&b"P"[..]);
     assert_eq!(parser.parse(&mut short), Ok(None));
 }
+
+/// Bytes a real nats-server 2.15.1 sent to a client that connected with
+/// headers and no_responders, subscribed to `foo.*` (sid 1), `foo.>` in queue
+/// `q` (sid 2) and `_INBOX.r` (sid 3), published with and without headers,
+/// requested from a subject nobody serves, and then sent an unknown op.
+const REAL_SERVER: &[u8] = b"INFO {\"server_id\":\"NDCQJTJQBM2UNTVSEF4VDYG4UK5D4UYRT5RUINRTSTY65HZV5NWKVAGY\",\"server_name\":\"NDCQJTJQBM2UNTVSEF4VDYG4UK5D4UYRT5RUINRTSTY65HZV5NWKVAGY\",\"version\":\"2.15.1\",\"proto\":1,\"git_commit\":\"b2fd3ef\",\"go\":\"go1.27.2\",\"host\":\"127.0.0.1\",\"port\":24777,\"headers\":true,\"max_payload\":1048576,\"client_id\":5,\"client_ip\":\"127.0.0.1\",\"api_lvl\":5,\"xkey\":\"XCIEDG4YODTSL7232QLS2WKVYKFGUPDCTBEIQJBWHJ2WMDL6IQ7BLCAB\"} \r\n\
+PONG\r\n\
+INFO {\"server_id\":\"NDCQJTJQBM2UNTVSEF4VDYG4UK5D4UYRT5RUINRTSTY65HZV5NWKVAGY\",\"server_name\":\"NDCQJTJQBM2UNTVSEF4VDYG4UK5D4UYRT5RUINRTSTY65HZV5NWKVAGY\",\"version\":\"2.15.1\",\"proto\":1,\"git_commit\":\"b2fd3ef\",\"go\":\"go1.27.2\",\"host\":\"127.0.0.1\",\"port\":24777,\"headers\":true,\"max_payload\":1048576,\"client_id\":5,\"client_ip\":\"127.0.0.1\",\"connect_info\":true,\"remote_account\":\"$G\",\"api_lvl\":5,\"xkey\":\"XCIEDG4YODTSL7232QLS2WKVYKFGUPDCTBEIQJBWHJ2WMDL6IQ7BLCAB\"} \r\n\
+MSG foo.bar 1 _INBOX.x 5\r\nhello\r\nMSG foo.bar 2 _INBOX.x 5\r\nhello\r\n\
+HMSG foo.baz 1 42 44\r\nNATS/1.0\r\nA: 1\r\nA: 2\r\nKey: with: colon\r\n\r\nhi\r\n\
+HMSG foo.baz 2 42 44\r\nNATS/1.0\r\nA: 1\r\nA: 2\r\nKey: with: colon\r\n\r\nhi\r\n\
+MSG foo.empty 1 0\r\n\r\nMSG foo.empty 2 0\r\n\r\n\
+HMSG _INBOX.r 3 43 43\r\nNATS/1.0 503\r\nNats-Subject: nobody.here\r\n\r\n\r\n\
+PONG\r\nPING\r\n\
+-ERR 'Unknown Protocol Operation'\r\n";
+
+#[test]
+fn real_server_transcript() {
+    let ops = ok(REAL_SERVER);
+    assert_eq!(ops.len(), 13);
+    let ServerOp::Info(info) = &ops[0] else {
+        panic!("{:?}", ops[0])
+    };
+    assert_eq!(info.version, "2.15.1");
+    assert_eq!(
+        (info.proto, info.max_payload, info.headers, info.client_id),
+        (1, 1048576, true, 5)
+    );
+    assert_eq!(info.api_level, Some(5));
+    assert_eq!(ops[1], ServerOp::Pong);
+    assert!(matches!(&ops[2], ServerOp::Info(i) if i.server_id == info.server_id));
+    assert_eq!(
+        ops[3],
+        msg(1, "foo.bar", Some("_INBOX.x"), None, b"hello", 33)
+    );
+    assert_eq!(
+        ops[4],
+        msg(2, "foo.bar", Some("_INBOX.x"), None, b"hello", 33)
+    );
+    let block: &'static [u8] = b"NATS/1.0\r\nA: 1\r\nA: 2\r\nKey: with: colon\r\n\r\n";
+    assert_eq!(
+        ops[5],
+        msg(1, "foo.baz", None, Some(block), b"hi", 22 + 44 + 2)
+    );
+    assert_eq!(
+        ops[6],
+        msg(2, "foo.baz", None, Some(block), b"hi", 22 + 44 + 2)
+    );
+    assert_eq!(ops[7], msg(1, "foo.empty", None, None, b"", 21));
+    assert_eq!(ops[8], msg(2, "foo.empty", None, None, b"", 21));
+    let ServerOp::Msg(frame) = ops[9].clone() else {
+        panic!("{:?}", ops[9])
+    };
+    let (message, error) = natrs_core::Message::from_frame(frame);
+    assert_eq!(error, None);
+    assert!(message.is_no_responders());
+    assert_eq!(message.header("Nats-Subject"), Some("nobody.here"));
+    assert_eq!(
+        &ops[10..],
+        [
+            ServerOp::Pong,
+            ServerOp::Ping,
+            ServerOp::Err("Unknown Protocol Operation".into())
+        ]
+    );
+    let ServerOp::Msg(frame) = &ops[5] else {
+        unreachable!()
+    };
+    let headers = natrs_core::HeaderMap::parse(frame.headers.as_ref().unwrap()).unwrap();
+    assert_eq!(headers.get_all("A").collect::<Vec<_>>(), ["1", "2"]);
+    assert_eq!(headers.get("Key"), Some("with: colon"));
+}

@@ -97,14 +97,6 @@ struct PendingMsg {
     total_len: usize,
 }
 
-/// What a complete control line turned out to be.
-enum Control {
-    /// A whole op: drop the line and return it.
-    Op(ServerOp),
-    /// A message whose payload follows.
-    Msg(PendingMsg),
-}
-
 /// Parses server operations out of a read buffer, one at a time.
 ///
 /// Complete operations are split off the front of the buffer, so the `Bytes`
@@ -152,13 +144,51 @@ impl Parser {
         if let Some(error) = &self.error {
             return Err(error.clone());
         }
-        let result = self.parse_op(buf);
-        if let Err(error) = &result {
-            self.error = Some(error.clone());
-            self.pending = None;
-            self.searched = 0;
-        }
-        result
+        let msg = match self.pending.take() {
+            Some(msg) => msg,
+            None => {
+                let newline = match self.find_line_end(buf) {
+                    Ok(Some(newline)) => newline,
+                    Ok(None) => return Ok(None),
+                    Err(error) => return Err(self.fail(error)),
+                };
+                let line_len = newline + 1;
+                let line = &buf[..newline];
+                let line = line.strip_suffix(b"\r").unwrap_or(line);
+                if line.len() > self.limits.max_control_line {
+                    let max = self.limits.max_control_line;
+                    return Err(self.fail(ProtocolError::ControlLineTooLong { max }));
+                }
+                let name_end = line.iter().position(|&b| is_space(b)).unwrap_or(line.len());
+                let hmsg = match &line[..name_end] {
+                    name if name.eq_ignore_ascii_case(b"MSG") => false,
+                    name if name.eq_ignore_ascii_case(b"HMSG") => true,
+                    name => {
+                        return match parse_other(name, &line[name_end..]) {
+                            Ok(op) => {
+                                buf.advance(line_len);
+                                Ok(Some(op))
+                            }
+                            Err(error) => Err(self.fail(error)),
+                        };
+                    }
+                };
+                match parse_msg_args(line, name_end, line_len, hmsg, &self.limits) {
+                    Ok(msg) => msg,
+                    Err(error) => return Err(self.fail(error)),
+                }
+            }
+        };
+        self.take_msg(buf, msg)
+    }
+
+    /// Records `error` as the parser's sticky error and returns it.
+    #[cold]
+    fn fail(&mut self, error: ProtocolError) -> ProtocolError {
+        self.error = Some(error.clone());
+        self.pending = None;
+        self.searched = 0;
+        error
     }
 
     /// Forgets any partial operation and a previous error (for a new connection).
@@ -173,35 +203,9 @@ impl Parser {
         self.pending.is_some()
     }
 
-    fn parse_op(&mut self, buf: &mut BytesMut) -> Result<Option<ServerOp>, ProtocolError> {
-        let msg = match self.pending.take() {
-            Some(msg) => msg,
-            None => {
-                let Some(newline) = self.find_line_end(buf)? else {
-                    return Ok(None);
-                };
-                let line_len = newline + 1;
-                let line = &buf[..newline];
-                let line = line.strip_suffix(b"\r").unwrap_or(line);
-                if line.len() > self.limits.max_control_line {
-                    return Err(ProtocolError::ControlLineTooLong {
-                        max: self.limits.max_control_line,
-                    });
-                }
-                match parse_control(line, line_len, &self.limits)? {
-                    Control::Op(op) => {
-                        buf.advance(line_len);
-                        return Ok(Some(op));
-                    }
-                    Control::Msg(msg) => msg,
-                }
-            }
-        };
-        self.take_msg(buf, msg)
-    }
-
     /// Finds the `\n` ending the control line at the front of `buf`, starting
     /// where the previous call stopped looking.
+    #[inline]
     fn find_line_end(&mut self, buf: &BytesMut) -> Result<Option<usize>, ProtocolError> {
         let start = self.searched.min(buf.len());
         if let Some(i) = memchr::memchr(b'\n', &buf[start..]) {
@@ -227,6 +231,7 @@ impl Parser {
 
     /// Completes a `MSG`/`HMSG` whose control line is parsed, if its payload
     /// and the line end after it are in `buf`.
+    #[inline(always)]
     fn take_msg(
         &mut self,
         buf: &mut BytesMut,
@@ -238,13 +243,13 @@ impl Parser {
             Some(b'\n') => body_end + 1,
             Some(b'\r') => match buf.get(body_end + 1) {
                 Some(b'\n') => body_end + 2,
-                Some(_) => return Err(ProtocolError::MissingPayloadTerminator),
+                Some(_) => return Err(self.fail(ProtocolError::MissingPayloadTerminator)),
                 None => {
                     self.pending = Some(msg);
                     return Ok(None);
                 }
             },
-            Some(_) => return Err(ProtocolError::MissingPayloadTerminator),
+            Some(_) => return Err(self.fail(ProtocolError::MissingPayloadTerminator)),
             None => {
                 self.pending = Some(msg);
                 return Ok(None);
@@ -252,19 +257,18 @@ impl Parser {
         };
         // `body_end < buf.len()`, and every offset in `msg` is below `line_len`,
         // so these ranges are in bounds.
-        let op_name = if msg.header_len.is_some() {
-            "HMSG"
-        } else {
-            "MSG"
-        };
         let (s0, s1) = msg.subject;
-        if core::str::from_utf8(&buf[s0..s1]).is_err() {
-            return Err(ProtocolError::InvalidUtf8Subject(op_name));
-        }
-        if let Some((r0, r1)) = msg.reply {
-            if core::str::from_utf8(&buf[r0..r1]).is_err() {
-                return Err(ProtocolError::InvalidUtf8Subject(op_name));
-            }
+        let reply_ok = match msg.reply {
+            Some((r0, r1)) => is_utf8(&buf[r0..r1]),
+            None => true,
+        };
+        if !(is_utf8(&buf[s0..s1]) && reply_ok) {
+            let op_name = if msg.header_len.is_some() {
+                "HMSG"
+            } else {
+                "MSG"
+            };
+            return Err(self.fail(ProtocolError::InvalidUtf8Subject(op_name)));
         }
 
         let mut frame = buf.split_to(frame_len).freeze();
@@ -293,27 +297,22 @@ impl Parser {
     }
 }
 
+/// Whether `s` is UTF-8, with a fast path for ASCII (what subjects nearly always are).
+#[inline]
+fn is_utf8(s: &[u8]) -> bool {
+    s.is_ascii() || core::str::from_utf8(s).is_ok()
+}
+
 #[inline]
 fn is_space(b: u8) -> bool {
     b == b' ' || b == b'\t'
 }
 
-/// Parses a complete control line (line end removed).
-fn parse_control(
-    line: &[u8],
-    line_len: usize,
-    limits: &ParserLimits,
-) -> Result<Control, ProtocolError> {
-    let name_end = line.iter().position(|&b| is_space(b)).unwrap_or(line.len());
-    let name = &line[..name_end];
-    let rest = &line[name_end..];
+/// Parses an op other than `MSG`/`HMSG` from its name and the rest of its
+/// line (line end removed).
+#[inline(never)]
+fn parse_other(name: &[u8], rest: &[u8]) -> Result<ServerOp, ProtocolError> {
     let op = match name.len() {
-        3 if name.eq_ignore_ascii_case(b"MSG") => {
-            return parse_msg(line, name_end, line_len, false, limits);
-        }
-        4 if name.eq_ignore_ascii_case(b"HMSG") => {
-            return parse_msg(line, name_end, line_len, true, limits);
-        }
         4 if name.eq_ignore_ascii_case(b"PING") => no_args(rest, "PING", ServerOp::Ping)?,
         4 if name.eq_ignore_ascii_case(b"PONG") => no_args(rest, "PONG", ServerOp::Pong)?,
         3 if name.eq_ignore_ascii_case(b"+OK") => no_args(rest, "+OK", ServerOp::Ok)?,
@@ -334,7 +333,7 @@ fn parse_control(
             ));
         }
     };
-    Ok(Control::Op(op))
+    Ok(op)
 }
 
 /// `op` when nothing but whitespace follows its name.
@@ -370,13 +369,14 @@ fn error_text(rest: &[u8]) -> String {
 
 /// Parses the arguments of `MSG <subject> <sid> [reply] <#bytes>` or
 /// `HMSG <subject> <sid> [reply] <#hdr> <#total>`.
-fn parse_msg(
+#[inline(always)]
+fn parse_msg_args(
     line: &[u8],
     name_end: usize,
     line_len: usize,
     hmsg: bool,
     limits: &ParserLimits,
-) -> Result<Control, ProtocolError> {
+) -> Result<PendingMsg, ProtocolError> {
     let op_name = if hmsg { "HMSG" } else { "MSG" };
     let invalid = ProtocolError::InvalidArguments(op_name);
     let mut fields = [(0usize, 0usize); 5];
@@ -407,8 +407,8 @@ fn parse_msg(
         (true, 5) => (Some(fields[2]), Some(fields[3]), fields[4]),
         _ => return Err(invalid),
     };
-    let sid = parse_u64(field(fields[1])).ok_or(invalid.clone())?;
-    let total_len = parse_usize(field(total_field)).ok_or(invalid.clone())?;
+    let sid = parse_u64(field(fields[1])).ok_or_else(|| invalid.clone())?;
+    let total_len = parse_usize(field(total_field)).ok_or_else(|| invalid.clone())?;
     let header_len = match header_field {
         Some(f) => Some(parse_usize(field(f)).ok_or(invalid)?),
         None => None,
@@ -422,19 +422,59 @@ fn parse_msg(
             max: limits.max_payload,
         });
     }
-    Ok(Control::Msg(PendingMsg {
+    Ok(PendingMsg {
         line_len,
         subject: fields[0],
         reply,
         sid,
         header_len,
         total_len,
-    }))
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_partial_line_is_not_searched_again() {
+        let mut parser = Parser::default();
+        let mut buf = BytesMut::from(&b"INFO {\"server_id\":\""[..]);
+        assert_eq!(parser.parse(&mut buf), Ok(None));
+        assert_eq!(parser.searched, buf.len());
+        buf.extend_from_slice(&[b'x'; 1000]);
+        assert_eq!(parser.parse(&mut buf), Ok(None));
+        assert_eq!(parser.searched, buf.len());
+        buf.extend_from_slice(b"\"}\r");
+        assert_eq!(parser.parse(&mut buf), Ok(None));
+        assert_eq!(parser.searched, buf.len());
+        buf.extend_from_slice(b"\nPI");
+        assert!(matches!(
+            parser.parse(&mut buf),
+            Ok(Some(ServerOp::Info(_)))
+        ));
+        assert_eq!(parser.searched, 0);
+        assert_eq!(parser.parse(&mut buf), Ok(None));
+        assert_eq!(parser.searched, 2);
+    }
+
+    #[test]
+    fn a_parsed_control_line_is_kept_as_offsets() {
+        let mut parser = Parser::default();
+        let mut buf = BytesMut::from(&b"MSG a.b 7 r 3\r\nx"[..]);
+        assert_eq!(parser.parse(&mut buf), Ok(None));
+        assert_eq!(
+            parser.pending,
+            Some(PendingMsg {
+                line_len: 15,
+                subject: (4, 7),
+                reply: Some((10, 11)),
+                sid: 7,
+                header_len: None,
+                total_len: 3
+            })
+        );
+    }
 
     #[test]
     fn error_texts() {
