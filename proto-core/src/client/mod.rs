@@ -23,7 +23,7 @@ pub use event::{
 pub use requests::RequestManyOptions;
 pub use stats::Statistics;
 
-use crate::error::{CloseReason, DisconnectReason, Error, ServerError};
+use crate::error::{CloseReason, DisconnectReason, Error};
 use crate::headers::HeaderMap;
 use crate::nuid::Nuid;
 use crate::proto::{self, ParserLimits, ServerInfo, WriteBuffer};
@@ -122,8 +122,6 @@ pub struct Client {
     info: Option<ServerInfo>,
     ever_connected: bool,
     last_error: Option<DisconnectReason>,
-    /// The last authentication error and the server it came from.
-    last_auth_error: Option<(String, ServerError)>,
     /// Reused for reply subjects of requests.
     scratch: String,
 }
@@ -196,7 +194,6 @@ impl Client {
             info: None,
             ever_connected: false,
             last_error: None,
-            last_auth_error: None,
             scratch: String::new(),
         };
         client.start_pass(now);
