@@ -98,6 +98,9 @@ pub struct Client {
     pool: Pool,
     state: ConnectionState,
     conn: Option<Conn>,
+    /// Counts connection attempts, so that input read from one connection is
+    /// never parsed as another's.
+    conn_epoch: u64,
     /// When to start the next pass over the pool.
     retry_at: Option<Instant>,
     /// Servers still to try in the current pass.
@@ -177,6 +180,7 @@ impl Client {
             pool,
             state: ConnectionState::Connecting,
             conn: None,
+            conn_epoch: 0,
             retry_at: None,
             pass_left: 0,
             failed_passes: 0,
@@ -205,9 +209,14 @@ impl Client {
     /// Feeds bytes read from the transport. Complete operations are consumed
     /// from the front of `buf`; an incomplete one stays there for the next call,
     /// so keep reading into the same buffer.
+    ///
+    /// If an operation ends the connection (a fatal `-ERR`, a handshake
+    /// failure, a protocol violation), the rest of `buf` is dropped: it was
+    /// read from that connection and means nothing to the next one.
     pub fn handle_input(&mut self, now: Instant, buf: &mut BytesMut) {
+        let epoch = self.conn_epoch;
         loop {
-            let Some(conn) = self.conn.as_mut() else {
+            let Some(conn) = self.conn.as_mut().filter(|_| self.conn_epoch == epoch) else {
                 buf.clear();
                 return;
             };
