@@ -650,7 +650,11 @@ impl Client {
             _ => {
                 let limit = self.config.reconnect_buffer_size;
                 let pending = self.pending.len();
-                if limit == 0 || pending + line + size + 2 > limit {
+                // Exactly what encode_pub writes: "PUB "/"HPUB ", the
+                // arguments, CRLF, headers and payload, CRLF.
+                let op = if header_len.is_some() { 5 } else { 4 };
+                let encoded = op + line + 2 + size + 2;
+                if limit == 0 || pending + encoded > limit {
                     return Err(Error::ReconnectBufferFull { pending, limit });
                 }
                 &mut self.pending
