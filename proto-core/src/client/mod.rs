@@ -439,10 +439,13 @@ impl Client {
     }
 
     /// Sets a timer; [`Event::Timer`] reports it at `deadline` (through
-    /// [`handle_timeout`](Client::handle_timeout)).
+    /// [`handle_timeout`](Client::handle_timeout)). Timers end when the client
+    /// closes: one set after that never fires.
     pub fn set_timer(&mut self, deadline: Instant) -> TimerId {
         self.next_timer += 1;
-        self.timers.insert((deadline, self.next_timer));
+        if self.state != ConnectionState::Closed {
+            self.timers.insert((deadline, self.next_timer));
+        }
         TimerId(self.next_timer)
     }
 
