@@ -356,8 +356,9 @@ impl Client {
 
     /// Sends a request and collects several replies (ADR-47): each arrives as
     /// [`Event::Reply`], and [`Event::RequestDone`] ends it at `timeout`, at
-    /// `options.max_messages`, after `options.stall` without a reply, or at a
-    /// sentinel (empty) reply.
+    /// `options.max_messages`, after `options.stall` without a reply (counted
+    /// from the previous reply; the first is awaited with `timeout` only), or
+    /// at a sentinel (empty) reply.
     pub fn request_many(
         &mut self,
         now: Instant,
