@@ -292,7 +292,7 @@ impl Client {
     /// (auto-unsubscribe; counts messages already delivered).
     pub fn unsubscribe(&mut self, sid: Sid, max: Option<u64>) -> Result<(), Error> {
         self.check_open()?;
-        let Some(sub) = self.subs.get_mut(sid) else {
+        let Some(sub) = self.user_sub(sid) else {
             return Err(Error::UnknownSubscription(sid.0));
         };
         match max {
@@ -321,7 +321,7 @@ impl Client {
     /// last message.
     pub fn drain_subscription(&mut self, sid: Sid) -> Result<(), Error> {
         self.check_open()?;
-        let Some(sub) = self.subs.get_mut(sid) else {
+        let Some(sub) = self.user_sub(sid) else {
             return Err(Error::UnknownSubscription(sid.0));
         };
         if sub.draining {
@@ -601,6 +601,15 @@ impl Client {
         } else {
             Ok(())
         }
+    }
+
+    /// A subscription the user made (the request mux is the client's own:
+    /// unsubscribing it would strand every request).
+    fn user_sub(&mut self, sid: Sid) -> Option<&mut subs::Sub> {
+        if self.requests.mux_sid == Some(sid) {
+            return None;
+        }
+        self.subs.get_mut(sid)
     }
 
     fn ready_conn(&mut self) -> Option<&mut Conn> {
