@@ -49,8 +49,7 @@ fn request_many(
 fn reply_of(sent: &str) -> String {
     let line = sent
         .lines()
-        .filter(|l| l.starts_with("PUB "))
-        .last()
+        .rfind(|l| l.starts_with("PUB "))
         .unwrap_or_else(|| panic!("no PUB in {sent:?}"));
     line.split(' ').nth(2).unwrap().to_string()
 }
