@@ -55,6 +55,29 @@ pub struct SessionOutcome {
 }
 
 /// Runs the session in `data` and checks the invariants (panics on a bug).
+///
+/// Input layout: a flags byte (bit 0 retain server order, 1 retry on initial
+/// connect, 2 verbose, 3 no echo, 4 TLS handshake first, 5 TLS required,
+/// 6 no reconnect buffer, 7 a custom reconnect delay that is sometimes zero),
+/// a seed byte, then actions. An action is an opcode byte (taken mod 16) and
+/// its arguments (a missing argument reads as 0):
+///
+/// | op | action | arguments |
+/// |---|---|---|
+/// | 0 | raw server bytes | length (mod 64), the bytes |
+/// | 1 | a realistic server op (INFO variants, PING, PONG, +OK, -ERR kinds, MSG/HMSG, replies to the client's inboxes, garbage) | which (mod 24), a sid or inbox byte for some |
+/// | 2 | advance the clock, running every deadline on the way | 0: to the next deadline; n: n × 7 ms |
+/// | 3 | transport event | Connected, TlsEstablished, Closed(Eof), Closed(Connect) (mod 4) |
+/// | 4 | publish | subject, reply and headers choice; payload length |
+/// | 5 | subscribe | subject and queue choice |
+/// | 6 | unsubscribe | sid choice, optional max |
+/// | 7 | request, or request_many when bit 6 is set | subject choice; timeout; for request_many an options byte |
+/// | 8, 9, 10 | flush, drain, close | |
+/// | 11 | drain_subscription | sid choice |
+/// | 12 | reconnect | |
+/// | 13 | set a timer (odd byte) or cancel the last one | delay |
+/// | 14 | cancel_request | which |
+/// | 15 | a whole handshake: Connected, INFO, PONG | |
 pub fn session_outcome(data: &[u8]) -> SessionOutcome {
     let [flags, seed, rest @ ..] = data else {
         return SessionOutcome::default();
