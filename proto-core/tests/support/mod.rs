@@ -159,9 +159,10 @@ impl Sim {
             let mut progressed = false;
             while let Some(cmd) = self.client.poll_transport() {
                 progressed = true;
-                // Bytes handed out before a Connect or Close belong to the old
-                // transport: an adapter writes them first. They were already
-                // collected (transmit is drained before the next command below).
+                // An adapter writes what poll_transmit holds before carrying
+                // out the next command (a Close writes the last bytes of a
+                // healthy connection first); the bytes are collected after
+                // each command for the same reason.
                 self.log(format!("command {cmd:?}"));
                 if let TransportCommand::Connect { server } = &cmd {
                     self.last_connect = Some(server.clone());
