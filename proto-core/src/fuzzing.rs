@@ -10,6 +10,10 @@
 //! put a few seed inputs in `fuzz/corpus/name/`, and list the name in the
 //! replay test.
 
+mod session;
+
+pub use session::{SessionOutcome, session_outcome};
+
 use crate::headers::HeaderMap;
 use crate::proto::{Parser, ParserLimits, ProtocolError, ServerOp};
 use alloc::vec::Vec;
@@ -132,4 +136,14 @@ pub fn creds(data: &[u8]) {
     if let Ok(text) = core::str::from_utf8(data) {
         let _ = crate::auth::creds::parse(text);
     }
+}
+
+/// Fuzz target `session`: a whole client session (configuration, server
+/// bytes, clock, transport events and commands, all taken from `data`) never
+/// panics and keeps the state machine's promises: `poll_timeout` is after
+/// `now` once `handle_timeout(now)` ran, `Closed` is the last event, a closed
+/// client has no deadline, and the reconnect buffer stays within its limit.
+/// See [`session_outcome`] for the input layout.
+pub fn session(data: &[u8]) {
+    session_outcome(data);
 }

@@ -54,7 +54,8 @@ pub struct Config {
     pub reconnect_delay: Option<ReconnectDelay>,
     /// Keep retrying in the background when the first connect fails.
     pub retry_on_initial_connect: bool,
-    /// Bytes of publishes buffered while disconnected; 0 disables buffering.
+    /// Bytes of publishes buffered while disconnected (the encoded PUB/HPUB
+    /// operations; the buffer never holds more); 0 disables buffering.
     pub reconnect_buffer_size: usize,
     /// Try servers in the order given instead of shuffling them.
     pub retain_servers_order: bool,

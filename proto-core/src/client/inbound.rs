@@ -249,7 +249,6 @@ impl Client {
         let server = conn.server.clone();
         self.pool.connected();
         self.failed_passes = 0;
-        self.last_auth_error = None;
         self.stats.connects += 1;
 
         // Resubscribe in order, dropping subscriptions that were draining.
@@ -290,13 +289,9 @@ impl Client {
             return;
         };
         let ready = conn.is_ready();
-        if err.is_auth() {
-            let server = conn.server.host_port();
-            if self.last_auth_error.as_ref() == Some(&(server.clone(), err.clone())) {
-                self.close_with(now, crate::error::CloseReason::AuthFailed(err));
-                return;
-            }
-            self.last_auth_error = Some((server, err.clone()));
+        if err.is_auth() && self.pool.repeated_auth_error(&err) {
+            self.close_with(now, crate::error::CloseReason::AuthFailed(err));
+            return;
         }
         if !ready || err.is_fatal() {
             self.fail_connection(now, DisconnectReason::Server(err));

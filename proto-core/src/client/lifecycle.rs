@@ -118,6 +118,7 @@ impl Client {
             return;
         };
         let deadline = now + self.config.connect_timeout;
+        self.conn_epoch += 1;
         self.conn = Some(Conn::new(
             server.clone(),
             self.limits,

@@ -23,7 +23,7 @@ pub use event::{
 pub use requests::RequestManyOptions;
 pub use stats::Statistics;
 
-use crate::error::{CloseReason, DisconnectReason, Error, ServerError};
+use crate::error::{CloseReason, DisconnectReason, Error};
 use crate::headers::HeaderMap;
 use crate::nuid::Nuid;
 use crate::proto::{self, ParserLimits, ServerInfo, WriteBuffer};
@@ -98,6 +98,9 @@ pub struct Client {
     pool: Pool,
     state: ConnectionState,
     conn: Option<Conn>,
+    /// Counts connection attempts, so that input read from one connection is
+    /// never parsed as another's.
+    conn_epoch: u64,
     /// When to start the next pass over the pool.
     retry_at: Option<Instant>,
     /// Servers still to try in the current pass.
@@ -122,8 +125,6 @@ pub struct Client {
     info: Option<ServerInfo>,
     ever_connected: bool,
     last_error: Option<DisconnectReason>,
-    /// The last authentication error and the server it came from.
-    last_auth_error: Option<(String, ServerError)>,
     /// Reused for reply subjects of requests.
     scratch: String,
 }
@@ -179,6 +180,7 @@ impl Client {
             pool,
             state: ConnectionState::Connecting,
             conn: None,
+            conn_epoch: 0,
             retry_at: None,
             pass_left: 0,
             failed_passes: 0,
@@ -196,7 +198,6 @@ impl Client {
             info: None,
             ever_connected: false,
             last_error: None,
-            last_auth_error: None,
             scratch: String::new(),
         };
         client.start_pass(now);
@@ -208,9 +209,14 @@ impl Client {
     /// Feeds bytes read from the transport. Complete operations are consumed
     /// from the front of `buf`; an incomplete one stays there for the next call,
     /// so keep reading into the same buffer.
+    ///
+    /// If an operation ends the connection (a fatal `-ERR`, a handshake
+    /// failure, a protocol violation), the rest of `buf` is dropped: it was
+    /// read from that connection and means nothing to the next one.
     pub fn handle_input(&mut self, now: Instant, buf: &mut BytesMut) {
+        let epoch = self.conn_epoch;
         loop {
-            let Some(conn) = self.conn.as_mut() else {
+            let Some(conn) = self.conn.as_mut().filter(|_| self.conn_epoch == epoch) else {
                 buf.clear();
                 return;
             };
@@ -286,7 +292,7 @@ impl Client {
     /// (auto-unsubscribe; counts messages already delivered).
     pub fn unsubscribe(&mut self, sid: Sid, max: Option<u64>) -> Result<(), Error> {
         self.check_open()?;
-        let Some(sub) = self.subs.get_mut(sid) else {
+        let Some(sub) = self.user_sub(sid) else {
             return Err(Error::UnknownSubscription(sid.0));
         };
         match max {
@@ -315,7 +321,7 @@ impl Client {
     /// last message.
     pub fn drain_subscription(&mut self, sid: Sid) -> Result<(), Error> {
         self.check_open()?;
-        let Some(sub) = self.subs.get_mut(sid) else {
+        let Some(sub) = self.user_sub(sid) else {
             return Err(Error::UnknownSubscription(sid.0));
         };
         if sub.draining {
@@ -350,8 +356,9 @@ impl Client {
 
     /// Sends a request and collects several replies (ADR-47): each arrives as
     /// [`Event::Reply`], and [`Event::RequestDone`] ends it at `timeout`, at
-    /// `options.max_messages`, after `options.stall` without a reply, or at a
-    /// sentinel (empty) reply.
+    /// `options.max_messages`, after `options.stall` without a reply (counted
+    /// from the previous reply; the first is awaited with `timeout` only), or
+    /// at a sentinel (empty) reply.
     pub fn request_many(
         &mut self,
         now: Instant,
@@ -433,10 +440,13 @@ impl Client {
     }
 
     /// Sets a timer; [`Event::Timer`] reports it at `deadline` (through
-    /// [`handle_timeout`](Client::handle_timeout)).
+    /// [`handle_timeout`](Client::handle_timeout)). Timers end when the client
+    /// closes: one set after that never fires.
     pub fn set_timer(&mut self, deadline: Instant) -> TimerId {
         self.next_timer += 1;
-        self.timers.insert((deadline, self.next_timer));
+        if self.state != ConnectionState::Closed {
+            self.timers.insert((deadline, self.next_timer));
+        }
         TimerId(self.next_timer)
     }
 
@@ -593,6 +603,15 @@ impl Client {
         }
     }
 
+    /// A subscription the user made (the request mux is the client's own:
+    /// unsubscribing it would strand every request).
+    fn user_sub(&mut self, sid: Sid) -> Option<&mut subs::Sub> {
+        if self.requests.mux_sid == Some(sid) {
+            return None;
+        }
+        self.subs.get_mut(sid)
+    }
+
     fn ready_conn(&mut self) -> Option<&mut Conn> {
         self.conn.as_mut().filter(|c| c.is_ready())
     }
@@ -644,7 +663,11 @@ impl Client {
             _ => {
                 let limit = self.config.reconnect_buffer_size;
                 let pending = self.pending.len();
-                if limit == 0 || pending + line + size + 2 > limit {
+                // Exactly what encode_pub writes: "PUB "/"HPUB ", the
+                // arguments, CRLF, headers and payload, CRLF.
+                let op = if header_len.is_some() { 5 } else { 4 };
+                let encoded = op + line + 2 + size + 2;
+                if limit == 0 || pending + encoded > limit {
                     return Err(Error::ReconnectBufferFull { pending, limit });
                 }
                 &mut self.pending

@@ -1,6 +1,7 @@
 //! The server pool: configured servers plus those the cluster announces, the
 //! order they are tried in, and per-server attempt counts.
 
+use crate::error::ServerError;
 use crate::server_addr::ServerAddr;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -13,6 +14,9 @@ pub(crate) struct Entry {
     pub(crate) implicit: bool,
     /// Reconnect attempts since the last successful connection to it.
     pub(crate) attempts: u32,
+    /// The last authentication error it sent since the last successful
+    /// connection to it.
+    pub(crate) last_auth_error: Option<ServerError>,
 }
 
 /// The servers to try, front first. The server being tried or used was moved
@@ -38,6 +42,7 @@ impl Pool {
                     addr,
                     implicit: false,
                     attempts: 0,
+                    last_auth_error: None,
                 });
             }
         }
@@ -97,11 +102,28 @@ impl Pool {
         Some(addr)
     }
 
-    /// The current server connected: its attempts start over.
+    /// The current server connected: its attempts and its last authentication
+    /// error start over.
     pub(crate) fn connected(&mut self) {
         if let Some(e) = self.current_mut() {
             e.attempts = 0;
+            e.last_auth_error = None;
         }
+    }
+
+    /// Records an authentication error from the current server. Returns
+    /// whether it is the same error that server sent last time (the rule that
+    /// the same authentication error twice in a row from one server closes
+    /// the client).
+    pub(crate) fn repeated_auth_error(&mut self, err: &ServerError) -> bool {
+        let Some(e) = self.current_mut() else {
+            return false;
+        };
+        if e.last_auth_error.as_ref() == Some(err) {
+            return true;
+        }
+        e.last_auth_error = Some(err.clone());
+        false
     }
 
     /// Applies INFO `connect_urls`: adds servers not yet known as implicit ones
@@ -142,6 +164,7 @@ impl Pool {
                     addr,
                     implicit: true,
                     attempts: 0,
+                    last_auth_error: None,
                 });
             }
         }

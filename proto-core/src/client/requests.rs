@@ -14,7 +14,9 @@ use core::time::Duration;
 pub struct RequestManyOptions {
     /// End after this many replies.
     pub max_messages: Option<u64>,
-    /// End when no reply came for this long since the previous one.
+    /// End when no reply came for this long since the previous one. The
+    /// first reply is awaited with the total timeout only (ADR-47); zero
+    /// means no stall timer.
     pub stall: Option<Duration>,
     /// End at a reply with an empty payload and no headers (not delivered).
     pub sentinel: bool,
@@ -108,14 +110,11 @@ impl Requests {
             Some(opts) => Kind::Many(opts),
             None => Kind::Single,
         };
-        let stall_deadline = match kind {
-            Kind::Many(RequestManyOptions { stall: Some(s), .. }) => Some(now + s),
-            _ => None,
-        };
+        // The stall timer starts with the first reply.
         let mut p = Pending {
             kind,
             deadline,
-            stall_deadline,
+            stall_deadline: None,
             armed: deadline,
             received: 0,
         };
@@ -181,7 +180,7 @@ impl Requests {
                     self.remove(token);
                     return ReplyOutcome::DeliverAndDone(id, message);
                 }
-                if let Some(stall) = opts.stall {
+                if let Some(stall) = opts.stall.filter(|s| !s.is_zero()) {
                     p.stall_deadline = Some(now + stall);
                     let old = p.armed;
                     p.armed = p.effective_deadline();
