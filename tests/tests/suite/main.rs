@@ -53,6 +53,79 @@ macro_rules! suite_tests {
                     force_reconnect_keeps_subscriptions,
                     connection_state_follows_the_connection,
                 }
+                pubsub {
+                    publish_and_subscribe,
+                    messages_keep_their_order,
+                    large_payloads_round_trip,
+                    publish_with_reply_carries_the_reply_subject,
+                    headers_round_trip,
+                    invalid_input_is_refused_locally,
+                    queue_groups_share_the_messages,
+                    flush_means_the_server_processed_everything,
+                    unsubscribe_stops_delivery,
+                    unsubscribe_after_counts_messages,
+                    subscription_drain_delivers_what_was_sent,
+                    dropping_a_subscriber_unsubscribes,
+                    statistics_count_messages_and_bytes,
+                    publish_json_round_trips,
+                }
+                requests {
+                    request_gets_a_reply,
+                    concurrent_requests_get_their_own_replies,
+                    request_with_headers_and_timeout,
+                    no_responders_fail_fast,
+                    slow_responder_times_out,
+                    default_request_timeout_applies,
+                    request_many_collects_up_to_max_messages,
+                    request_many_ends_at_a_stall,
+                    request_many_ends_at_the_sentinel,
+                    request_many_ends_at_its_timeout,
+                    request_many_without_responders,
+                    request_json_round_trips,
+                    rtt_measures_a_round_trip,
+                }
+                drain {
+                    drain_delivers_messages_sent_before_it,
+                    drain_flushes_own_publishes,
+                    drain_waits_for_requests_in_flight,
+                    drain_timeout_closes_anyway,
+                    close_fails_what_is_pending,
+                    close_writes_what_was_published,
+                }
+                events {
+                    stream_and_callback_see_the_same_events,
+                    every_stream_gets_every_event,
+                    slow_consumer_reported_once_per_episode,
+                    pending_byte_limit_drops_too,
+                    permission_violations_are_reported_without_disconnecting,
+                }
+                auth {
+                    user_and_password,
+                    bad_credentials_are_refused,
+                    token,
+                    nkey_seed,
+                    jwt_with_signing_callback,
+                    creds_file_and_text,
+                    creds_file_is_reread_on_reconnect,
+                    auth_callback,
+                    expired_jwt_is_refused,
+                    jwt_expiring_while_connected,
+                    max_connections_refuses_the_extra_client,
+                }
+                tls {
+                    tls_url_with_custom_roots,
+                    nats_url_upgrades_when_the_server_requires_tls,
+                    require_tls_against_a_plain_server_fails,
+                    user_supplied_rustls_config,
+                    mutual_tls_with_a_client_certificate,
+                    mutual_tls_without_a_valid_certificate_fails,
+                    unknown_ca_is_a_clear_error,
+                    wrong_server_name_is_a_clear_error,
+                    tls_handshake_first,
+                    tls_first_against_a_server_that_sends_info_fails,
+                    plain_client_against_handshake_first_server_times_out,
+                    unreadable_tls_material_fails_before_connecting,
+                }
             );
         }
     };

@@ -3,3 +3,9 @@
 
 pub mod connect;
 pub mod reconnect;
+pub mod pubsub;
+pub mod requests;
+pub mod drain;
+pub mod events;
+pub mod auth;
+pub mod tls;
