@@ -52,6 +52,9 @@ pub(crate) struct State {
     pub(crate) connect_waiters: Vec<Arc<Slot<Result<(), CloseReason>>>>,
     pub(crate) close_waiters: Vec<Arc<Slot<CloseReason>>>,
     pub(crate) closed: Option<CloseReason>,
+    /// Events for the application, in the order the core produced them,
+    /// waiting to be handed to listeners (outside the lock).
+    pub(crate) app_events: Vec<ClientEvent>,
 }
 
 impl State {
@@ -189,6 +192,9 @@ pub struct Shared {
     pub(crate) signal: Signal,
     pub(crate) clock: Clock,
     pub(crate) events: EventHub,
+    /// Held by the one thread handing events to listeners, so that they see
+    /// them in order even when several threads cause events at once.
+    emitting: Mutex<()>,
     tls_options: TlsOptions,
     tls_config: OnceLock<Arc<ClientConfig>>,
     pub(crate) pending_limits: PendingLimits,
@@ -227,10 +233,12 @@ impl Shared {
                 connect_waiters: Vec::new(),
                 close_waiters: Vec::new(),
                 closed: None,
+                app_events: Vec::new(),
             }),
             signal: Signal::default(),
             clock,
             events,
+            emitting: Mutex::new(()),
             tls_options,
             tls_config: lock,
             pending_limits,
@@ -244,17 +252,45 @@ impl Shared {
     /// events it caused and hands the application's events to listeners
     /// (outside the lock).
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut State, natrs_core::Instant) -> R) -> R {
-        let mut out = Vec::new();
         let result = {
             let mut st = lock(&self.state);
             let r = f(&mut st, self.clock.now());
+            let mut out = std::mem::take(&mut st.app_events);
             st.dispatch(&mut out);
+            st.app_events = out;
             r
         };
-        for event in out {
-            self.events.emit(event);
-        }
+        self.emit_events();
         result
+    }
+
+    /// Hands queued events to listeners, in order. One thread emits at a
+    /// time; a thread that finds another emitting leaves its events to it.
+    /// (That includes a callback causing events: they follow its own.)
+    fn emit_events(&self) {
+        loop {
+            let guard = match self.emitting.try_lock() {
+                Ok(guard) => guard,
+                // A callback panicked while emitting; the lock guards no data.
+                Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+                Err(std::sync::TryLockError::WouldBlock) => return,
+            };
+            loop {
+                let batch = std::mem::take(&mut lock(&self.state).app_events);
+                if batch.is_empty() {
+                    break;
+                }
+                for event in batch {
+                    self.events.emit(event);
+                }
+            }
+            drop(guard);
+            // Events queued by a thread that found the lock taken just
+            // before it was released are emitted by this one.
+            if lock(&self.state).app_events.is_empty() {
+                return;
+            }
+        }
     }
 
     /// Locks the state without dispatching (for reads and for commands that
