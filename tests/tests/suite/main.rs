@@ -126,6 +126,15 @@ macro_rules! suite_tests {
                     plain_client_against_handshake_first_server_times_out,
                     unreadable_tls_material_fails_before_connecting,
                 }
+                faults {
+                    frozen_server_is_detected_as_stale,
+                    cluster_failover_to_discovered_servers,
+                    lame_duck_moves_the_client,
+                    slow_consumer_keeps_the_connection_alive,
+                    max_payload_boundary,
+                    server_killed_mid_request,
+                    protocol_violation_drops_the_connection,
+                }
             );
         }
     };

@@ -301,7 +301,8 @@ pub fn jwt_expiring_while_connected<C: SuiteClient>() {
     let (_op, account, server) = operator_server();
     let user = account
         .user("brief")
-        .expires_in(Duration::from_secs(1))
+        // Whole seconds: this expires 1 to 2 s from now.
+        .expires_in(Duration::from_secs(2))
         .build()
         .unwrap();
     let log = EventLog::new();

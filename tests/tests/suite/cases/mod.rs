@@ -9,3 +9,4 @@ pub mod drain;
 pub mod events;
 pub mod auth;
 pub mod tls;
+pub mod faults;

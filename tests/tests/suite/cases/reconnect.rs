@@ -328,6 +328,8 @@ pub fn force_reconnect_keeps_subscriptions<C: SuiteClient>() {
         unreachable!()
     };
     assert_eq!(at.port(), b_server.port());
+    // Reconnected means the subscriptions were sent, not yet processed.
+    client.flush().unwrap();
     let other: C = connect(&b_server.url());
     other.publish("moved", b("on b")).unwrap();
     assert_eq!(payloads(&take(&mut sub, 1)), ["on b"]);

@@ -46,13 +46,15 @@ pub fn connect_with<C: SuiteClient>(url: &str, options: ConnectOptions) -> C {
     }
 }
 
-/// Options that reconnect quickly and forever: 10 ms between passes, no jitter.
+/// Options that reconnect quickly and forever: 10 ms between passes, no
+/// jitter. (The connect timeout stays generous: in debug builds an nkey
+/// signature alone takes milliseconds, and tests run in parallel.)
 pub fn fast_reconnect() -> ConnectOptions {
     ConnectOptions::new()
         .reconnect_wait(Duration::from_millis(10))
         .reconnect_jitter(Duration::ZERO, Duration::ZERO)
         .max_reconnects(None)
-        .connection_timeout(Duration::from_secs(1))
+        .connection_timeout(Duration::from_secs(5))
 }
 
 /// Bytes from a string.
