@@ -52,9 +52,12 @@ pub(crate) struct State {
     pub(crate) connect_waiters: Vec<Arc<Slot<Result<(), CloseReason>>>>,
     pub(crate) close_waiters: Vec<Arc<Slot<CloseReason>>>,
     pub(crate) closed: Option<CloseReason>,
-    /// Events for the application, in the order the core produced them,
-    /// waiting to be handed to listeners (outside the lock).
-    pub(crate) app_events: Vec<ClientEvent>,
+    /// Events for the application with their sequence numbers, in the order
+    /// the core produced them, waiting to be handed to listeners (outside
+    /// the lock).
+    pub(crate) app_events: Vec<(u64, ClientEvent)>,
+    /// The sequence number of the next application event.
+    pub(crate) event_seq: u64,
 }
 
 impl State {
@@ -234,6 +237,7 @@ impl Shared {
                 close_waiters: Vec::new(),
                 closed: None,
                 app_events: Vec::new(),
+                event_seq: 0,
             }),
             signal: Signal::default(),
             clock,
@@ -255,9 +259,13 @@ impl Shared {
         let result = {
             let mut st = lock(&self.state);
             let r = f(&mut st, self.clock.now());
-            let mut out = std::mem::take(&mut st.app_events);
+            let mut out = Vec::new();
             st.dispatch(&mut out);
-            st.app_events = out;
+            for event in out {
+                let seq = st.event_seq;
+                st.event_seq += 1;
+                st.app_events.push((seq, event));
+            }
             r
         };
         self.emit_events();
@@ -280,8 +288,8 @@ impl Shared {
                 if batch.is_empty() {
                     break;
                 }
-                for event in batch {
-                    self.events.emit(event);
+                for (seq, event) in batch {
+                    self.events.emit(seq, event);
                 }
             }
             drop(guard);
