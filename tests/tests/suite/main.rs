@@ -11,6 +11,7 @@
 //! `SuiteClient` implementation and one macro line (see `tests/README.md`).
 
 mod cases;
+mod examples;
 mod support;
 mod tokio_client;
 mod tokio_only;
@@ -38,6 +39,7 @@ macro_rules! suite_tests {
                     retain_servers_order_connects_in_order,
                     discovered_servers_join_the_pool,
                     servers_discovered_event,
+                    dropping_the_last_handle_closes_the_connection,
                 }
                 reconnect {
                     reconnect_wait_spaces_the_attempts,

@@ -38,7 +38,9 @@ fn assert_authorization_violation(err: ConnectError) {
         "{err:?}"
     );
     assert!(
-        err.to_string().to_lowercase().contains("authorization violation"),
+        err.to_string()
+            .to_lowercase()
+            .contains("authorization violation"),
         "{err}"
     );
 }
@@ -58,7 +60,9 @@ pub fn user_and_password<C: SuiteClient>() {
     let log = EventLog::new();
     let client: C = connect_with(&url, log.attach(fast_reconnect()));
     client.force_reconnect();
-    log.wait("Reconnected", |e| matches!(e, ClientEvent::Reconnected { .. }));
+    log.wait("Reconnected", |e| {
+        matches!(e, ClientEvent::Reconnected { .. })
+    });
     client.flush().unwrap();
 }
 
@@ -78,7 +82,9 @@ pub fn bad_credentials_are_refused<C: SuiteClient>() {
         .expect("no credentials");
     assert_authorization_violation(err);
     let url = server.client_url_with(UrlAuth::UserPass("alice", "nope"));
-    let err = C::connect(&url, ConnectOptions::new()).err().expect("bad URL creds");
+    let err = C::connect(&url, ConnectOptions::new())
+        .err()
+        .expect("bad URL creds");
     assert_authorization_violation(err);
 }
 
@@ -98,7 +104,10 @@ pub fn nkey_seed<C: SuiteClient>() {
     let user = NkeyUser::new();
     let stranger = NkeyUser::new();
     let server = server_with(&NkeyUser::server_config(&[&user]));
-    let client: C = connect_with(&server.url(), ConnectOptions::new().nkey(user.seed().unwrap()));
+    let client: C = connect_with(
+        &server.url(),
+        ConnectOptions::new().nkey(user.seed().unwrap()),
+    );
     client.flush().unwrap();
     let err = C::connect(
         &server.url(),
@@ -139,14 +148,23 @@ pub fn jwt_with_signing_callback<C: SuiteClient>() {
     client.flush().unwrap();
     assert_eq!(calls.load(Ordering::SeqCst), 1);
     client.force_reconnect();
-    log.wait("Reconnected", |e| matches!(e, ClientEvent::Reconnected { .. }));
-    assert_eq!(calls.load(Ordering::SeqCst), 2, "one signature per handshake");
+    log.wait("Reconnected", |e| {
+        matches!(e, ClientEvent::Reconnected { .. })
+    });
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        2,
+        "one signature per handshake"
+    );
 
     // A callback that fails makes a clear handshake error.
     let failing: natrs_client::SignFn = Arc::new(|_: &[u8]| Err("hsm offline".to_string()));
-    let err = C::connect(&server.url(), ConnectOptions::new().jwt(user.jwt(), failing))
-        .err()
-        .expect("signing failed");
+    let err = C::connect(
+        &server.url(),
+        ConnectOptions::new().jwt(user.jwt(), failing),
+    )
+    .err()
+    .expect("signing failed");
     assert!(
         matches!(
             &err,
@@ -210,15 +228,22 @@ pub fn creds_file_is_reread_on_reconnect<C: SuiteClient>() {
             .iter()
             .find(|c| c["name"] == "rotating")
             .unwrap_or_else(|| panic!("not in connz: {conns:?}"));
-        me["authorized_user"].as_str().unwrap_or_default().to_owned()
+        me["authorized_user"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     };
     assert_eq!(user_of(), alice.public_key());
 
     server.stop().unwrap();
-    log.wait("Disconnected", |e| matches!(e, ClientEvent::Disconnected { .. }));
+    log.wait("Disconnected", |e| {
+        matches!(e, ClientEvent::Disconnected { .. })
+    });
     std::fs::write(&path, bob.creds().unwrap()).unwrap();
     server.restart().unwrap();
-    log.wait("Reconnected", |e| matches!(e, ClientEvent::Reconnected { .. }));
+    log.wait("Reconnected", |e| {
+        matches!(e, ClientEvent::Reconnected { .. })
+    });
     client.flush().unwrap();
     assert_eq!(user_of(), bob.public_key());
 }
@@ -243,7 +268,9 @@ pub fn auth_callback<C: SuiteClient>() {
     );
     client.flush().unwrap();
     client.force_reconnect();
-    log.wait("Reconnected", |e| matches!(e, ClientEvent::Reconnected { .. }));
+    log.wait("Reconnected", |e| {
+        matches!(e, ClientEvent::Reconnected { .. })
+    });
     assert_eq!(nonces.lock().unwrap().len(), 2);
 
     // JWT + signature computed from the nonce.

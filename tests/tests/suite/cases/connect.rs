@@ -295,3 +295,29 @@ pub fn servers_discovered_event<C: SuiteClient>() {
     assert_eq!(servers, ["127.0.0.1:1", "127.0.0.1:2"]);
     assert_eq!(client.servers().len(), 3);
 }
+
+/// Clones and subscribers share the connection: it stays up while any of
+/// them lives and closes when the last one is dropped (here on a thread of
+/// its own, outside any runtime).
+pub fn dropping_the_last_handle_closes_the_connection<C: SuiteClient>() {
+    let server = ServerConfig::new()
+        .jetstream(false)
+        .monitoring(true)
+        .start()
+        .unwrap();
+    let client: C = connect_with(&server.url(), ConnectOptions::new().name("last-handle"));
+    let mut sub = client.subscribe("alive").unwrap();
+    let clone = client.clone();
+    client.flush().unwrap();
+    drop(client);
+    let other: C = connect(&server.url());
+    other.publish("alive", b("still")).unwrap();
+    assert_eq!(payloads(&take(&mut sub, 1)), ["still"]);
+    std::thread::spawn(move || drop(clone)).join().unwrap();
+    other.publish("alive", b("again")).unwrap();
+    assert_eq!(payloads(&take(&mut sub, 1)), ["again"]);
+    let listed = || connz(&server).iter().any(|c| c["name"] == "last-handle");
+    assert!(listed());
+    std::thread::spawn(move || drop(sub)).join().unwrap();
+    natrs_tests::wait_for("the connection to close", WAIT, || !listed());
+}

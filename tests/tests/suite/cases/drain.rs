@@ -47,7 +47,10 @@ pub fn drain_flushes_own_publishes<C: SuiteClient>() {
     publisher.drain().unwrap();
     assert_eq!(take(&mut sub, 2000).len(), 2000);
     // Afterwards the client refuses work.
-    assert_eq!(publisher.publish("out", b("late")), Err(Error::ConnectionClosed));
+    assert_eq!(
+        publisher.publish("out", b("late")),
+        Err(Error::ConnectionClosed)
+    );
     assert_eq!(publisher.drain(), Err(DrainError::Closed));
     assert_eq!(publisher.flush(), Err(FlushError::Closed));
 }
@@ -138,7 +141,10 @@ pub fn close_fails_what_is_pending<C: SuiteClient>() {
     assert_eq!(payloads(&take(&mut sub, 1)), ["kept"]);
     assert!(sub.next_timeout(WAIT).is_none());
     assert_eq!(sub.end_reason(), Some(SubscriptionEnd::Closed));
-    assert_eq!(client.request("hold", b("?")), Err(RequestError::Publish(Error::ConnectionClosed)));
+    assert_eq!(
+        client.request("hold", b("?")),
+        Err(RequestError::Publish(Error::ConnectionClosed))
+    );
     // Closing again is harmless.
     client.close();
 }

@@ -153,7 +153,7 @@ pub fn slow_consumer_reported_once_per_episode<C: SuiteClient>() {
 pub fn pending_byte_limit_drops_too<C: SuiteClient>() {
     let server = server();
     let client: C = connect(&server.url());
-    let mut sub = client.subscribe("bytes").unwrap();
+    let sub = client.subscribe("bytes").unwrap();
     sub.set_pending_limits(1000, 100);
     for _ in 0..5 {
         client.publish("bytes", Bytes::from(vec![0u8; 40])).unwrap();

@@ -162,7 +162,9 @@ pub fn slow_consumer_keeps_the_connection_alive<C: SuiteClient>() {
     }
     barrier(&[&publisher, &client]);
     assert_eq!((sub.delivered(), sub.dropped()), (10, 4990));
-    log.wait("SlowConsumer", |e| matches!(e, ClientEvent::SlowConsumer { .. }));
+    log.wait("SlowConsumer", |e| {
+        matches!(e, ClientEvent::SlowConsumer { .. })
+    });
     assert_eq!(
         log.count(|e| matches!(e, ClientEvent::SlowConsumer { .. })),
         1
@@ -213,7 +215,11 @@ pub fn max_payload_boundary<C: SuiteClient>() {
     headers.insert("K", "v");
     let header_len = "NATS/1.0\r\nK: v\r\n\r\n".len();
     client
-        .publish_with_headers("max", headers.clone(), Bytes::from(vec![2u8; 1024 - header_len]))
+        .publish_with_headers(
+            "max",
+            headers.clone(),
+            Bytes::from(vec![2u8; 1024 - header_len]),
+        )
         .unwrap();
     assert_eq!(
         client.publish_with_headers("max", headers, Bytes::from(vec![2u8; 1025 - header_len])),
@@ -255,7 +261,9 @@ pub fn server_killed_mid_request<C: SuiteClient>() {
         let timeout = Duration::from_millis(500);
         let pending = {
             let client = client.clone();
-            in_background(move || client.send_request("doomed", Request::new(b("?")).timeout(timeout)))
+            in_background(move || {
+                client.send_request("doomed", Request::new(b("?")).timeout(timeout))
+            })
         };
         take(&mut silent, 1);
         let started = Instant::now();

@@ -115,10 +115,7 @@ pub fn invalid_input_is_refused_locally<C: SuiteClient>() {
     ));
     for subject in ["", "a b", "a..b", "a.>.b"] {
         assert!(
-            matches!(
-                client.subscribe(subject),
-                Err(Error::InvalidSubject { .. })
-            ),
+            matches!(client.subscribe(subject), Err(Error::InvalidSubject { .. })),
             "subscribe to {subject:?}"
         );
     }
@@ -162,7 +159,11 @@ pub fn queue_groups_share_the_messages<C: SuiteClient>() {
     for m in &mut members {
         let mut count = 0;
         while let Some(msg) = m.try_next() {
-            seen.push(String::from_utf8_lossy(&msg.payload).parse::<u32>().unwrap());
+            seen.push(
+                String::from_utf8_lossy(&msg.payload)
+                    .parse::<u32>()
+                    .unwrap(),
+            );
             count += 1;
         }
         per_member.push(count);

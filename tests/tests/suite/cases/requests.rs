@@ -2,7 +2,9 @@
 //! round trip time.
 
 use crate::support::*;
-use natrs_client::{ConnectOptions, HeaderMap, JsonError, Request, RequestError, RequestManyOptions};
+use natrs_client::{
+    ConnectOptions, HeaderMap, JsonError, Request, RequestError, RequestManyOptions,
+};
 use std::time::{Duration, Instant};
 
 /// A client answering `subject` with `f(payload)` until it is closed.
@@ -10,7 +12,9 @@ fn responder<C: SuiteClient>(url: &str, subject: &str, f: fn(&[u8]) -> Vec<u8>) 
     let client: C = connect(url);
     let sub = client.subscribe(subject).unwrap();
     client.flush().unwrap();
-    serve(&client, sub, move |c, m| reply(c, m, Bytes::from(f(&m.payload))));
+    serve(&client, sub, move |c, m| {
+        reply(c, m, Bytes::from(f(&m.payload)))
+    });
     client
 }
 
@@ -121,7 +125,10 @@ pub fn default_request_timeout_applies<C: SuiteClient>() {
     let _silent = svc.subscribe("silent").unwrap();
     svc.flush().unwrap();
     let timeout = Duration::from_millis(150);
-    let client: C = connect_with(&server.url(), ConnectOptions::new().request_timeout(timeout));
+    let client: C = connect_with(
+        &server.url(),
+        ConnectOptions::new().request_timeout(timeout),
+    );
     let started = Instant::now();
     assert_eq!(
         client.request("silent", b("?")),
@@ -157,7 +164,10 @@ pub fn request_many_collects_up_to_max_messages<C: SuiteClient>() {
             },
         )
         .unwrap();
-    assert!(started.elapsed() < Duration::from_secs(10), "ended at the limit");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "ended at the limit"
+    );
     let mut got: Vec<String> = replies
         .into_iter()
         .map(|r| String::from_utf8_lossy(&r.unwrap().payload).into_owned())
@@ -236,7 +246,10 @@ pub fn request_many_ends_at_its_timeout<C: SuiteClient>() {
         .unwrap();
     assert!(started.elapsed() >= timeout);
     assert_eq!(replies.len(), 2, "{replies:?}");
-    assert!(replies.iter().all(|r| r.is_ok()), "a timeout is a normal end");
+    assert!(
+        replies.iter().all(|r| r.is_ok()),
+        "a timeout is a normal end"
+    );
     for s in svcs {
         s.close();
     }

@@ -113,10 +113,7 @@ pub fn mutual_tls_without_a_valid_certificate_fails<C: SuiteClient>() {
     let reason = failure(err);
     let text = reason.to_string();
     assert!(
-        matches!(
-            &reason,
-            DisconnectReason::Transport(TransportError::Tls(_))
-        ),
+        matches!(&reason, DisconnectReason::Transport(TransportError::Tls(_))),
         "{reason:?}"
     );
     assert!(text.contains("CertificateRequired"), "{text}");
@@ -133,10 +130,7 @@ pub fn mutual_tls_without_a_valid_certificate_fails<C: SuiteClient>() {
     let reason = failure(err);
     let text = reason.to_string();
     assert!(
-        matches!(
-            &reason,
-            DisconnectReason::Transport(TransportError::Tls(_))
-        ),
+        matches!(&reason, DisconnectReason::Transport(TransportError::Tls(_))),
         "{reason:?}"
     );
     assert!(
@@ -161,7 +155,10 @@ pub fn unknown_ca_is_a_clear_error<C: SuiteClient>() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(reason.to_string().contains("TLS handshake failed"), "{reason}");
+    assert!(
+        reason.to_string().contains("TLS handshake failed"),
+        "{reason}"
+    );
 }
 
 pub fn wrong_server_name_is_a_clear_error<C: SuiteClient>() {
