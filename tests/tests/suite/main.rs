@@ -13,8 +13,9 @@
 mod cases;
 mod examples;
 mod support;
-mod tokio_client;
+mod async_client;
 mod tokio_only;
+mod tokio_runtime;
 
 /// Instantiates every case of the suite for one client implementation:
 /// `suite_tests!(module_name, ClientType)` makes `mod module_name` with one
@@ -157,4 +158,4 @@ macro_rules! suite_tests {
     };
 }
 
-suite_tests!(tokio, tokio_client::TokioClient);
+suite_tests!(tokio, async_client::AsyncClient<tokio_runtime::Tokio>);

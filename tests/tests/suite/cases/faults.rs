@@ -10,6 +10,7 @@ use natrs_client::{
     ClientEvent, ConnectOptions, DisconnectReason, Error, HeaderMap, Request, RequestError,
 };
 use natrs_tests::{Cluster, FakeServer, Script, ServerConfig};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 fn is_reconnected(e: &ClientEvent) -> bool {
@@ -106,15 +107,27 @@ pub fn cluster_failover_to_discovered_servers<C: SuiteClient>() {
     assert_eq!(take(&mut sub, 100).len(), 100);
 }
 
-/// Lame duck mode: the client gets the `LameDuck` event and, by calling
-/// `force_reconnect`, moves to another node at once, keeping its
-/// subscriptions. (Without that call it stays until the server closes its
-/// connection during the lame duck period, then reconnects elsewhere: a
-/// server in lame duck mode accepts no new clients.)
+/// Lame duck mode: the client gets the `LameDuck` event; calling
+/// `force_reconnect` from the event callback moves it to another node at
+/// once, keeping its subscriptions. (Without that call it stays until the
+/// server closes its connection during the lame duck period, then
+/// reconnects elsewhere: a server in lame duck mode accepts no new clients.)
 pub fn lame_duck_moves_the_client<C: SuiteClient>() {
     let cluster = Cluster::builder().size(2).jetstream(false).start().unwrap();
     let log = EventLog::new();
-    let client: C = connect_with(&cluster.node(0).url(), log.attach(fast_reconnect()));
+    let handle: Arc<OnceLock<C>> = Arc::new(OnceLock::new());
+    let on_event = handle.clone();
+    let client: C = connect_with(
+        &cluster.node(0).url(),
+        log.attach_with(fast_reconnect(), move |e| {
+            if matches!(e, ClientEvent::LameDuck) {
+                if let Some(client) = on_event.get() {
+                    client.force_reconnect();
+                }
+            }
+        }),
+    );
+    let _ = handle.set(client.clone());
     natrs_tests::wait_for("the other node in the pool", WAIT, || {
         client.servers().len() == 2
     });
@@ -124,7 +137,15 @@ pub fn lame_duck_moves_the_client<C: SuiteClient>() {
 
     cluster.node(0).lame_duck().unwrap();
     log.wait("LameDuck", |e| matches!(e, ClientEvent::LameDuck));
-    client.force_reconnect();
+    let (_, lost) = log.wait("Disconnected", |e| {
+        matches!(e, ClientEvent::Disconnected { .. })
+    });
+    assert_eq!(
+        lost,
+        ClientEvent::Disconnected {
+            reason: DisconnectReason::Requested
+        }
+    );
     let (_, back) = log.wait("Reconnected", is_reconnected);
     let ClientEvent::Reconnected { server: at } = back else {
         unreachable!()
@@ -134,6 +155,8 @@ pub fn lame_duck_moves_the_client<C: SuiteClient>() {
     publisher.publish("ldm", b("after the move")).unwrap();
     assert_eq!(payloads(&take(&mut sub, 1)), ["after the move"]);
     assert_eq!(log.count(|e| matches!(e, ClientEvent::LameDuck)), 1);
+    // The callback holds a handle: close explicitly.
+    client.close();
     // Do not wait out the lame duck period when the cluster is dropped.
     cluster.node(0).kill().unwrap();
 }

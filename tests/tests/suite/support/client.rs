@@ -68,10 +68,10 @@ pub trait SuiteClient: Clone + Send + Sync + 'static {
     /// Sends a request with headers and timeout of its own.
     fn send_request(&self, subject: &str, request: Request) -> Result<Message, RequestError>;
     /// Sends `value` as JSON and deserializes the reply.
-    fn request_json<T, R>(&self, subject: &str, value: &T) -> Result<R, JsonError>
+    fn request_json<T, Reply>(&self, subject: &str, value: &T) -> Result<Reply, JsonError>
     where
         T: serde::Serialize + ?Sized,
-        R: serde::de::DeserializeOwned;
+        Reply: serde::de::DeserializeOwned;
     /// Sends a request for several replies and collects them until the
     /// request ends (its limits or timeout).
     fn request_many(

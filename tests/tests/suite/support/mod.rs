@@ -111,8 +111,18 @@ impl EventLog {
 
     /// `options` with a callback that records into this log.
     pub fn attach(&self, options: ConnectOptions) -> ConnectOptions {
+        self.attach_with(options, |_| {})
+    }
+
+    /// `options` with a callback that calls `react`, then records the event.
+    pub fn attach_with(
+        &self,
+        options: ConnectOptions,
+        react: impl Fn(&ClientEvent) + Send + Sync + 'static,
+    ) -> ConnectOptions {
         let log = self.clone();
         options.event_callback(move |e| {
+            react(&e);
             let (lock, cond) = &*log.inner;
             lock.lock().unwrap().push((Instant::now(), e));
             cond.notify_all();
