@@ -55,11 +55,9 @@ impl<R: AsyncRuntime> SuiteClient for AsyncClient<R> {
     type Events = AsyncEvents<R>;
 
     fn connect(url: &str, options: ConnectOptions) -> Result<Self, ConnectError> {
-        block_on::<R, _>("connect", R::connect(url.to_owned(), options)).map(|client| {
-            AsyncClient {
-                client,
-                runtime: PhantomData,
-            }
+        block_on::<R, _>("connect", R::connect(url.to_owned(), options)).map(|client| AsyncClient {
+            client,
+            runtime: PhantomData,
         })
     }
 
@@ -113,7 +111,11 @@ impl<R: AsyncRuntime> SuiteClient for AsyncClient<R> {
     }
 
     fn queue_subscribe(&self, subject: &str, queue: &str) -> Result<AsyncSubscriber<R>, Error> {
-        block_on::<R, _>("queue_subscribe", self.client.queue_subscribe(subject, queue)).map(AsyncSubscriber::new)
+        block_on::<R, _>(
+            "queue_subscribe",
+            self.client.queue_subscribe(subject, queue),
+        )
+        .map(AsyncSubscriber::new)
     }
 
     fn request(&self, subject: &str, payload: Bytes) -> Result<Message, RequestError> {

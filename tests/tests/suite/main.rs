@@ -10,10 +10,10 @@
 //! `tokio::connect::connects_to_one_url`, and so on. Adding a runtime is one
 //! `SuiteClient` implementation and one macro line (see `tests/README.md`).
 
+mod async_client;
 mod cases;
 mod examples;
 mod support;
-mod async_client;
 mod tokio_only;
 mod tokio_runtime;
 
@@ -41,6 +41,7 @@ macro_rules! suite_tests {
                     discovered_servers_join_the_pool,
                     servers_discovered_event,
                     dropping_the_last_handle_closes_the_connection,
+                    verbose_and_pedantic_connections_work,
                 }
                 reconnect {
                     reconnect_wait_spaces_the_attempts,
@@ -55,6 +56,7 @@ macro_rules! suite_tests {
                     restart_delivers_buffered_work_and_restores_subscriptions,
                     force_reconnect_keeps_subscriptions,
                     connection_state_follows_the_connection,
+                    unsubscribed_while_down_stays_unsubscribed,
                 }
                 pubsub {
                     publish_and_subscribe,
@@ -71,6 +73,8 @@ macro_rules! suite_tests {
                     dropping_a_subscriber_unsubscribes,
                     statistics_count_messages_and_bytes,
                     publish_json_round_trips,
+                    publishing_past_the_write_buffer_limit,
+                    headers_refused_when_the_server_lacks_them,
                 }
                 requests {
                     request_gets_a_reply,
@@ -94,6 +98,8 @@ macro_rules! suite_tests {
                     drain_timeout_closes_anyway,
                     close_fails_what_is_pending,
                     close_writes_what_was_published,
+                    drain_while_reconnecting_finishes_after_the_reconnect,
+                    flush_fails_when_the_connection_is_lost,
                 }
                 events {
                     stream_and_callback_see_the_same_events,
@@ -137,6 +143,7 @@ macro_rules! suite_tests {
                     max_payload_boundary,
                     server_killed_mid_request,
                     protocol_violation_drops_the_connection,
+                    discovered_servers_inherit_url_credentials,
                 }
             );
         }

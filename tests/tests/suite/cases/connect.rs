@@ -321,3 +321,23 @@ pub fn dropping_the_last_handle_closes_the_connection<C: SuiteClient>() {
     std::thread::spawn(move || drop(sub)).join().unwrap();
     natrs_tests::wait_for("the connection to close", WAIT, || !listed());
 }
+
+/// `verbose` makes the server acknowledge every operation with `+OK`, which
+/// the client consumes; `pedantic` asks for strict checking. Neither changes
+/// what the application sees.
+pub fn verbose_and_pedantic_connections_work<C: SuiteClient>() {
+    let server = server();
+    let client: C = connect_with(&server.url(), ConnectOptions::new().verbose().pedantic());
+    let mut sub = client.subscribe("v.*").unwrap();
+    for i in 0..100 {
+        client.publish("v.x", b(&i.to_string())).unwrap();
+    }
+    client.flush().unwrap();
+    assert_eq!(take(&mut sub, 100).len(), 100);
+    let svc = client.subscribe("v.svc").unwrap();
+    serve(&client, svc, |c, m| reply(c, m, b("ok")));
+    client.flush().unwrap();
+    assert_eq!(client.request("v.svc", b("?")).unwrap().payload, "ok");
+    assert_eq!(client.statistics().reconnects, 0);
+    client.close();
+}

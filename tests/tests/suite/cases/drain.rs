@@ -162,3 +162,45 @@ pub fn close_writes_what_was_published<C: SuiteClient>() {
     client.close();
     assert_eq!(take(&mut sub, 100).len(), 100);
 }
+
+/// A drain asked for while the client is reconnecting starts once it is
+/// back, and still delivers what the subscriptions receive before it.
+pub fn drain_while_reconnecting_finishes_after_the_reconnect<C: SuiteClient>() {
+    let server = server();
+    let log = EventLog::new();
+    let client: C = connect_with(&server.url(), log.attach(fast_reconnect()));
+    let mut sub = client.subscribe("later").unwrap();
+    client.flush().unwrap();
+    server.stop().unwrap();
+    log.wait("Disconnected", |e| {
+        matches!(e, natrs_client::ClientEvent::Disconnected { .. })
+    });
+    client.publish("later", b("buffered")).unwrap();
+    let drained = {
+        let client = client.clone();
+        in_background(move || client.drain())
+    };
+    server.restart().unwrap();
+    assert_eq!(join("drain", &drained, WAIT), Ok(()));
+    assert_eq!(client.close_reason(), Some(CloseReason::Drained));
+    // The buffered publish went out before the drain's unsubscribe.
+    assert_eq!(payloads(&take(&mut sub, 1)), ["buffered"]);
+    assert!(sub.next_timeout(WAIT).is_none());
+}
+
+/// A flush whose PING the server never answers because the connection is
+/// lost fails with `Disconnected`.
+pub fn flush_fails_when_the_connection_is_lost<C: SuiteClient>() {
+    // Reads the flush's PING, then hangs up instead of answering.
+    let fake = natrs_tests::FakeServer::start(vec![
+        natrs_tests::Script::new()
+            .handshake(&natrs_tests::Script::default_info())
+            .expect_line("PING")
+            .close(),
+    ])
+    .unwrap();
+    let client: C = connect_with(&fake.url(), fast_reconnect());
+    assert_eq!(client.flush(), Err(FlushError::Disconnected));
+    fake.assert_script_ok(0, WAIT);
+    assert!(!client.is_closed(), "still trying to reconnect");
+}

@@ -120,10 +120,8 @@ pub fn lame_duck_moves_the_client<C: SuiteClient>() {
     let client: C = connect_with(
         &cluster.node(0).url(),
         log.attach_with(fast_reconnect(), move |e| {
-            if matches!(e, ClientEvent::LameDuck) {
-                if let Some(client) = on_event.get() {
-                    client.force_reconnect();
-                }
+            if let (ClientEvent::LameDuck, Some(client)) = (e, on_event.get()) {
+                client.force_reconnect();
             }
         }),
     );
@@ -168,7 +166,7 @@ pub fn slow_consumer_keeps_the_connection_alive<C: SuiteClient>() {
     let server = ServerConfig::new()
         .jetstream(false)
         .monitoring(true)
-        .config("ping_interval: \"100ms\"\nping_max: 1")
+        .config("ping_interval: \"100ms\"\nping_max: 3")
         .start()
         .unwrap();
     let log = EventLog::new();
@@ -192,7 +190,7 @@ pub fn slow_consumer_keeps_the_connection_alive<C: SuiteClient>() {
         log.count(|e| matches!(e, ClientEvent::SlowConsumer { .. })),
         1
     );
-    // The server PINGs every 100 ms and gives up after one unanswered PING;
+    // The server PINGs every 100 ms and gives up after three unanswered ones;
     // it measures its round trip time (`rtt` in /connz) at every PONG. Watch
     // that measurement change three times while nothing is read.
     let server_rtt = || {
@@ -200,7 +198,7 @@ pub fn slow_consumer_keeps_the_connection_alive<C: SuiteClient>() {
             .iter()
             .find(|c| c["name"] == "behind")
             .map(|c| c["rtt"].as_str().unwrap_or_default().to_owned())
-            .expect("still connected")
+            .unwrap_or_else(|| panic!("disconnected: {:?}", log.events()))
     };
     let mut seen = vec![server_rtt()];
     natrs_tests::wait_for("three PONGs to the server", WAIT, || {
@@ -332,4 +330,30 @@ pub fn protocol_violation_drops_the_connection<C: SuiteClient>() {
     );
     log.wait("Reconnected", is_reconnected);
     assert_eq!(client.statistics().reconnects, 1);
+}
+
+/// Credentials given in the configured URL apply to the servers the cluster
+/// announces, so failing over to a discovered node authenticates too.
+pub fn discovered_servers_inherit_url_credentials<C: SuiteClient>() {
+    let cluster = Cluster::builder()
+        .size(2)
+        .jetstream(false)
+        .config("authorization { user: app, password: \"s3cret\" }")
+        .start()
+        .unwrap();
+    let url = cluster
+        .node(0)
+        .client_url_with(natrs_tests::UrlAuth::UserPass("app", "s3cret"));
+    let log = EventLog::new();
+    let client: C = connect_with(&url, log.attach(fast_reconnect()));
+    natrs_tests::wait_for("the other node in the pool", WAIT, || {
+        client.servers().len() == 2
+    });
+    cluster.node(0).kill().unwrap();
+    let (_, back) = log.wait("Reconnected", is_reconnected);
+    let ClientEvent::Reconnected { server: at } = back else {
+        unreachable!()
+    };
+    assert_eq!(at.port(), cluster.node(1).port());
+    client.flush().unwrap();
 }

@@ -332,3 +332,48 @@ pub fn publish_json_round_trips<C: SuiteClient>() {
     let back: Order = serde_json::from_slice(&m.payload).unwrap();
     assert_eq!(back, order);
 }
+
+/// Publishing faster than the socket drains: publishes wait for room past
+/// the write buffer's high-water mark instead of growing it without bound,
+/// and everything arrives.
+pub fn publishing_past_the_write_buffer_limit<C: SuiteClient>() {
+    let server = server();
+    let subscriber: C = connect(&server.url());
+    let mut sub = subscriber.subscribe("bulk").unwrap();
+    sub.set_pending_limits(10_000, 64 * 1024 * 1024);
+    subscriber.flush().unwrap();
+    let publisher: C = connect(&server.url());
+    let chunk = Bytes::from(vec![7u8; 16 * 1024]);
+    // 32 MiB in all: four times the 8 MiB high-water mark.
+    for _ in 0..2048 {
+        publisher.publish("bulk", chunk.clone()).unwrap();
+    }
+    publisher.flush().unwrap();
+    let got = take(&mut sub, 2048);
+    assert!(got.iter().all(|m| m.payload == chunk));
+    assert_eq!(sub.dropped(), 0);
+}
+
+/// A server whose INFO lacks `headers` gets no headers: refused locally.
+pub fn headers_refused_when_the_server_lacks_them<C: SuiteClient>() {
+    let mut info = natrs_tests::Script::default_info();
+    info["headers"] = serde_json::json!(false);
+    let fake = natrs_tests::FakeServer::start(vec![
+        natrs_tests::Script::new().handshake(&info).hold_open(),
+    ])
+    .unwrap();
+    let client: C = connect(&fake.url());
+    let mut headers = HeaderMap::new();
+    headers.insert("A", "b");
+    assert_eq!(
+        client.publish_with_headers("x", headers, b("y")),
+        Err(Error::HeadersNotSupported)
+    );
+    let report = fake.snapshot(0).unwrap();
+    let connect = report
+        .received
+        .iter()
+        .find(|l| l.starts_with("CONNECT "))
+        .unwrap();
+    assert!(connect.contains(r#""headers":false"#), "{connect}");
+}

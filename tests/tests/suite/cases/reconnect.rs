@@ -265,6 +265,10 @@ pub fn restart_delivers_buffered_work_and_restores_subscriptions<C: SuiteClient>
     let client: C = connect_with(&server.url(), log.attach(fast_reconnect()));
     let publisher: C = connect_with(&server.url(), fast_reconnect());
     let mut old = client.subscribe("old").unwrap();
+    let mut workers = [
+        client.queue_subscribe("work", "g").unwrap(),
+        client.queue_subscribe("work", "g").unwrap(),
+    ];
     let mut limited = client.subscribe("limited").unwrap();
     limited.unsubscribe_after(5).unwrap();
     client.flush().unwrap();
@@ -292,11 +296,20 @@ pub fn restart_delivers_buffered_work_and_restores_subscriptions<C: SuiteClient>
         publisher.connection_state() == ConnectionState::Connected
     });
     publisher.publish("old", b("still here")).unwrap();
+    for i in 0..10 {
+        publisher.publish("work", b(&i.to_string())).unwrap();
+    }
     for i in 2..10 {
         publisher.publish("limited", b(&format!("l{i}"))).unwrap();
     }
     barrier(&[&publisher, &client]);
     assert_eq!(payloads(&take(&mut old, 1)), ["still here"]);
+    // The queue group survived too: ten jobs between the two members.
+    let jobs: usize = workers
+        .iter_mut()
+        .map(|w| std::iter::from_fn(|| w.try_next()).count())
+        .sum();
+    assert_eq!(jobs, 10);
     assert_eq!(payloads(&take(&mut limited, 3)), ["l2", "l3", "l4"]);
     assert!(limited.next_timeout(WAIT).is_none());
     assert_eq!(limited.end_reason(), Some(SubscriptionEnd::MaxMessages));
@@ -356,5 +369,35 @@ pub fn connection_state_follows_the_connection<C: SuiteClient>() {
         ClientEvent::Closed {
             reason: CloseReason::Closed
         }
+    );
+}
+
+/// A subscription ended while disconnected is not restored on reconnect.
+pub fn unsubscribed_while_down_stays_unsubscribed<C: SuiteClient>() {
+    let server = natrs_tests::ServerConfig::new()
+        .jetstream(false)
+        .monitoring(true)
+        .start()
+        .unwrap();
+    let log = EventLog::new();
+    let client: C = connect_with(&server.url(), log.attach(fast_reconnect().name("unsub")));
+    let mut gone = client.subscribe("gone").unwrap();
+    let mut drained = client.subscribe("drained").unwrap();
+    let _kept = client.subscribe("kept").unwrap();
+    client.flush().unwrap();
+    server.stop().unwrap();
+    log.wait("Disconnected", is_disconnected);
+    gone.unsubscribe().unwrap();
+    drained.drain().unwrap();
+    assert_eq!(drained.end_reason(), Some(SubscriptionEnd::Drained));
+    server.restart().unwrap();
+    log.wait("Reconnected", is_reconnected);
+    client.flush().unwrap();
+    let conns = connz(&server);
+    let me = conns.iter().find(|c| c["name"] == "unsub").expect("listed");
+    assert_eq!(
+        me["subscriptions_list"],
+        serde_json::json!(["kept"]),
+        "{me}"
     );
 }
