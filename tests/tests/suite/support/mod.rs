@@ -100,8 +100,11 @@ pub fn payloads(msgs: &[Message]) -> Vec<String> {
 /// a way to wait for one.
 #[derive(Clone, Default)]
 pub struct EventLog {
-    inner: Arc<(Mutex<Vec<(Instant, ClientEvent)>>, Condvar)>,
+    inner: Arc<(Mutex<Recorded>, Condvar)>,
 }
+
+/// Events with the instant they reached the callback.
+type Recorded = Vec<(Instant, ClientEvent)>;
 
 impl EventLog {
     /// A new, empty log.
