@@ -426,8 +426,10 @@ impl Client {
 
     /// A stream of connection events from now on.
     pub fn events(&self) -> EventStream {
-        let closed = self.shared().lock().closed.clone();
-        self.shared().events.stream(closed)
+        // Registered under the lock: events that happened before (possibly
+        // still being handed out) are skipped, later ones are all seen.
+        let st = self.shared().lock();
+        self.shared().events.stream(st.closed.clone(), st.event_seq)
     }
 
     /// The connection state.

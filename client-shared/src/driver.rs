@@ -226,7 +226,7 @@ impl<R: Runtime> Driver<R> {
             let mut progress = false;
             match self.poll_write(cx) {
                 Ok(wrote) => progress |= wrote,
-                Err(e) => return self.fail(TransportError::Io(e.to_string())),
+                Err(e) => return self.fail(io_failure(&e)),
             }
             match self.poll_read(cx) {
                 Ok(read) => progress |= read,
@@ -304,7 +304,7 @@ impl<R: Runtime> Driver<R> {
                 self.shared.handle_input(&mut self.rbuf);
                 Ok(true)
             }
-            Poll::Ready(Err(e)) => Err(TransportError::Io(e.to_string())),
+            Poll::Ready(Err(e)) => Err(io_failure(&e)),
             Poll::Pending => Ok(false),
         }
     }
@@ -355,6 +355,19 @@ impl<R: Runtime> Driver<R> {
             .await;
         }
         self.reset_buffers();
+    }
+}
+
+/// A read or write failure. A TLS alert or bad record after the handshake
+/// (for example the server refusing a missing client certificate, which TLS
+/// 1.3 reports only after the client finished its side) is a TLS error.
+fn io_failure(e: &io::Error) -> TransportError {
+    match e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    {
+        Some(tls) => TransportError::Tls(tls.to_string()),
+        None => TransportError::Io(e.to_string()),
     }
 }
 

@@ -67,6 +67,9 @@ const EVENT_BACKLOG: usize = 1024;
 #[derive(Debug, Default)]
 pub(crate) struct EventQueue {
     inner: Mutex<(VecDeque<ClientEvent>, Option<Waker>, bool)>,
+    /// The sequence number of the first event this stream wants (events
+    /// that happened before it was made may still be on their way).
+    from: u64,
 }
 
 impl EventQueue {
@@ -107,14 +110,17 @@ impl EventHub {
         }
     }
 
-    /// Hands an event to the callback and every live stream.
-    pub(crate) fn emit(&self, event: ClientEvent) {
+    /// Hands event number `seq` to the callback and every live stream made
+    /// before it happened.
+    pub(crate) fn emit(&self, seq: u64, event: ClientEvent) {
         let last = matches!(event, ClientEvent::Closed { .. });
         {
             let mut streams = lock(&self.streams);
             streams.retain(|w| match w.upgrade() {
                 Some(q) => {
-                    q.push(event.clone(), last);
+                    if seq >= q.from {
+                        q.push(event.clone(), last);
+                    }
                     true
                 }
                 None => false,
@@ -125,8 +131,13 @@ impl EventHub {
         }
     }
 
-    pub(crate) fn stream(&self, closed: Option<CloseReason>) -> EventStream {
-        let queue = Arc::new(EventQueue::default());
+    /// A stream of the events from number `from` on (`closed`: the client
+    /// closed already, so it only gets `Closed`).
+    pub(crate) fn stream(&self, closed: Option<CloseReason>, from: u64) -> EventStream {
+        let queue = Arc::new(EventQueue {
+            from,
+            ..EventQueue::default()
+        });
         if let Some(reason) = closed {
             queue.push(ClientEvent::Closed { reason }, true);
         } else {

@@ -49,7 +49,13 @@ pub use shared::Shared;
 pub use subscriber::Subscriber;
 
 pub use bytes::Bytes;
+pub use natrs_core::auth::Credentials;
 pub use natrs_core::client::{ConnectionState, RequestManyOptions, Statistics, SubscriptionEnd};
-pub use natrs_core::error::{CloseReason, DisconnectReason, ServerError, TransportError};
+pub use natrs_core::error::{
+    CloseReason, DisconnectReason, HandshakeError, PermissionOp, ServerError, TransportError,
+};
+pub use natrs_core::headers::HeaderError;
+pub use natrs_core::proto::ProtocolError;
 pub use natrs_core::proto::ServerInfo;
+pub use natrs_core::subject::SubjectError;
 pub use natrs_core::{HeaderMap, Message, ServerAddr, StatusCode, Subject};

@@ -53,6 +53,12 @@ pub(crate) struct State {
     pub(crate) connect_waiters: Vec<Arc<Slot<Result<(), CloseReason>>>>,
     pub(crate) close_waiters: Vec<Arc<Slot<CloseReason>>>,
     pub(crate) closed: Option<CloseReason>,
+    /// Events for the application with their sequence numbers, in the order
+    /// the core produced them, waiting to be handed to listeners (outside
+    /// the lock).
+    pub(crate) app_events: Vec<(u64, ClientEvent)>,
+    /// The sequence number of the next application event.
+    pub(crate) event_seq: u64,
 }
 
 impl State {
@@ -190,6 +196,9 @@ pub struct Shared {
     pub(crate) signal: Signal,
     pub(crate) clock: Clock,
     pub(crate) events: EventHub,
+    /// Held by the one thread handing events to listeners, so that they see
+    /// them in order even when several threads cause events at once.
+    emitting: Mutex<()>,
     tls_options: TlsOptions,
     tls_config: OnceLock<Arc<ClientConfig>>,
     pub(crate) pending_limits: PendingLimits,
@@ -228,10 +237,13 @@ impl Shared {
                 connect_waiters: Vec::new(),
                 close_waiters: Vec::new(),
                 closed: None,
+                app_events: Vec::new(),
+                event_seq: 0,
             }),
             signal: Signal::default(),
             clock,
             events,
+            emitting: Mutex::new(()),
             tls_options,
             tls_config: lock,
             pending_limits,
@@ -245,17 +257,49 @@ impl Shared {
     /// events it caused and hands the application's events to listeners
     /// (outside the lock).
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut State, natrs_core::Instant) -> R) -> R {
-        let mut out = Vec::new();
         let result = {
             let mut st = lock(&self.state);
             let r = f(&mut st, self.clock.now());
+            let mut out = Vec::new();
             st.dispatch(&mut out);
+            for event in out {
+                let seq = st.event_seq;
+                st.event_seq += 1;
+                st.app_events.push((seq, event));
+            }
             r
         };
-        for event in out {
-            self.events.emit(event);
-        }
+        self.emit_events();
         result
+    }
+
+    /// Hands queued events to listeners, in order. One thread emits at a
+    /// time; a thread that finds another emitting leaves its events to it.
+    /// (That includes a callback causing events: they follow its own.)
+    fn emit_events(&self) {
+        loop {
+            let guard = match self.emitting.try_lock() {
+                Ok(guard) => guard,
+                // A callback panicked while emitting; the lock guards no data.
+                Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+                Err(std::sync::TryLockError::WouldBlock) => return,
+            };
+            loop {
+                let batch = std::mem::take(&mut lock(&self.state).app_events);
+                if batch.is_empty() {
+                    break;
+                }
+                for (seq, event) in batch {
+                    self.events.emit(seq, event);
+                }
+            }
+            drop(guard);
+            // Events queued by a thread that found the lock taken just
+            // before it was released are emitted by this one.
+            if lock(&self.state).app_events.is_empty() {
+                return;
+            }
+        }
     }
 
     /// Locks the state without dispatching (for reads and for commands that

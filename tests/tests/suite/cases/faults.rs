@@ -1,0 +1,359 @@
+//! Faults: a frozen server, cluster failover, lame duck, a consumer that
+//! falls behind, the max payload boundary, a server lost mid-request, and a
+//! server that breaks the protocol. (Restarts, the reconnect buffer, attempt
+//! limits and retry-on-connect are in `reconnect`; bad credentials, expired
+//! JWTs and max connections in `auth`; TLS failures in `tls`; permission
+//! violations in `events`; close and drain with work in flight in `drain`.)
+
+use crate::support::*;
+use natrs_client::{
+    ClientEvent, ConnectOptions, DisconnectReason, Error, HeaderMap, Request, RequestError,
+};
+use natrs_tests::{Cluster, FakeServer, Script, ServerConfig};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+fn is_reconnected(e: &ClientEvent) -> bool {
+    matches!(e, ClientEvent::Reconnected { .. })
+}
+
+/// Publishes `probe` through `publisher` until `sub` receives one: interest
+/// takes a moment to spread through a cluster after a (re)subscription.
+#[track_caller]
+fn probe_until_received<C: SuiteClient>(publisher: &C, subject: &str, sub: &mut C::Subscriber) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        publisher.publish(subject, b("probe")).unwrap();
+        publisher.flush().unwrap();
+        if sub.next_timeout(Duration::from_millis(50)).is_some() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no probe reached {subject:?}");
+    }
+    // Drain the probes still on their way.
+    publisher.publish(subject, b("last probe")).unwrap();
+    loop {
+        let m = sub.next_timeout(WAIT).expect("the last probe");
+        if m.payload == "last probe" {
+            break;
+        }
+    }
+}
+
+/// A server frozen with SIGSTOP keeps the socket open but answers nothing:
+/// the client's PINGs go unanswered, it declares the connection stale and
+/// reconnects once the server runs again.
+pub fn frozen_server_is_detected_as_stale<C: SuiteClient>() {
+    let server = server();
+    let log = EventLog::new();
+    let client: C = connect_with(
+        &server.url(),
+        log.attach(
+            fast_reconnect()
+                .ping_interval(Duration::from_millis(100))
+                .max_pings_outstanding(2)
+                .connection_timeout(Duration::from_millis(300)),
+        ),
+    );
+    let mut sub = client.subscribe("frozen").unwrap();
+    client.flush().unwrap();
+    server.pause().unwrap();
+    let (_, lost) = log.wait("Disconnected", |e| {
+        matches!(e, ClientEvent::Disconnected { .. })
+    });
+    assert_eq!(
+        lost,
+        ClientEvent::Disconnected {
+            reason: DisconnectReason::Stale(2)
+        }
+    );
+    server.resume().unwrap();
+    log.wait("Reconnected", is_reconnected);
+    // Reconnected means the subscriptions were sent, not yet processed.
+    client.flush().unwrap();
+    let other: C = connect(&server.url());
+    other.publish("frozen", b("thawed")).unwrap();
+    assert_eq!(payloads(&take(&mut sub, 1)), ["thawed"]);
+}
+
+/// The client knows only one node of a 3-node cluster; it learns the others
+/// from INFO and fails over to one of them when its node dies.
+pub fn cluster_failover_to_discovered_servers<C: SuiteClient>() {
+    let cluster = Cluster::builder().size(3).jetstream(false).start().unwrap();
+    let log = EventLog::new();
+    let client: C = connect_with(&cluster.node(0).url(), log.attach(fast_reconnect()));
+    natrs_tests::wait_for("the other nodes in the pool", WAIT, || {
+        client.servers().len() == 3
+    });
+    let mut sub = client.subscribe("failover").unwrap();
+    client.flush().unwrap();
+    let others = format!("{},{}", cluster.node(1).url(), cluster.node(2).url());
+    let publisher: C = connect(&others);
+
+    cluster.node(0).kill().unwrap();
+    let (_, back) = log.wait("Reconnected", is_reconnected);
+    let ClientEvent::Reconnected { server: at } = back else {
+        unreachable!()
+    };
+    assert!(
+        [cluster.node(1).port(), cluster.node(2).port()].contains(&at.port()),
+        "reconnected to {at}"
+    );
+    // The subscription was restored on the new node.
+    probe_until_received(&publisher, "failover", &mut sub);
+    for i in 0..100 {
+        publisher.publish("failover", b(&i.to_string())).unwrap();
+    }
+    assert_eq!(take(&mut sub, 100).len(), 100);
+}
+
+/// Lame duck mode: the client gets the `LameDuck` event; calling
+/// `force_reconnect` from the event callback moves it to another node at
+/// once, keeping its subscriptions. (Without that call it stays until the
+/// server closes its connection during the lame duck period, then
+/// reconnects elsewhere: a server in lame duck mode accepts no new clients.)
+pub fn lame_duck_moves_the_client<C: SuiteClient>() {
+    let cluster = Cluster::builder().size(2).jetstream(false).start().unwrap();
+    let log = EventLog::new();
+    let handle: Arc<OnceLock<C>> = Arc::new(OnceLock::new());
+    let on_event = handle.clone();
+    let client: C = connect_with(
+        &cluster.node(0).url(),
+        log.attach_with(fast_reconnect(), move |e| {
+            if let (ClientEvent::LameDuck, Some(client)) = (e, on_event.get()) {
+                client.force_reconnect();
+            }
+        }),
+    );
+    let _ = handle.set(client.clone());
+    natrs_tests::wait_for("the other node in the pool", WAIT, || {
+        client.servers().len() == 2
+    });
+    let mut sub = client.subscribe("ldm").unwrap();
+    client.flush().unwrap();
+    let publisher: C = connect(&cluster.node(1).url());
+
+    cluster.node(0).lame_duck().unwrap();
+    log.wait("LameDuck", |e| matches!(e, ClientEvent::LameDuck));
+    let (_, lost) = log.wait("Disconnected", |e| {
+        matches!(e, ClientEvent::Disconnected { .. })
+    });
+    assert_eq!(
+        lost,
+        ClientEvent::Disconnected {
+            reason: DisconnectReason::Requested
+        }
+    );
+    let (_, back) = log.wait("Reconnected", is_reconnected);
+    let ClientEvent::Reconnected { server: at } = back else {
+        unreachable!()
+    };
+    assert_eq!(at.port(), cluster.node(1).port());
+    probe_until_received(&publisher, "ldm", &mut sub);
+    publisher.publish("ldm", b("after the move")).unwrap();
+    assert_eq!(payloads(&take(&mut sub, 1)), ["after the move"]);
+    assert_eq!(log.count(|e| matches!(e, ClientEvent::LameDuck)), 1);
+    // The callback holds a handle: close explicitly.
+    client.close();
+    // Do not wait out the lame duck period when the cluster is dropped.
+    cluster.node(0).kill().unwrap();
+}
+
+/// A consumer that falls far behind: messages are dropped and counted while
+/// the connection keeps reading, so it keeps answering the server's PINGs
+/// and stays up.
+pub fn slow_consumer_keeps_the_connection_alive<C: SuiteClient>() {
+    let server = ServerConfig::new()
+        .jetstream(false)
+        .monitoring(true)
+        .config("ping_interval: \"100ms\"\nping_max: 3")
+        .start()
+        .unwrap();
+    let log = EventLog::new();
+    let client: C = connect_with(
+        &server.url(),
+        log.attach(ConnectOptions::new().name("behind")),
+    );
+    let mut sub = client.subscribe("flood").unwrap();
+    sub.set_pending_limits(10, 1024 * 1024);
+    client.flush().unwrap();
+    let publisher: C = connect(&server.url());
+    for _ in 0..5000 {
+        publisher.publish("flood", b("0123456789")).unwrap();
+    }
+    barrier(&[&publisher, &client]);
+    assert_eq!((sub.delivered(), sub.dropped()), (10, 4990));
+    log.wait("SlowConsumer", |e| {
+        matches!(e, ClientEvent::SlowConsumer { .. })
+    });
+    assert_eq!(
+        log.count(|e| matches!(e, ClientEvent::SlowConsumer { .. })),
+        1
+    );
+    // The server PINGs every 100 ms and gives up after three unanswered ones;
+    // it measures its round trip time (`rtt` in /connz) at every PONG. Watch
+    // that measurement change three times while nothing is read.
+    let server_rtt = || {
+        connz(&server)
+            .iter()
+            .find(|c| c["name"] == "behind")
+            .map(|c| c["rtt"].as_str().unwrap_or_default().to_owned())
+            .unwrap_or_else(|| panic!("disconnected: {:?}", log.events()))
+    };
+    let mut seen = vec![server_rtt()];
+    natrs_tests::wait_for("three PONGs to the server", WAIT, || {
+        let now = server_rtt();
+        if seen.last() != Some(&now) {
+            seen.push(now);
+        }
+        seen.len() > 3
+    });
+    assert_eq!(sub.pending().0, 10);
+    assert!(client.rtt().is_ok());
+    assert_eq!(
+        log.count(|e| matches!(e, ClientEvent::Disconnected { .. })),
+        0
+    );
+    assert_eq!(take(&mut sub, 10).len(), 10);
+}
+
+/// Exactly `max_payload` bytes (headers included) are accepted; one more is
+/// refused locally, without touching the connection.
+pub fn max_payload_boundary<C: SuiteClient>() {
+    let server = server_with("max_payload: 1024");
+    let client: C = connect(&server.url());
+    assert_eq!(client.max_payload(), Some(1024));
+    let mut sub = client.subscribe("max").unwrap();
+    client.publish("max", Bytes::from(vec![1u8; 1024])).unwrap();
+    assert_eq!(
+        client.publish("max", Bytes::from(vec![1u8; 1025])),
+        Err(Error::MaxPayloadExceeded {
+            size: 1025,
+            max: 1024
+        })
+    );
+    let mut headers = HeaderMap::new();
+    headers.insert("K", "v");
+    let header_len = "NATS/1.0\r\nK: v\r\n\r\n".len();
+    client
+        .publish_with_headers(
+            "max",
+            headers.clone(),
+            Bytes::from(vec![2u8; 1024 - header_len]),
+        )
+        .unwrap();
+    assert_eq!(
+        client.publish_with_headers("max", headers, Bytes::from(vec![2u8; 1025 - header_len])),
+        Err(Error::MaxPayloadExceeded {
+            size: 1025,
+            max: 1024
+        })
+    );
+    assert_eq!(
+        client.send_request("max", Request::new(Bytes::from(vec![0u8; 2000]))),
+        Err(RequestError::Publish(Error::MaxPayloadExceeded {
+            size: 2000,
+            max: 1024
+        }))
+    );
+    let got = take(&mut sub, 2);
+    assert_eq!(got[0].payload.len(), 1024);
+    assert_eq!(got[1].payload.len(), 1024 - header_len);
+    client.flush().unwrap();
+    assert!(sub.try_next().is_none());
+    assert_eq!(client.statistics().reconnects, 0);
+}
+
+/// The server dies while a request waits: with reconnects on, the request
+/// ends at its timeout (its reply cannot come); with reconnects off, it fails
+/// as soon as the client closes. Never a hang.
+pub fn server_killed_mid_request<C: SuiteClient>() {
+    for reconnect in [true, false] {
+        let server = server();
+        let svc: C = connect_with(&server.url(), fast_reconnect());
+        let mut silent = svc.subscribe("doomed").unwrap();
+        svc.flush().unwrap();
+        let options = if reconnect {
+            fast_reconnect()
+        } else {
+            ConnectOptions::new().no_reconnect()
+        };
+        let client: C = connect_with(&server.url(), options);
+        let timeout = Duration::from_millis(500);
+        let pending = {
+            let client = client.clone();
+            in_background(move || {
+                client.send_request("doomed", Request::new(b("?")).timeout(timeout))
+            })
+        };
+        take(&mut silent, 1);
+        let started = Instant::now();
+        server.kill().unwrap();
+        let result = join("the request", &pending, WAIT);
+        if reconnect {
+            assert_eq!(result, Err(RequestError::TimedOut(timeout)));
+        } else {
+            assert_eq!(result, Err(RequestError::Closed));
+            assert!(client.is_closed());
+        }
+        assert!(started.elapsed() < timeout + Duration::from_secs(3));
+    }
+}
+
+/// A server that sends garbage: the client drops that connection with a
+/// protocol error and reconnects.
+pub fn protocol_violation_drops_the_connection<C: SuiteClient>() {
+    let gate = natrs_tests::Gate::new();
+    let fake = FakeServer::start(vec![
+        Script::new()
+            .handshake(&Script::default_info())
+            .wait(&gate)
+            .send("BOGUS OPERATION\r\n")
+            .hold_open(),
+        Script::new().handshake(&Script::default_info()).hold_open(),
+    ])
+    .unwrap();
+    let log = EventLog::new();
+    let client: C = connect_with(&fake.url(), log.attach(fast_reconnect()));
+    gate.open();
+    let (_, lost) = log.wait("Disconnected", |e| {
+        matches!(e, ClientEvent::Disconnected { .. })
+    });
+    assert!(
+        matches!(
+            lost,
+            ClientEvent::Disconnected {
+                reason: DisconnectReason::Protocol(_)
+            }
+        ),
+        "{lost:?}"
+    );
+    log.wait("Reconnected", is_reconnected);
+    assert_eq!(client.statistics().reconnects, 1);
+}
+
+/// Credentials given in the configured URL apply to the servers the cluster
+/// announces, so failing over to a discovered node authenticates too.
+pub fn discovered_servers_inherit_url_credentials<C: SuiteClient>() {
+    let cluster = Cluster::builder()
+        .size(2)
+        .jetstream(false)
+        .config("authorization { user: app, password: \"s3cret\" }")
+        .start()
+        .unwrap();
+    let url = cluster
+        .node(0)
+        .client_url_with(natrs_tests::UrlAuth::UserPass("app", "s3cret"));
+    let log = EventLog::new();
+    let client: C = connect_with(&url, log.attach(fast_reconnect()));
+    natrs_tests::wait_for("the other node in the pool", WAIT, || {
+        client.servers().len() == 2
+    });
+    cluster.node(0).kill().unwrap();
+    let (_, back) = log.wait("Reconnected", is_reconnected);
+    let ClientEvent::Reconnected { server: at } = back else {
+        unreachable!()
+    };
+    assert_eq!(at.port(), cluster.node(1).port());
+    client.flush().unwrap();
+}

@@ -1,0 +1,233 @@
+//! TLS: `tls://` URLs, `require_tls`, custom roots, client certificates
+//! (mTLS), handshake-first, a user-supplied rustls configuration, and every
+//! way the handshake can fail, each with its own clear error.
+
+use crate::support::*;
+use natrs_client::{
+    CloseReason, ConnectError, ConnectOptions, DisconnectReason, HandshakeError, TransportError,
+};
+use natrs_tests::tls::{ClientCert, Trust};
+use natrs_tests::{Server, ServerConfig, TlsMaterial, TlsOptions};
+use std::time::Duration;
+
+fn tls_server(tls: &TlsMaterial, options: TlsOptions) -> Server {
+    ServerConfig::new()
+        .jetstream(false)
+        .config(tls.server_config_block(options))
+        .start()
+        .unwrap()
+}
+
+/// Options trusting the test CA, failing fast.
+fn trusting(tls: &TlsMaterial) -> ConnectOptions {
+    ConnectOptions::new()
+        .add_root_certificates(tls.ca_cert_path())
+        .connection_timeout(Duration::from_secs(2))
+}
+
+/// Why the first connect failed, for the TLS error cases.
+#[track_caller]
+fn failure(err: ConnectError) -> DisconnectReason {
+    match err {
+        ConnectError::Failed(CloseReason::NoServers(Some(reason))) => reason,
+        other => panic!("expected a failed connection, got {other:?}"),
+    }
+}
+
+#[track_caller]
+fn assert_works<C: SuiteClient>(client: &C) {
+    let mut sub = client.subscribe("tls.check").unwrap();
+    client.publish("tls.check", b("secret")).unwrap();
+    assert_eq!(payloads(&take(&mut sub, 1)), ["secret"]);
+}
+
+pub fn tls_url_with_custom_roots<C: SuiteClient>() {
+    let tls = TlsMaterial::generate().unwrap();
+    let server = tls_server(&tls, TlsOptions::new());
+    let client: C = connect_with(&server.tls_url(), trusting(&tls));
+    assert!(client.server_info().unwrap().tls_required);
+    assert!(client.connected_server().unwrap().is_tls());
+    assert_works(&client);
+}
+
+/// A server that requires TLS gets it from a `nats://` URL too (the client
+/// follows the INFO), and `require_tls` insists on it.
+pub fn nats_url_upgrades_when_the_server_requires_tls<C: SuiteClient>() {
+    let tls = TlsMaterial::generate().unwrap();
+    let server = tls_server(&tls, TlsOptions::new());
+    let client: C = connect_with(&server.url(), trusting(&tls));
+    assert_works(&client);
+    let client: C = connect_with(&server.url(), trusting(&tls).require_tls());
+    assert_works(&client);
+}
+
+pub fn require_tls_against_a_plain_server_fails<C: SuiteClient>() {
+    let server = server();
+    let err = C::connect(&server.url(), ConnectOptions::new().require_tls())
+        .err()
+        .expect("the server offers no TLS");
+    assert_eq!(
+        failure(err.clone()),
+        DisconnectReason::Handshake(HandshakeError::TlsRequiredByClient)
+    );
+    assert!(err.to_string().contains("offers no TLS"), "{err}");
+    let err = C::connect(&server.tls_url(), ConnectOptions::new())
+        .err()
+        .expect("tls:// against a plain server");
+    assert_eq!(
+        failure(err),
+        DisconnectReason::Handshake(HandshakeError::TlsRequiredByClient)
+    );
+}
+
+pub fn user_supplied_rustls_config<C: SuiteClient>() {
+    let tls = TlsMaterial::generate().unwrap();
+    let server = tls_server(&tls, TlsOptions::new().verify(true));
+    let config = tls.client_config(Trust::Ca, ClientCert::Trusted).unwrap();
+    let client: C = connect_with(
+        &server.tls_url(),
+        ConnectOptions::new().tls_client_config((*config).clone()),
+    );
+    assert_works(&client);
+}
+
+pub fn mutual_tls_with_a_client_certificate<C: SuiteClient>() {
+    let tls = TlsMaterial::generate().unwrap();
+    let server = tls_server(&tls, TlsOptions::new().verify(true));
+    let client: C = connect_with(
+        &server.tls_url(),
+        trusting(&tls).add_client_certificate(tls.client().cert_path(), tls.client().key_path()),
+    );
+    assert!(client.server_info().unwrap().tls_verify);
+    assert_works(&client);
+}
+
+/// mTLS without a certificate, or with one from another CA: the server
+/// rejects the handshake and the error says so.
+pub fn mutual_tls_without_a_valid_certificate_fails<C: SuiteClient>() {
+    let tls = TlsMaterial::generate().unwrap();
+    let server = tls_server(&tls, TlsOptions::new().verify(true));
+    let err = C::connect(&server.tls_url(), trusting(&tls))
+        .err()
+        .expect("no client certificate");
+    let reason = failure(err);
+    let text = reason.to_string();
+    assert!(
+        matches!(&reason, DisconnectReason::Transport(TransportError::Tls(_))),
+        "{reason:?}"
+    );
+    assert!(text.contains("CertificateRequired"), "{text}");
+
+    let err = C::connect(
+        &server.tls_url(),
+        trusting(&tls).add_client_certificate(
+            tls.untrusted_client().cert_path(),
+            tls.untrusted_client().key_path(),
+        ),
+    )
+    .err()
+    .expect("untrusted client certificate");
+    let reason = failure(err);
+    let text = reason.to_string();
+    assert!(
+        matches!(&reason, DisconnectReason::Transport(TransportError::Tls(_))),
+        "{reason:?}"
+    );
+    assert!(
+        text.contains("UnknownCA") || text.contains("BadCertificate"),
+        "{text}"
+    );
+}
+
+pub fn unknown_ca_is_a_clear_error<C: SuiteClient>() {
+    let tls = TlsMaterial::generate().unwrap();
+    let server = tls_server(&tls, TlsOptions::new());
+    let err = C::connect(
+        &server.tls_url(),
+        ConnectOptions::new().add_root_certificates(tls.other_ca_cert_path()),
+    )
+    .err()
+    .expect("server certificate from an unknown CA");
+    let reason = failure(err);
+    match &reason {
+        DisconnectReason::Transport(TransportError::Tls(text)) => {
+            assert!(text.contains("UnknownIssuer"), "{text}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        reason.to_string().contains("TLS handshake failed"),
+        "{reason}"
+    );
+}
+
+pub fn wrong_server_name_is_a_clear_error<C: SuiteClient>() {
+    let tls = TlsMaterial::generate().unwrap();
+    let server = tls_server(&tls, TlsOptions::new().wrong_name(true));
+    let err = C::connect(&server.tls_url(), trusting(&tls))
+        .err()
+        .expect("certificate for another name");
+    match failure(err) {
+        DisconnectReason::Transport(TransportError::Tls(text)) => {
+            assert!(text.contains("not valid for name"), "{text}")
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+pub fn tls_handshake_first<C: SuiteClient>() {
+    let tls = TlsMaterial::generate().unwrap();
+    let server = tls_server(&tls, TlsOptions::new().handshake_first(true));
+    let client: C = connect_with(&server.tls_url(), trusting(&tls).tls_first());
+    assert_works(&client);
+    let client: C = connect_with(&server.url(), trusting(&tls).tls_first());
+    assert_works(&client);
+}
+
+/// Handshake-first against a server that talks first (plain or TLS after
+/// INFO): the server's INFO line is not a TLS record.
+pub fn tls_first_against_a_server_that_sends_info_fails<C: SuiteClient>() {
+    let tls = TlsMaterial::generate().unwrap();
+    for server in [server(), tls_server(&tls, TlsOptions::new())] {
+        let err = C::connect(&server.url(), trusting(&tls).tls_first())
+            .err()
+            .expect("INFO is not a TLS record");
+        match failure(err) {
+            DisconnectReason::Transport(TransportError::Tls(text)) => {
+                assert!(!text.is_empty())
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+/// A client that waits for INFO against a handshake-first server: nothing
+/// comes, and the connect timeout says so.
+pub fn plain_client_against_handshake_first_server_times_out<C: SuiteClient>() {
+    let tls = TlsMaterial::generate().unwrap();
+    let server = tls_server(&tls, TlsOptions::new().handshake_first(true));
+    let err = C::connect(
+        &server.url(),
+        trusting(&tls).connection_timeout(Duration::from_millis(300)),
+    )
+    .err()
+    .expect("no INFO without TLS first");
+    assert_eq!(failure(err), DisconnectReason::ConnectTimeout);
+}
+
+pub fn unreadable_tls_material_fails_before_connecting<C: SuiteClient>() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.pem");
+    let not_pem = dir.path().join("not.pem");
+    std::fs::write(&not_pem, "hello").unwrap();
+    for options in [
+        ConnectOptions::new().add_root_certificates(&missing),
+        ConnectOptions::new().add_root_certificates(&not_pem),
+        ConnectOptions::new().add_client_certificate(&missing, &missing),
+    ] {
+        let err = C::connect("tls://127.0.0.1:4222", options)
+            .err()
+            .expect("bad TLS files");
+        assert!(matches!(err, ConnectError::TlsConfig(_)), "{err:?}");
+    }
+}

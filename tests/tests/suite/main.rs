@@ -1,0 +1,168 @@
+#![allow(unreachable_pub)]
+
+//! The behavioural suite: every case runs against a real nats-server (started
+//! per test by the harness) once for each runtime crate.
+//!
+//! A case is a generic function `fn case<C: SuiteClient>()` in `cases/`,
+//! written as blocking code against [`support::SuiteClient`]. The
+//! [`suite_tests!`] macro turns the list of cases below into one `#[test]` per
+//! case and runtime: `suite_tests!(tokio, tokio_client::TokioClient)` makes
+//! `tokio::connect::connects_to_one_url`, and so on. Adding a runtime is one
+//! `SuiteClient` implementation and one macro line (see `tests/README.md`).
+
+mod async_client;
+mod cases;
+mod examples;
+mod support;
+mod tokio_only;
+mod tokio_runtime;
+
+/// Instantiates every case of the suite for one client implementation:
+/// `suite_tests!(module_name, ClientType)` makes `mod module_name` with one
+/// test per case, grouped in the same modules as `cases/`.
+macro_rules! suite_tests {
+    ($runtime:ident, $client:ty) => {
+        mod $runtime {
+            #[allow(unused_imports)]
+            use super::*;
+            suite_tests!(@groups $client;
+                connect {
+                    connects_to_one_url,
+                    connects_to_a_list,
+                    connect_failure_is_an_error,
+                    invalid_addresses_and_options_fail_fast,
+                    name_shows_in_connz,
+                    no_echo_suppresses_own_messages,
+                    inbox_prefix_is_used,
+                    pings_at_the_interval,
+                    unanswered_pings_make_the_connection_stale,
+                    connect_timeout_bounds_the_handshake,
+                    retain_servers_order_connects_in_order,
+                    discovered_servers_join_the_pool,
+                    servers_discovered_event,
+                    dropping_the_last_handle_closes_the_connection,
+                    verbose_and_pedantic_connections_work,
+                }
+                reconnect {
+                    reconnect_wait_spaces_the_attempts,
+                    reconnect_jitter_is_bounded,
+                    custom_reconnect_delay_policy,
+                    max_reconnects_closes_the_client,
+                    no_reconnect_closes_on_the_first_loss,
+                    retry_on_initial_connect,
+                    initial_connect_without_retry_fails,
+                    reconnect_buffer_size_limits_buffering,
+                    zero_reconnect_buffer_refuses_publishing_while_disconnected,
+                    restart_delivers_buffered_work_and_restores_subscriptions,
+                    force_reconnect_keeps_subscriptions,
+                    connection_state_follows_the_connection,
+                    unsubscribed_while_down_stays_unsubscribed,
+                }
+                pubsub {
+                    publish_and_subscribe,
+                    messages_keep_their_order,
+                    large_payloads_round_trip,
+                    publish_with_reply_carries_the_reply_subject,
+                    headers_round_trip,
+                    invalid_input_is_refused_locally,
+                    queue_groups_share_the_messages,
+                    flush_means_the_server_processed_everything,
+                    unsubscribe_stops_delivery,
+                    unsubscribe_after_counts_messages,
+                    subscription_drain_delivers_what_was_sent,
+                    dropping_a_subscriber_unsubscribes,
+                    statistics_count_messages_and_bytes,
+                    publish_json_round_trips,
+                    publishing_past_the_write_buffer_limit,
+                    headers_refused_when_the_server_lacks_them,
+                }
+                requests {
+                    request_gets_a_reply,
+                    concurrent_requests_get_their_own_replies,
+                    request_with_headers_and_timeout,
+                    no_responders_fail_fast,
+                    slow_responder_times_out,
+                    default_request_timeout_applies,
+                    request_many_collects_up_to_max_messages,
+                    request_many_ends_at_a_stall,
+                    request_many_ends_at_the_sentinel,
+                    request_many_ends_at_its_timeout,
+                    request_many_without_responders,
+                    request_json_round_trips,
+                    rtt_measures_a_round_trip,
+                }
+                drain {
+                    drain_delivers_messages_sent_before_it,
+                    drain_flushes_own_publishes,
+                    drain_waits_for_requests_in_flight,
+                    drain_timeout_closes_anyway,
+                    close_fails_what_is_pending,
+                    close_writes_what_was_published,
+                    drain_while_reconnecting_finishes_after_the_reconnect,
+                    flush_fails_when_the_connection_is_lost,
+                }
+                events {
+                    stream_and_callback_see_the_same_events,
+                    every_stream_gets_every_event,
+                    slow_consumer_reported_once_per_episode,
+                    pending_byte_limit_drops_too,
+                    permission_violations_are_reported_without_disconnecting,
+                }
+                auth {
+                    user_and_password,
+                    bad_credentials_are_refused,
+                    token,
+                    nkey_seed,
+                    jwt_with_signing_callback,
+                    creds_file_and_text,
+                    creds_file_is_reread_on_reconnect,
+                    auth_callback,
+                    expired_jwt_is_refused,
+                    jwt_expiring_while_connected,
+                    max_connections_refuses_the_extra_client,
+                }
+                tls {
+                    tls_url_with_custom_roots,
+                    nats_url_upgrades_when_the_server_requires_tls,
+                    require_tls_against_a_plain_server_fails,
+                    user_supplied_rustls_config,
+                    mutual_tls_with_a_client_certificate,
+                    mutual_tls_without_a_valid_certificate_fails,
+                    unknown_ca_is_a_clear_error,
+                    wrong_server_name_is_a_clear_error,
+                    tls_handshake_first,
+                    tls_first_against_a_server_that_sends_info_fails,
+                    plain_client_against_handshake_first_server_times_out,
+                    unreadable_tls_material_fails_before_connecting,
+                }
+                faults {
+                    frozen_server_is_detected_as_stale,
+                    cluster_failover_to_discovered_servers,
+                    lame_duck_moves_the_client,
+                    slow_consumer_keeps_the_connection_alive,
+                    max_payload_boundary,
+                    server_killed_mid_request,
+                    protocol_violation_drops_the_connection,
+                    discovered_servers_inherit_url_credentials,
+                }
+            );
+        }
+    };
+    (@groups $client:ty; $( $group:ident { $( $(#[$attr:meta])* $case:ident ),* $(,)? } )*) => {
+        $(
+            mod $group {
+                #[allow(unused_imports)]
+                use super::*;
+                $(
+                    #[test]
+                    $(#[$attr])*
+                    fn $case() {
+                        crate::cases::$group::$case::<$client>();
+                    }
+                )*
+            }
+        )*
+    };
+}
+
+suite_tests!(tokio, async_client::AsyncClient<tokio_runtime::Tokio>);

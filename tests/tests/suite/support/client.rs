@@ -1,0 +1,174 @@
+//! The client abstraction every suite test is written against.
+//!
+//! Test bodies are plain blocking code: each method blocks until the
+//! operation completes (an async implementation drives its future to
+//! completion; the blocking crate calls its method). Every blocking call must
+//! be bounded by [`GUARD`]: an implementation panics (naming the operation)
+//! rather than hang when a call does not complete within it, so a bug shows up
+//! as a failing test, never a stuck one.
+
+use natrs_client::{
+    ClientEvent, CloseReason, ConnectError, ConnectOptions, ConnectionState, DrainError, Error,
+    FlushError, HeaderMap, JsonError, Message, Request, RequestError, RequestManyOptions,
+    ServerAddr, ServerInfo, Statistics, SubscriptionEnd,
+};
+use std::time::{Duration, Instant};
+
+pub use natrs_client::Bytes;
+
+/// The longest any single blocking call of an implementation may take before
+/// it panics (far above what any test expects; it only turns hangs into
+/// failures).
+pub const GUARD: Duration = Duration::from_secs(60);
+
+/// A connection, as the suite drives it. `Clone` shares the connection (like
+/// the runtime crates' handles) so a test can hand it to another thread.
+pub trait SuiteClient: Clone + Send + Sync + 'static {
+    /// A subscription of this client.
+    type Subscriber: SuiteSubscriber;
+    /// A stream of this client's connection events.
+    type Events: SuiteEvents;
+
+    /// Connects to `url` (one URL or a comma-separated list) with `options`.
+    fn connect(url: &str, options: ConnectOptions) -> Result<Self, ConnectError>;
+
+    /// Publishes `payload` to `subject`.
+    fn publish(&self, subject: &str, payload: Bytes) -> Result<(), Error>;
+    /// Publishes with a reply subject.
+    fn publish_with_reply(&self, subject: &str, reply: &str, payload: Bytes) -> Result<(), Error>;
+    /// Publishes with headers.
+    fn publish_with_headers(
+        &self,
+        subject: &str,
+        headers: HeaderMap,
+        payload: Bytes,
+    ) -> Result<(), Error>;
+    /// Publishes with a reply subject and headers.
+    fn publish_with_reply_and_headers(
+        &self,
+        subject: &str,
+        reply: &str,
+        headers: HeaderMap,
+        payload: Bytes,
+    ) -> Result<(), Error>;
+    /// Serializes `value` as JSON and publishes it.
+    fn publish_json<T: serde::Serialize + ?Sized>(
+        &self,
+        subject: &str,
+        value: &T,
+    ) -> Result<(), JsonError>;
+
+    /// Subscribes to `subject`.
+    fn subscribe(&self, subject: &str) -> Result<Self::Subscriber, Error>;
+    /// Subscribes to `subject` in queue group `queue`.
+    fn queue_subscribe(&self, subject: &str, queue: &str) -> Result<Self::Subscriber, Error>;
+
+    /// Sends a request with the default timeout and waits for its reply.
+    fn request(&self, subject: &str, payload: Bytes) -> Result<Message, RequestError>;
+    /// Sends a request with headers and timeout of its own.
+    fn send_request(&self, subject: &str, request: Request) -> Result<Message, RequestError>;
+    /// Sends `value` as JSON and deserializes the reply.
+    fn request_json<T, Reply>(&self, subject: &str, value: &T) -> Result<Reply, JsonError>
+    where
+        T: serde::Serialize + ?Sized,
+        Reply: serde::de::DeserializeOwned;
+    /// Sends a request for several replies and collects them until the
+    /// request ends (its limits or timeout).
+    fn request_many(
+        &self,
+        subject: &str,
+        request: Request,
+        options: RequestManyOptions,
+    ) -> Result<Vec<Result<Message, RequestError>>, Error>;
+
+    /// Waits until the server processed everything published before.
+    fn flush(&self) -> Result<(), FlushError>;
+    /// The round trip time to the server.
+    fn rtt(&self) -> Result<Duration, FlushError>;
+    /// Drains the connection and waits until it closed.
+    fn drain(&self) -> Result<(), DrainError>;
+    /// Closes the connection and waits until the socket is closed.
+    fn close(&self);
+    /// Drops the current connection and reconnects.
+    fn force_reconnect(&self);
+
+    /// Connection events from now on.
+    fn events(&self) -> Self::Events;
+    /// The connection state.
+    fn connection_state(&self) -> ConnectionState;
+    /// Whether the client closed for good.
+    fn is_closed(&self) -> bool;
+    /// Why the client closed, once it did.
+    fn close_reason(&self) -> Option<CloseReason>;
+    /// The latest INFO.
+    fn server_info(&self) -> Option<ServerInfo>;
+    /// The server connected to.
+    fn connected_server(&self) -> Option<ServerAddr>;
+    /// The server pool in the order servers would be tried.
+    fn servers(&self) -> Vec<ServerAddr>;
+    /// Message, byte and connection counters.
+    fn statistics(&self) -> Statistics;
+    /// The server's max payload, once known.
+    fn max_payload(&self) -> Option<usize>;
+    /// A fresh inbox subject.
+    fn new_inbox(&self) -> String;
+}
+
+/// A subscription, read with a timeout.
+pub trait SuiteSubscriber: Send + 'static {
+    /// The next message, waiting at most `timeout`; `None` on timeout or once
+    /// the subscription ended and every message was taken.
+    fn next_timeout(&mut self, timeout: Duration) -> Option<Message>;
+    /// The next message if one is waiting.
+    fn try_next(&mut self) -> Option<Message>;
+    /// Unsubscribes now.
+    fn unsubscribe(&mut self) -> Result<(), Error>;
+    /// Unsubscribes after `max` messages in total.
+    fn unsubscribe_after(&mut self, max: u64) -> Result<(), Error>;
+    /// Drains the subscription.
+    fn drain(&mut self) -> Result<(), Error>;
+    /// Whether the subscription ended and every message was taken.
+    fn is_finished(&self) -> bool;
+    /// Why the subscription ended, once it did.
+    fn end_reason(&self) -> Option<SubscriptionEnd>;
+    /// Messages dropped by the pending limits.
+    fn dropped(&self) -> u64;
+    /// Messages delivered so far (taken or waiting).
+    fn delivered(&self) -> u64;
+    /// Messages and bytes waiting.
+    fn pending(&self) -> (usize, usize);
+    /// Changes the pending limits.
+    fn set_pending_limits(&self, messages: usize, bytes: usize);
+    /// The subscription id.
+    fn sid(&self) -> u64;
+    /// The subject subscribed to.
+    fn subject(&self) -> String;
+}
+
+/// A stream of connection events, read with a timeout.
+pub trait SuiteEvents: Send + 'static {
+    /// The next event, waiting at most `timeout`; `None` on timeout or after
+    /// the stream ended (after [`ClientEvent::Closed`]).
+    fn next_timeout(&mut self, timeout: Duration) -> Option<ClientEvent>;
+
+    /// Skips events until one `wanted` accepts, waiting at most `timeout` in
+    /// total; panics naming `what` when none came. Returns the event.
+    #[track_caller]
+    fn expect(
+        &mut self,
+        what: &str,
+        timeout: Duration,
+        mut wanted: impl FnMut(&ClientEvent) -> bool,
+    ) -> ClientEvent {
+        let deadline = Instant::now() + timeout;
+        let mut seen = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.next_timeout(left) {
+                Some(e) if wanted(&e) => return e,
+                Some(e) => seen.push(e),
+                None => panic!("no {what} event within {timeout:?}; saw {seen:?}"),
+            }
+        }
+    }
+}
