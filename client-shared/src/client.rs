@@ -9,7 +9,7 @@ use crate::shared::{ReplyRoute, Route, Shared};
 use crate::slot::{Latch, Slot};
 use crate::subscriber::Subscriber;
 use bytes::Bytes;
-use natrs_core::client::{ConnectionState, RequestId, RequestManyOptions, Statistics};
+use natrs_core::client::{ConnectionState, FlushId, RequestId, RequestManyOptions, Statistics};
 use natrs_core::error::CloseReason;
 use natrs_core::proto::ServerInfo;
 use natrs_core::{HeaderMap, Message, ServerAddr};
@@ -353,26 +353,41 @@ impl Client {
     // ----- flush, drain, close -----
 
     /// Waits until the server has processed everything published before.
+    ///
+    /// Gives up with [`FlushError::TimedOut`] after the client's request
+    /// timeout (10 s by default, like nats.go's `Flush`).
     pub async fn flush(&self) -> Result<(), FlushError> {
-        self.start_flush()?.await.map(|_| ())
+        self.start_flush(self.request_timeout())?.await.map(|_| ())
+    }
+
+    /// Like [`flush`](Client::flush), giving up after `timeout`.
+    pub async fn flush_timeout(&self, timeout: Duration) -> Result<(), FlushError> {
+        self.start_flush(timeout)?.await.map(|_| ())
     }
 
     /// Measures the round trip to the server (a flush).
     pub async fn rtt(&self) -> Result<Duration, FlushError> {
-        self.start_flush()?.await
+        self.start_flush(self.request_timeout())?.await
     }
 
-    /// Starts a flush; the future resolves with the round trip time.
-    pub fn start_flush(&self) -> Result<FlushFuture, FlushError> {
+    /// Starts a flush that gives up after `timeout`; the future resolves with
+    /// the round trip time.
+    pub fn start_flush(&self, timeout: Duration) -> Result<FlushFuture, FlushError> {
         let shared = self.shared().clone();
         let slot = Arc::new(Slot::new());
-        shared.with(|st, now| {
+        let id = shared.with(|st, now| {
             let id = st.core.flush(now).map_err(|_| FlushError::Closed)?;
             st.flushes.insert(id.0, slot.clone());
-            Ok::<_, FlushError>(())
+            Ok::<_, FlushError>(id)
         })?;
         shared.notify();
-        Ok(FlushFuture { slot })
+        let deadline = std::time::Instant::now() + timeout;
+        Ok(FlushFuture {
+            slot,
+            timer: self.sleep_until(deadline),
+            shared,
+            id,
+        })
     }
 
     /// Drains the connection: subscriptions stop taking new messages but
@@ -539,12 +554,24 @@ impl Drop for ReplyFuture {
 #[must_use = "a flush does nothing unless awaited"]
 pub struct FlushFuture {
     slot: Arc<Slot<Result<Duration, FlushError>>>,
+    timer: Sleep,
+    shared: Arc<Shared>,
+    id: FlushId,
 }
 
 impl Future for FlushFuture {
     type Output = Result<Duration, FlushError>;
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.slot.poll_take(cx)
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if let Poll::Ready(r) = self.slot.poll_take(cx) {
+            return Poll::Ready(r);
+        }
+        if Pin::new(&mut self.timer).poll(cx).is_ready() {
+            let id = self.id;
+            // The PONG may still come; nobody waits for it any more.
+            self.shared.lock().flushes.remove(&id.0);
+            return Poll::Ready(Err(FlushError::TimedOut));
+        }
+        Poll::Pending
     }
 }
 

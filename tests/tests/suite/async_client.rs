@@ -154,6 +154,10 @@ impl<R: AsyncRuntime> SuiteClient for AsyncClient<R> {
         block_on::<R, _>("flush", self.client.flush())
     }
 
+    fn flush_timeout(&self, timeout: Duration) -> Result<(), FlushError> {
+        block_on::<R, _>("flush_timeout", self.client.flush_timeout(timeout))
+    }
+
     fn rtt(&self) -> Result<Duration, FlushError> {
         block_on::<R, _>("rtt", self.client.rtt())
     }

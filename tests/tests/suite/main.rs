@@ -137,6 +137,7 @@ macro_rules! suite_tests {
                 }
                 faults {
                     frozen_server_is_detected_as_stale,
+                    flush_times_out_when_the_server_does_not_answer,
                     cluster_failover_to_discovered_servers,
                     lame_duck_moves_the_client,
                     slow_consumer_keeps_the_connection_alive,

@@ -136,7 +136,9 @@ fn handles_outliving_their_runtime_never_panic() {
         let _silent = client.subscribe("silent").await.unwrap();
         let events = client.events();
         let reply = client.start_request("silent", Request::new("?")).unwrap();
-        let flush = client.start_flush().unwrap();
+        let flush = client
+            .start_flush(std::time::Duration::from_secs(10))
+            .unwrap();
         (client, sub, events, reply, flush)
     });
     drop(rt);

@@ -76,6 +76,23 @@ pub fn frozen_server_is_detected_as_stale<C: SuiteClient>() {
     assert_eq!(payloads(&take(&mut sub, 1)), ["thawed"]);
 }
 
+/// A flush to a server that does not answer gives up at its timeout (and the
+/// connection stays usable once the server answers again).
+pub fn flush_times_out_when_the_server_does_not_answer<C: SuiteClient>() {
+    let server = server();
+    let client: C = connect(&server.url());
+    client.flush().unwrap();
+    server.pause().unwrap();
+    let started = Instant::now();
+    assert_eq!(
+        client.flush_timeout(Duration::from_millis(200)),
+        Err(natrs_client::FlushError::TimedOut)
+    );
+    assert!(started.elapsed() >= Duration::from_millis(200));
+    server.resume().unwrap();
+    client.flush().unwrap();
+}
+
 /// The client knows only one node of a 3-node cluster; it learns the others
 /// from INFO and fails over to one of them when its node dies.
 pub fn cluster_failover_to_discovered_servers<C: SuiteClient>() {

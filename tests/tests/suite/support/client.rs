@@ -83,6 +83,8 @@ pub trait SuiteClient: Clone + Send + Sync + 'static {
 
     /// Waits until the server processed everything published before.
     fn flush(&self) -> Result<(), FlushError>;
+    /// Like `flush`, giving up after `timeout`.
+    fn flush_timeout(&self, timeout: Duration) -> Result<(), FlushError>;
     /// The round trip time to the server.
     fn rtt(&self) -> Result<Duration, FlushError>;
     /// Drains the connection and waits until it closed.
