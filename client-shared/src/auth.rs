@@ -25,9 +25,12 @@ impl AuthProvider for CredsFile {
     }
 }
 
+/// The user's function from the server nonce to credentials.
+pub(crate) type CredentialsFn = dyn Fn(Option<&str>) -> Result<Credentials, String> + Send + Sync;
+
 /// A user callback producing credentials from the server nonce.
 pub(crate) struct CallbackAuth {
-    pub(crate) callback: Arc<dyn Fn(Option<&str>) -> Result<Credentials, String> + Send + Sync>,
+    pub(crate) callback: Arc<CredentialsFn>,
 }
 
 impl AuthProvider for CallbackAuth {

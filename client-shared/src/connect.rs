@@ -38,7 +38,7 @@ pub fn parse_servers(addrs: &str) -> Result<Vec<ServerAddr>, ConnectError> {
 /// A seed for the core's generator from the OS (through std's hasher keys).
 fn random_seed() -> u64 {
     let mut h = RandomState::new().build_hasher();
-    h.write_u64(0x6e61_7472_73);
+    h.write_u64(0x006e_6174_7273);
     h.finish()
 }
 
