@@ -245,14 +245,14 @@ pub fn install(cache_root: &Path) -> Result<ServerBinary> {
 
     let dir = cache_root.join(NATS_SERVER_VERSION);
     let binary = dir.join("bin").join(BINARY_NAME);
-    if is_executable(&binary) {
-        if let Ok(version) = query_version(&binary) {
-            return Ok(ServerBinary {
-                path: absolute(&binary),
-                version,
-                source: BinarySource::Cache,
-            });
-        }
+    if is_executable(&binary)
+        && let Ok(version) = query_version(&binary)
+    {
+        return Ok(ServerBinary {
+            path: absolute(&binary),
+            version,
+            source: BinarySource::Cache,
+        });
     }
 
     let partial = cache_root.join(format!("{NATS_SERVER_VERSION}.partial"));
