@@ -254,10 +254,28 @@ impl Shared {
             st.dispatch(&mut out);
             r
         };
+        // A lost or closed connection drops the bytes publishers were waiting
+        // to see written: let them look again (they find room, or an error).
+        if out.iter().any(|e| {
+            matches!(
+                e,
+                ClientEvent::Disconnected { .. } | ClientEvent::Closed { .. }
+            )
+        }) {
+            self.wake_write_waiters();
+        }
         for event in out {
             self.events.emit(event);
         }
         result
+    }
+
+    fn wake_write_waiters(&self) {
+        if self.has_write_waiters.swap(false, Ordering::AcqRel) {
+            for w in lock(&self.write_waiters).drain(..) {
+                w.wake();
+            }
+        }
     }
 
     /// Locks the state without dispatching (for reads and for commands that
@@ -349,10 +367,8 @@ impl Shared {
     /// Takes the bytes to write into `dst`; wakes publishers waiting for room.
     pub fn poll_transmit(&self, dst: &mut WriteBuffer) -> bool {
         let has = self.lock().core.poll_transmit(dst);
-        if has && self.has_write_waiters.swap(false, Ordering::AcqRel) {
-            for w in lock(&self.write_waiters).drain(..) {
-                w.wake();
-            }
+        if has {
+            self.wake_write_waiters();
         }
         has
     }
