@@ -133,14 +133,18 @@ impl Client {
         payload: &Bytes,
     ) -> Result<(), Error> {
         // The high-water mark is looked at (under the core's lock) only once
-        // a good part of it may be used; headers make the size unknown.
-        if headers.is_some() || self.io.needs_room_check() {
+        // a good part of it may be used.
+        if self.io.needs_room_check() {
             self.wait_for_write_room();
         }
         let (r, held) = self
             .io
             .quiet(|| self.inner.try_publish(subject, reply, headers, payload));
-        let size = subject.len() + reply.map_or(0, str::len) + payload.len() + PUB_OVERHEAD;
+        let size = subject.len()
+            + reply.map_or(0, str::len)
+            + headers.map_or(0, HeaderMap::encoded_len)
+            + payload.len()
+            + PUB_OVERHEAD;
         self.io.after_publish(held, size);
         r
     }

@@ -69,9 +69,9 @@ const INLINE_WRITE_THRESHOLD: u64 = 64 * 1024;
 /// checked under the core's lock).
 const ROOM_CHECK_THRESHOLD: u64 = 1024 * 1024;
 
-/// What a publish adds to the write buffer besides subject, reply and
-/// payload, at most (`PUB`, spaces, the size, two CRLFs), for the estimate
-/// of queued bytes.
+/// What a publish adds to the write buffer besides subject, reply, header
+/// block and payload, at most (`HPUB`, spaces, two sizes, two CRLFs), for the
+/// estimate of queued bytes.
 pub(crate) const PUB_OVERHEAD: usize = 32;
 
 thread_local! {
@@ -580,7 +580,16 @@ impl Driver {
         // Nobody writes on the socket during the handshake.
         let _side = self.io.writer.take_until(None);
         *lock(&self.waker_handle.handshake) = link.tcp.try_clone().ok();
-        let result = handshake(&link.tcp, &mut conn, &leftover, self.attempt_deadline);
+        // Register the waker, so that a close or reconnect from another
+        // thread reaches it (and aborts the handshake); one that came before
+        // is seen here.
+        let mut cx = Context::from_waker(&self.waker);
+        while self.shared.poll_notified(&mut cx).is_ready() {}
+        let result = if self.shared.has_transport_command() {
+            Err("abandoned".to_string())
+        } else {
+            handshake(&link.tcp, &mut conn, &leftover, self.attempt_deadline)
+        };
         *lock(&self.waker_handle.handshake) = None;
         result?;
         set_running_timeouts(&link.tcp).map_err(|e| e.to_string())?;
