@@ -1,6 +1,6 @@
 //! [`Client`]: the blocking handle.
 
-use crate::driver::{DriverIo, PUB_OVERHEAD};
+use crate::driver::{DriverIo, PUB_OVERHEAD, on_driver_thread};
 use crate::error::{SubscribeError, TimedOut};
 use crate::events::Events;
 use crate::executor::{block_on, block_on_until, deadline_after};
@@ -325,14 +325,29 @@ impl Client {
     /// deliver what was sent to them, requests in flight finish, publishes
     /// are flushed, then the connection closes. Returns once it closed and
     /// the driver finished.
+    ///
+    /// Called from an event callback (which runs on a driver thread, whose
+    /// work the drain needs), it starts the drain and returns at once.
     pub fn drain(&self) -> Result<(), DrainError> {
-        block_on(self.inner.start_drain()?)
+        let done = self.inner.start_drain()?;
+        if on_driver_thread() {
+            return Ok(());
+        }
+        block_on(done)
     }
 
     /// Closes the connection: requests and flushes in flight fail,
     /// subscriptions end. Returns once the driver wrote what was queued and
-    /// closed the socket.
+    /// closed the socket (if a TCP connection attempt is under way, that
+    /// ends first, within the connection timeout).
+    ///
+    /// Called from an event callback (which runs on a driver thread), it
+    /// starts closing and returns at once.
     pub fn close(&self) {
+        if on_driver_thread() {
+            self.inner.close_now();
+            return;
+        }
         block_on(self.inner.close());
     }
 

@@ -75,11 +75,25 @@ const ROOM_CHECK_THRESHOLD: u64 = 1024 * 1024;
 pub(crate) const PUB_OVERHEAD: usize = 32;
 
 thread_local! {
+    /// Whether this thread is a driver or reader thread (of any client).
+    static DRIVER_THREAD: Cell<bool> = const { Cell::new(false) };
     /// The driver whose wake-ups this thread holds back (the address of its
     /// waker; 0 for none), and whether one was held back.
     static QUIET: Cell<(usize, bool)> = const { Cell::new((0, false)) };
     /// [`parks`] at this thread's last publish (`u64::MAX`: none yet).
     static PARKS_AT_PUBLISH: Cell<u64> = const { Cell::new(u64::MAX) };
+}
+
+/// Whether the current thread is one of the driver's (a driver or reader
+/// thread, where event callbacks run): waiting there for the driver to finish
+/// would wait forever.
+pub(crate) fn on_driver_thread() -> bool {
+    DRIVER_THREAD.try_with(Cell::get).unwrap_or(false)
+}
+
+/// Marks the current thread as one of the driver's.
+fn mark_driver_thread() {
+    let _ = DRIVER_THREAD.try_with(|d| d.set(true));
 }
 
 /// Whether this publish is the thread's first since it last waited (or ever):
@@ -371,6 +385,7 @@ pub(crate) fn spawn(
     thread::Builder::new()
         .name("natrs-driver".into())
         .spawn(move || {
+            mark_driver_thread();
             let waker = Arc::new(DriverWaker {
                 thread: thread::current(),
                 handshake: Mutex::new(None),

@@ -23,7 +23,10 @@ pub(crate) fn spawn(
 ) -> io::Result<thread::JoinHandle<()>> {
     thread::Builder::new()
         .name("natrs-reader".into())
-        .spawn(move || Reader { io, link, epoch }.run())
+        .spawn(move || {
+            super::mark_driver_thread();
+            Reader { io, link, epoch }.run()
+        })
 }
 
 struct Reader {
