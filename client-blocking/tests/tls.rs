@@ -193,3 +193,22 @@ fn close_during_a_tls_handshake_returns_promptly() {
         started.elapsed()
     );
 }
+
+#[test]
+fn many_messages_over_tls() {
+    let tls = TlsMaterial::generate().unwrap();
+    let server = tls_server(&tls, TlsOptions::new());
+    let p = natrs_blocking::connect_with_options(server.tls_url(), trusting(&tls)).unwrap();
+    let s = natrs_blocking::connect_with_options(server.tls_url(), trusting(&tls)).unwrap();
+    let sub = s.subscribe("tls.many").unwrap();
+    s.flush().unwrap();
+    const N: usize = 20_000;
+    for i in 0..N {
+        p.publish("tls.many", format!("message {i:08}")).unwrap();
+    }
+    p.flush().unwrap();
+    for i in 0..N {
+        let m = sub.next_timeout(WAIT).unwrap().unwrap();
+        assert_eq!(m.payload, format!("message {i:08}"));
+    }
+}

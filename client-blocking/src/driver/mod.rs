@@ -441,7 +441,10 @@ impl Driver {
                 let epoch = self.shared.transport_epoch();
                 self.execute(cmd, epoch);
             }
-            if self.link.is_none() && self.shared.is_closed() {
+            if self.shared.is_closed() && !self.shared.has_transport_command() {
+                // Closed for good and every command carried out (a link left
+                // over from an abandoned attempt is closed too).
+                self.close_link();
                 return;
             }
             if let Some(error) = self.link.as_ref().and_then(|l| l.take_failure()) {

@@ -260,3 +260,42 @@ impl Drop for Held<'_> {
         self.writer.returned.notify_all();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn one_holder_at_a_time() {
+        let w = Writer::new();
+        let held = w.try_take().expect("free at first");
+        assert!(w.try_take().is_none());
+        drop(held);
+        assert!(w.try_take().is_some());
+    }
+
+    #[test]
+    fn waiting_for_the_side_gives_up_at_the_deadline() {
+        let w = Writer::new();
+        let _held = w.try_take().unwrap();
+        let start = Instant::now();
+        assert!(
+            w.take_until(Some(start + Duration::from_millis(30)))
+                .is_none()
+        );
+        assert!(start.elapsed() >= Duration::from_millis(30));
+    }
+
+    #[test]
+    fn a_waiter_gets_the_side_when_it_is_given_back() {
+        let w = Arc::new(Writer::new());
+        let held = w.try_take().unwrap();
+        let waiter = {
+            let w = w.clone();
+            std::thread::spawn(move || w.take_until(None).is_some())
+        };
+        drop(held);
+        assert!(waiter.join().unwrap());
+    }
+}
