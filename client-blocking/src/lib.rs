@@ -33,26 +33,33 @@
 //! handshakes, writing, timers) and a reader thread per TCP connection
 //! (`natrs-reader`), which routes messages and replies straight to the
 //! threads waiting for them. TLS is rustls; TCP is `std::net` with
-//! `TCP_NODELAY`.
+//! `TCP_NODELAY`. Handler subscriptions add a thread each.
 //!
 //! Publishing encodes into the connection's write buffer under a lock and
 //! returns; the driver thread is woken only when that buffer goes from empty
 //! to non-empty, so a burst of publishes costs one wake-up, not one per
-//! message. Once 64 KiB are queued the publishing thread writes them itself
-//! if no one else is writing, and requests and flushes write their bytes at
-//! once, for latency. A publish blocks only while more than 8 MiB wait to be
-//! written.
+//! message, and is written in batches while the publisher goes on. Requests,
+//! flushes and isolated publishes (the first after the thread waited, such as
+//! a handler's reply) are written by the calling thread itself when no one
+//! else is writing, without waking the driver; so is a backlog of 64 KiB. A
+//! publish blocks only while more than 8 MiB wait to be written.
 //!
 //! Waiting (for a reply, a message, a flush, a drain) parks the calling
-//! thread until the driver's threads complete what it waits for; it needs no
+//! thread until the driver's threads complete what it waits for; on a
+//! machine with more than one CPU it first polls for a few microseconds,
+//! which spares a park and unpark when the answer is that close. It needs no
 //! runtime and works on any thread, including an async runtime's worker
 //! (which it then blocks, like any blocking call).
 //!
-//! Callbacks ([`ConnectOptions::event_callback`] and the handlers of
-//! [`Client::subscribe_with_handler`]) differ: the event callback runs on the
-//! driver's threads and must return quickly without waiting on the
-//! connection; a handler has a thread of its own and may do anything,
-//! including requests.
+//! # Callbacks
+//!
+//! The event callback ([`ConnectOptions::event_callback`]) runs on the
+//! driver's threads and must return quickly. It may publish, and
+//! [`Client::close`] and [`Client::drain`] called there start closing and
+//! return at once; but it must not wait for the connection (a flush, a
+//! request, the next message of a subscription), which may need the very
+//! thread it runs on. A handler of [`Client::subscribe_with_handler`] has a
+//! thread of its own and may do anything, including requests.
 
 mod client;
 mod driver;
