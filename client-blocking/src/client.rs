@@ -23,6 +23,10 @@ use std::time::Duration;
 ///
 /// Every method may be called from any thread, including the worker thread
 /// of an async runtime (it then blocks that worker while it waits).
+///
+/// Dropping the last clone starts closing in the background; a program about
+/// to exit should [`flush`](Client::flush), [`close`](Client::close) or
+/// [`drain`](Client::drain) first, or what it published last may never leave.
 #[derive(Clone)]
 pub struct Client {
     inner: natrs_client::Client,

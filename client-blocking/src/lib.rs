@@ -118,3 +118,19 @@ pub fn connect_with_options(
     }
     Ok(client)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send_and_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn handles_cross_threads() {
+        send_and_sync::<Client>();
+        send_and_sync::<Subscription>();
+        send_and_sync::<HandlerSubscription>();
+        send_and_sync::<Events>();
+        send_and_sync::<Responses>();
+    }
+}

@@ -56,6 +56,7 @@ fn requests_work_again_after_a_restart() {
             let _ = responder.publish(m.reply.unwrap().as_str(), "ok");
         })
         .unwrap();
+    service.flush().unwrap();
     let c = connect(&server.url());
     assert_eq!(c.request("svc", "").unwrap().payload, "ok");
     server.restart().unwrap();

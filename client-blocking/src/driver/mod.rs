@@ -42,7 +42,7 @@ mod reader;
 mod writer;
 
 use crate::DriverStatistics;
-use crate::executor::{SPIN_POLLS, SPINS_PER_POLL, may_spin, parks};
+use crate::executor::{spin_until, waits};
 use link::{Link, connect_tcp, handshake, lock, set_running_timeouts};
 use natrs_client::{DriverDone, Shared, TransportError};
 use natrs_core::client::{TransportCommand, TransportEvent};
@@ -80,8 +80,8 @@ thread_local! {
     /// The driver whose wake-ups this thread holds back (the address of its
     /// waker; 0 for none), and whether one was held back.
     static QUIET: Cell<(usize, bool)> = const { Cell::new((0, false)) };
-    /// [`parks`] at this thread's last publish (`u64::MAX`: none yet).
-    static PARKS_AT_PUBLISH: Cell<u64> = const { Cell::new(u64::MAX) };
+    /// [`waits`] at this thread's last publish (`u64::MAX`: none yet).
+    static WAITS_AT_PUBLISH: Cell<u64> = const { Cell::new(u64::MAX) };
 }
 
 /// Whether the current thread is one of the driver's (a driver or reader
@@ -101,9 +101,9 @@ fn mark_driver_thread() {
 /// otherwise publishes come in a burst, and the driver thread, writing while
 /// they are encoded, batches them better than a write per publish would.
 fn isolated_publish() -> bool {
-    let parks = parks();
-    PARKS_AT_PUBLISH
-        .try_with(|p| p.replace(parks) != parks)
+    let waits = waits();
+    WAITS_AT_PUBLISH
+        .try_with(|p| p.replace(waits) != waits)
         .unwrap_or(false)
 }
 
@@ -482,18 +482,7 @@ impl Driver {
     /// after the driver took its buffer, and catching that here spares both
     /// threads a park and unpark. Returns whether a notification came.
     fn linger(&self, cx: &mut Context<'_>) -> bool {
-        if !may_spin() {
-            return false;
-        }
-        for _ in 0..SPIN_POLLS {
-            for _ in 0..SPINS_PER_POLL {
-                std::hint::spin_loop();
-            }
-            if self.shared.poll_notified(cx).is_ready() {
-                return true;
-            }
-        }
-        false
+        spin_until(|| self.shared.poll_notified(cx).is_ready().then_some(())).is_some()
     }
 
     /// Parks until notified or until the core's next deadline.
