@@ -300,3 +300,22 @@ fn draining_from_a_callback_on_a_reader_thread() {
     assert_eq!(c.close_reason(), Some(CloseReason::Drained));
     assert_eq!(sub.next_timeout(WAIT), Ok(None));
 }
+
+#[test]
+fn reconnects_after_the_server_is_killed() {
+    let server = Server::start().unwrap();
+    let c = connect(&server.url());
+    let events = c.events();
+    let sub = c.subscribe("k").unwrap();
+    c.flush().unwrap();
+    server.kill().unwrap();
+    wait_event(&events, "Disconnected", |e| {
+        matches!(e, ClientEvent::Disconnected { .. })
+    });
+    server.restart().unwrap();
+    wait_event(&events, "Reconnected", |e| {
+        matches!(e, ClientEvent::Reconnected { .. })
+    });
+    c.publish("k", "back").unwrap();
+    assert_eq!(sub.next_timeout(WAIT).unwrap().unwrap().payload, "back");
+}

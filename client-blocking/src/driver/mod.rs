@@ -24,9 +24,11 @@
 //! either writes and takes the wake-up over (consuming the driver's signal,
 //! registering the driver's waker again, and waking the driver after all if
 //! the signal could have meant anything but "write": a command, a close, a
-//! nearer deadline, bytes left), or wakes the driver. Readers and writers
-//! that need the driver for anything else unpark its thread directly, so no
-//! held-back signal can hide a failure from it.
+//! nearer deadline, bytes left), or wakes the driver. Readers report bytes
+//! to send (a PONG) through the same signal, which such a thread then writes;
+//! for a failure, a hand-over or a nearer deadline, readers and writers
+//! unpark the driver's thread directly, so no signal taken over can hide
+//! those from it.
 //!
 //! Timers run on the driver thread rather than as read timeouts on the
 //! reader: a deadline can come nearer at any time (a request from another

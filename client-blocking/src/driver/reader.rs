@@ -79,10 +79,15 @@ impl Reader {
             if peer_closed {
                 return self.stop(TransportError::Eof);
             }
-            // Wake the driver when the core has something to send (a PONG,
-            // CONNECT after INFO) or a deadline came nearer than the one the
-            // driver sleeps until.
-            if shared.has_transmit() || self.io.deadline_moved_earlier() {
+            // Tell the driver when the core has something to send (a PONG,
+            // CONNECT after INFO): through the signal publishers use, so it
+            // costs nothing when they already did (and a thread that takes
+            // the signal over writes it). Wake it when a deadline came nearer
+            // than the one it sleeps until.
+            if shared.has_transmit() {
+                shared.notify();
+            }
+            if self.io.deadline_moved_earlier() {
                 self.io.wake_driver();
             }
         }
