@@ -16,18 +16,23 @@ pub(crate) fn run(
     n: u64,
     size: usize,
 ) -> Result<Option<Outcome>, BenchError> {
-    // A watchdog: the process ends with an error if the run hangs.
-    std::thread::spawn(|| {
-        std::thread::sleep(DEADLINE);
-        eprintln!("natrs-blocking: error: deadline exceeded");
-        std::process::exit(1);
-    });
-    Ok(Some(match scenario {
-        "pub" => run_pub(url, n, size)?,
-        "pubsub" => run_pubsub(url, n, size)?,
-        "reqrep" => run_reqrep(url, n, size)?,
+    let run: fn(&str, u64, usize) -> Result<Outcome, BenchError> = match scenario {
+        "pub" => run_pub,
+        "pubsub" => run_pubsub,
+        "reqrep" => run_reqrep,
         _ => return Ok(None),
-    }))
+    };
+    // The run goes on a thread of its own so that a hang ends in an error
+    // (as the tokio runtime's timeout does), with the local server stopped.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let url = url.to_string();
+    std::thread::spawn(move || {
+        let _ = tx.send(run(&url, n, size));
+    });
+    match rx.recv_timeout(DEADLINE) {
+        Ok(outcome) => Ok(Some(outcome?)),
+        Err(_) => Err("deadline exceeded".into()),
+    }
 }
 
 fn connect(url: &str) -> Result<Client, BenchError> {
