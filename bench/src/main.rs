@@ -10,6 +10,7 @@
 //! `UNSUPPORTED ...` with exit code 3. Without a URL it starts a throwaway local
 //! nats-server (with JetStream) and uses the rig's default count and size.
 
+mod blocking_rt;
 mod report;
 mod tokio_rt;
 
@@ -92,6 +93,7 @@ fn main() -> ExitCode {
     let client = format!("natrs-{}", args.runtime);
     let outcome = match args.runtime.as_str() {
         "tokio" => tokio_rt::run(&args.scenario, &url, args.count, args.size),
+        "blocking" => blocking_rt::run(&args.scenario, &url, args.count, args.size),
         _ => {
             eprintln!("nats-bench: unknown runtime {}", args.runtime);
             return usage();

@@ -1,1 +1,136 @@
-//! The natrs NATS client on plain threads and std::net.
+//! The natrs NATS client on plain threads and `std::net`, with no async
+//! runtime anywhere in it.
+//!
+//! ```no_run
+//! # fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = natrs_blocking::connect("nats://127.0.0.1:4222")?;
+//! let sub = client.subscribe("greet.*")?;
+//! client.publish("greet.joe", "hello")?;
+//! let msg = sub.iter().next().expect("a message");
+//! assert_eq!(msg.payload, "hello");
+//!
+//! // Request/reply, with a responder running a handler on its own thread.
+//! let responder = client.clone();
+//! let _service = client.subscribe_with_handler("time", move |msg| {
+//!     if let Some(reply) = msg.reply {
+//!         let _ = responder.publish(reply.as_str(), "noon");
+//!     }
+//! })?;
+//! let answer = client.request("time", "")?;
+//! assert_eq!(answer.payload, "noon");
+//! client.drain()?;
+//! # Ok(()) }
+//! ```
+//!
+//! The options ([`ConnectOptions`]), events ([`ClientEvent`]), errors and
+//! message types are those of every natrs runtime crate (re-exported from
+//! `natrs-client`); the connection logic is natrs-core's state machine,
+//! shared with the async clients.
+//!
+//! # Threads
+//!
+//! Each connection runs a driver thread (`natrs-driver`: connecting, TLS
+//! handshakes, writing, timers) and a reader thread per TCP connection
+//! (`natrs-reader`), which routes messages and replies straight to the
+//! threads waiting for them. TLS is rustls; TCP is `std::net` with
+//! `TCP_NODELAY`. Handler subscriptions add a thread each.
+//!
+//! Publishing encodes into the connection's write buffer under a lock and
+//! returns; the driver thread is woken only when that buffer goes from empty
+//! to non-empty, so a burst of publishes costs one wake-up, not one per
+//! message, and is written in batches while the publisher goes on. Requests,
+//! flushes and isolated publishes (the first after the thread waited, such as
+//! a handler's reply) are written by the calling thread itself when no one
+//! else is writing, without waking the driver; so is a backlog of 64 KiB. A
+//! publish blocks only while more than 8 MiB wait to be written.
+//!
+//! Waiting (for a reply, a message, a flush, a drain) parks the calling
+//! thread until the driver's threads complete what it waits for; on a
+//! machine with more than one CPU it first polls for a few microseconds,
+//! which spares a park and unpark when the answer is that close. It needs no
+//! runtime and works on any thread, including an async runtime's worker
+//! (which it then blocks, like any blocking call).
+//!
+//! # Callbacks
+//!
+//! The event callback ([`ConnectOptions::event_callback`]) runs on the
+//! driver's threads and must return quickly. It may publish, and
+//! [`Client::close`] and [`Client::drain`] called there start closing and
+//! return at once; but it must not wait for the connection (a flush, a
+//! request, the next message of a subscription), which may need the very
+//! thread it runs on. A handler of [`Client::subscribe_with_handler`] has a
+//! thread of its own and may do anything, including requests.
+
+mod client;
+mod driver;
+mod error;
+mod events;
+mod executor;
+mod handler;
+mod responses;
+mod subscription;
+
+pub use client::{Client, DriverStatistics};
+pub use error::{JoinError, SubscribeError, TimedOut};
+pub use events::Events;
+pub use handler::HandlerSubscription;
+pub use responses::Responses;
+pub use subscription::{Iter, Subscription};
+
+pub use natrs_client::{
+    Bytes, ClientEvent, CloseReason, ConnectError, ConnectOptions, ConnectionState,
+    DisconnectReason, DrainError, Error, FlushError, HeaderMap, JsonError, Message, PendingLimits,
+    Request, RequestError, RequestManyOptions, ServerAddr, ServerError, ServerInfo, SignFn,
+    Statistics, StatusCode, Subject, SubscriptionEnd, TransportError,
+};
+
+use natrs_client::prepare;
+
+/// Connects to `addrs` (one URL or several, comma-separated) with default
+/// options; blocks until connected.
+pub fn connect(addrs: impl AsRef<str>) -> Result<Client, ConnectError> {
+    connect_with_options(addrs, ConnectOptions::new())
+}
+
+/// Connects to `addrs` with `options`. Blocks until the first connection is
+/// established, or returns at once with
+/// [`ConnectOptions::retry_on_initial_connect`] (publishes are then buffered
+/// until it connects).
+pub fn connect_with_options(
+    addrs: impl AsRef<str>,
+    options: ConnectOptions,
+) -> Result<Client, ConnectError> {
+    let connect_timeout = options.core_config().connect_timeout;
+    let prepared = prepare(addrs.as_ref(), options)?;
+    let io = driver::spawn(
+        prepared.shared.clone(),
+        prepared.done.clone(),
+        connect_timeout,
+    )
+    .map_err(|e| {
+        ConnectError::Failed(CloseReason::NoServers(Some(DisconnectReason::Transport(
+            TransportError::Io(format!("cannot start the driver thread: {e}")),
+        ))))
+    })?;
+    let client = Client::new(prepared.client, io);
+    if !prepared.retry_on_initial_connect {
+        executor::block_on(prepared.connected)?;
+    }
+    Ok(client)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send_and_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn handles_cross_threads() {
+        send_and_sync::<Client>();
+        send_and_sync::<Subscription>();
+        send_and_sync::<HandlerSubscription>();
+        send_and_sync::<Events>();
+        send_and_sync::<Responses>();
+    }
+}

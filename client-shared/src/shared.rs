@@ -59,6 +59,8 @@ pub(crate) struct State {
     pub(crate) app_events: Vec<(u64, ClientEvent)>,
     /// The sequence number of the next application event.
     pub(crate) event_seq: u64,
+    /// Transport commands handed out so far (see [`Shared::transport_epoch`]).
+    pub(crate) epoch: u64,
 }
 
 impl State {
@@ -239,6 +241,7 @@ impl Shared {
                 closed: None,
                 app_events: Vec::new(),
                 event_seq: 0,
+                epoch: 0,
             }),
             signal: Signal::default(),
             clock,
@@ -257,20 +260,39 @@ impl Shared {
     /// events it caused and hands the application's events to listeners
     /// (outside the lock).
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut State, natrs_core::Instant) -> R) -> R {
-        let result = {
+        let (result, lost) = {
             let mut st = lock(&self.state);
             let r = f(&mut st, self.clock.now());
             let mut out = Vec::new();
             st.dispatch(&mut out);
+            let lost = out.iter().any(|e| {
+                matches!(
+                    e,
+                    ClientEvent::Disconnected { .. } | ClientEvent::Closed { .. }
+                )
+            });
             for event in out {
                 let seq = st.event_seq;
                 st.event_seq += 1;
                 st.app_events.push((seq, event));
             }
-            r
+            (r, lost)
         };
+        // A lost or closed connection drops the bytes publishers were waiting
+        // to see written: let them look again (they find room, or an error).
+        if lost {
+            self.wake_write_waiters();
+        }
         self.emit_events();
         result
+    }
+
+    fn wake_write_waiters(&self) {
+        if self.has_write_waiters.swap(false, Ordering::AcqRel) {
+            for w in lock(&self.write_waiters).drain(..) {
+                w.wake();
+            }
+        }
     }
 
     /// Hands queued events to listeners, in order. One thread emits at a
@@ -327,16 +349,72 @@ impl Shared {
 
     /// The next transport command.
     pub fn poll_transport(&self) -> Option<TransportCommand> {
-        self.lock().core.poll_transport()
+        let mut st = self.lock();
+        let cmd = st.core.poll_transport();
+        if cmd.is_some() {
+            st.epoch += 1;
+        }
+        cmd
+    }
+
+    // Drivers that read on one thread and carry out transport commands on
+    // another need to know whether bytes they read still belong to the core's
+    // current connection: once the core has issued a command (or a command was
+    // taken since the transport was set up), they do not. The epoch counts the
+    // commands taken; a transport is current while nothing is waiting and the
+    // epoch is the one it started in.
+
+    /// The number of transport commands taken so far with
+    /// [`poll_transport`](Shared::poll_transport). A transport set up right
+    /// after taking a command belongs to this epoch.
+    pub fn transport_epoch(&self) -> u64 {
+        self.lock().epoch
+    }
+
+    /// Whether a transport of `epoch` is still the core's current one: no
+    /// command waits and none was taken since.
+    pub fn is_current(&self, epoch: u64) -> bool {
+        let st = self.lock();
+        st.epoch == epoch && !st.core.has_transport_command()
+    }
+
+    /// Whether a transport command is waiting to be taken.
+    pub fn has_transport_command(&self) -> bool {
+        self.lock().core.has_transport_command()
+    }
+
+    /// [`handle_input`](Shared::handle_input) for a transport of `epoch`:
+    /// feeds the bytes and returns `true` if that transport is still current
+    /// (checked under the same lock); otherwise leaves `buf` alone and returns
+    /// `false`.
+    pub fn handle_input_at(&self, epoch: u64, buf: &mut BytesMut) -> bool {
+        self.with(|st, now| {
+            let current = st.epoch == epoch && !st.core.has_transport_command();
+            if current {
+                st.core.handle_input(now, buf);
+            }
+            current
+        })
+    }
+
+    /// [`handle_transport`](Shared::handle_transport) for a transport of
+    /// `epoch`: reports the event and returns `true` if that transport is still
+    /// current (checked under the same lock); otherwise returns `false`.
+    pub fn handle_transport_at(&self, epoch: u64, event: TransportEvent) -> bool {
+        self.with(|st, now| {
+            let current = st.epoch == epoch && !st.core.has_transport_command();
+            if current {
+                st.core.handle_transport(now, event);
+            }
+            current
+        })
     }
 
     /// Takes the bytes to write into `dst`; wakes publishers waiting for room.
     pub fn poll_transmit(&self, dst: &mut WriteBuffer) -> bool {
         let has = self.lock().core.poll_transmit(dst);
-        if has && self.has_write_waiters.swap(false, Ordering::AcqRel) {
-            for w in lock(&self.write_waiters).drain(..) {
-                w.wake();
-            }
+        if has {
+            self.wake_write_waiters();
         }
         has
     }
@@ -425,5 +503,49 @@ impl Shared {
         drop(st);
         self.notify();
         Poll::Pending
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{ConnectOptions, prepare};
+    use bytes::BytesMut;
+    use natrs_core::client::{TransportCommand, TransportEvent};
+
+    #[test]
+    fn inputs_of_an_old_transport_are_refused() {
+        let prepared = prepare("nats://127.0.0.1:4222", ConnectOptions::new()).unwrap();
+        let shared = prepared.shared;
+        // The core asks to connect at once: nothing is current before that
+        // command is taken.
+        assert!(shared.has_transport_command());
+        assert!(!shared.is_current(0));
+        let mut buf = BytesMut::from(&b"INFO {}\r\n"[..]);
+        assert!(!shared.handle_input_at(0, &mut buf));
+        assert_eq!(buf.len(), 9, "refused bytes stay in the buffer");
+
+        assert!(matches!(
+            shared.poll_transport(),
+            Some(TransportCommand::Connect { .. })
+        ));
+        assert_eq!(shared.transport_epoch(), 1);
+        assert!(shared.is_current(1));
+        assert!(!shared.is_current(0));
+        assert!(!shared.handle_transport_at(0, TransportEvent::Connected));
+        assert!(shared.handle_transport_at(1, TransportEvent::Connected));
+        assert!(shared.handle_input_at(1, &mut buf));
+        assert!(buf.is_empty());
+        // INFO answered with CONNECT and PING.
+        assert!(shared.has_transmit());
+
+        // Closing issues a command: the transport of epoch 1 is no longer
+        // current, even before the command is taken.
+        shared.with(|st, now| st.core.close(now));
+        assert!(!shared.is_current(1));
+        let mut more = BytesMut::from(&b"PING\r\n"[..]);
+        assert!(!shared.handle_input_at(1, &mut more));
+        assert_eq!(shared.poll_transport(), Some(TransportCommand::Close));
+        assert!(!shared.is_current(1));
+        assert!(shared.is_current(2));
     }
 }

@@ -78,7 +78,7 @@ impl Subscriber {
     }
 
     /// [`unsubscribe`](Subscriber::unsubscribe) without awaiting.
-    pub fn unsubscribe_now(&mut self) -> Result<(), Error> {
+    pub fn unsubscribe_now(&self) -> Result<(), Error> {
         self.command(|core, sid| core.unsubscribe(sid, None))
     }
 
@@ -89,7 +89,7 @@ impl Subscriber {
     }
 
     /// [`unsubscribe_after`](Subscriber::unsubscribe_after) without awaiting.
-    pub fn unsubscribe_after_now(&mut self, max: u64) -> Result<(), Error> {
+    pub fn unsubscribe_after_now(&self, max: u64) -> Result<(), Error> {
         self.command(|core, sid| core.unsubscribe(sid, Some(max)))
     }
 
@@ -100,12 +100,12 @@ impl Subscriber {
     }
 
     /// [`drain`](Subscriber::drain) without awaiting.
-    pub fn drain_now(&mut self) -> Result<(), Error> {
+    pub fn drain_now(&self) -> Result<(), Error> {
         self.command(|core, sid| core.drain_subscription(sid))
     }
 
     fn command(
-        &mut self,
+        &self,
         f: impl FnOnce(&mut natrs_core::client::Client, Sid) -> Result<(), Error>,
     ) -> Result<(), Error> {
         if self.queue.end_reason().is_some() {

@@ -471,6 +471,14 @@ impl Client {
         self.commands.pop_front()
     }
 
+    /// Whether [`poll_transport`](Client::poll_transport) has a command to hand
+    /// out. While one waits, the core may already have moved to another
+    /// connection, so an adapter with several threads uses this to keep bytes
+    /// read from the old transport away from the new one.
+    pub fn has_transport_command(&self) -> bool {
+        !self.commands.is_empty()
+    }
+
     /// Hands out the bytes to write, in order: swaps them into `dst` when it is
     /// empty (no copy, no allocation), appends them otherwise. Returns whether
     /// `dst` now has bytes. Write all of `dst` before the next transport command.

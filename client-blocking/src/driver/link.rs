@@ -1,0 +1,269 @@
+//! One connection to a server: the TCP socket, the TLS session over it once
+//! there is one, and what its reader and writers report to the driver.
+//!
+//! Reading and writing happen on different threads, so TLS is not a stream
+//! wrapped around the socket: the rustls session sits behind a mutex and TLS
+//! records are moved between it and the socket by hand, never holding the
+//! mutex across a socket call (a reader blocked in `read` must not stop a
+//! writer, nor the other way round).
+
+use bytes::BytesMut;
+use natrs_client::TransportError;
+use rustls::ClientConnection;
+use std::io::{self, BufRead, Read};
+use std::net::{Shutdown, TcpStream, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+/// How long one socket write may block before the writer lets go (so the
+/// driver thread, which also runs the timers, never stalls on a full socket
+/// for longer than this).
+pub(crate) const WRITE_SLICE: Duration = Duration::from_millis(50);
+
+/// Locks a mutex, recovering the data if a panicking thread poisoned it.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A connection's socket and TLS session.
+#[derive(Debug)]
+pub(crate) struct Link {
+    /// The socket: read by the reader thread, written by whoever holds the
+    /// write side, shut down by the driver.
+    pub(crate) tcp: TcpStream,
+    /// The TLS session, once the handshake finished.
+    tls: OnceLock<Mutex<ClientConnection>>,
+    /// Set when the driver gave the link up: its reader leaves quietly.
+    retired: AtomicBool,
+    /// The first failure a reader or writer saw.
+    failure: Mutex<Option<TransportError>>,
+    /// Bytes read but not fed when the reader stopped for a transport command
+    /// (they belong to what comes next, e.g. the TLS handshake).
+    leftover: Mutex<BytesMut>,
+}
+
+impl Link {
+    /// A link over a connected socket.
+    pub(crate) fn new(tcp: TcpStream) -> Link {
+        Link {
+            tcp,
+            tls: OnceLock::new(),
+            retired: AtomicBool::new(false),
+            failure: Mutex::new(None),
+            leftover: Mutex::new(BytesMut::new()),
+        }
+    }
+
+    /// The TLS session, if the link runs TLS.
+    pub(crate) fn tls(&self) -> Option<&Mutex<ClientConnection>> {
+        self.tls.get()
+    }
+
+    /// Installs the TLS session after the handshake.
+    pub(crate) fn set_tls(&self, conn: ClientConnection) {
+        let _ = self.tls.set(Mutex::new(conn));
+    }
+
+    /// Whether the driver gave this link up.
+    pub(crate) fn is_retired(&self) -> bool {
+        self.retired.load(Ordering::SeqCst)
+    }
+
+    /// Gives the link up: the socket is shut down, so a reader blocked in
+    /// `read` and a writer blocked in `write` return at once.
+    pub(crate) fn retire(&self) {
+        self.retired.store(true, Ordering::SeqCst);
+        let _ = self.tcp.shutdown(Shutdown::Both);
+    }
+
+    /// Records a failure (the first one wins). Returns whether it was the first.
+    pub(crate) fn fail(&self, error: TransportError) -> bool {
+        let mut f = lock(&self.failure);
+        if f.is_some() {
+            return false;
+        }
+        *f = Some(error);
+        true
+    }
+
+    /// The recorded failure, taken.
+    pub(crate) fn take_failure(&self) -> Option<TransportError> {
+        lock(&self.failure).take()
+    }
+
+    /// Whether a failure is waiting to be reported.
+    pub(crate) fn has_failed(&self) -> bool {
+        lock(&self.failure).is_some()
+    }
+
+    /// Keeps bytes the reader did not feed.
+    pub(crate) fn set_leftover(&self, bytes: BytesMut) {
+        *lock(&self.leftover) = bytes;
+    }
+
+    /// Takes the bytes the reader did not feed.
+    pub(crate) fn take_leftover(&self) -> BytesMut {
+        std::mem::take(&mut *lock(&self.leftover))
+    }
+}
+
+/// Opens a TCP connection to `host:port`, trying each resolved address until
+/// one answers or `deadline` passes, with `TCP_NODELAY` set.
+pub(crate) fn connect_tcp(host: &str, port: u16, deadline: Instant) -> io::Result<TcpStream> {
+    let mut last = None;
+    for addr in (host, port).to_socket_addrs()? {
+        let now = Instant::now();
+        if now >= deadline {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "connection timed out",
+            ));
+        }
+        match TcpStream::connect_timeout(&addr, deadline - now) {
+            Ok(tcp) => {
+                tcp.set_nodelay(true)?;
+                return Ok(tcp);
+            }
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        io::Error::new(io::ErrorKind::NotFound, "the name resolved to no address")
+    }))
+}
+
+/// Runs the TLS handshake of `conn` over `tcp` on the calling thread, after
+/// feeding it `leftover` (bytes already read from the socket). Fails once
+/// `deadline` passes.
+pub(crate) fn handshake(
+    tcp: &TcpStream,
+    conn: &mut ClientConnection,
+    leftover: &[u8],
+    deadline: Instant,
+) -> Result<(), String> {
+    let mut rest = leftover;
+    while !rest.is_empty() {
+        conn.read_tls(&mut rest).map_err(|e| e.to_string())?;
+        conn.process_new_packets().map_err(|e| e.to_string())?;
+    }
+    let mut io = tcp;
+    while conn.is_handshaking() {
+        let now = Instant::now();
+        if now >= deadline {
+            return Err("handshake timed out".into());
+        }
+        let left = deadline - now;
+        tcp.set_read_timeout(Some(left))
+            .and_then(|()| tcp.set_write_timeout(Some(left)))
+            .map_err(|e| e.to_string())?;
+        match conn.complete_io(&mut io) {
+            Ok(_) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                return Err("handshake timed out".into());
+            }
+            Err(e) => return Err(tls_error_text(&e)),
+        }
+    }
+    // Anything the handshake still has to say (e.g. the client Finished).
+    while conn.wants_write() {
+        conn.write_tls(&mut io).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// Sets the socket up for the read and write loops: reads block without
+/// limit (the reader is stopped by shutting the socket down), writes block at
+/// most [`WRITE_SLICE`].
+pub(crate) fn set_running_timeouts(tcp: &TcpStream) -> io::Result<()> {
+    tcp.set_read_timeout(None)?;
+    tcp.set_write_timeout(Some(WRITE_SLICE))
+}
+
+/// The most specific text of a TLS failure: the rustls error inside an io
+/// error when there is one.
+pub(crate) fn tls_error_text(e: &io::Error) -> String {
+    match e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    {
+        Some(tls) => tls.to_string(),
+        None => e.to_string(),
+    }
+}
+
+/// Whether an io error only means "not now" (a timed-out blocking call).
+pub(crate) fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
+    )
+}
+
+/// What decrypting a batch of TLS records produced.
+pub(crate) struct Decrypted {
+    /// The peer sent `close_notify`: no more data comes.
+    pub(crate) closed: bool,
+    /// The session has records to send (an alert, a key update answer).
+    pub(crate) wants_write: bool,
+}
+
+/// Feeds `records` (bytes read from the socket) to the TLS session and appends
+/// the plaintext they carried to `out`.
+pub(crate) fn decrypt(
+    conn: &Mutex<ClientConnection>,
+    mut records: &[u8],
+    out: &mut BytesMut,
+) -> Result<Decrypted, TransportError> {
+    let mut conn = lock(conn);
+    let mut closed = false;
+    loop {
+        // Plaintext first, so the session's plaintext buffer never fills up.
+        loop {
+            match conn.reader().fill_buf() {
+                Ok([]) => {
+                    closed = true;
+                    break;
+                }
+                Ok(chunk) => {
+                    let n = chunk.len();
+                    out.extend_from_slice(chunk);
+                    conn.reader().consume(n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) => return Err(TransportError::Io(e.to_string())),
+            }
+        }
+        if records.is_empty() || closed {
+            break;
+        }
+        match conn.read_tls(&mut records) {
+            Ok(_) => {}
+            Err(e) => return Err(TransportError::Io(e.to_string())),
+        }
+        if let Err(e) = conn.process_new_packets() {
+            return Err(TransportError::Tls(e.to_string()));
+        }
+    }
+    Ok(Decrypted {
+        closed,
+        wants_write: conn.wants_write(),
+    })
+}
+
+/// Reads what the socket has into `buf` (which must be initialized; its
+/// length is the most read at once). `Ok(0)` means the peer closed.
+pub(crate) fn read_socket(tcp: &TcpStream, buf: &mut [u8]) -> io::Result<usize> {
+    let mut io = tcp;
+    loop {
+        match io.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            r => return r,
+        }
+    }
+}

@@ -1,0 +1,770 @@
+//! Messaging through natrs-blocking against a real nats-server.
+
+mod common;
+
+use common::{WAIT, connect, options, unused_port, wait_event};
+use natrs_blocking::{
+    ClientEvent, CloseReason, ConnectError, ConnectionState, DrainError, Error, FlushError,
+    HeaderMap, Request, RequestError, RequestManyOptions, SubscriptionEnd, TimedOut,
+};
+use natrs_tests::{Server, ServerConfig, wait_for};
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+#[test]
+fn connects_and_reports_the_server() {
+    let server = Server::start().unwrap();
+    let c = connect(&server.url());
+    assert_eq!(c.connection_state(), ConnectionState::Connected);
+    let info = c.server_info().expect("INFO");
+    assert!(info.headers);
+    assert_eq!(c.connected_server().unwrap().port(), server.port());
+    assert!(c.max_payload().unwrap() > 0);
+    assert!(c.new_inbox().starts_with("_INBOX."));
+    assert!(!c.is_closed());
+}
+
+#[test]
+fn connect_fails_when_nobody_listens() {
+    let url = format!("nats://127.0.0.1:{}", unused_port());
+    let err = natrs_blocking::connect(&url).unwrap_err();
+    assert!(
+        matches!(err, ConnectError::Failed(CloseReason::NoServers(_))),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn invalid_address_is_refused() {
+    let err = natrs_blocking::connect("nats://:::bad").unwrap_err();
+    assert!(
+        matches!(err, ConnectError::InvalidAddress { .. }),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn retry_on_initial_connect_returns_at_once_and_buffers() {
+    let server = Server::start().unwrap();
+    let url = server.url();
+    server.stop().unwrap();
+    let c = natrs_blocking::connect_with_options(&url, options().retry_on_initial_connect())
+        .expect("returns without a server");
+    assert_ne!(c.connection_state(), ConnectionState::Connected);
+    let sub = c.subscribe("early").unwrap();
+    c.publish("early", "buffered").unwrap();
+    server.restart().unwrap();
+    let m = sub.next_timeout(WAIT).unwrap().unwrap();
+    assert_eq!(m.payload, "buffered");
+    assert_eq!(c.connection_state(), ConnectionState::Connected);
+}
+
+#[test]
+fn publishes_reach_subscribers_in_order() {
+    let server = Server::start().unwrap();
+    let p = connect(&server.url());
+    let s = connect(&server.url());
+    let sub = s.subscribe("orders.*").unwrap();
+    s.flush().unwrap();
+    for i in 0..1000 {
+        p.publish(format!("orders.{}", i % 3), format!("{i}"))
+            .unwrap();
+    }
+    p.flush().unwrap();
+    for i in 0..1000 {
+        let m = sub.next_timeout(WAIT).unwrap().unwrap();
+        assert_eq!(m.payload, format!("{i}"));
+        assert_eq!(m.subject.as_str(), format!("orders.{}", i % 3));
+    }
+    assert_eq!(sub.try_next(), None);
+    assert_eq!(sub.next_timeout(Duration::from_millis(20)), Err(TimedOut));
+    let stats = p.statistics();
+    assert_eq!(stats.out_msgs, 1000);
+    assert_eq!(s.statistics().in_msgs, 1000);
+}
+
+#[test]
+fn reply_subject_and_headers_travel() {
+    let server = Server::start().unwrap();
+    let c = connect(&server.url());
+    let sub = c.subscribe("h").unwrap();
+    let mut headers = HeaderMap::new();
+    headers.insert("Trace-Id", "abc");
+    headers.append("Multi", "1");
+    headers.append("Multi", "2");
+    c.publish_with_headers("h", headers.clone(), "with headers")
+        .unwrap();
+    c.publish_with_reply("h", "answer.here", "with reply")
+        .unwrap();
+    c.publish_with_reply_and_headers("h", "answer.there", headers, "both")
+        .unwrap();
+    let m = sub.next_timeout(WAIT).unwrap().unwrap();
+    let h = m.headers.expect("headers");
+    assert_eq!(h.get("Trace-Id"), Some("abc"));
+    assert_eq!(h.get_all("Multi").collect::<Vec<_>>(), ["1", "2"]);
+    let m = sub.next_timeout(WAIT).unwrap().unwrap();
+    assert_eq!(m.reply.as_ref().map(|r| r.as_str()), Some("answer.here"));
+    assert!(m.headers.is_none());
+    let m = sub.next_timeout(WAIT).unwrap().unwrap();
+    assert_eq!(m.reply.as_ref().map(|r| r.as_str()), Some("answer.there"));
+    assert_eq!(m.headers.unwrap().get("Trace-Id"), Some("abc"));
+    assert_eq!(m.payload, "both");
+}
+
+#[test]
+fn invalid_subjects_are_local_errors() {
+    let server = Server::start().unwrap();
+    let c = connect(&server.url());
+    assert!(matches!(
+        c.publish("bad subject", "x"),
+        Err(Error::InvalidSubject { .. })
+    ));
+    assert!(matches!(
+        c.subscribe("a..b"),
+        Err(Error::InvalidSubject { .. })
+    ));
+    assert!(matches!(
+        c.queue_subscribe("ok", "bad queue"),
+        Err(Error::InvalidQueueGroup { .. })
+    ));
+    // The connection is still fine.
+    c.flush().unwrap();
+}
+
+#[test]
+fn payload_over_the_server_limit_is_refused() {
+    let server = ServerConfig::new()
+        .config("max_payload: 1024")
+        .start()
+        .unwrap();
+    let c = connect(&server.url());
+    assert_eq!(c.max_payload(), Some(1024));
+    let err = c.publish("big", vec![0u8; 2048]).unwrap_err();
+    assert!(matches!(err, Error::MaxPayloadExceeded { .. }), "{err:?}");
+    c.publish("big", vec![0u8; 1024]).unwrap();
+    c.flush().unwrap();
+}
+
+#[test]
+fn queue_groups_share_the_messages() {
+    let server = Server::start().unwrap();
+    let c = connect(&server.url());
+    let a = c.queue_subscribe("work", "workers").unwrap();
+    let b = c.queue_subscribe("work", "workers").unwrap();
+    let all = c.subscribe("work").unwrap();
+    c.flush().unwrap();
+    for i in 0..200 {
+        c.publish("work", format!("{i}")).unwrap();
+    }
+    c.flush().unwrap();
+    for _ in 0..200 {
+        all.next_timeout(WAIT).unwrap().unwrap();
+    }
+    // Every message went to exactly one member of the group.
+    let mut seen = HashSet::new();
+    wait_for("the group to get every message", WAIT, || {
+        while let Some(m) = a.try_next().or_else(|| b.try_next()) {
+            assert!(seen.insert(m.payload), "a message went to both members");
+        }
+        seen.len() == 200
+    });
+    assert!(a.delivered() > 0 && b.delivered() > 0);
+    assert_eq!(a.delivered() + b.delivered(), 200);
+}
+
+#[test]
+fn request_reply_with_a_handler_responder() {
+    let server = Server::start().unwrap();
+    let service = connect(&server.url());
+    let responder = service.clone();
+    let handler = service
+        .subscribe_with_handler("echo", move |m| {
+            if let Some(reply) = m.reply {
+                let mut body = b"echo: ".to_vec();
+                body.extend_from_slice(&m.payload);
+                responder.publish(reply.as_str(), body).unwrap();
+            }
+        })
+        .unwrap();
+    service.flush().unwrap();
+
+    let c = connect(&server.url());
+    for i in 0..100 {
+        let r = c.request("echo", format!("{i}")).unwrap();
+        assert_eq!(r.payload, format!("echo: {i}"));
+    }
+    let r = c
+        .request_with_timeout("echo", "t", Duration::from_secs(5))
+        .unwrap();
+    assert_eq!(r.payload, "echo: t");
+    let mut h = HeaderMap::new();
+    h.insert("K", "V");
+    let r = c
+        .send_request(
+            "echo",
+            Request::new("hdr")
+                .headers(h)
+                .timeout(Duration::from_secs(5)),
+        )
+        .unwrap();
+    assert_eq!(r.payload, "echo: hdr");
+    handler.drain().unwrap();
+    handler.join().unwrap();
+}
+
+#[test]
+fn request_json_round_trips() {
+    #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
+    struct Sum {
+        a: i64,
+        b: i64,
+    }
+    let server = Server::start().unwrap();
+    let c = connect(&server.url());
+    let responder = c.clone();
+    let _h = c
+        .subscribe_with_handler("sum", move |m| {
+            let q: Sum = serde_json::from_slice(&m.payload).unwrap();
+            if let Some(reply) = m.reply {
+                responder
+                    .publish_json(reply.as_str(), &(q.a + q.b))
+                    .unwrap();
+            }
+        })
+        .unwrap();
+    c.flush().unwrap();
+    let total: i64 = c.request_json("sum", &Sum { a: 2, b: 40 }).unwrap();
+    assert_eq!(total, 42);
+}
+
+#[test]
+fn request_without_responders_fails_fast() {
+    let server = Server::start().unwrap();
+    let c = connect(&server.url());
+    let start = Instant::now();
+    let err = c.request("nobody.home", "?").unwrap_err();
+    assert_eq!(err, RequestError::NoResponders);
+    assert!(start.elapsed() < Duration::from_secs(5));
+}
+
+#[test]
+fn request_times_out_when_nobody_answers() {
+    let server = Server::start().unwrap();
+    let c = connect(&server.url());
+    // A subscriber that never replies: the server sees a responder.
+    let _silent = c.subscribe("silent").unwrap();
+    c.flush().unwrap();
+    let start = Instant::now();
+    let err = c
+        .request_with_timeout("silent", "?", Duration::from_millis(200))
+        .unwrap_err();
+    assert!(matches!(err, RequestError::TimedOut(_)), "{err:?}");
+    let waited = start.elapsed();
+    assert!(waited >= Duration::from_millis(200), "{waited:?}");
+    assert!(waited < WAIT, "{waited:?}");
+}
+
+#[test]
+fn request_many_gathers_every_reply() {
+    let server = Server::start().unwrap();
+    let c = connect(&server.url());
+    let mut handlers = Vec::new();
+    for i in 0..3 {
+        let r = c.clone();
+        handlers.push(
+            c.subscribe_with_handler("census", move |m| {
+                r.publish(m.reply.unwrap().as_str(), format!("{i}"))
+                    .unwrap();
+            })
+            .unwrap(),
+        );
+    }
+    c.flush().unwrap();
+    let options = RequestManyOptions {
+        max_messages: Some(3),
+        ..Default::default()
+    };
+    let replies = c
+        .request_many("census", Request::new("?"), options)
+        .unwrap();
+    let mut got: Vec<String> = replies
+        .map(|r| String::from_utf8(r.unwrap().payload.to_vec()).unwrap())
+        .collect();
+    got.sort();
+    assert_eq!(got, ["0", "1", "2"]);
+
+    // With a stall limit, the replies end once they stop coming.
+    let options = RequestManyOptions {
+        stall: Some(Duration::from_millis(300)),
+        ..Default::default()
+    };
+    let replies = c
+        .request_many("census", Request::new("?"), options)
+        .unwrap();
+    let mut n = 0;
+    while let Ok(Some(r)) = replies.next_timeout(WAIT) {
+        r.unwrap();
+        n += 1;
+    }
+    assert_eq!(n, 3);
+
+    // Nobody listening: one NoResponders, then the end.
+    let mut replies = c
+        .request_many("empty", Request::new("?"), RequestManyOptions::default())
+        .unwrap();
+    assert_eq!(replies.next(), Some(Err(RequestError::NoResponders)));
+    assert_eq!(replies.next(), None);
+}
+
+#[test]
+fn flush_and_rtt() {
+    let server = Server::start().unwrap();
+    let c = connect(&server.url());
+    c.publish("x", "y").unwrap();
+    c.flush().unwrap();
+    c.flush_timeout(WAIT).unwrap();
+    let rtt = c.rtt().unwrap();
+    assert!(rtt < WAIT);
+}
+
+#[test]
+fn flush_times_out_against_a_paused_server() {
+    let server = Server::start().unwrap();
+    let c = connect(&server.url());
+    server.pause().unwrap();
+    let err = c.flush_timeout(Duration::from_millis(100)).unwrap_err();
+    assert_eq!(err, FlushError::TimedOut);
+    server.resume().unwrap();
+    c.flush_timeout(WAIT).unwrap();
+}
+
+#[test]
+fn subscription_limits_and_auto_unsubscribe() {
+    let server = Server::start().unwrap();
+    let c = connect(&server.url());
+    let sub = c.subscribe("count").unwrap();
+    sub.unsubscribe_after(5).unwrap();
+    c.flush().unwrap();
+    for i in 0..10 {
+        c.publish("count", format!("{i}")).unwrap();
+    }
+    c.flush().unwrap();
+    let got: Vec<_> = sub.iter().map(|m| m.payload).collect();
+    assert_eq!(got.len(), 5);
+    assert_eq!(sub.end_reason(), Some(SubscriptionEnd::MaxMessages));
+    assert!(sub.is_finished());
+
+    let sub = c.subscribe("gone").unwrap();
+    sub.unsubscribe().unwrap();
+    assert_eq!(sub.next_timeout(WAIT), Ok(None));
+    assert_eq!(sub.end_reason(), Some(SubscriptionEnd::Unsubscribed));
+}
+
+#[test]
+fn slow_consumers_drop_and_report() {
+    let server = Server::start().unwrap();
+    let c = natrs_blocking::connect_with_options(
+        server.url(),
+        options().subscription_pending_limits(10, 1024 * 1024),
+    )
+    .unwrap();
+    let events = c.events();
+    let sub = c.subscribe("flood").unwrap();
+    assert_eq!(sub.pending_limits().messages, 10);
+    c.flush().unwrap();
+    for _ in 0..50 {
+        c.publish("flood", "x").unwrap();
+    }
+    c.flush().unwrap();
+    wait_for("messages to be dropped", WAIT, || sub.dropped() == 40);
+    assert_eq!(sub.pending(), (10, 10));
+    let e = wait_event(&events, "a slow consumer event", |e| {
+        matches!(e, ClientEvent::SlowConsumer { .. })
+    });
+    assert!(matches!(e, ClientEvent::SlowConsumer { sid, .. } if sid == sub.sid()));
+    sub.set_pending_limits(100, 1024 * 1024);
+    assert_eq!(sub.pending_limits().messages, 100);
+}
+
+#[test]
+fn drain_delivers_what_was_sent_then_closes() {
+    let server = Server::start().unwrap();
+    let c = connect(&server.url());
+    let p = connect(&server.url());
+    let sub = c.subscribe("d").unwrap();
+    let handled = Arc::new(AtomicUsize::new(0));
+    let counter = handled.clone();
+    let h = c
+        .subscribe_with_handler("d", move |_| {
+            counter.fetch_add(1, Ordering::SeqCst);
+        })
+        .unwrap();
+    c.flush().unwrap();
+    for _ in 0..500 {
+        p.publish("d", "m").unwrap();
+    }
+    p.flush().unwrap();
+    c.drain().unwrap();
+    assert!(c.is_closed());
+    assert_eq!(c.close_reason(), Some(CloseReason::Drained));
+    // Every message sent before the drain was delivered, then the iterator ended.
+    assert_eq!(sub.iter().count(), 500);
+    assert_eq!(sub.end_reason(), Some(SubscriptionEnd::Drained));
+    h.join().unwrap();
+    assert_eq!(handled.load(Ordering::SeqCst), 500);
+    // A second drain has nothing to do.
+    assert_eq!(c.drain(), Err(DrainError::Closed));
+}
+
+#[test]
+fn subscription_drain_ends_after_pending_messages() {
+    let server = Server::start().unwrap();
+    let c = connect(&server.url());
+    let sub = c.subscribe("sd").unwrap();
+    c.flush().unwrap();
+    for _ in 0..100 {
+        c.publish("sd", "m").unwrap();
+    }
+    c.flush().unwrap();
+    sub.drain().unwrap();
+    assert_eq!(sub.iter().count(), 100);
+    assert_eq!(sub.end_reason(), Some(SubscriptionEnd::Drained));
+    // The connection goes on.
+    c.flush().unwrap();
+}
+
+#[test]
+fn close_ends_everything_and_refuses_more() {
+    let server = Server::start().unwrap();
+    let c = connect(&server.url());
+    let events = c.events();
+    let sub = c.subscribe("c").unwrap();
+    let h = c.subscribe_with_handler("c", |_| {}).unwrap();
+    c.publish("c", "before close").unwrap();
+    c.close();
+    assert!(c.is_closed());
+    assert_eq!(c.close_reason(), Some(CloseReason::Closed));
+    assert!(matches!(c.publish("c", "x"), Err(Error::ConnectionClosed)));
+    assert!(matches!(c.subscribe("c"), Err(Error::ConnectionClosed)));
+    assert_eq!(c.flush(), Err(FlushError::Closed));
+    assert!(matches!(
+        c.request("c", "x"),
+        Err(RequestError::Publish(_) | RequestError::Closed)
+    ));
+    // The subscription ends (after what was delivered before the close).
+    let rest: Vec<_> = sub.iter().collect();
+    assert!(rest.len() <= 1);
+    assert_eq!(sub.end_reason(), Some(SubscriptionEnd::Closed));
+    h.join().unwrap();
+    wait_event(&events, "Closed", |e| {
+        matches!(e, ClientEvent::Closed { .. })
+    });
+    // The stream ends after Closed (an event raised on another thread just
+    // before the close may still come first).
+    let mut rest = 0;
+    while let Some(e) = events.next_timeout(WAIT).unwrap() {
+        assert!(!matches!(e, ClientEvent::Closed { .. }), "{e:?}");
+        rest += 1;
+        assert!(rest < 10, "the event stream does not end");
+    }
+    // Closing again is harmless.
+    c.close();
+}
+
+#[test]
+fn queued_publishes_are_written_before_close_returns() {
+    let server = Server::start().unwrap();
+    let s = connect(&server.url());
+    let sub = s.subscribe("last").unwrap();
+    s.flush().unwrap();
+    let c = connect(&server.url());
+    for i in 0..10_000 {
+        c.publish("last", format!("{i}")).unwrap();
+    }
+    c.close();
+    let mut n = 0;
+    while let Ok(Some(_)) = sub.next_timeout(WAIT) {
+        n += 1;
+        if n == 10_000 {
+            break;
+        }
+    }
+    assert_eq!(n, 10_000);
+}
+
+#[test]
+fn handler_subscriptions() {
+    let server = Server::start().unwrap();
+    let c = connect(&server.url());
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let sink = got.clone();
+    let h = c
+        .subscribe_with_handler("hs", move |m| {
+            sink.lock().unwrap().push(m.payload);
+        })
+        .unwrap();
+    assert_eq!(h.subject(), "hs");
+    c.flush().unwrap();
+    for i in 0..50 {
+        c.publish("hs", format!("{i}")).unwrap();
+    }
+    c.flush().unwrap();
+    wait_for("the handler to see every message", WAIT, || {
+        got.lock().unwrap().len() == 50
+    });
+    assert_eq!(h.delivered(), 50);
+    h.unsubscribe().unwrap();
+    h.join().unwrap();
+    let got = got.lock().unwrap();
+    for (i, p) in got.iter().enumerate() {
+        assert_eq!(p, &format!("{i}"));
+    }
+}
+
+#[test]
+fn queue_handlers_and_auto_unsubscribe() {
+    let server = Server::start().unwrap();
+    let c = connect(&server.url());
+    let n = Arc::new(AtomicUsize::new(0));
+    let counter = n.clone();
+    let h = c
+        .queue_subscribe_with_handler("qh", "group", move |_| {
+            counter.fetch_add(1, Ordering::SeqCst);
+        })
+        .unwrap();
+    h.unsubscribe_after(7).unwrap();
+    c.flush().unwrap();
+    for _ in 0..20 {
+        c.publish("qh", "m").unwrap();
+    }
+    h.join().unwrap();
+    assert_eq!(n.load(Ordering::SeqCst), 7);
+}
+
+#[test]
+fn a_handler_that_panics_is_reported_and_unsubscribed() {
+    let server = Server::start().unwrap();
+    let c = connect(&server.url());
+    let h = c
+        .subscribe_with_handler("boom", |_| panic!("handler failure (expected)"))
+        .unwrap();
+    c.flush().unwrap();
+    c.publish("boom", "x").unwrap();
+    assert_eq!(h.join(), Err(natrs_blocking::JoinError::Panicked));
+    // The subscription is gone: the server has no responder any more.
+    wait_for("the panicked handler's subscription to go", WAIT, || {
+        c.request_with_timeout("boom", "?", Duration::from_secs(1))
+            == Err(RequestError::NoResponders)
+    });
+}
+
+#[test]
+fn a_handler_may_use_the_client_and_cannot_join_itself() {
+    let server = Server::start().unwrap();
+    let c = connect(&server.url());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let me = c.clone();
+    let slot: Arc<Mutex<Option<natrs_blocking::HandlerSubscription>>> = Arc::default();
+    let own = slot.clone();
+    let _echo = c
+        .subscribe_with_handler("inner", |m| {
+            let _ = m;
+        })
+        .unwrap();
+    let h = c
+        .subscribe_with_handler("outer", move |m| {
+            // A request from inside a handler works (the handler has its own
+            // thread).
+            let r = me.request("svc", m.payload.clone());
+            let joined = own.lock().unwrap().take().map(|h| h.join());
+            tx.send((r.map(|r| r.payload), joined)).unwrap();
+        })
+        .unwrap();
+    let responder = c.clone();
+    let _svc = c
+        .subscribe_with_handler("svc", move |m| {
+            responder
+                .publish(m.reply.unwrap().as_str(), "pong")
+                .unwrap();
+        })
+        .unwrap();
+    c.flush().unwrap();
+    *slot.lock().unwrap() = Some(h);
+    c.publish("outer", "ping").unwrap();
+    let (reply, joined) = rx.recv_timeout(WAIT).unwrap();
+    assert_eq!(reply.unwrap(), "pong");
+    assert_eq!(joined, Some(Err(natrs_blocking::JoinError::FromHandler)));
+}
+
+#[test]
+fn detached_handlers_keep_running() {
+    let server = Server::start().unwrap();
+    let c = connect(&server.url());
+    let n = Arc::new(AtomicUsize::new(0));
+    let counter = n.clone();
+    c.subscribe_with_handler("det", move |_| {
+        counter.fetch_add(1, Ordering::SeqCst);
+    })
+    .unwrap()
+    .detach();
+    c.flush().unwrap();
+    c.publish("det", "1").unwrap();
+    wait_for("the detached handler to run", WAIT, || {
+        n.load(Ordering::SeqCst) == 1
+    });
+    // A dropped (not detached) handler unsubscribes.
+    let m = Arc::new(AtomicUsize::new(0));
+    let counter = m.clone();
+    drop(
+        c.subscribe_with_handler("dropped", move |_| {
+            counter.fetch_add(1, Ordering::SeqCst);
+        })
+        .unwrap(),
+    );
+    c.flush().unwrap();
+    assert_eq!(
+        c.request_with_timeout("dropped", "?", WAIT),
+        Err(RequestError::NoResponders)
+    );
+    c.close();
+}
+
+#[test]
+fn events_and_event_callback() {
+    let server = Server::start().unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let c = natrs_blocking::connect_with_options(
+        server.url(),
+        options().event_callback(move |e| sink.lock().unwrap().push(e)),
+    )
+    .unwrap();
+    let events = c.events();
+    c.force_reconnect();
+    wait_event(&events, "Disconnected", |e| {
+        matches!(e, ClientEvent::Disconnected { .. })
+    });
+    wait_event(&events, "Reconnected", |e| {
+        matches!(e, ClientEvent::Reconnected { .. })
+    });
+    c.close();
+    wait_event(&events, "Closed", |e| {
+        matches!(e, ClientEvent::Closed { .. })
+    });
+    // natrs-client hands events to listeners after releasing its lock, so
+    // events raised on different threads (the reader's Connected, this
+    // thread's Disconnected) may reach the callback in either order, and the
+    // callback may get one a moment after the streams did.
+    wait_for("the callback to see every event", WAIT, || {
+        let seen = seen.lock().unwrap();
+        ["Connected", "Disconnected", "Reconnected", "Closed"]
+            .iter()
+            .all(|kind| seen.iter().any(|e| format!("{e:?}").starts_with(kind)))
+    });
+}
+
+#[test]
+fn an_event_callback_may_close_the_client() {
+    let server = Server::start().unwrap();
+    let holder: Arc<Mutex<Option<natrs_blocking::Client>>> = Arc::default();
+    let inside = holder.clone();
+    let c = natrs_blocking::connect_with_options(
+        server.url(),
+        options().event_callback(move |e| {
+            if matches!(e, ClientEvent::Disconnected { .. }) {
+                if let Some(c) = inside.lock().unwrap().take() {
+                    // Runs on a driver thread: closing from here must not hang.
+                    c.close();
+                }
+            }
+        }),
+    )
+    .unwrap();
+    *holder.lock().unwrap() = Some(c.clone());
+    c.force_reconnect();
+    wait_for("the callback to close the client", WAIT, || c.is_closed());
+}
+
+#[test]
+fn dropping_handles_never_panics() {
+    let server = Server::start().unwrap();
+    let c = connect(&server.url());
+    let sub = c.subscribe("x").unwrap();
+    let h = c.subscribe_with_handler("y", |_| {}).unwrap();
+    let events = c.events();
+    let replies = c
+        .request_many("nobody", Request::new("?"), RequestManyOptions::default())
+        .unwrap();
+    drop(c);
+    drop(replies);
+    drop(events);
+    drop(h);
+    drop(sub);
+
+    // And in the other order, after a close.
+    let c = connect(&server.url());
+    let sub = c.subscribe("x").unwrap();
+    let h = c.subscribe_with_handler("y", |_| {}).unwrap();
+    c.close();
+    drop(sub);
+    drop(h);
+    drop(c);
+}
+
+#[test]
+fn publishing_in_a_loop_does_not_wake_the_driver_per_message() {
+    let server = Server::start().unwrap();
+    let c = connect(&server.url());
+    let before = c.driver_statistics();
+    const N: u64 = 100_000;
+    for _ in 0..N {
+        c.publish("burst", "0123456789abcdef").unwrap();
+    }
+    c.flush().unwrap();
+    let after = c.driver_statistics();
+    let wakeups = after.wakeups - before.wakeups;
+    eprintln!("{wakeups} driver wake-ups for {N} publishes");
+    // The driver thread is woken when the write buffer goes from empty to
+    // non-empty and takes everything queued meanwhile: no hand-off per
+    // message. (How many socket writes that makes depends on how fast this
+    // thread publishes compared to how fast the driver writes.)
+    assert!(wakeups < N / 10, "{wakeups} wake-ups for {N} publishes");
+    assert_eq!(c.statistics().out_msgs, N);
+}
+
+#[test]
+fn request_reply_does_not_wake_the_driver_per_request() {
+    let server = Server::start().unwrap();
+    let service = connect(&server.url());
+    let responder = service.clone();
+    let _h = service
+        .subscribe_with_handler("rr", move |m| {
+            responder
+                .publish(m.reply.unwrap().as_str(), m.payload)
+                .unwrap();
+        })
+        .unwrap();
+    service.flush().unwrap();
+    let c = connect(&server.url());
+    c.request("rr", "warm-up").unwrap();
+    let before = (c.driver_statistics(), service.driver_statistics());
+    const N: u64 = 500;
+    for _ in 0..N {
+        c.request("rr", "x").unwrap();
+    }
+    let after = (c.driver_statistics(), service.driver_statistics());
+    // Requests and isolated replies are written by the threads that make them.
+    let requester = after.0.wakeups - before.0.wakeups;
+    let responder = after.1.wakeups - before.1.wakeups;
+    assert!(
+        requester < N / 10,
+        "requester driver woke {requester} times"
+    );
+    assert!(
+        responder < N / 10,
+        "responder driver woke {responder} times"
+    );
+    assert!(after.0.inline_writes - before.0.inline_writes >= N - N / 10);
+}
