@@ -42,6 +42,7 @@ pub(crate) async fn run<R: Runtime>(shared: Arc<Shared>, runtime: Arc<R>, done: 
         armed: None,
         need_flush: false,
         commands: VecDeque::new(),
+        epoch: 0,
     };
     driver.run().await;
     done.set();
@@ -60,6 +61,10 @@ struct Driver<R: Runtime> {
     need_flush: bool,
     /// Transport commands taken from the core while doing IO.
     commands: VecDeque<TransportCommand>,
+    /// The core's transport epoch after the last command was carried out:
+    /// reads and failures of the transport are reported only while it is
+    /// still the current one (a handle may have asked for a reconnect).
+    epoch: u64,
 }
 
 /// How racing a connect or TLS handshake ended.
@@ -79,6 +84,7 @@ impl<R: Runtime> Driver<R> {
                     TransportCommand::Close => self.close_transport().await,
                     _ => {}
                 }
+                self.epoch = self.shared.transport_epoch();
             }
             if self.shared.is_closed() {
                 return;
@@ -301,7 +307,10 @@ impl<R: Runtime> Driver<R> {
         match t.poll_read_buf(cx, &mut self.rbuf) {
             Poll::Ready(Ok(0)) => Err(TransportError::Eof),
             Poll::Ready(Ok(_)) => {
-                self.shared.handle_input(&mut self.rbuf);
+                if !self.shared.handle_input_at(self.epoch, &mut self.rbuf) {
+                    // The core left this transport; its commands come next.
+                    self.rbuf.clear();
+                }
                 Ok(true)
             }
             Poll::Ready(Err(e)) => Err(io_failure(&e)),
@@ -312,7 +321,8 @@ impl<R: Runtime> Driver<R> {
     fn fail(&mut self, error: TransportError) -> Poll<()> {
         self.transport = None;
         self.reset_buffers();
-        self.shared.handle_transport(TransportEvent::Closed(error));
+        // A failure of a transport the core already left is nobody's news.
+        self.shared.handle_transport_at(self.epoch, TransportEvent::Closed(error));
         Poll::Ready(())
     }
 
