@@ -98,7 +98,7 @@ impl Runtime for AsyncIoRuntime {
     fn connect(&self, host: String, port: u16) -> BoxFuture<'static, io::Result<AsyncIoTransport>> {
         Box::pin(async move {
             let stream = connect_tcp(&host, port).await?;
-            Ok(AsyncIoTransport::Plain(stream))
+            Ok(AsyncIoTransport::plain(stream))
         })
     }
 
@@ -109,13 +109,11 @@ impl Runtime for AsyncIoRuntime {
         config: Arc<ClientConfig>,
     ) -> BoxFuture<'static, io::Result<AsyncIoTransport>> {
         Box::pin(async move {
-            let AsyncIoTransport::Plain(stream) = transport else {
+            let Some(io) = transport.into_plain() else {
                 return Err(io::Error::other("TLS is already established"));
             };
-            let tls = TlsConnector::from(config)
-                .connect(server_name, stream)
-                .await?;
-            Ok(AsyncIoTransport::Tls(Box::new(tls)))
+            let tls = TlsConnector::from(config).connect(server_name, io).await?;
+            Ok(AsyncIoTransport::tls(tls))
         })
     }
 
