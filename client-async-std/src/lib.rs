@@ -37,12 +37,16 @@
 //!   (`block_on` polls async-io's reactor while it waits), so socket events
 //!   reach the driver without going through another thread.
 //!
-//! The cost is one thread per connection (most applications have one
-//! connection) and a thread wake-up when the application hands the driver
-//! work after it went idle; a driver spawned on a multi-threaded executor pays
-//! a comparable wake-up. `nats-bench --runtime async-std` and `--runtime
-//! async-std-task` (the driver spawned as an async-std task) measure both
-//! ways on the same machine; see `bench/`.
+//! The cost is one thread per connection (most applications have one) and a
+//! hand-off between threads whenever the driver passes a message to a task of
+//! the application, or a task gives the driver something to write after it
+//! went idle. A driver spawned on the application's executor
+//! ([`AsyncIoRuntime::with_spawner`]) can run on the same worker thread as
+//! those tasks and skip some of these hand-offs, which shows when requester
+//! and responder are tasks of the same process; publishing and subscribing
+//! throughput is the same either way. `nats-bench --runtime async-std` and
+//! `--runtime async-std-task` (the driver spawned as an async-std task)
+//! measure both on the same machine; see `bench/`.
 //!
 //! To run drivers on your own executor instead, pass a spawner:
 //!
