@@ -41,7 +41,9 @@ impl AsyncIoRuntime {
     /// Runs each driver on a thread of its own (named
     /// [`natrs-driver`](DRIVER_THREAD_NAME)) with `async_io::block_on`: no
     /// executor is needed, and the connection keeps running whatever the
-    /// application's executor does.
+    /// application's executor does. Connect through
+    /// [`connect_with_runtime`](crate::connect_with_runtime), which reports a
+    /// driver thread that could not start as [`ConnectError::Runtime`](crate::ConnectError::Runtime).
     pub fn new() -> AsyncIoRuntime {
         AsyncIoRuntime {
             spawner: Spawner::Thread,
@@ -67,7 +69,7 @@ impl AsyncIoRuntime {
         matches!(self.spawner, Spawner::Thread)
     }
 
-    /// Takes the error of a driver thread that could not be started.
+    /// Where `spawn` leaves the error of a driver thread that could not start.
     pub(crate) fn spawn_failure(&self) -> Arc<Mutex<Option<io::Error>>> {
         self.spawn_failure.clone()
     }
