@@ -2,8 +2,12 @@
 //! (`../shared/peers`):
 //!
 //! ```text
-//! nats-bench [--runtime tokio|async-std|blocking] <scenario> [<url> <count> <size>]
+//! nats-bench [--runtime tokio|async-std|async-std-task|blocking] <scenario> [<url> <count> <size>]
 //! ```
+//!
+//! `async-std` runs natrs-async-std with its default driver (a `natrs-driver`
+//! thread per connection) and the benchmark's own tasks on async-std's executor;
+//! `async-std-task` spawns the drivers as async-std tasks instead.
 //!
 //! Scenarios: `pub`, `pubsub`, `reqrep`, `js_pub`, `js_fetch`. Prints one
 //! `RESULT client=... scenario=... msgs=... size=... secs=... rate=...` line, or
@@ -11,6 +15,7 @@
 //! nats-server (with JetStream) and uses the rig's default count and size.
 
 mod blocking_rt;
+mod async_std_rt;
 mod report;
 mod tokio_rt;
 
@@ -27,7 +32,7 @@ struct Args {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: nats-bench [--runtime tokio|async-std|blocking] <scenario> [<url> <count> <size>]"
+        "usage: nats-bench [--runtime tokio|async-std|async-std-task|blocking] <scenario> [<url> <count> <size>]"
     );
     ExitCode::from(2)
 }
@@ -94,6 +99,20 @@ fn main() -> ExitCode {
     let outcome = match args.runtime.as_str() {
         "tokio" => tokio_rt::run(&args.scenario, &url, args.count, args.size),
         "blocking" => blocking_rt::run(&args.scenario, &url, args.count, args.size),
+        "async-std" => async_std_rt::run(
+            async_std_rt::Driver::Thread,
+            &args.scenario,
+            &url,
+            args.count,
+            args.size,
+        ),
+        "async-std-task" => async_std_rt::run(
+            async_std_rt::Driver::Task,
+            &args.scenario,
+            &url,
+            args.count,
+            args.size,
+        ),
         _ => {
             eprintln!("nats-bench: unknown runtime {}", args.runtime);
             return usage();

@@ -27,6 +27,10 @@ pub enum ConnectError {
     /// No server could be connected to; the reason of the last failure.
     #[error("{0}")]
     Failed(CloseReason),
+    /// The runtime could not start the connection's driver (for example, no
+    /// thread could be spawned for it).
+    #[error("cannot start the connection driver: {0}")]
+    Runtime(String),
 }
 
 impl From<ConfigError> for ConnectError {

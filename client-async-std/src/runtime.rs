@@ -1,0 +1,144 @@
+//! [`AsyncIoRuntime`]: the async-io implementation of [`natrs_client::Runtime`].
+
+use crate::timer::AsyncIoTimer;
+use crate::transport::{AsyncIoTransport, connect_tcp};
+use futures_rustls::TlsConnector;
+use natrs_client::{BoxFuture, Runtime};
+use rustls::ClientConfig;
+use rustls_pki_types::ServerName;
+use std::fmt;
+use std::io;
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// The name of the threads that run drivers by default.
+pub const DRIVER_THREAD_NAME: &str = "natrs-driver";
+
+/// A function that runs a driver future on an executor of the application's.
+type SpawnFn = dyn Fn(BoxFuture<'static, ()>) + Send + Sync;
+
+/// Runs natrs drivers with async-io's reactor: TCP through `Async<TcpStream>`,
+/// TLS through futures-rustls, timers through `async_io::Timer`.
+///
+/// Where the driver future runs is the one choice: on a thread of its own
+/// ([`AsyncIoRuntime::new`], the default; see the [crate docs](crate) for why)
+/// or handed to the application's executor ([`AsyncIoRuntime::with_spawner`]).
+#[derive(Clone)]
+pub struct AsyncIoRuntime {
+    spawner: Spawner,
+    /// Why the last driver thread could not be started, until `connect` reports it.
+    spawn_failure: Arc<Mutex<Option<io::Error>>>,
+}
+
+#[derive(Clone)]
+enum Spawner {
+    /// A `natrs-driver` thread per connection, running `async_io::block_on`.
+    Thread,
+    /// The application's spawner.
+    With(Arc<SpawnFn>),
+}
+
+impl AsyncIoRuntime {
+    /// Runs each driver on a thread of its own (named
+    /// [`natrs-driver`](DRIVER_THREAD_NAME)) with `async_io::block_on`: no
+    /// executor is needed, and the connection keeps running whatever the
+    /// application's executor does. Connect through
+    /// [`connect_with_runtime`](crate::connect_with_runtime), which reports a
+    /// driver thread that could not start as [`ConnectError::Runtime`](crate::ConnectError::Runtime).
+    pub fn new() -> AsyncIoRuntime {
+        AsyncIoRuntime {
+            spawner: Spawner::Thread,
+            spawn_failure: Arc::default(),
+        }
+    }
+
+    /// Hands each driver future to `spawn`, which must run it to completion
+    /// on some executor (the future ends when the client closes), e.g.
+    /// `|f| { async_std::task::spawn(f); }` or `|f| smol::spawn(f).detach()`.
+    /// If the executor drops the future, the connection stops.
+    pub fn with_spawner(
+        spawn: impl Fn(BoxFuture<'static, ()>) + Send + Sync + 'static,
+    ) -> AsyncIoRuntime {
+        AsyncIoRuntime {
+            spawner: Spawner::With(Arc::new(spawn)),
+            spawn_failure: Arc::default(),
+        }
+    }
+
+    /// Whether drivers run on threads of their own.
+    pub fn uses_driver_threads(&self) -> bool {
+        matches!(self.spawner, Spawner::Thread)
+    }
+
+    /// Where `spawn` leaves the error of a driver thread that could not start.
+    pub(crate) fn spawn_failure(&self) -> Arc<Mutex<Option<io::Error>>> {
+        self.spawn_failure.clone()
+    }
+}
+
+impl Default for AsyncIoRuntime {
+    fn default() -> Self {
+        AsyncIoRuntime::new()
+    }
+}
+
+impl fmt::Debug for AsyncIoRuntime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let spawner = match self.spawner {
+            Spawner::Thread => "driver thread",
+            Spawner::With(_) => "application spawner",
+        };
+        f.debug_struct("AsyncIoRuntime")
+            .field("spawner", &spawner)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Runtime for AsyncIoRuntime {
+    type Transport = AsyncIoTransport;
+    type Timer = AsyncIoTimer;
+
+    fn connect(&self, host: String, port: u16) -> BoxFuture<'static, io::Result<AsyncIoTransport>> {
+        Box::pin(async move {
+            let stream = connect_tcp(&host, port).await?;
+            Ok(AsyncIoTransport::plain(stream))
+        })
+    }
+
+    fn upgrade_tls(
+        &self,
+        transport: AsyncIoTransport,
+        server_name: ServerName<'static>,
+        config: Arc<ClientConfig>,
+    ) -> BoxFuture<'static, io::Result<AsyncIoTransport>> {
+        Box::pin(async move {
+            let Some(io) = transport.into_plain() else {
+                return Err(io::Error::other("TLS is already established"));
+            };
+            let tls = TlsConnector::from(config).connect(server_name, io).await?;
+            Ok(AsyncIoTransport::tls(tls))
+        })
+    }
+
+    fn timer(&self) -> AsyncIoTimer {
+        AsyncIoTimer::new()
+    }
+
+    fn spawn(&self, future: BoxFuture<'static, ()>) {
+        match &self.spawner {
+            Spawner::Thread => {
+                let started = std::thread::Builder::new()
+                    .name(DRIVER_THREAD_NAME.to_string())
+                    .spawn(move || async_io::block_on(future));
+                if let Err(e) = started {
+                    // The future was dropped with the closure; `connect`
+                    // reports this instead of waiting for a connection.
+                    *self
+                        .spawn_failure
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner) = Some(e);
+                }
+            }
+            Spawner::With(spawn) => spawn(future),
+        }
+    }
+}
