@@ -1,1 +1,11 @@
-//! JetStream, Key-Value, Object Store and the Service API, for every natrs runtime.
+//! JetStream for every natrs runtime.
+
+pub mod ack;
+pub mod api;
+pub mod error;
+pub mod metadata;
+pub mod state;
+mod wire;
+
+pub use error::{ApiError, Error, ErrorCode};
+pub use wire::parse_time;
