@@ -91,6 +91,16 @@ impl<A, W> AckWindow<A, W> {
         Some(token)
     }
 
+    /// The waiter of the oldest waiting publish that has one.
+    pub fn any_waiter(&self) -> Option<&W> {
+        self.entries.iter().find_map(|e| match e {
+            Entry::Waiting {
+                waiter: Some(w), ..
+            } => Some(w),
+            _ => None,
+        })
+    }
+
     /// Takes back a publish that could not be sent.
     pub fn cancel(&mut self, token: u64) {
         if let Some(i) = self.index(token) {
