@@ -34,6 +34,11 @@ pub struct AckWindow<A, W> {
     base: u64,
     entries: VecDeque<Entry<A, W>>,
     waiting: usize,
+    /// Token before which no publish is waiting (entries only ever leave
+    /// the waiting state, so this only moves forward).
+    cursor: u64,
+    /// Waiting publishes that have a waiter.
+    with_waiter: usize,
 }
 
 impl<A, W> AckWindow<A, W> {
@@ -46,6 +51,8 @@ impl<A, W> AckWindow<A, W> {
             base: 1,
             entries: VecDeque::new(),
             waiting: 0,
+            cursor: 1,
+            with_waiter: 0,
         }
     }
 
@@ -67,6 +74,19 @@ impl<A, W> AckWindow<A, W> {
     fn index(&self, token: u64) -> Option<usize> {
         let i = usize::try_from(token.checked_sub(self.base)?).ok()?;
         (i < self.entries.len()).then_some(i)
+    }
+
+    /// Moves the cursor past entries that are not waiting; returns the
+    /// index of the first waiting entry.
+    fn first_waiting(&mut self) -> Option<usize> {
+        self.cursor = self.cursor.max(self.base);
+        loop {
+            let i = self.index(self.cursor)?;
+            if matches!(self.entries[i], Entry::Waiting { .. }) {
+                return Some(i);
+            }
+            self.cursor += 1;
+        }
     }
 
     fn compact(&mut self) {
@@ -93,7 +113,11 @@ impl<A, W> AckWindow<A, W> {
 
     /// The waiter of the oldest waiting publish that has one.
     pub fn any_waiter(&self) -> Option<&W> {
-        self.entries.iter().find_map(|e| match e {
+        if self.with_waiter == 0 {
+            return None;
+        }
+        let start = usize::try_from(self.cursor.saturating_sub(self.base)).unwrap_or(0);
+        self.entries.iter().skip(start).find_map(|e| match e {
             Entry::Waiting {
                 waiter: Some(w), ..
             } => Some(w),
@@ -104,8 +128,11 @@ impl<A, W> AckWindow<A, W> {
     /// Takes back a publish that could not be sent.
     pub fn cancel(&mut self, token: u64) {
         if let Some(i) = self.index(token) {
-            if matches!(self.entries[i], Entry::Waiting { .. }) {
+            if let Entry::Waiting { waiter, .. } = &self.entries[i] {
                 self.waiting -= 1;
+                if waiter.is_some() {
+                    self.with_waiter -= 1;
+                }
             }
             self.entries[i] = Entry::Gone;
             self.compact();
@@ -117,7 +144,9 @@ impl<A, W> AckWindow<A, W> {
     pub fn set_waiter(&mut self, token: u64, w: W) -> bool {
         match self.index(token).map(|i| &mut self.entries[i]) {
             Some(Entry::Waiting { waiter, .. }) => {
-                *waiter = Some(w);
+                if waiter.replace(w).is_none() {
+                    self.with_waiter += 1;
+                }
                 true
             }
             _ => false,
@@ -131,6 +160,9 @@ impl<A, W> AckWindow<A, W> {
                 waiter, abandoned, ..
             } => {
                 self.waiting -= 1;
+                if waiter.is_some() {
+                    self.with_waiter -= 1;
+                }
                 if !abandoned {
                     self.entries[i] = Entry::Done(result);
                 }
@@ -176,7 +208,9 @@ impl<A, W> AckWindow<A, W> {
                 abandoned, waiter, ..
             } => {
                 *abandoned = true;
-                *waiter = None;
+                if waiter.take().is_some() {
+                    self.with_waiter -= 1;
+                }
             }
             _ => {
                 self.entries[i] = Entry::Gone;
@@ -189,9 +223,11 @@ impl<A, W> AckWindow<A, W> {
     /// their acks will not come); returns their waiters.
     pub fn fail_all(&mut self, error: &Error) -> Vec<W> {
         let mut woken = Vec::new();
-        for i in 0..self.entries.len() {
-            if matches!(self.entries[i], Entry::Waiting { .. }) {
-                woken.extend(self.settle(i, Err(error.clone())));
+        if let Some(first) = self.first_waiting() {
+            for i in first..self.entries.len() {
+                if matches!(self.entries[i], Entry::Waiting { .. }) {
+                    woken.extend(self.settle(i, Err(error.clone())));
+                }
             }
         }
         self.compact();
@@ -200,7 +236,8 @@ impl<A, W> AckWindow<A, W> {
 
     /// The earliest deadline of a waiting publish.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.entries.iter().find_map(|e| match e {
+        let start = usize::try_from(self.cursor.saturating_sub(self.base)).unwrap_or(0);
+        self.entries.iter().skip(start).find_map(|e| match e {
             Entry::Waiting { deadline, .. } => Some(*deadline),
             _ => None,
         })
@@ -210,7 +247,10 @@ impl<A, W> AckWindow<A, W> {
     /// returns their waiters.
     pub fn expire(&mut self, now: Instant) -> Vec<W> {
         let mut woken = Vec::new();
-        for i in 0..self.entries.len() {
+        let Some(first) = self.first_waiting() else {
+            return woken;
+        };
+        for i in first..self.entries.len() {
             match &self.entries[i] {
                 Entry::Waiting { deadline, .. } if *deadline <= now => {
                     woken.extend(self.settle(i, Err(Error::TimedOut(self.timeout))));
