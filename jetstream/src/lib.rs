@@ -2,6 +2,7 @@
 
 pub mod ack;
 pub mod api;
+pub mod blocking;
 pub mod consumer;
 mod context;
 pub mod error;

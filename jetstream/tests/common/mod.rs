@@ -38,3 +38,24 @@ pub async fn within<F: Future>(secs: u64, what: &str, fut: F) -> F::Output {
         Err(_) => panic!("timed out after {secs}s waiting for {what}"),
     }
 }
+
+/// Checks `condition` until it holds, pausing 5 ms to 100 ms between checks;
+/// fails the test after `secs` seconds.
+pub async fn eventually<F, Fut>(secs: u64, what: &str, mut condition: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+    let mut pause = Duration::from_millis(5);
+    loop {
+        if condition().await {
+            return;
+        }
+        if std::time::Instant::now() >= deadline {
+            panic!("timed out after {secs}s waiting for {what}");
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_millis(100));
+    }
+}
