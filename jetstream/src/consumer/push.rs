@@ -25,6 +25,7 @@ pub struct PushMessages<T: Transport> {
     timer: Deadline<T::Sleep>,
     events_done: bool,
     ended: bool,
+    flow_control_replies: u64,
 }
 
 impl<T: Transport> std::fmt::Debug for PushMessages<T> {
@@ -53,7 +54,13 @@ impl<T: Transport> PushMessages<T> {
             timer: Deadline::default(),
             events_done: false,
             ended: false,
+            flow_control_replies: 0,
         })
+    }
+
+    /// Flow control requests (and stalled heartbeats) answered so far.
+    pub fn flow_control_replies(&self) -> u64 {
+        self.flow_control_replies
     }
 
     /// Stops taking messages; the stream ends after those already received.
@@ -95,6 +102,7 @@ impl<T: Transport> Stream for PushMessages<T> {
                     }
                     PushStep::Ignore => continue,
                     PushStep::Reply(subject) => {
+                        this.flow_control_replies += 1;
                         let _ = this.transport.publish(&subject, None, None, &Bytes::new());
                         continue;
                     }

@@ -481,9 +481,15 @@ impl FetchOptions {
         self
     }
 
-    /// Ends at once when nothing is pending.
+    /// Ends at once when nothing is pending (clears the expiry and the
+    /// heartbeat; setting an expiry afterwards makes the server wait that
+    /// long for the first message).
     pub fn no_wait(mut self, no_wait: bool) -> FetchOptions {
         self.no_wait = no_wait;
+        if no_wait {
+            self.expires = Duration::ZERO;
+            self.heartbeat = Duration::ZERO;
+        }
         self
     }
 
