@@ -306,7 +306,7 @@ async fn push_consumer_with_flow_control_and_heartbeats() {
     let payload = bytes::Bytes::from(vec![b'p'; 32 * 1024]);
     const N: usize = 400;
     for _ in 0..N {
-        js.publish_async("push", payload.clone()).await.unwrap();
+        drop(js.publish_async("push", payload.clone()).await.unwrap());
     }
     js.publish_async_complete().await.unwrap();
     let deliver = client.new_inbox();
