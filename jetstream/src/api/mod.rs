@@ -5,8 +5,10 @@
 //! ```
 //! use natrs_jetstream::api::{self, ApiPrefix};
 //! let prefix = ApiPrefix::domain("hub");
-//! let call = api::stream::info(&prefix, "ORDERS", &Default::default());
+//! let call = api::stream::info(&prefix, "ORDERS", &Default::default())?;
 //! assert_eq!(call.subject, "$JS.hub.API.STREAM.INFO.ORDERS");
+//! assert!(call.payload.is_empty());
+//! # Ok::<(), natrs_jetstream::Error>(())
 //! ```
 
 pub mod account;
