@@ -308,7 +308,7 @@ impl<T: Transport> AsyncPublisher<T> {
 
     /// Moves the window on: acks received, connection events, deadlines.
     /// Never called with a lock held; takes each lock on its own.
-    fn pump(&self) {
+    fn pump(&self, mut now: Instant) {
         let mut cx = Context::from_waker(&self.pump_waker);
         // Acks.
         let mut received: Vec<Message> = Vec::new();
@@ -354,7 +354,7 @@ impl<T: Transport> AsyncPublisher<T> {
                     Some(e) => w.acks.fail_all(&e),
                     None => Vec::new(),
                 };
-                woken.extend(w.acks.expire(Instant::now()));
+                woken.extend(w.acks.expire(now));
                 if w.acks.has_room() {
                     woken.append(&mut w.room);
                 }
@@ -368,18 +368,21 @@ impl<T: Transport> AsyncPublisher<T> {
             }
             let mut timer = lock(&self.timer);
             if timer
-                .poll(&mut cx, deadline, |at| self.transport.sleep_until(at))
+                .poll(&mut cx, now, deadline, |at| self.transport.sleep_until(at))
                 .is_pending()
             {
                 break;
             }
+            // A deadline passed: expire with a fresh reading of the clock.
+            now = Instant::now();
         }
     }
 
     fn poll_start(&self, cx: &mut Context<'_>) -> Poll<u64> {
-        self.pump();
+        let now = Instant::now();
+        self.pump(now);
         let mut w = lock(&self.window);
-        if let Some(token) = w.acks.start(Instant::now()) {
+        if let Some(token) = w.acks.start(now) {
             return Poll::Ready(token);
         }
         if !w.room.iter().any(|x| x.will_wake(cx.waker())) {
@@ -393,7 +396,7 @@ impl<T: Transport> AsyncPublisher<T> {
     }
 
     fn poll_ack(&self, token: u64, cx: &mut Context<'_>) -> Poll<Result<PubAck, Error>> {
-        self.pump();
+        self.pump(Instant::now());
         let mut w = lock(&self.window);
         if let Some(result) = w.acks.take(token) {
             return Poll::Ready(result);
@@ -417,7 +420,7 @@ impl<T: Transport> AsyncPublisher<T> {
     }
 
     fn poll_complete(&self, cx: &mut Context<'_>) -> Poll<()> {
-        self.pump();
+        self.pump(Instant::now());
         let mut w = lock(&self.window);
         if w.acks.waiting() == 0 {
             return Poll::Ready(());

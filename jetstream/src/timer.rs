@@ -23,10 +23,12 @@ impl<S> Default for Deadline<S> {
 impl<S: Future<Output = ()> + Unpin> Deadline<S> {
     /// `Ready` when `deadline` may have passed (check the clock and the state
     /// machine, then poll again); `Pending` with a timer armed to wake the
-    /// task no later than `deadline`. No deadline disarms.
+    /// task no later than `deadline`. No deadline disarms. `now` is the
+    /// caller's reading of the clock.
     pub(crate) fn poll(
         &mut self,
         cx: &mut Context<'_>,
+        now: Instant,
         deadline: Option<Instant>,
         arm: impl FnOnce(Instant) -> S,
     ) -> Poll<()> {
@@ -34,7 +36,7 @@ impl<S: Future<Output = ()> + Unpin> Deadline<S> {
             self.armed = None;
             return Poll::Pending;
         };
-        if Instant::now() >= deadline {
+        if now >= deadline {
             self.armed = None;
             return Poll::Ready(());
         }

@@ -23,6 +23,7 @@ pub struct Fetch<T: Transport> {
     sub: Option<T::Subscription>,
     state: pull::Fetch,
     timer: Deadline<T::Sleep>,
+    started: Instant,
 }
 
 impl<T: Transport> std::fmt::Debug for Fetch<T> {
@@ -45,7 +46,8 @@ impl<T: Transport> Fetch<T> {
         let inbox = transport.new_inbox();
         let mut sub = transport.subscribe(&inbox, None)?;
         sub.set_pending_limits(usize::MAX, usize::MAX);
-        let state = pull::Fetch::new(options, Instant::now(), js.timeout());
+        let started = Instant::now();
+        let state = pull::Fetch::new(options, started, js.timeout());
         transport.publish(
             &next_subject,
             Some(&inbox),
@@ -58,12 +60,23 @@ impl<T: Transport> Fetch<T> {
             sub: Some(sub),
             state,
             timer: Deadline::default(),
+            started,
         })
     }
 
     /// Messages received so far.
     pub fn received(&self) -> usize {
         self.state.received()
+    }
+
+    /// The time for the state machine: it only needs the clock to watch
+    /// heartbeats, so without them the start time does.
+    fn clock(&self) -> Instant {
+        if self.state.watches_heartbeats() {
+            Instant::now()
+        } else {
+            self.started
+        }
     }
 
     fn finish(&mut self) {
@@ -82,7 +95,7 @@ impl<T: Transport> Stream for Fetch<T> {
                 return Poll::Ready(None);
             };
             match Pin::new(sub).poll_next(cx) {
-                Poll::Ready(Some(m)) => match this.state.handle_message(Instant::now(), &m) {
+                Poll::Ready(Some(m)) => match this.state.handle_message(this.clock(), &m) {
                     FetchStep::Message => {
                         return Poll::Ready(Some(Ok(JsMessage::new(
                             m,
@@ -119,10 +132,11 @@ impl<T: Transport> Stream for Fetch<T> {
                 Poll::Pending => {}
             }
             let transport = &this.transport;
-            match this.timer.poll(cx, this.state.poll_timeout(), |at| {
+            let now = Instant::now();
+            match this.timer.poll(cx, now, this.state.poll_timeout(), |at| {
                 transport.sleep_until(at)
             }) {
-                Poll::Ready(()) => match this.state.handle_timeout(Instant::now()) {
+                Poll::Ready(()) => match this.state.handle_timeout(now) {
                     Some(FetchStep::Failed(e)) => {
                         this.finish();
                         return Poll::Ready(Some(Err(e)));

@@ -73,7 +73,7 @@ impl<T: Transport> Messages<T> {
             stopping: false,
             ended: false,
         };
-        m.send_pulls()?;
+        m.send_pulls(Instant::now())?;
         Ok(m)
     }
 
@@ -90,11 +90,11 @@ impl<T: Transport> Messages<T> {
         }
     }
 
-    fn send_pulls(&mut self) -> Result<(), Error> {
+    fn send_pulls(&mut self, now: Instant) -> Result<(), Error> {
         if self.stopping {
             return Ok(());
         }
-        while let Some(request) = self.state.poll_pull(Instant::now()) {
+        while let Some(request) = self.state.poll_pull(now) {
             self.transport.publish(
                 &self.next_subject,
                 Some(&self.inbox),
@@ -116,26 +116,27 @@ impl<T: Transport> Messages<T> {
         }
         let mut reconnected = false;
         loop {
+            let now = Instant::now();
             while let Poll::Ready(event) = Pin::new(&mut self.events).poll_next(cx) {
                 match event {
                     Some(ConnectionEvent::Disconnected) => self.state.handle_disconnected(),
                     Some(ConnectionEvent::Reconnected) => {
-                        self.state.handle_reconnected(Instant::now());
+                        self.state.handle_reconnected(now);
                         reconnected = true;
                     }
                     Some(ConnectionEvent::Closed) | None => return self.end(Error::Closed),
                 }
             }
-            if let Err(e) = self.send_pulls() {
+            if let Err(e) = self.send_pulls(now) {
                 return self.end(e);
             }
             if reconnected {
                 return Poll::Ready(Step::Reconnected);
             }
             match Pin::new(&mut self.sub).poll_next(cx) {
-                Poll::Ready(Some(m)) => match self.state.handle_message(Instant::now(), &m) {
+                Poll::Ready(Some(m)) => match self.state.handle_message(now, &m) {
                     Delivery::Message => {
-                        if let Err(e) = self.send_pulls() {
+                        if let Err(e) = self.send_pulls(now) {
                             return self.end(e);
                         }
                         return Poll::Ready(Step::Message(JsMessage::new(
@@ -163,11 +164,12 @@ impl<T: Transport> Messages<T> {
                 Poll::Pending => {}
             }
             let transport = &self.transport;
-            match self.timer.poll(cx, self.state.poll_timeout(), |at| {
+            let now = Instant::now();
+            match self.timer.poll(cx, now, self.state.poll_timeout(), |at| {
                 transport.sleep_until(at)
             }) {
                 Poll::Ready(()) => {
-                    if let Some(e) = self.state.handle_timeout(Instant::now()) {
+                    if let Some(e) = self.state.handle_timeout(now) {
                         return Poll::Ready(Step::Warning(e));
                     }
                 }

@@ -78,21 +78,20 @@ impl<T: Transport> Stream for PushMessages<T> {
             return Poll::Ready(None);
         }
         loop {
+            let now = Instant::now();
             while !this.events_done {
                 let Poll::Ready(event) = Pin::new(&mut this.events).poll_next(cx) else {
                     break;
                 };
                 match event {
                     Some(ConnectionEvent::Disconnected) => this.state.handle_disconnected(),
-                    Some(ConnectionEvent::Reconnected) => {
-                        this.state.handle_reconnected(Instant::now())
-                    }
+                    Some(ConnectionEvent::Reconnected) => this.state.handle_reconnected(now),
                     // The subscription ends too; its messages are still read.
                     Some(ConnectionEvent::Closed) | None => this.events_done = true,
                 }
             }
             match Pin::new(&mut this.sub).poll_next(cx) {
-                Poll::Ready(Some(m)) => match this.state.handle_message(Instant::now(), &m) {
+                Poll::Ready(Some(m)) => match this.state.handle_message(now, &m) {
                     PushStep::Message => {
                         return Poll::Ready(Some(Ok(JsMessage::new(
                             m,
@@ -118,11 +117,12 @@ impl<T: Transport> Stream for PushMessages<T> {
                 Poll::Pending => {}
             }
             let transport = &this.transport;
-            match this.timer.poll(cx, this.state.poll_timeout(), |at| {
+            let now = Instant::now();
+            match this.timer.poll(cx, now, this.state.poll_timeout(), |at| {
                 transport.sleep_until(at)
             }) {
                 Poll::Ready(()) => {
-                    if let Some(e) = this.state.handle_timeout(Instant::now()) {
+                    if let Some(e) = this.state.handle_timeout(now) {
                         return Poll::Ready(Some(Err(e)));
                     }
                 }

@@ -596,6 +596,12 @@ impl Fetch {
         self.received
     }
 
+    /// Whether it watches idle heartbeats (only then does
+    /// [`handle_message`](Fetch::handle_message) use its `now`).
+    pub fn watches_heartbeats(&self) -> bool {
+        self.heartbeat_deadline.is_some()
+    }
+
     /// Whether it ended.
     pub fn is_done(&self) -> bool {
         self.done
