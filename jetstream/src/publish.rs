@@ -29,6 +29,7 @@ use futures_core::Stream as _;
 use natrs_client::{HeaderMap, Message, RequestError};
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Instant;
@@ -217,6 +218,8 @@ struct Window {
     room: Vec<Waker>,
     /// Callers of `publish_async_complete`.
     complete: Vec<Waker>,
+    /// The deadline the timer is armed for.
+    armed: Option<Instant>,
 }
 
 impl Window {
@@ -229,18 +232,42 @@ impl Window {
     }
 }
 
-/// The waker the subscription, event stream and timer are polled with: it
-/// wakes one waiter, which pumps.
-struct PumpWaker {
-    window: Arc<Mutex<Window>>,
+/// What woke the window: each source has its own waker, which raises its
+/// flag and wakes one waiter to pump; pumping reads only the flagged sources.
+#[derive(Default)]
+struct Signals {
+    acks: AtomicBool,
+    events: AtomicBool,
+    timer: AtomicBool,
 }
 
-impl Wake for PumpWaker {
+#[derive(Clone, Copy)]
+enum Source {
+    Acks,
+    Events,
+    Timer,
+}
+
+/// The waker one source (the ack subscription, the event stream, the
+/// timer) is polled with.
+struct SourceWaker {
+    window: Arc<Mutex<Window>>,
+    signals: Arc<Signals>,
+    source: Source,
+}
+
+impl Wake for SourceWaker {
     fn wake(self: Arc<Self>) {
         self.wake_by_ref();
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
+        let flag = match self.source {
+            Source::Acks => &self.signals.acks,
+            Source::Events => &self.signals.events,
+            Source::Timer => &self.signals.timer,
+        };
+        flag.store(true, Ordering::Release);
         // Called from the connection's driver; touches only the window lock.
         if let Some(w) = lock(&self.window).pumper() {
             w.wake_by_ref();
@@ -257,7 +284,10 @@ pub(crate) struct AsyncPublisher<T: Transport> {
     events: Mutex<T::Events>,
     timer: Mutex<Deadline<T::Sleep>>,
     window: Arc<Mutex<Window>>,
-    pump_waker: Waker,
+    signals: Arc<Signals>,
+    acks_waker: Waker,
+    events_waker: Waker,
+    timer_waker: Waker,
 }
 
 impl<T: Transport> AsyncPublisher<T> {
@@ -275,10 +305,26 @@ impl<T: Transport> AsyncPublisher<T> {
             acks: AckWindow::new(max_pending, timeout),
             room: Vec::new(),
             complete: Vec::new(),
+            armed: None,
         }));
-        let pump_waker = Waker::from(Arc::new(PumpWaker {
-            window: window.clone(),
-        }));
+        // Every source is read once, which registers its waker.
+        let signals = Arc::new(Signals {
+            acks: AtomicBool::new(true),
+            events: AtomicBool::new(true),
+            timer: AtomicBool::new(false),
+        });
+        let waker = |source| {
+            Waker::from(Arc::new(SourceWaker {
+                window: window.clone(),
+                signals: signals.clone(),
+                source,
+            }))
+        };
+        let (acks_waker, events_waker, timer_waker) = (
+            waker(Source::Acks),
+            waker(Source::Events),
+            waker(Source::Timer),
+        );
         Ok(AsyncPublisher {
             transport: transport.clone(),
             reply_prefix: format!("{inbox}."),
@@ -286,7 +332,10 @@ impl<T: Transport> AsyncPublisher<T> {
             events: Mutex::new(events),
             timer: Mutex::new(Deadline::default()),
             window,
-            pump_waker,
+            signals,
+            acks_waker,
+            events_waker,
+            timer_waker,
         })
     }
 
@@ -306,31 +355,24 @@ impl<T: Transport> AsyncPublisher<T> {
             .ok()
     }
 
-    /// Moves the window on: acks received, connection events, deadlines.
-    /// Never called with a lock held; takes each lock on its own.
-    fn pump(&self, mut now: Instant) {
-        let mut cx = Context::from_waker(&self.pump_waker);
+    /// Moves the window on (acks received, connection events, deadlines),
+    /// then runs `f` on it under the same lock. Never called with a lock
+    /// held; the timer is armed after the window's lock is released (arming
+    /// takes the connection's lock, under which the driver wakes the window).
+    fn pump<R>(&self, now: Instant, f: impl FnOnce(&mut Window) -> R) -> R {
         // Acks.
         let mut received: Vec<Message> = Vec::new();
-        {
+        if self.signals.acks.swap(false, Ordering::AcqRel) {
+            let mut cx = Context::from_waker(&self.acks_waker);
             let mut sub = lock(&self.acks);
             while let Poll::Ready(Some(m)) = Pin::new(&mut *sub).poll_next(&mut cx) {
                 received.push(m);
             }
         }
-        if !received.is_empty() {
-            let mut w = lock(&self.window);
-            for m in &received {
-                if let Some(token) = self.token_of(m) {
-                    if let Some(waker) = w.acks.resolve(token, parse_ack(m)) {
-                        waker.wake();
-                    }
-                }
-            }
-        }
         // Connection events: a lost connection loses the acks in flight.
         let mut lost = None;
-        {
+        if self.signals.events.swap(false, Ordering::AcqRel) {
+            let mut cx = Context::from_waker(&self.events_waker);
             let mut events = lock(&self.events);
             loop {
                 match Pin::new(&mut *events).poll_next(&mut cx) {
@@ -339,6 +381,8 @@ impl<T: Transport> AsyncPublisher<T> {
                     }
                     Poll::Ready(Some(ConnectionEvent::Closed)) | Poll::Ready(None) => {
                         lost = Some(Error::Closed);
+                        // Ended for good: nothing will wake it again.
+                        self.signals.events.store(true, Ordering::Release);
                         break;
                     }
                     Poll::Ready(Some(_)) => {}
@@ -346,49 +390,84 @@ impl<T: Transport> AsyncPublisher<T> {
                 }
             }
         }
-        // Failures, deadlines, room; then arm the timer for the next deadline.
-        loop {
-            let (woken, deadline) = {
-                let mut w = lock(&self.window);
-                let mut woken = match lost.take() {
-                    Some(e) => w.acks.fail_all(&e),
-                    None => Vec::new(),
-                };
-                woken.extend(w.acks.expire(now));
-                if w.acks.has_room() {
-                    woken.append(&mut w.room);
+        let mut woken = Vec::new();
+        let (result, mut timer_due) = {
+            let mut w = lock(&self.window);
+            for m in &received {
+                if let Some(token) = self.token_of(m) {
+                    woken.extend(w.acks.resolve(token, parse_ack(m)));
                 }
-                if w.acks.waiting() == 0 {
-                    woken.append(&mut w.complete);
-                }
-                (woken, w.acks.poll_timeout())
+            }
+            if let Some(e) = lost {
+                woken.extend(w.acks.fail_all(&e));
+            }
+            woken.extend(w.acks.expire(now));
+            let result = f(&mut w);
+            if w.acks.has_room() {
+                woken.append(&mut w.room);
+            }
+            if w.acks.waiting() == 0 {
+                woken.append(&mut w.complete);
+            }
+            let deadline = w.acks.poll_timeout();
+            let rearm = match (deadline, w.armed) {
+                (Some(d), Some(a)) => d < a,
+                (Some(_), None) => true,
+                (None, _) => false,
             };
-            for waker in woken {
-                waker.wake();
-            }
-            let mut timer = lock(&self.timer);
-            if timer
-                .poll(&mut cx, now, deadline, |at| self.transport.sleep_until(at))
-                .is_pending()
-            {
-                break;
-            }
-            // A deadline passed: expire with a fresh reading of the clock.
-            now = Instant::now();
+            (
+                result,
+                rearm || self.signals.timer.swap(false, Ordering::AcqRel),
+            )
+        };
+        for waker in woken {
+            waker.wake();
         }
+        while timer_due {
+            timer_due = self.poll_timer();
+        }
+        result
+    }
+
+    /// Arms the timer for the earliest deadline; when one passed, expires
+    /// and returns `true` to run again.
+    fn poll_timer(&self) -> bool {
+        let now = Instant::now();
+        let deadline = lock(&self.window).acks.poll_timeout();
+        let mut cx = Context::from_waker(&self.timer_waker);
+        let fired = lock(&self.timer)
+            .poll(&mut cx, now, deadline, |at| self.transport.sleep_until(at))
+            .is_ready();
+        let mut w = lock(&self.window);
+        w.armed = if fired { None } else { deadline };
+        if !fired {
+            return false;
+        }
+        let mut woken = w.acks.expire(now);
+        if w.acks.has_room() {
+            woken.append(&mut w.room);
+        }
+        if w.acks.waiting() == 0 {
+            woken.append(&mut w.complete);
+        }
+        drop(w);
+        for waker in woken {
+            waker.wake();
+        }
+        true
     }
 
     fn poll_start(&self, cx: &mut Context<'_>) -> Poll<u64> {
         let now = Instant::now();
-        self.pump(now);
-        let mut w = lock(&self.window);
-        if let Some(token) = w.acks.start(now) {
-            return Poll::Ready(token);
-        }
-        if !w.room.iter().any(|x| x.will_wake(cx.waker())) {
-            w.room.push(cx.waker().clone());
-        }
-        Poll::Pending
+        self.pump(now, |w| match w.acks.start(now) {
+            Some(token) => Poll::Ready(token),
+            None => {
+                if !w.room.iter().any(|x| x.will_wake(cx.waker())) {
+                    w.room.push(cx.waker().clone());
+                }
+                Poll::Pending
+            }
+        })
     }
 
     fn cancel(&self, token: u64) {
@@ -396,18 +475,18 @@ impl<T: Transport> AsyncPublisher<T> {
     }
 
     fn poll_ack(&self, token: u64, cx: &mut Context<'_>) -> Poll<Result<PubAck, Error>> {
-        self.pump(Instant::now());
-        let mut w = lock(&self.window);
-        if let Some(result) = w.acks.take(token) {
-            return Poll::Ready(result);
-        }
-        if !w.acks.set_waiter(token, cx.waker().clone()) {
-            // Neither waiting nor settled: it was taken already.
-            return Poll::Ready(Err(Error::InvalidArgument(
-                "publish ack already taken".to_string(),
-            )));
-        }
-        Poll::Pending
+        self.pump(Instant::now(), |w| {
+            if let Some(result) = w.acks.take(token) {
+                return Poll::Ready(result);
+            }
+            if !w.acks.set_waiter(token, cx.waker().clone()) {
+                // Neither waiting nor settled: it was taken already.
+                return Poll::Ready(Err(Error::InvalidArgument(
+                    "publish ack already taken".to_string(),
+                )));
+            }
+            Poll::Pending
+        })
     }
 
     fn abandon(&self, token: u64) {
@@ -420,15 +499,15 @@ impl<T: Transport> AsyncPublisher<T> {
     }
 
     fn poll_complete(&self, cx: &mut Context<'_>) -> Poll<()> {
-        self.pump(Instant::now());
-        let mut w = lock(&self.window);
-        if w.acks.waiting() == 0 {
-            return Poll::Ready(());
-        }
-        if !w.complete.iter().any(|x| x.will_wake(cx.waker())) {
-            w.complete.push(cx.waker().clone());
-        }
-        Poll::Pending
+        self.pump(Instant::now(), |w| {
+            if w.acks.waiting() == 0 {
+                return Poll::Ready(());
+            }
+            if !w.complete.iter().any(|x| x.will_wake(cx.waker())) {
+                w.complete.push(cx.waker().clone());
+            }
+            Poll::Pending
+        })
     }
 }
 

@@ -222,7 +222,116 @@ pub fn parse_ack(reply: &Message) -> Result<PubAck, Error> {
             }
         }
     }
+    if let Some(ack) = fast_ack(&reply.payload) {
+        return Ok(ack);
+    }
     super::parse_response(reply)
+}
+
+/// Reads the usual ack (`{"stream":"S","seq":1}`, with `domain`,
+/// `duplicate`, `val`, `batch`, `count`) without a general JSON parser, as
+/// acks come by the thousand. `None` for anything else (errors, escapes,
+/// unknown fields), which the full parser then reads.
+fn fast_ack(body: &[u8]) -> Option<PubAck> {
+    let mut r = Reader { b: body, i: 0 };
+    r.byte(b'{')?;
+    let mut ack = PubAck::default();
+    let mut seen_seq = false;
+    loop {
+        let key = r.string()?;
+        r.byte(b':')?;
+        match key {
+            b"stream" => ack.stream = r.text()?,
+            b"seq" => {
+                ack.sequence = r.number()?;
+                seen_seq = true;
+            }
+            b"domain" => ack.domain = Some(r.text()?),
+            b"duplicate" => ack.duplicate = r.boolean()?,
+            b"val" => ack.value = Some(r.text()?),
+            b"batch" => ack.batch_id = Some(r.text()?),
+            b"count" => ack.batch_size = Some(r.number()?),
+            _ => return None,
+        }
+        match r.next()? {
+            b',' => continue,
+            b'}' => break,
+            _ => return None,
+        }
+    }
+    r.skip_ws();
+    (r.i == body.len() && seen_seq && !ack.stream.is_empty()).then_some(ack)
+}
+
+/// A cursor over JSON bytes for [`fast_ack`].
+struct Reader<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn skip_ws(&mut self) {
+        while self.b.get(self.i).is_some_and(|c| c.is_ascii_whitespace()) {
+            self.i += 1;
+        }
+    }
+
+    fn next(&mut self) -> Option<u8> {
+        self.skip_ws();
+        let c = *self.b.get(self.i)?;
+        self.i += 1;
+        Some(c)
+    }
+
+    fn byte(&mut self, want: u8) -> Option<()> {
+        (self.next()? == want).then_some(())
+    }
+
+    /// A string without escapes.
+    fn string(&mut self) -> Option<&'a [u8]> {
+        self.byte(b'"')?;
+        let start = self.i;
+        let len = memchr::memchr2(b'"', b'\\', &self.b[start..])?;
+        if self.b[start + len] != b'"' {
+            return None;
+        }
+        self.i = start + len + 1;
+        Some(&self.b[start..start + len])
+    }
+
+    fn text(&mut self) -> Option<String> {
+        let s = self.string()?;
+        std::str::from_utf8(s).ok().map(str::to_string)
+    }
+
+    fn number(&mut self) -> Option<u64> {
+        self.skip_ws();
+        let start = self.i;
+        while self.b.get(self.i).is_some_and(u8::is_ascii_digit) {
+            self.i += 1;
+        }
+        if self.i == start || self.i - start > 20 {
+            return None;
+        }
+        std::str::from_utf8(&self.b[start..self.i])
+            .ok()?
+            .parse()
+            .ok()
+    }
+
+    fn boolean(&mut self) -> Option<bool> {
+        self.skip_ws();
+        let rest = &self.b[self.i..];
+        if rest.starts_with(b"true") {
+            self.i += 4;
+            Some(true)
+        } else if rest.starts_with(b"false") {
+            self.i += 5;
+            Some(false)
+        } else {
+            None
+        }
+    }
 }
 
 #[cfg(test)]
@@ -266,6 +375,36 @@ mod tests {
             ttl_value(MessageTtl::After(Duration::from_millis(1500))),
             "1500ms"
         );
+    }
+
+    #[test]
+    fn fast_path_agrees_with_serde() {
+        for body in [
+            r#"{"stream":"S","seq":5}"#,
+            r#"{"stream":"S","seq":5,"duplicate":true}"#,
+            r#" { "stream" : "S" , "domain":"hub", "seq" : 18446744073709551615 } "#,
+            r#"{"stream":"C","seq":2,"val":"10"}"#,
+            r#"{"stream":"B","seq":9,"batch":"b1","count":3}"#,
+        ] {
+            let fast = fast_ack(body.as_bytes()).expect(body);
+            let slow: PubAck = serde_json::from_str(body).unwrap();
+            assert_eq!(fast, slow, "{body}");
+        }
+        for body in [
+            r#"{"error":{"code":503,"err_code":10008,"description":"x"}}"#,
+            r#"{"stream":"S\"x","seq":1}"#,
+            r#"{"stream":"S","seq":1,"new":1}"#,
+            r#"{"stream":"S","seq":-1}"#,
+            r#"{"stream":"S","seq":1"#,
+            r#"{"stream":"S","seq":1}x"#,
+            r#"{"seq":1}"#,
+            "",
+        ] {
+            assert_eq!(fast_ack(body.as_bytes()), None, "{body}");
+        }
+        // Unknown fields still parse through the full parser.
+        let a = parse_ack(&reply(r#"{"stream":"S","seq":1,"new":{"x":[1]}}"#, None)).unwrap();
+        assert_eq!(a.sequence, 1);
     }
 
     #[test]
