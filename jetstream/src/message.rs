@@ -7,7 +7,6 @@ use crate::metadata::{AckSubject, Metadata};
 use crate::transport::Transport;
 use bytes::Bytes;
 use natrs_client::{Client, HeaderMap, Message};
-use std::future::poll_fn;
 use std::time::Duration;
 
 /// A message delivered by a JetStream consumer. Derefs to the
@@ -102,9 +101,12 @@ impl<T: Transport> JsMessage<T> {
     }
 
     /// Sends `kind` to the reply subject (without waiting for the server).
+    ///
+    /// Acks do not wait for room in the client's write buffer: there are at
+    /// most as many as messages were delivered, so they cannot grow it
+    /// without bound, and a consumer blocked on its own acks would stall.
     pub async fn ack_with(&self, kind: AckKind) -> Result<(), Error> {
         let reply = self.reply()?;
-        poll_fn(|cx| self.transport.poll_write_room(cx)).await;
         self.state.begin(&kind)?;
         let sent = self.transport.publish(reply, None, None, &kind.payload());
         if kind.is_terminal() {
