@@ -251,6 +251,12 @@ pub enum Error {
     /// warning while consuming.
     #[error("pull request limit exceeded: {0}")]
     LimitExceeded(String),
+    /// Nobody took a pull request (503): the consumer does not exist, or
+    /// JetStream has not recovered it yet after a restart or election; a
+    /// warning while consuming, which pulls again after the heartbeat
+    /// interval.
+    #[error("no responders for the pull request (consumer unavailable)")]
+    ConsumerUnavailable,
     /// Two idle heartbeats did not come; a warning while consuming.
     #[error("missed idle heartbeats")]
     MissedHeartbeats,
@@ -282,7 +288,10 @@ impl Error {
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
-            Error::MissedHeartbeats | Error::LimitExceeded(_) | Error::Disconnected
+            Error::MissedHeartbeats
+                | Error::LimitExceeded(_)
+                | Error::Disconnected
+                | Error::ConsumerUnavailable
         )
     }
 

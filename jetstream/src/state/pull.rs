@@ -332,11 +332,10 @@ impl Consume {
                 self.forget(unfilled);
                 Delivery::Ignore
             }
-            Some(Status::Warning(e)) => {
-                // The request was refused: it is not pending.
-                self.forget(None);
-                Delivery::Warning(e)
-            }
+            // The request was refused, but pulling again at once would be
+            // refused again: its count stays pending until the heartbeat
+            // watchdog gives up on it, which paces the retries.
+            Some(Status::Warning(e)) => Delivery::Warning(e),
             Some(Status::Terminal(e)) => {
                 self.terminated = true;
                 self.heartbeat_deadline = None;
@@ -843,6 +842,18 @@ mod tests {
             c.handle_message(t0, &status(409, "Exceeded MaxWaiting", &[])),
             Delivery::Warning(Error::LimitExceeded(_))
         ));
+        // No retry until the watchdog gives up on the refused request.
+        assert_eq!(c.poll_pull(t0), None);
+        let late = t0 + Duration::from_secs(10);
+        assert_eq!(c.handle_timeout(late), Some(Error::MissedHeartbeats));
+        assert_eq!(c.poll_pull(late).unwrap().batch, 10);
+        assert_eq!(
+            c.handle_message(late, &status(503, "", &[])),
+            Delivery::Warning(Error::ConsumerUnavailable)
+        );
+        assert_eq!(c.poll_pull(late), None);
+        let t0 = late + Duration::from_secs(10);
+        c.handle_timeout(t0);
         assert_eq!(c.poll_pull(t0).unwrap().batch, 10);
         assert_eq!(
             c.handle_message(t0, &status(409, "Leadership Change", &[])),

@@ -49,7 +49,8 @@ pub enum Status {
         /// What the request had left.
         unfilled: Option<Unfilled>,
     },
-    /// A warning: the request was refused, consuming goes on (409 `Exceeded ...`).
+    /// A warning: the request was refused, consuming goes on (409
+    /// `Exceeded ...`, or 503 when nobody took the request).
     Warning(Error),
     /// An error that ends consuming (400, 409 `Consumer Deleted`, 409
     /// `Consumer is push based`, 412, unknown statuses).
@@ -125,7 +126,9 @@ pub fn classify(message: &Message) -> Option<Status> {
         400 => Status::Terminal(Error::BadRequest(description.to_string())),
         412 => Status::Terminal(Error::RequiredApiLevel(description.to_string())),
         423 => Status::PinMismatch { unfilled },
-        503 => Status::Terminal(Error::NotEnabled),
+        // Nobody took the pull request: the consumer is not there (deleted,
+        // not recovered yet after a restart, no leader).
+        503 => Status::Warning(Error::ConsumerUnavailable),
         _ => Status::Terminal(Error::Status {
             code,
             description: description.to_string(),
@@ -254,6 +257,10 @@ pub(crate) mod tests {
             classify(&status(423, "Nats-Pin-Id mismatch", &[])),
             Some(Status::PinMismatch { .. })
         ));
+        assert_eq!(
+            classify(&status(503, "", &[])),
+            Some(Status::Warning(Error::ConsumerUnavailable))
+        );
         assert!(matches!(
             classify(&status(418, "Teapot", &[])),
             Some(Status::Terminal(Error::Status { code: 418, .. }))
