@@ -135,7 +135,7 @@ pub fn parse_time(text: &str) -> Option<OffsetDateTime> {
     // Go's String(): "<date> <time>[.frac] <+hhmm> <zone name>".
     let mut parts = text.split(' ');
     let (date, clock, offset) = (parts.next()?, parts.next()?, parts.next()?);
-    if offset.len() != 5 {
+    if offset.len() != 5 || !offset.is_ascii() {
         return None;
     }
     let rfc = format!("{date}T{clock}{}:{}", &offset[..3], &offset[3..]);
@@ -215,6 +215,7 @@ mod tests {
         assert_eq!(go.unix_timestamp(), 1_659_745_767);
         assert_eq!(go.nanosecond(), 587_861_324);
         assert_eq!(parse_time("yesterday"), None);
+        assert_eq!(parse_time("2022-08-06 00:29:27 +0\u{e9}0 UTC"), None);
     }
 
     #[test]

@@ -452,6 +452,11 @@ impl Consumer {
         Ok(Messages(Iter(self.inner.fetch(options)?)))
     }
 
+    /// The next message, waiting at most 30 s.
+    pub fn next(&self) -> Result<Option<JsMessage>, Error> {
+        block_on(self.inner.next()).map(|m| m.map(JsMessage::wrap))
+    }
+
     /// The next message, waiting at most `expires`.
     pub fn next_timeout(&self, expires: Duration) -> Result<Option<JsMessage>, Error> {
         block_on(self.inner.next_timeout(expires)).map(|m| m.map(JsMessage::wrap))
