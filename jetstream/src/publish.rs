@@ -457,9 +457,25 @@ impl<T: Transport> AsyncPublisher<T> {
         true
     }
 
+    /// After registering a waker and before returning `Pending`: a source
+    /// that woke while this call pumped may have found no waiter, so poll
+    /// again at once instead of missing it. (Sources raise their flag before
+    /// looking for a waiter under the window's lock, where the waker was
+    /// registered.)
+    fn recheck<R>(&self, cx: &mut Context<'_>, r: Poll<R>) -> Poll<R> {
+        if r.is_pending()
+            && (self.signals.acks.load(Ordering::Acquire)
+                || self.signals.events.load(Ordering::Acquire)
+                || self.signals.timer.load(Ordering::Acquire))
+        {
+            cx.waker().wake_by_ref();
+        }
+        r
+    }
+
     fn poll_start(&self, cx: &mut Context<'_>) -> Poll<u64> {
         let now = Instant::now();
-        self.pump(now, |w| match w.acks.start(now) {
+        let r = self.pump(now, |w| match w.acks.start(now) {
             Some(token) => Poll::Ready(token),
             None => {
                 if !w.room.iter().any(|x| x.will_wake(cx.waker())) {
@@ -467,7 +483,8 @@ impl<T: Transport> AsyncPublisher<T> {
                 }
                 Poll::Pending
             }
-        })
+        });
+        self.recheck(cx, r)
     }
 
     fn cancel(&self, token: u64) {
@@ -475,7 +492,7 @@ impl<T: Transport> AsyncPublisher<T> {
     }
 
     fn poll_ack(&self, token: u64, cx: &mut Context<'_>) -> Poll<Result<PubAck, Error>> {
-        self.pump(Instant::now(), |w| {
+        let r = self.pump(Instant::now(), |w| {
             if let Some(result) = w.acks.take(token) {
                 return Poll::Ready(result);
             }
@@ -486,7 +503,8 @@ impl<T: Transport> AsyncPublisher<T> {
                 )));
             }
             Poll::Pending
-        })
+        });
+        self.recheck(cx, r)
     }
 
     fn abandon(&self, token: u64) {
@@ -499,7 +517,7 @@ impl<T: Transport> AsyncPublisher<T> {
     }
 
     fn poll_complete(&self, cx: &mut Context<'_>) -> Poll<()> {
-        self.pump(Instant::now(), |w| {
+        let r = self.pump(Instant::now(), |w| {
             if w.acks.waiting() == 0 {
                 return Poll::Ready(());
             }
@@ -507,7 +525,8 @@ impl<T: Transport> AsyncPublisher<T> {
                 w.complete.push(cx.waker().clone());
             }
             Poll::Pending
-        })
+        });
+        self.recheck(cx, r)
     }
 }
 

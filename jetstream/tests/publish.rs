@@ -379,3 +379,57 @@ async fn async_publish_across_a_server_restart() {
         .unwrap();
     assert!(ack.duplicate);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn async_publish_from_many_tasks() {
+    let server = server();
+    let client = connect(&server.url()).await;
+    let js = JetStream::with_options(client, JetStreamOptions::new().max_ack_pending(50));
+    js.create_stream(
+        StreamConfig::new("M")
+            .subjects(["m.>"])
+            .storage(StorageType::Memory),
+    )
+    .await
+    .unwrap();
+    // Publishers in four tasks; every ack awaited in a task of its own, so
+    // the waiters that move the window on come and go.
+    let mut publishers = Vec::new();
+    for t in 0..4 {
+        let js = js.clone();
+        publishers.push(tokio::spawn(async move {
+            let mut waiters = Vec::new();
+            for i in 0..1000 {
+                let ack = js.publish_async(format!("m.{t}"), format!("{i}")).await?;
+                waiters.push(tokio::spawn(ack));
+            }
+            let mut n = 0;
+            for w in waiters {
+                w.await.unwrap()?;
+                n += 1;
+            }
+            Ok::<_, Error>(n)
+        }));
+    }
+    let mut total = 0;
+    for p in publishers {
+        total += within(60, "the publishers", p).await.unwrap().unwrap();
+    }
+    assert_eq!(total, 4000);
+    // Fire and forget: dropped acks still free the window as they come.
+    for i in 0..500 {
+        drop(
+            within(
+                10,
+                "room in the window",
+                js.publish_async("m.x", format!("{i}")),
+            )
+            .await
+            .unwrap(),
+        );
+    }
+    within(10, "completion", js.publish_async_complete())
+        .await
+        .unwrap();
+    assert_eq!(js.stream_info("M").await.unwrap().state.messages, 4500);
+}
