@@ -502,3 +502,30 @@ async fn ordered_consumer_with_filters_and_start() {
     let want: Vec<usize> = (9..30).filter(|i| i % 3 != 1).collect();
     assert_eq!(got, want);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopping_a_consume_ends_it_after_the_buffer() {
+    let server = server();
+    let (_c, js) = jetstream(&server).await;
+    js.create_stream(StreamConfig::new("ST").subjects(["st"]))
+        .await
+        .unwrap();
+    publish_n(&js, "st", 0, 20).await;
+    let c = js
+        .create_consumer("ST", ConsumerConfig::durable_pull("C"))
+        .await
+        .unwrap();
+    let mut msgs = c.messages(ConsumeOptions::new().max_messages(5)).unwrap();
+    let first = within(10, "a message", msgs.next()).await.unwrap().unwrap();
+    assert_eq!(index(&first), 0);
+    msgs.stop();
+    let mut rest = 0;
+    while let Some(m) = within(10, "the end of the stream", msgs.next()).await {
+        m.unwrap();
+        rest += 1;
+    }
+    // Only what was requested before stopping (at most the buffer).
+    assert!(rest <= 5, "{rest}");
+    let mut c = c;
+    assert!(c.info().await.unwrap().num_pending >= 14);
+}
