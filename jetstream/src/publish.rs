@@ -224,11 +224,14 @@ struct Window {
 
 impl Window {
     /// A waker of somebody who will pump when polled.
-    fn pumper(&self) -> Option<&Waker> {
-        self.room
-            .first()
-            .or_else(|| self.acks.any_waiter())
-            .or_else(|| self.complete.first())
+    fn pumper(&mut self) -> Option<&Waker> {
+        if let Some(w) = self.room.first() {
+            return Some(w);
+        }
+        if let Some(w) = self.acks.any_waiter() {
+            return Some(w);
+        }
+        self.complete.first()
     }
 }
 
@@ -275,12 +278,29 @@ impl Wake for SourceWaker {
     }
 }
 
+/// The ack subscription, with room for the acks of one read.
+struct AckSource<S> {
+    sub: S,
+    parsed: Vec<(u64, Result<PubAck, Error>)>,
+}
+
+/// Adds the publishers waiting for room and the callers waiting for
+/// completion to `woken`, when that is there.
+fn settled(w: &mut Window, woken: &mut Vec<Waker>) {
+    if w.acks.has_room() {
+        woken.append(&mut w.room);
+    }
+    if w.acks.waiting() == 0 {
+        woken.append(&mut w.complete);
+    }
+}
+
 /// The shared state of asynchronous publishing on one context.
 pub(crate) struct AsyncPublisher<T: Transport> {
     transport: T,
     /// `<inbox>.`; a publish's reply subject is this plus its token.
     reply_prefix: String,
-    acks: Mutex<T::Subscription>,
+    acks: Mutex<AckSource<T::Subscription>>,
     events: Mutex<T::Events>,
     timer: Mutex<Deadline<T::Sleep>>,
     window: Arc<Mutex<Window>>,
@@ -328,7 +348,10 @@ impl<T: Transport> AsyncPublisher<T> {
         Ok(AsyncPublisher {
             transport: transport.clone(),
             reply_prefix: format!("{inbox}."),
-            acks: Mutex::new(acks),
+            acks: Mutex::new(AckSource {
+                sub: acks,
+                parsed: Vec::new(),
+            }),
             events: Mutex::new(events),
             timer: Mutex::new(Deadline::default()),
             window,
@@ -355,19 +378,25 @@ impl<T: Transport> AsyncPublisher<T> {
             .ok()
     }
 
-    /// Moves the window on (acks received, connection events, deadlines),
-    /// then runs `f` on it under the same lock. Never called with a lock
+    /// Moves the window on (acks received, connection events), then runs
+    /// `f` on it under the same lock. Deadlines are the timer's business
+    /// ([`poll_timer`](AsyncPublisher::poll_timer)). Never called with a lock
     /// held; the timer is armed after the window's lock is released (arming
     /// takes the connection's lock, under which the driver wakes the window).
-    fn pump<R>(&self, now: Instant, f: impl FnOnce(&mut Window) -> R) -> R {
-        // Acks.
-        let mut received: Vec<Message> = Vec::new();
+    fn pump<R>(&self, f: impl FnOnce(&mut Window) -> R) -> R {
+        // Acks: read and parsed under the ack source's lock, resolved under
+        // the window's.
+        let mut received = Vec::new();
         if self.signals.acks.swap(false, Ordering::AcqRel) {
             let mut cx = Context::from_waker(&self.acks_waker);
-            let mut sub = lock(&self.acks);
+            let mut source = lock(&self.acks);
+            let AckSource { sub, parsed } = &mut *source;
             while let Poll::Ready(Some(m)) = Pin::new(&mut *sub).poll_next(&mut cx) {
-                received.push(m);
+                if let Some(token) = self.token_of(&m) {
+                    parsed.push((token, parse_ack(&m)));
+                }
             }
+            received.append(parsed);
         }
         // Connection events: a lost connection loses the acks in flight.
         let mut lost = None;
@@ -391,26 +420,17 @@ impl<T: Transport> AsyncPublisher<T> {
             }
         }
         let mut woken = Vec::new();
-        let (result, mut timer_due) = {
+        let (result, timer_due) = {
             let mut w = lock(&self.window);
-            for m in &received {
-                if let Some(token) = self.token_of(m) {
-                    woken.extend(w.acks.resolve(token, parse_ack(m)));
-                }
+            for (token, result) in received {
+                woken.extend(w.acks.resolve(token, result));
             }
             if let Some(e) = lost {
                 woken.extend(w.acks.fail_all(&e));
             }
-            woken.extend(w.acks.expire(now));
             let result = f(&mut w);
-            if w.acks.has_room() {
-                woken.append(&mut w.room);
-            }
-            if w.acks.waiting() == 0 {
-                woken.append(&mut w.complete);
-            }
-            let deadline = w.acks.poll_timeout();
-            let rearm = match (deadline, w.armed) {
+            settled(&mut w, &mut woken);
+            let rearm = match (w.acks.poll_timeout(), w.armed) {
                 (Some(d), Some(a)) => d < a,
                 (Some(_), None) => true,
                 (None, _) => false,
@@ -423,8 +443,8 @@ impl<T: Transport> AsyncPublisher<T> {
         for waker in woken {
             waker.wake();
         }
-        while timer_due {
-            timer_due = self.poll_timer();
+        if timer_due {
+            while self.poll_timer() {}
         }
         result
     }
@@ -438,19 +458,16 @@ impl<T: Transport> AsyncPublisher<T> {
         let fired = lock(&self.timer)
             .poll(&mut cx, now, deadline, |at| self.transport.sleep_until(at))
             .is_ready();
-        let mut w = lock(&self.window);
-        w.armed = if fired { None } else { deadline };
-        if !fired {
-            return false;
-        }
-        let mut woken = w.acks.expire(now);
-        if w.acks.has_room() {
-            woken.append(&mut w.room);
-        }
-        if w.acks.waiting() == 0 {
-            woken.append(&mut w.complete);
-        }
-        drop(w);
+        let woken = {
+            let mut w = lock(&self.window);
+            w.armed = if fired { None } else { deadline };
+            if !fired {
+                return false;
+            }
+            let mut woken = w.acks.expire(now);
+            settled(&mut w, &mut woken);
+            woken
+        };
         for waker in woken {
             waker.wake();
         }
@@ -474,8 +491,7 @@ impl<T: Transport> AsyncPublisher<T> {
     }
 
     fn poll_start(&self, cx: &mut Context<'_>) -> Poll<u64> {
-        let now = Instant::now();
-        let r = self.pump(now, |w| match w.acks.start(now) {
+        let r = self.pump(|w| match w.acks.start(Instant::now()) {
             Some(token) => Poll::Ready(token),
             None => {
                 if !w.room.iter().any(|x| x.will_wake(cx.waker())) {
@@ -492,7 +508,7 @@ impl<T: Transport> AsyncPublisher<T> {
     }
 
     fn poll_ack(&self, token: u64, cx: &mut Context<'_>) -> Poll<Result<PubAck, Error>> {
-        let r = self.pump(Instant::now(), |w| {
+        let r = self.pump(|w| {
             if let Some(result) = w.acks.take(token) {
                 return Poll::Ready(result);
             }
@@ -517,7 +533,7 @@ impl<T: Transport> AsyncPublisher<T> {
     }
 
     fn poll_complete(&self, cx: &mut Context<'_>) -> Poll<()> {
-        let r = self.pump(Instant::now(), |w| {
+        let r = self.pump(|w| {
             if w.acks.waiting() == 0 {
                 return Poll::Ready(());
             }

@@ -112,12 +112,12 @@ impl<A, W> AckWindow<A, W> {
     }
 
     /// The waiter of the oldest waiting publish that has one.
-    pub fn any_waiter(&self) -> Option<&W> {
+    pub fn any_waiter(&mut self) -> Option<&W> {
         if self.with_waiter == 0 {
             return None;
         }
-        let start = usize::try_from(self.cursor.saturating_sub(self.base)).unwrap_or(0);
-        self.entries.iter().skip(start).find_map(|e| match e {
+        let first = self.first_waiting()?;
+        self.entries.range(first..).find_map(|e| match e {
             Entry::Waiting {
                 waiter: Some(w), ..
             } => Some(w),
@@ -235,12 +235,12 @@ impl<A, W> AckWindow<A, W> {
     }
 
     /// The earliest deadline of a waiting publish.
-    pub fn poll_timeout(&self) -> Option<Instant> {
-        let start = usize::try_from(self.cursor.saturating_sub(self.base)).unwrap_or(0);
-        self.entries.iter().skip(start).find_map(|e| match e {
+    pub fn poll_timeout(&mut self) -> Option<Instant> {
+        let first = self.first_waiting()?;
+        match &self.entries[first] {
             Entry::Waiting { deadline, .. } => Some(*deadline),
             _ => None,
-        })
+        }
     }
 
     /// Fails the publishes whose deadline passed with [`Error::TimedOut`];
