@@ -433,3 +433,32 @@ async fn async_publish_from_many_tasks() {
         .unwrap();
     assert_eq!(js.stream_info("M").await.unwrap().state.messages, 4500);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn async_publish_acks_time_out() {
+    let server = server();
+    let client = connect(&server.url()).await;
+    // Something listens but never answers: no 503, no ack.
+    let _hole = client.subscribe("hole").await.unwrap();
+    client.flush().await.unwrap();
+    let js = JetStream::with_options(
+        client,
+        JetStreamOptions::new()
+            .timeout(Duration::from_millis(300))
+            .max_ack_pending(4),
+    );
+    let start = Instant::now();
+    let mut acks = Vec::new();
+    for _ in 0..8 {
+        // The window holds 4: the later ones wait for the first to time out.
+        acks.push(js.publish_async("hole", "x").await.unwrap());
+    }
+    for ack in acks {
+        assert_eq!(
+            within(10, "a timeout", ack).await.unwrap_err(),
+            Error::TimedOut(Duration::from_millis(300))
+        );
+    }
+    assert!(start.elapsed() >= Duration::from_millis(600));
+    assert_eq!(js.publish_async_pending(), 0);
+}
