@@ -414,6 +414,18 @@ impl<T: Transport> JetStream<T> {
             .await
     }
 
+    /// Resets a consumer to stream sequence `sequence`, or to its ack floor
+    /// with `None` (2.14+).
+    pub async fn reset_consumer(
+        &self,
+        stream: &str,
+        name: &str,
+        sequence: Option<u64>,
+    ) -> Result<capi::ResetResponse, Error> {
+        self.call(capi::reset(self.prefix(), stream, name, sequence)?)
+            .await
+    }
+
     /// Unpins the pinned client of a priority group (2.11+).
     pub async fn unpin_consumer(&self, stream: &str, name: &str, group: &str) -> Result<(), Error> {
         self.call(capi::unpin(self.prefix(), stream, name, group)?)

@@ -344,3 +344,31 @@ async fn pause_and_resume() {
     let m = c.next().await.unwrap().unwrap();
     assert_eq!(m.payload(), "pa:0");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reset_moves_the_consumer() {
+    let server = server();
+    let (_c, js) = jetstream(&server).await;
+    stream_with(&js, "RS", &["rs"], 10).await;
+    let mut c = js
+        .create_consumer("RS", ConsumerConfig::durable_pull("C"))
+        .await
+        .unwrap();
+    let mut f = c.fetch(FetchOptions::new(5)).unwrap();
+    while let Some(m) = within(5, "a batch", f.next()).await {
+        m.unwrap().double_ack().await.unwrap();
+    }
+    // Back to sequence 3: messages 3.. come again.
+    let next = c.reset(Some(3)).await.unwrap();
+    assert_eq!(next, 3);
+    let m = c.next().await.unwrap().unwrap();
+    assert_eq!(m.metadata().unwrap().stream_sequence, 3);
+    m.double_ack().await.unwrap();
+    let m = c.next().await.unwrap().unwrap();
+    assert_eq!(m.metadata().unwrap().stream_sequence, 4);
+    // Without a sequence: back to the ack floor (3 is acknowledged, 4 not).
+    let next = c.reset(None).await.unwrap();
+    assert_eq!(next, 4);
+    let m = c.next().await.unwrap().unwrap();
+    assert_eq!(m.metadata().unwrap().stream_sequence, 4);
+}

@@ -393,6 +393,18 @@ pub struct PauseResponse {
     pub pause_remaining: Option<Duration>,
 }
 
+/// Reply to `CONSUMER.RESET` (2.14+).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct ResetResponse {
+    /// The consumer after the reset.
+    #[serde(flatten)]
+    pub info: ConsumerInfo,
+    /// The stream sequence it delivers next.
+    #[serde(rename = "reset_seq")]
+    pub reset_sequence: u64,
+}
+
 #[derive(Serialize)]
 struct Offset {
     offset: usize,
@@ -512,6 +524,28 @@ pub fn unpin(
         consumer_subject(prefix, "UNPIN", stream, consumer)?,
         &Body { group },
     )
+}
+
+/// `CONSUMER.RESET.<stream>.<consumer>` (2.14+): moves the consumer to
+/// stream sequence `sequence`, or back to its ack floor with `None`;
+/// unacknowledged messages are delivered again.
+pub fn reset(
+    prefix: &ApiPrefix,
+    stream: &str,
+    consumer: &str,
+    sequence: Option<u64>,
+) -> Result<ApiCall<ResetResponse>, Error> {
+    let subject = consumer_subject(prefix, "RESET", stream, consumer)?;
+    match sequence {
+        Some(seq) => {
+            #[derive(Serialize)]
+            struct Body {
+                seq: u64,
+            }
+            ApiCall::json(subject, &Body { seq })
+        }
+        None => Ok(ApiCall::new(subject, Bytes::new())),
+    }
 }
 
 /// `CONSUMER.NAMES.<stream>`, one page.

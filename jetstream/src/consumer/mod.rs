@@ -111,6 +111,17 @@ impl<T: Transport> Consumer<T> {
             .await
     }
 
+    /// Resets it to stream sequence `sequence`, or to its ack floor with
+    /// `None` (2.14+); returns the sequence it delivers next.
+    pub async fn reset(&mut self, sequence: Option<u64>) -> Result<u64, Error> {
+        let r = self
+            .js
+            .reset_consumer(&self.info.stream, &self.info.name, sequence)
+            .await?;
+        self.info = r.info;
+        Ok(r.reset_sequence)
+    }
+
     fn require_pull(&self) -> Result<(), Error> {
         if self.info.config.is_push() {
             return Err(Error::InvalidArgument(format!(
