@@ -14,9 +14,12 @@
 //!
 //! There is no task behind the window: whoever waits (a [`PubAckFuture`],
 //! a publisher waiting for room, [`JetStream::publish_async_complete`]) moves
-//! it on. The subscription, the event stream and the timer are polled with a
-//! waker of the window's own that wakes one of the waiters, which then reads
-//! the acks, events and deadlines for everybody.
+//! it on. The ack subscription, the connection's event stream and the
+//! driver timer for the earliest ack deadline are each polled with a waker
+//! of the window's own: it raises that source's flag and wakes one of the
+//! waiters, which then reads the flagged sources for everybody (acks are
+//! parsed before the window's lock is taken). The bookkeeping itself is the
+//! sans-IO [`AckWindow`](crate::state::ack_window::AckWindow).
 
 use crate::api::publish::{PubAck, PublishOptions, parse_ack};
 use crate::context::JetStream;
