@@ -19,7 +19,7 @@
 //! of the window's own: it raises that source's flag and wakes one of the
 //! waiters, which then reads the flagged sources for everybody (acks are
 //! parsed before the window's lock is taken). The bookkeeping itself is the
-//! sans-IO [`AckWindow`](crate::state::ack_window::AckWindow).
+//! sans-IO [`AckWindow`].
 
 use crate::api::publish::{PubAck, PublishOptions, parse_ack};
 use crate::context::JetStream;
