@@ -181,13 +181,15 @@ impl<T: Transport> JetStream<T> {
         let transport = &self.inner.transport;
         poll_fn(|cx| transport.poll_write_room(cx)).await;
         let token = poll_fn(|cx| publisher.poll_start(cx)).await;
-        let reply = publisher.reply_subject(token);
-        if let Err(e) = transport.publish(
-            subject.as_ref(),
-            Some(&reply),
-            headers.as_ref(),
-            &message.payload,
-        ) {
+        let sent = publisher.with_reply_subject(token, |reply| {
+            transport.publish(
+                subject.as_ref(),
+                Some(reply),
+                headers.as_ref(),
+                &message.payload,
+            )
+        });
+        if let Err(e) = sent {
             publisher.cancel(token);
             return Err(e.into());
         }
@@ -365,11 +367,26 @@ impl<T: Transport> AsyncPublisher<T> {
         })
     }
 
-    fn reply_subject(&self, token: u64) -> String {
-        let mut s = String::with_capacity(self.reply_prefix.len() + 20);
-        s.push_str(&self.reply_prefix);
-        s.push_str(itoa(token, &mut [0u8; 20]));
-        s
+    /// Runs `f` with the reply subject of publish `token`
+    /// (`<inbox>.<token>`), built on the stack when it fits.
+    fn with_reply_subject<R>(&self, token: u64, f: impl FnOnce(&str) -> R) -> R {
+        let mut digits = [0u8; 20];
+        let token = itoa(token, &mut digits);
+        let len = self.reply_prefix.len() + token.len();
+        let mut buf = [0u8; 128];
+        match buf.get_mut(..len) {
+            Some(dst) => {
+                let (head, tail) = dst.split_at_mut(self.reply_prefix.len());
+                head.copy_from_slice(self.reply_prefix.as_bytes());
+                tail.copy_from_slice(token.as_bytes());
+                // Both parts are UTF-8.
+                match std::str::from_utf8(dst) {
+                    Ok(s) => f(s),
+                    Err(_) => f(&format!("{}{token}", self.reply_prefix)),
+                }
+            }
+            None => f(&format!("{}{token}", self.reply_prefix)),
+        }
     }
 
     fn token_of(&self, message: &Message) -> Option<u64> {

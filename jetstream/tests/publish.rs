@@ -462,3 +462,21 @@ async fn async_publish_acks_time_out() {
     assert!(start.elapsed() >= Duration::from_millis(600));
     assert_eq!(js.publish_async_pending(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn async_publish_with_a_long_inbox_prefix() {
+    let server = server();
+    let prefix = format!("_INBOX_{}", "x".repeat(150));
+    let client = natrs_tokio::connect_with_options(
+        server.url(),
+        natrs_tokio::ConnectOptions::new().inbox_prefix(prefix),
+    )
+    .await
+    .unwrap();
+    let js = JetStream::new(client);
+    js.create_stream(StreamConfig::new("LONG").subjects(["long"]))
+        .await
+        .unwrap();
+    let ack = js.publish_async("long", "x").await.unwrap();
+    assert_eq!(within(10, "the ack", ack).await.unwrap().sequence, 1);
+}
