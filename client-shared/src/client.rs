@@ -9,7 +9,9 @@ use crate::shared::{ReplyRoute, Route, Shared};
 use crate::slot::{Latch, Slot};
 use crate::subscriber::Subscriber;
 use bytes::Bytes;
-use natrs_core::client::{ConnectionState, FlushId, RequestId, RequestManyOptions, Statistics};
+use natrs_core::client::{
+    ConnectionState, FlushId, RequestId, RequestManyOptions, Statistics, TimerId,
+};
 use natrs_core::error::CloseReason;
 use natrs_core::proto::ServerInfo;
 use natrs_core::{HeaderMap, Message, ServerAddr};
@@ -498,20 +500,27 @@ impl Client {
     }
 
     /// Resolves at `deadline` (a timer of the driver, so it needs no runtime).
+    /// Dropping it cancels the timer.
     pub fn sleep_until(&self, deadline: std::time::Instant) -> Sleep {
         let slot = Arc::new(Slot::new());
         let shared = self.shared().clone();
-        shared.with(|st, _| {
+        let timer = shared.with(|st, _| {
             if st.closed.is_some() {
                 slot.complete(());
+                None
             } else {
                 let at = shared.clock.to_core(deadline);
                 let id = st.core.set_timer(at);
                 st.timers.insert(id.0, slot.clone());
+                Some((id, at))
             }
         });
         shared.notify();
-        Sleep { slot }
+        Sleep {
+            slot,
+            timer: timer.map(|t| (shared, t.0, t.1)),
+            done: false,
+        }
     }
 }
 
@@ -606,15 +615,39 @@ impl Future for DrainFuture {
     }
 }
 
-/// A timer of the driver; see [`Client::sleep_until`].
+/// A timer of the driver; see [`Client::sleep_until`]. Dropping it before it
+/// fired cancels the timer.
 #[derive(Debug)]
 pub struct Sleep {
     slot: Arc<Slot<()>>,
+    timer: Option<(Arc<Shared>, TimerId, natrs_core::Instant)>,
+    done: bool,
 }
 
 impl Future for Sleep {
     type Output = ();
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        self.slot.poll_take(cx)
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.done {
+            return Poll::Ready(());
+        }
+        let r = self.slot.poll_take(cx);
+        if r.is_ready() {
+            self.done = true;
+        }
+        r
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        if let Some((shared, id, at)) = self.timer.take() {
+            let mut st = shared.lock();
+            if st.timers.remove(&id.0).is_some() {
+                st.core.cancel_timer(id, at);
+            }
+        }
     }
 }

@@ -41,10 +41,15 @@ const N: u64 = 200_000;
 fn publishing_allocates_nothing_per_message_and_receiving_at_most_once() {
     let server = natrs_tests::Server::start().expect("nats-server");
     // One worker: the counts then include the driver's work, not just the caller's.
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let options = ConnectOptions::new().subscription_pending_limits(usize::MAX, usize::MAX);
-        let client = natrs_tokio::connect_with_options(server.url(), options).await.unwrap();
+        let client = natrs_tokio::connect_with_options(server.url(), options)
+            .await
+            .unwrap();
         let mut sub = client.subscribe("alloc.test").await.unwrap();
         let payload = Bytes::from_static(b"0123456789abcdef");
 
@@ -75,6 +80,9 @@ fn publishing_allocates_nothing_per_message_and_receiving_at_most_once() {
         println!("{N} publishes: {published} allocations; {N} receives: {received} allocations");
         // A handful of allocations in total, not per message (timer, flush slot).
         assert!(published < 100, "{published} allocations for {N} publishes");
-        assert!(received <= N, "{received} allocations for {N} received messages");
+        assert!(
+            received <= N,
+            "{received} allocations for {N} received messages"
+        );
     });
 }

@@ -1,1 +1,82 @@
-//! JetStream, Key-Value, Object Store and the Service API, for every natrs runtime.
+//! JetStream for every natrs runtime.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use futures_util::StreamExt;
+//! use natrs_jetstream::JetStream;
+//! use natrs_jetstream::api::consumer::ConsumerConfig;
+//! use natrs_jetstream::api::stream::StreamConfig;
+//! use natrs_jetstream::state::pull::ConsumeOptions;
+//!
+//! let client = natrs_tokio::connect("nats://127.0.0.1:4222").await?;
+//! let js = JetStream::new(client);
+//! let stream = js
+//!     .create_stream(StreamConfig::new("ORDERS").subjects(["orders.>"]))
+//!     .await?;
+//! let ack = js.publish("orders.1", "hello").await?;
+//! println!("stored as {}", ack.sequence);
+//! let consumer = stream
+//!     .create_consumer(ConsumerConfig::durable_pull("worker"))
+//!     .await?;
+//! let mut messages = consumer.messages(ConsumeOptions::new())?;
+//! while let Some(message) = messages.next().await {
+//!     let message = message?;
+//!     message.ack().await?;
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! # Layers
+//!
+//! - [`api`]: every JetStream API call as plain data, with no IO: an
+//!   [`ApiCall`](api::ApiCall) holds the subject under the API prefix
+//!   (`$JS.API`, `$JS.<domain>.API` or a custom one), the JSON body and the
+//!   reply parser, which turns `{"error": {...}}` into [`Error::Api`] keyed on
+//!   [`ErrorCode`]. Response types take unknown and missing fields.
+//! - [`state`]: the consumer and publisher logic as sans-IO state machines
+//!   fed messages and instants: pull pacing by pending messages and bytes
+//!   with re-pull thresholds and heartbeat watchdog ([`state::pull`]), the
+//!   status table ([`state::status`]), push flow control ([`state::push`]),
+//!   ordered-consumer resets ([`state::ordered`]), the async publish window
+//!   ([`state::ack_window`]). Unit-tested with simulated time.
+//! - [`transport`]: what JetStream needs from a connection (requests,
+//!   publishes, subscriptions, inboxes, timers, connection events), as a
+//!   trait implemented for [`natrs_client::Client`], which every natrs
+//!   runtime crate shares. Timers are the connection driver's, so nothing
+//!   here needs a runtime.
+//! - The async API: [`JetStream`], [`stream::Stream`],
+//!   [`consumer::Consumer`] with [`Fetch`](consumer::Fetch),
+//!   [`Messages`](consumer::Messages), [`PushMessages`](consumer::PushMessages)
+//!   and [`OrderedMessages`](consumer::OrderedMessages) streams,
+//!   [`message::JsMessage`] with its acks, and publishing ([`publish`]). Its
+//!   futures and `futures_core::Stream`s work on tokio and async-io executors alike.
+//! - [`blocking`]: the same API with plain methods and iterators, waiting by
+//!   parking the calling thread.
+//!
+//! # Building on it
+//!
+//! Key-Value, Object Store and the Service API layer on the public pieces:
+//! stream management ([`JetStream::create_stream`]), publishing with
+//! expectations ([`api::publish::PublishOptions`]), direct get including
+//! batches and multi-last reads ([`stream::Stream::direct_get_last`],
+//! [`stream::Stream::direct_batch`]), and ordered consumers
+//! ([`JetStream::ordered_consumer`]) for watches and object reads.
+
+pub mod ack;
+pub mod api;
+pub mod blocking;
+pub mod consumer;
+mod context;
+pub mod error;
+pub mod message;
+pub mod metadata;
+pub mod publish;
+pub mod state;
+pub mod stream;
+mod timer;
+pub mod transport;
+mod wire;
+
+pub use context::{JetStream, JetStreamOptions};
+pub use error::{ApiError, Error, ErrorCode};
+pub use wire::parse_time;

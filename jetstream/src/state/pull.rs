@@ -1,0 +1,983 @@
+//! Pull consumers (ADR-37) as sans-IO state machines: [`Consume`] keeps a
+//! buffer filled with pull requests paced by pending message and byte
+//! counts, watches idle heartbeats and survives reconnects; [`Fetch`] runs
+//! one pull request to its end.
+//!
+//! Both are fed the messages of the pull subscription (in the order the
+//! application takes them) and the time; they never read a clock. The
+//! caller sends what [`Consume::poll_pull`] returns to the consumer's
+//! `CONSUMER.MSG.NEXT` subject with the subscription as reply, and calls
+//! `handle_timeout` once `poll_timeout` has passed.
+
+use super::status::{Status, Unfilled, classify};
+use crate::error::Error;
+use crate::wire::{duration_nanos, is_default};
+use natrs_client::Message;
+use serde::Serialize;
+use std::time::{Duration, Instant};
+
+/// The `batch` of a pull request paced by bytes (ADR-37: a large number, so
+/// the byte limit is the one that counts).
+pub const BYTES_MODE_BATCH: usize = 1_000_000;
+
+/// Options for priority groups (2.11+, ADR-42).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PriorityOptions {
+    /// The group to pull for.
+    pub group: String,
+    /// Overflow: only get messages while the consumer has more than this pending.
+    pub min_pending: Option<u64>,
+    /// Overflow: only get messages while more than this are unacknowledged.
+    pub min_ack_pending: Option<u64>,
+    /// Prioritized: 0 (first) to 9.
+    pub priority: Option<u8>,
+}
+
+/// The body of a pull request (`CONSUMER.MSG.NEXT`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PullRequest {
+    /// Most messages to deliver.
+    pub batch: usize,
+    /// Most bytes to deliver (0: no limit).
+    #[serde(skip_serializing_if = "is_default")]
+    pub max_bytes: usize,
+    /// Server-side lifetime of the request, in nanoseconds (0: until filled).
+    #[serde(skip_serializing_if = "is_default")]
+    pub expires: i64,
+    /// End at once with 404 when nothing is pending.
+    #[serde(skip_serializing_if = "is_default")]
+    pub no_wait: bool,
+    /// Idle heartbeat interval in nanoseconds (0: none).
+    #[serde(rename = "idle_heartbeat", skip_serializing_if = "is_default")]
+    pub heartbeat: i64,
+    /// Priority group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// Overflow threshold on pending messages.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_pending: Option<u64>,
+    /// Overflow threshold on unacknowledged messages.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_ack_pending: Option<u64>,
+    /// Pinned client id.
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    pub pin_id: Option<String>,
+    /// Priority (prioritized policy).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub priority: Option<u8>,
+}
+
+impl PullRequest {
+    /// The JSON body.
+    pub fn to_json(&self) -> bytes::Bytes {
+        // Serializing this plain struct cannot fail.
+        serde_json::to_vec(self).unwrap_or_default().into()
+    }
+
+    fn with_priority(mut self, p: Option<&PriorityOptions>, pin: Option<&String>) -> PullRequest {
+        if let Some(p) = p {
+            self.group = Some(p.group.clone());
+            self.min_pending = p.min_pending;
+            self.min_ack_pending = p.min_ack_pending;
+            self.priority = p.priority;
+            self.pin_id = pin.cloned();
+        }
+        self
+    }
+}
+
+/// The size of a delivered message as the server counts it against
+/// `max_bytes`: subject, reply, headers and payload.
+pub fn message_size(message: &Message) -> usize {
+    message.subject.as_str().len()
+        + message.reply.as_ref().map_or(0, |r| r.as_str().len())
+        + message.headers.as_ref().map_or(0, |h| h.encoded_len())
+        + message.payload.len()
+}
+
+/// What a message on the pull subscription is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// A message for the application.
+    Message,
+    /// Nothing for the application (heartbeat, end of a request).
+    Ignore,
+    /// Publish an empty message to this subject (a stalled consumer's
+    /// flow control), then go on.
+    Reply(String),
+    /// A warning for the application; consuming goes on.
+    Warning(Error),
+    /// An error that ends consuming.
+    Terminal(Error),
+}
+
+/// Settings of a [`Consume`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsumeOptions {
+    /// Messages to keep buffered (requested and not yet processed).
+    pub max_messages: usize,
+    /// Bytes to keep buffered instead (pulls then ask for
+    /// [`BYTES_MODE_BATCH`] messages).
+    pub max_bytes: Option<usize>,
+    /// Server-side lifetime of each pull request.
+    pub expires: Duration,
+    /// Idle heartbeat of each request; missing two is reported.
+    pub heartbeat: Duration,
+    /// Pull again when pending messages fall to this.
+    pub threshold_messages: usize,
+    /// Pull again when pending bytes fall to this (bytes mode).
+    pub threshold_bytes: usize,
+    /// Priority group options.
+    pub priority: Option<PriorityOptions>,
+}
+
+impl Default for ConsumeOptions {
+    fn default() -> Self {
+        ConsumeOptions::new()
+    }
+}
+
+impl ConsumeOptions {
+    /// ADR-37 defaults: 500 messages, 30 s expiry, 15 s heartbeat, 50% thresholds.
+    pub fn new() -> ConsumeOptions {
+        ConsumeOptions {
+            max_messages: 500,
+            max_bytes: None,
+            expires: Duration::from_secs(30),
+            heartbeat: Duration::from_secs(15),
+            threshold_messages: 250,
+            threshold_bytes: 0,
+            priority: None,
+        }
+    }
+
+    /// Buffers `n` messages (threshold 50%).
+    pub fn max_messages(mut self, n: usize) -> ConsumeOptions {
+        self.max_messages = n.max(1);
+        self.max_bytes = None;
+        self.threshold_messages = self.max_messages / 2;
+        self
+    }
+
+    /// Buffers `n` bytes instead of a message count (threshold 50%).
+    pub fn max_bytes(mut self, n: usize) -> ConsumeOptions {
+        self.max_bytes = Some(n.max(1));
+        self.max_messages = BYTES_MODE_BATCH;
+        self.threshold_messages = 0;
+        self.threshold_bytes = n / 2;
+        self
+    }
+
+    /// Sets the expiry of each pull (at least 1 s) and the heartbeat to half
+    /// of it, between 0.5 s and 30 s.
+    pub fn expires(mut self, expires: Duration) -> ConsumeOptions {
+        self.expires = expires.max(Duration::from_secs(1));
+        self.heartbeat =
+            (self.expires / 2).clamp(Duration::from_millis(500), Duration::from_secs(30));
+        self
+    }
+
+    /// Sets the heartbeat (must be under half the expiry).
+    pub fn heartbeat(mut self, heartbeat: Duration) -> ConsumeOptions {
+        self.heartbeat = heartbeat;
+        self
+    }
+
+    /// Sets the message threshold (at most `max_messages`).
+    pub fn threshold_messages(mut self, n: usize) -> ConsumeOptions {
+        self.threshold_messages = n.min(self.max_messages);
+        self
+    }
+
+    /// Sets the byte threshold (at most `max_bytes`).
+    pub fn threshold_bytes(mut self, n: usize) -> ConsumeOptions {
+        self.threshold_bytes = n.min(self.max_bytes.unwrap_or(0));
+        self
+    }
+
+    /// Pulls for a priority group.
+    pub fn priority(mut self, priority: PriorityOptions) -> ConsumeOptions {
+        self.priority = Some(priority);
+        self
+    }
+
+    /// Checks the options.
+    pub fn validate(&self) -> Result<(), Error> {
+        if self.expires < Duration::from_secs(1) {
+            return Err(Error::InvalidArgument("expires must be at least 1s".into()));
+        }
+        if !self.heartbeat.is_zero() && self.heartbeat * 2 > self.expires {
+            return Err(Error::InvalidArgument(
+                "the heartbeat must be at most half of expires".into(),
+            ));
+        }
+        if self.max_messages == 0 {
+            return Err(Error::InvalidArgument(
+                "max_messages must be positive".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Continuous pulling (`consume`): keeps `max_messages` (or `max_bytes`)
+/// requested, re-pulls at the thresholds, and reports missed heartbeats.
+#[derive(Debug, Clone)]
+pub struct Consume {
+    options: ConsumeOptions,
+    pending_messages: usize,
+    pending_bytes: usize,
+    connected: bool,
+    /// When two heartbeats will have been missed; `None` while paused.
+    heartbeat_deadline: Option<Instant>,
+    pin_id: Option<String>,
+    terminated: bool,
+}
+
+impl Consume {
+    /// A consume that has requested nothing yet (the first
+    /// [`poll_pull`](Consume::poll_pull) asks for the whole buffer).
+    pub fn new(options: ConsumeOptions, now: Instant) -> Consume {
+        let mut c = Consume {
+            options,
+            pending_messages: 0,
+            pending_bytes: 0,
+            connected: true,
+            heartbeat_deadline: None,
+            pin_id: None,
+            terminated: false,
+        };
+        c.touch(now);
+        c
+    }
+
+    /// The options.
+    pub fn options(&self) -> &ConsumeOptions {
+        &self.options
+    }
+
+    /// Messages and bytes requested and not yet delivered.
+    pub fn pending(&self) -> (usize, usize) {
+        (self.pending_messages, self.pending_bytes)
+    }
+
+    /// The pinned client id of the priority group, if pinned.
+    pub fn pin_id(&self) -> Option<&str> {
+        self.pin_id.as_deref()
+    }
+
+    /// Whether a terminal error ended it.
+    pub fn is_terminated(&self) -> bool {
+        self.terminated
+    }
+
+    fn touch(&mut self, now: Instant) {
+        self.heartbeat_deadline = (self.connected && !self.options.heartbeat.is_zero())
+            .then(|| now + self.options.heartbeat * 2);
+    }
+
+    fn forget(&mut self, unfilled: Option<Unfilled>) {
+        match unfilled {
+            Some(u) => {
+                self.pending_messages = self
+                    .pending_messages
+                    .saturating_sub(usize::try_from(u.messages).unwrap_or(usize::MAX));
+                self.pending_bytes = self
+                    .pending_bytes
+                    .saturating_sub(usize::try_from(u.bytes).unwrap_or(usize::MAX));
+            }
+            // Nothing says how much that request had left: assume every
+            // request is gone and fill the buffer again.
+            None => {
+                self.pending_messages = 0;
+                self.pending_bytes = 0;
+            }
+        }
+    }
+
+    /// Feeds a message of the pull subscription, when the application takes it.
+    pub fn handle_message(&mut self, now: Instant, message: &Message) -> Delivery {
+        if self.terminated {
+            return Delivery::Ignore;
+        }
+        self.touch(now);
+        match classify(message) {
+            None => {
+                self.pending_messages = self.pending_messages.saturating_sub(1);
+                if self.options.max_bytes.is_some() {
+                    self.pending_bytes = self.pending_bytes.saturating_sub(message_size(message));
+                }
+                if self.options.priority.is_some() {
+                    if let Some(pin) = message.header("Nats-Pin-Id") {
+                        if self.pin_id.as_deref() != Some(pin) {
+                            self.pin_id = Some(pin.to_string());
+                        }
+                    }
+                }
+                Delivery::Message
+            }
+            Some(Status::Heartbeat { stalled: Some(s) }) => Delivery::Reply(s),
+            Some(Status::Heartbeat { stalled: None }) => Delivery::Ignore,
+            Some(Status::FlowControl { reply }) => Delivery::Reply(reply),
+            Some(Status::PullEnded { unfilled, .. }) => {
+                self.forget(unfilled);
+                Delivery::Ignore
+            }
+            Some(Status::PullLost) => {
+                self.forget(None);
+                Delivery::Ignore
+            }
+            Some(Status::PinMismatch { unfilled }) => {
+                self.pin_id = None;
+                self.forget(unfilled);
+                Delivery::Ignore
+            }
+            // The request was refused, but pulling again at once would be
+            // refused again: its count stays pending until the heartbeat
+            // watchdog gives up on it, which paces the retries.
+            Some(Status::Warning(e)) => Delivery::Warning(e),
+            Some(Status::Terminal(e)) => {
+                self.terminated = true;
+                self.heartbeat_deadline = None;
+                Delivery::Terminal(e)
+            }
+        }
+    }
+
+    /// The next pull request to send, if the buffer fell to a threshold
+    /// (counted as pending from now on). `None` while disconnected.
+    pub fn poll_pull(&mut self, now: Instant) -> Option<PullRequest> {
+        if self.terminated || !self.connected {
+            return None;
+        }
+        let o = &self.options;
+        let request = match o.max_bytes {
+            Some(max_bytes) => {
+                if self.pending_bytes > o.threshold_bytes {
+                    return None;
+                }
+                let want = max_bytes - self.pending_bytes.min(max_bytes);
+                self.pending_bytes += want;
+                self.pending_messages = BYTES_MODE_BATCH;
+                PullRequest {
+                    batch: BYTES_MODE_BATCH,
+                    max_bytes: want,
+                    ..PullRequest::default()
+                }
+            }
+            None => {
+                if self.pending_messages > o.threshold_messages
+                    || self.pending_messages >= o.max_messages
+                {
+                    return None;
+                }
+                let want = o.max_messages - self.pending_messages;
+                self.pending_messages += want;
+                PullRequest {
+                    batch: want,
+                    ..PullRequest::default()
+                }
+            }
+        };
+        let request = PullRequest {
+            expires: duration_nanos(o.expires),
+            heartbeat: duration_nanos(o.heartbeat),
+            ..request
+        }
+        .with_priority(o.priority.as_ref(), self.pin_id.as_ref());
+        if self.heartbeat_deadline.is_none() {
+            self.touch(now);
+        }
+        Some(request)
+    }
+
+    /// When [`handle_timeout`](Consume::handle_timeout) is due.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.heartbeat_deadline
+    }
+
+    /// Checks the heartbeat deadline: after two missed heartbeats the
+    /// requests are presumed lost (the next `poll_pull` fills the buffer
+    /// again) and [`Error::MissedHeartbeats`] is returned for the
+    /// application. Consuming goes on.
+    pub fn handle_timeout(&mut self, now: Instant) -> Option<Error> {
+        let deadline = self.heartbeat_deadline?;
+        if now < deadline {
+            return None;
+        }
+        self.forget(None);
+        self.touch(now);
+        Some(Error::MissedHeartbeats)
+    }
+
+    /// The connection was lost: the heartbeat watch and pulling pause.
+    pub fn handle_disconnected(&mut self) {
+        self.connected = false;
+        self.heartbeat_deadline = None;
+    }
+
+    /// The connection is back: the old requests may be gone with the old
+    /// connection, so the next `poll_pull` fills the whole buffer again.
+    pub fn handle_reconnected(&mut self, now: Instant) {
+        self.connected = true;
+        self.forget(None);
+        self.touch(now);
+    }
+}
+
+/// Settings of a [`Fetch`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchOptions {
+    /// Most messages.
+    pub max_messages: usize,
+    /// Most bytes.
+    pub max_bytes: Option<usize>,
+    /// Server-side lifetime of the request.
+    pub expires: Duration,
+    /// End at once when nothing is pending (404) instead of waiting.
+    pub no_wait: bool,
+    /// Idle heartbeat (zero: none; ADR-37 turns it on for long expiries).
+    pub heartbeat: Duration,
+    /// Priority group options.
+    pub priority: Option<PriorityOptions>,
+    /// The pinned id to present (priority groups).
+    pub pin_id: Option<String>,
+}
+
+impl Default for FetchOptions {
+    fn default() -> Self {
+        FetchOptions::new(1)
+    }
+}
+
+impl FetchOptions {
+    /// Up to `max_messages` messages within 30 s.
+    pub fn new(max_messages: usize) -> FetchOptions {
+        FetchOptions {
+            max_messages: max_messages.max(1),
+            max_bytes: None,
+            expires: Duration::from_secs(30),
+            no_wait: false,
+            heartbeat: Duration::ZERO,
+            priority: None,
+            pin_id: None,
+        }
+    }
+
+    /// Limits the bytes.
+    pub fn max_bytes(mut self, n: usize) -> FetchOptions {
+        self.max_bytes = Some(n);
+        self
+    }
+
+    /// Sets the expiry; heartbeats are turned on (at half of it, at most 30 s)
+    /// for expiries over 30 s.
+    pub fn expires(mut self, expires: Duration) -> FetchOptions {
+        self.expires = expires;
+        if expires > Duration::from_secs(30) {
+            self.heartbeat = (expires / 2).min(Duration::from_secs(30));
+        }
+        self
+    }
+
+    /// Ends at once when nothing is pending (clears the expiry and the
+    /// heartbeat; setting an expiry afterwards makes the server wait that
+    /// long for the first message).
+    pub fn no_wait(mut self, no_wait: bool) -> FetchOptions {
+        self.no_wait = no_wait;
+        if no_wait {
+            self.expires = Duration::ZERO;
+            self.heartbeat = Duration::ZERO;
+        }
+        self
+    }
+
+    /// Sets the heartbeat.
+    pub fn heartbeat(mut self, heartbeat: Duration) -> FetchOptions {
+        self.heartbeat = heartbeat;
+        self
+    }
+
+    /// Pulls for a priority group.
+    pub fn priority(mut self, priority: PriorityOptions) -> FetchOptions {
+        self.priority = Some(priority);
+        self
+    }
+}
+
+/// How long after the server-side expiry the client waits for the statuses
+/// that end a request.
+pub const FETCH_GRACE: Duration = Duration::from_secs(1);
+
+/// What a message of a fetch is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FetchStep {
+    /// A message for the application.
+    Message,
+    /// A message for the application, and the fetch is complete.
+    Last,
+    /// Nothing for the application.
+    Ignore,
+    /// Publish an empty message to this subject, then go on.
+    Reply(String),
+    /// The fetch ended.
+    Done,
+    /// The fetch failed.
+    Failed(Error),
+}
+
+/// One pull request (`fetch`, `next`), to its end: the batch is full, the
+/// byte limit is reached, the server ends it (404, 408, 409), the client
+/// timeout passes, or an error.
+#[derive(Debug, Clone)]
+pub struct Fetch {
+    options: FetchOptions,
+    received: usize,
+    bytes: usize,
+    deadline: Instant,
+    heartbeat_deadline: Option<Instant>,
+    done: bool,
+}
+
+impl Fetch {
+    /// A fetch whose request is sent at `now`. Without `no_wait` the client
+    /// gives up at `now + expires + FETCH_GRACE`; with it, at
+    /// `now + no_wait_timeout`.
+    pub fn new(options: FetchOptions, now: Instant, no_wait_timeout: Duration) -> Fetch {
+        let deadline = if options.no_wait && options.expires.is_zero() {
+            now + no_wait_timeout
+        } else {
+            now + options.expires + FETCH_GRACE
+        };
+        let heartbeat_deadline =
+            (!options.heartbeat.is_zero()).then(|| now + options.heartbeat * 2);
+        Fetch {
+            options,
+            received: 0,
+            bytes: 0,
+            deadline,
+            heartbeat_deadline,
+            done: false,
+        }
+    }
+
+    /// The request to send.
+    pub fn request(&self) -> PullRequest {
+        let o = &self.options;
+        PullRequest {
+            batch: o.max_messages,
+            max_bytes: o.max_bytes.unwrap_or(0),
+            expires: duration_nanos(o.expires),
+            no_wait: o.no_wait,
+            heartbeat: duration_nanos(o.heartbeat),
+            ..PullRequest::default()
+        }
+        .with_priority(o.priority.as_ref(), o.pin_id.as_ref())
+    }
+
+    /// Checks the options.
+    pub fn validate(options: &FetchOptions) -> Result<(), Error> {
+        if !options.heartbeat.is_zero() && options.heartbeat * 2 > options.expires {
+            return Err(Error::InvalidArgument(
+                "the heartbeat must be at most half of expires".into(),
+            ));
+        }
+        if options.expires.is_zero() && !options.no_wait {
+            return Err(Error::InvalidArgument(
+                "a fetch needs an expiry or no_wait".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Messages delivered so far.
+    pub fn received(&self) -> usize {
+        self.received
+    }
+
+    /// Whether it watches idle heartbeats (only then does
+    /// [`handle_message`](Fetch::handle_message) use its `now`).
+    pub fn watches_heartbeats(&self) -> bool {
+        self.heartbeat_deadline.is_some()
+    }
+
+    /// Whether it ended.
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// Feeds a message of the fetch's subscription.
+    pub fn handle_message(&mut self, now: Instant, message: &Message) -> FetchStep {
+        if self.done {
+            return FetchStep::Ignore;
+        }
+        if let Some(hb) = self.heartbeat_deadline.as_mut() {
+            *hb = now + self.options.heartbeat * 2;
+        }
+        match classify(message) {
+            None => {
+                self.received += 1;
+                if self.options.max_bytes.is_some() {
+                    self.bytes += message_size(message);
+                }
+                let full = self.received >= self.options.max_messages
+                    || self.options.max_bytes.is_some_and(|m| self.bytes >= m);
+                if full {
+                    self.done = true;
+                    FetchStep::Last
+                } else {
+                    FetchStep::Message
+                }
+            }
+            Some(Status::Heartbeat { stalled: Some(s) }) => FetchStep::Reply(s),
+            Some(Status::Heartbeat { stalled: None }) => FetchStep::Ignore,
+            Some(Status::FlowControl { reply }) => FetchStep::Reply(reply),
+            Some(Status::PullEnded { .. }) | Some(Status::PullLost) => {
+                self.done = true;
+                FetchStep::Done
+            }
+            Some(Status::PinMismatch { .. }) => {
+                self.done = true;
+                FetchStep::Failed(Error::Status {
+                    code: 423,
+                    description: "pin id mismatch".into(),
+                })
+            }
+            Some(Status::Warning(e)) | Some(Status::Terminal(e)) => {
+                self.done = true;
+                FetchStep::Failed(e)
+            }
+        }
+    }
+
+    /// When [`handle_timeout`](Fetch::handle_timeout) is due.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        if self.done {
+            return None;
+        }
+        Some(match self.heartbeat_deadline {
+            Some(hb) if hb < self.deadline => hb,
+            _ => self.deadline,
+        })
+    }
+
+    /// Ends the fetch at its deadline ([`FetchStep::Done`]) or after two
+    /// missed heartbeats ([`Error::MissedHeartbeats`]); `None` when nothing
+    /// is due yet.
+    pub fn handle_timeout(&mut self, now: Instant) -> Option<FetchStep> {
+        if self.done {
+            return None;
+        }
+        if self.heartbeat_deadline.is_some_and(|hb| now >= hb) {
+            self.done = true;
+            return Some(FetchStep::Failed(Error::MissedHeartbeats));
+        }
+        if now >= self.deadline {
+            self.done = true;
+            return Some(FetchStep::Done);
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::status::tests::status;
+    use bytes::Bytes;
+    use natrs_client::{HeaderMap, Subject};
+
+    fn user(payload: &'static str) -> Message {
+        Message {
+            subject: Subject::from_static("s"),
+            reply: Some(Subject::from_static("$JS.ACK.S.C.1.1.1.1.0")),
+            headers: None,
+            payload: Bytes::from_static(payload.as_bytes()),
+            length: 0,
+        }
+    }
+
+    fn opts(max: usize) -> ConsumeOptions {
+        ConsumeOptions::new()
+            .max_messages(max)
+            .expires(Duration::from_secs(10))
+    }
+
+    #[test]
+    fn request_json() {
+        let r = PullRequest {
+            batch: 10,
+            expires: 5_000_000_000,
+            heartbeat: 1_000_000_000,
+            ..Default::default()
+        };
+        assert_eq!(
+            &r.to_json()[..],
+            br#"{"batch":10,"expires":5000000000,"idle_heartbeat":1000000000}"#
+        );
+        let r = PullRequest {
+            batch: 1,
+            no_wait: true,
+            group: Some("g".into()),
+            pin_id: Some("p".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            &r.to_json()[..],
+            br#"{"batch":1,"no_wait":true,"group":"g","id":"p"}"#
+        );
+    }
+
+    #[test]
+    fn consume_paces_by_messages() {
+        let t0 = Instant::now();
+        let mut c = Consume::new(opts(10), t0);
+        let r = c.poll_pull(t0).unwrap();
+        assert_eq!(r.batch, 10);
+        assert_eq!(r.expires, 10_000_000_000);
+        assert_eq!(r.heartbeat, 5_000_000_000);
+        assert_eq!(c.poll_pull(t0), None);
+        for _ in 0..4 {
+            assert_eq!(c.handle_message(t0, &user("x")), Delivery::Message);
+        }
+        // 6 pending > threshold 5.
+        assert_eq!(c.poll_pull(t0), None);
+        c.handle_message(t0, &user("x"));
+        let r = c.poll_pull(t0).unwrap();
+        assert_eq!(r.batch, 5);
+        assert_eq!(c.pending(), (10, 0));
+        // A request timing out with 3 unfilled.
+        let end = status(
+            408,
+            "Request Timeout",
+            &[("Nats-Pending-Messages", "3"), ("Nats-Pending-Bytes", "0")],
+        );
+        assert_eq!(c.handle_message(t0, &end), Delivery::Ignore);
+        assert_eq!(c.pending(), (7, 0));
+        assert_eq!(c.poll_pull(t0), None);
+        // Heartbeats count as activity but not as messages.
+        assert_eq!(
+            c.handle_message(t0, &status(100, "Idle Heartbeat", &[])),
+            Delivery::Ignore
+        );
+        assert_eq!(c.pending(), (7, 0));
+    }
+
+    #[test]
+    fn consume_with_one_message_does_not_stall() {
+        let t0 = Instant::now();
+        let mut c = Consume::new(opts(1), t0);
+        for _ in 0..3 {
+            assert_eq!(c.poll_pull(t0).unwrap().batch, 1);
+            assert_eq!(c.poll_pull(t0), None);
+            assert_eq!(c.handle_message(t0, &user("x")), Delivery::Message);
+        }
+    }
+
+    #[test]
+    fn consume_paces_by_bytes() {
+        let t0 = Instant::now();
+        let mut c = Consume::new(
+            ConsumeOptions::new()
+                .max_bytes(1000)
+                .expires(Duration::from_secs(10)),
+            t0,
+        );
+        let r = c.poll_pull(t0).unwrap();
+        assert_eq!(r.batch, BYTES_MODE_BATCH);
+        assert_eq!(r.max_bytes, 1000);
+        let m = user("0123456789");
+        let size = message_size(&m);
+        assert_eq!(size, 1 + 21 + 10);
+        let mut taken = 0;
+        while c.poll_pull(t0).is_none() {
+            c.handle_message(t0, &m);
+            taken += size;
+        }
+        assert!(taken >= 500, "{taken}");
+    }
+
+    #[test]
+    fn heartbeat_watchdog() {
+        let t0 = Instant::now();
+        let mut c = Consume::new(opts(10), t0);
+        c.poll_pull(t0).unwrap();
+        let due = c.poll_timeout().unwrap();
+        assert_eq!(due, t0 + Duration::from_secs(10));
+        assert_eq!(c.handle_timeout(due - Duration::from_millis(1)), None);
+        // A heartbeat pushes the deadline.
+        let t1 = t0 + Duration::from_secs(8);
+        c.handle_message(t1, &status(100, "Idle Heartbeat", &[]));
+        assert_eq!(c.poll_timeout(), Some(t1 + Duration::from_secs(10)));
+        let t2 = t1 + Duration::from_secs(10);
+        assert_eq!(c.handle_timeout(t2), Some(Error::MissedHeartbeats));
+        // The requests are presumed lost: pull the whole buffer again.
+        assert_eq!(c.poll_pull(t2).unwrap().batch, 10);
+    }
+
+    #[test]
+    fn reconnect_pauses_and_refills() {
+        let t0 = Instant::now();
+        let mut c = Consume::new(opts(10), t0);
+        c.poll_pull(t0).unwrap();
+        c.handle_message(t0, &user("x"));
+        c.handle_disconnected();
+        assert_eq!(c.poll_timeout(), None);
+        for _ in 0..6 {
+            c.handle_message(t0, &user("x"));
+        }
+        assert_eq!(c.poll_pull(t0), None);
+        let t1 = t0 + Duration::from_secs(60);
+        c.handle_reconnected(t1);
+        assert_eq!(c.poll_timeout(), Some(t1 + Duration::from_secs(10)));
+        assert_eq!(c.poll_pull(t1).unwrap().batch, 10);
+    }
+
+    #[test]
+    fn statuses_end_or_warn() {
+        let t0 = Instant::now();
+        let mut c = Consume::new(opts(10), t0);
+        c.poll_pull(t0).unwrap();
+        assert!(matches!(
+            c.handle_message(t0, &status(409, "Exceeded MaxWaiting", &[])),
+            Delivery::Warning(Error::LimitExceeded(_))
+        ));
+        // No retry until the watchdog gives up on the refused request.
+        assert_eq!(c.poll_pull(t0), None);
+        let late = t0 + Duration::from_secs(10);
+        assert_eq!(c.handle_timeout(late), Some(Error::MissedHeartbeats));
+        assert_eq!(c.poll_pull(late).unwrap().batch, 10);
+        assert_eq!(
+            c.handle_message(late, &status(503, "", &[])),
+            Delivery::Warning(Error::ConsumerUnavailable)
+        );
+        assert_eq!(c.poll_pull(late), None);
+        let t0 = late + Duration::from_secs(10);
+        c.handle_timeout(t0);
+        assert_eq!(c.poll_pull(t0).unwrap().batch, 10);
+        assert_eq!(
+            c.handle_message(t0, &status(409, "Leadership Change", &[])),
+            Delivery::Ignore
+        );
+        assert_eq!(c.poll_pull(t0).unwrap().batch, 10);
+        let mut stalled = status(
+            100,
+            "Idle Heartbeat",
+            &[("Nats-Consumer-Stalled", "$JS.FC.1")],
+        );
+        stalled.headers.get_or_insert_with(HeaderMap::new);
+        assert_eq!(
+            c.handle_message(t0, &stalled),
+            Delivery::Reply("$JS.FC.1".into())
+        );
+        assert_eq!(
+            c.handle_message(t0, &status(409, "Consumer Deleted", &[])),
+            Delivery::Terminal(Error::ConsumerDeleted)
+        );
+        assert!(c.is_terminated());
+        assert_eq!(c.poll_pull(t0), None);
+        assert_eq!(c.poll_timeout(), None);
+    }
+
+    #[test]
+    fn pin_ids() {
+        let t0 = Instant::now();
+        let mut c = Consume::new(
+            opts(10).priority(PriorityOptions {
+                group: "g".into(),
+                ..Default::default()
+            }),
+            t0,
+        );
+        let r = c.poll_pull(t0).unwrap();
+        assert_eq!(r.group.as_deref(), Some("g"));
+        assert_eq!(r.pin_id, None);
+        let mut m = user("x");
+        let mut h = HeaderMap::new();
+        h.insert("Nats-Pin-Id", "PIN1");
+        m.headers = Some(h);
+        for _ in 0..6 {
+            c.handle_message(t0, &m);
+        }
+        assert_eq!(c.pin_id(), Some("PIN1"));
+        assert_eq!(c.poll_pull(t0).unwrap().pin_id.as_deref(), Some("PIN1"));
+        c.handle_message(t0, &status(423, "Nats-Pin-Id mismatch", &[]));
+        assert_eq!(c.pin_id(), None);
+        assert_eq!(c.poll_pull(t0).unwrap().pin_id, None);
+    }
+
+    #[test]
+    fn fetch_ends() {
+        let t0 = Instant::now();
+        let mut f = Fetch::new(FetchOptions::new(3), t0, Duration::from_secs(5));
+        assert_eq!(f.request().batch, 3);
+        assert_eq!(f.poll_timeout(), Some(t0 + Duration::from_secs(31)));
+        assert_eq!(f.handle_message(t0, &user("a")), FetchStep::Message);
+        assert_eq!(f.handle_message(t0, &user("b")), FetchStep::Message);
+        assert_eq!(f.handle_message(t0, &user("c")), FetchStep::Last);
+        assert!(f.is_done());
+        assert_eq!(f.poll_timeout(), None);
+
+        let mut f = Fetch::new(
+            FetchOptions::new(3).no_wait(true),
+            t0,
+            Duration::from_secs(5),
+        );
+        assert!(f.request().no_wait);
+        assert_eq!(f.handle_message(t0, &user("a")), FetchStep::Message);
+        assert_eq!(
+            f.handle_message(t0, &status(404, "No Messages", &[])),
+            FetchStep::Done
+        );
+        assert_eq!(f.received(), 1);
+
+        let mut f = Fetch::new(FetchOptions::new(3).max_bytes(40), t0, Duration::ZERO);
+        assert_eq!(f.request().max_bytes, 40);
+        assert_eq!(
+            f.handle_message(t0, &user("0123456789")),
+            FetchStep::Message
+        );
+        assert_eq!(f.handle_message(t0, &user("0123456789")), FetchStep::Last);
+
+        let mut f = Fetch::new(FetchOptions::new(3), t0, Duration::ZERO);
+        assert_eq!(
+            f.handle_message(t0, &status(409, "Consumer is push based", &[])),
+            FetchStep::Failed(Error::ConsumerIsPushBased)
+        );
+    }
+
+    #[test]
+    fn fetch_timeouts() {
+        let t0 = Instant::now();
+        let mut f = Fetch::new(
+            FetchOptions::new(3).expires(Duration::from_secs(60)),
+            t0,
+            Duration::ZERO,
+        );
+        assert_eq!(f.request().heartbeat, 30_000_000_000);
+        assert_eq!(f.poll_timeout(), Some(t0 + Duration::from_secs(60)));
+        assert_eq!(f.handle_timeout(t0 + Duration::from_secs(59)), None);
+        assert_eq!(
+            f.handle_timeout(t0 + Duration::from_secs(60)),
+            Some(FetchStep::Failed(Error::MissedHeartbeats))
+        );
+        let mut f = Fetch::new(
+            FetchOptions::new(3).expires(Duration::from_secs(2)),
+            t0,
+            Duration::ZERO,
+        );
+        assert_eq!(
+            f.handle_timeout(t0 + Duration::from_secs(3)),
+            Some(FetchStep::Done)
+        );
+        assert!(Fetch::validate(&FetchOptions::new(1).expires(Duration::ZERO)).is_err());
+        assert!(
+            Fetch::validate(
+                &FetchOptions::new(1)
+                    .expires(Duration::from_secs(2))
+                    .heartbeat(Duration::from_secs(2))
+            )
+            .is_err()
+        );
+    }
+}
