@@ -6,6 +6,7 @@ use natrs_core::Message;
 use natrs_core::client::SubscriptionEnd;
 use std::collections::VecDeque;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Waker};
 
 /// Pending limits of a subscription: past either, new messages are dropped.
@@ -57,15 +58,57 @@ struct Inner {
     waker: Option<Waker>,
 }
 
+/// Messages the consumer took from the producer side in one batch.
+#[derive(Debug, Default)]
+struct Taken {
+    msgs: VecDeque<Message>,
+    bytes: usize,
+}
+
+/// Messages moved to the consumer side per refill.
+const REFILL: usize = 1024;
+
 /// Messages for one subscription, waiting for its consumer.
+///
+/// Two locks keep the producer (the driver) and the consumer apart: the
+/// driver pushes batches under `inner`; the consumer pops from `taken` and
+/// refills it from `inner` a batch at a time, so a busy subscription does not
+/// bounce one lock between two threads per message. Lock order: `taken`,
+/// then `inner`.
 #[derive(Debug)]
 pub(crate) struct DeliveryQueue {
     inner: Mutex<Inner>,
+    taken: Mutex<Taken>,
+    /// Messages and bytes the consumer side holds, for the producer's limit
+    /// checks (read once per batch).
+    held_msgs: AtomicUsize,
+    held_bytes: AtomicUsize,
 }
 
 /// What a message counts against the byte limit: its payload, as in nats.go.
 fn size_of(m: &Message) -> usize {
     m.payload.len()
+}
+
+impl Inner {
+    /// Queues one message unless the limits are reached, counting `held`
+    /// (messages, bytes) the consumer side holds as pending too.
+    fn push(&mut self, message: Message, held: (usize, usize)) -> Pushed {
+        let size = size_of(&message);
+        if self.msgs.len() + held.0 >= self.limits.messages
+            || (self.bytes + held.1).saturating_add(size) > self.limits.bytes
+        {
+            self.dropped += 1;
+            let first = !self.slow;
+            self.slow = true;
+            return Pushed::Dropped { first };
+        }
+        self.slow = false;
+        self.bytes += size;
+        self.delivered += 1;
+        self.msgs.push_back(message);
+        Pushed::Queued
+    }
 }
 
 impl DeliveryQueue {
@@ -81,30 +124,34 @@ impl DeliveryQueue {
                 end: None,
                 waker: None,
             }),
+            taken: Mutex::new(Taken::default()),
+            held_msgs: AtomicUsize::new(0),
+            held_bytes: AtomicUsize::new(0),
         }
     }
 
-    /// Queues a message unless the limits are reached.
-    pub(crate) fn push(&self, message: Message) -> Pushed {
-        let size = size_of(&message);
+    /// Queues `batch` (emptied) under one lock, dropping what exceeds the
+    /// limits. Returns the drop count at the drop that started a
+    /// slow-consumer episode, if one did.
+    pub(crate) fn push_batch(&self, batch: &mut Vec<Message>) -> Option<u64> {
+        let held = (
+            self.held_msgs.load(Ordering::Relaxed),
+            self.held_bytes.load(Ordering::Relaxed),
+        );
+        let mut episode = None;
         let waker = {
             let mut q = lock(&self.inner);
-            if q.msgs.len() >= q.limits.messages || q.bytes.saturating_add(size) > q.limits.bytes {
-                q.dropped += 1;
-                let first = !q.slow;
-                q.slow = true;
-                return Pushed::Dropped { first };
+            for message in batch.drain(..) {
+                if let Pushed::Dropped { first: true } = q.push(message, held) {
+                    episode.get_or_insert(q.dropped);
+                }
             }
-            q.slow = false;
-            q.bytes += size;
-            q.delivered += 1;
-            q.msgs.push_back(message);
             q.waker.take()
         };
         if let Some(w) = waker {
             w.wake();
         }
-        Pushed::Queued
+        episode
     }
 
     /// Marks the end of the subscription; queued messages are still delivered.
@@ -121,35 +168,63 @@ impl DeliveryQueue {
         }
     }
 
-    /// The next message, `None` once ended and empty, or `Pending`.
-    pub(crate) fn poll_next(&self, cx: &mut Context<'_>) -> Poll<Option<Message>> {
+    /// Takes the next message from the consumer side, refilling it from the
+    /// producer side when empty. `Err(ended)` when there is none.
+    fn take(&self, cx: Option<&mut Context<'_>>) -> Result<Message, bool> {
+        let mut taken = lock(&self.taken);
+        if let Some(m) = taken.msgs.pop_front() {
+            let size = size_of(&m);
+            taken.bytes -= size;
+            self.held_msgs.fetch_sub(1, Ordering::Relaxed);
+            self.held_bytes.fetch_sub(size, Ordering::Relaxed);
+            return Ok(m);
+        }
         let mut q = lock(&self.inner);
-        if let Some(m) = q.msgs.pop_front() {
-            q.bytes -= size_of(&m);
-            return Poll::Ready(Some(m));
+        let n = q.msgs.len().min(REFILL);
+        let mut bytes = 0;
+        for m in q.msgs.drain(..n) {
+            bytes += size_of(&m);
+            taken.msgs.push_back(m);
+        }
+        q.bytes -= bytes;
+        if let Some(m) = taken.msgs.pop_front() {
+            let size = size_of(&m);
+            taken.bytes = bytes - size;
+            self.held_msgs.store(n - 1, Ordering::Relaxed);
+            self.held_bytes.store(bytes - size, Ordering::Relaxed);
+            return Ok(m);
         }
         if q.end.is_some() {
-            return Poll::Ready(None);
+            return Err(true);
         }
-        match &q.waker {
-            Some(w) if w.will_wake(cx.waker()) => {}
-            _ => q.waker = Some(cx.waker().clone()),
+        if let Some(cx) = cx {
+            match &q.waker {
+                Some(w) if w.will_wake(cx.waker()) => {}
+                _ => q.waker = Some(cx.waker().clone()),
+            }
         }
-        Poll::Pending
+        Err(false)
+    }
+
+    /// The next message, `None` once ended and empty, or `Pending`.
+    pub(crate) fn poll_next(&self, cx: &mut Context<'_>) -> Poll<Option<Message>> {
+        match self.take(Some(cx)) {
+            Ok(m) => Poll::Ready(Some(m)),
+            Err(true) => Poll::Ready(None),
+            Err(false) => Poll::Pending,
+        }
     }
 
     /// The next message if one is queued, without waiting.
     pub(crate) fn try_next(&self) -> Option<Message> {
-        let mut q = lock(&self.inner);
-        let m = q.msgs.pop_front()?;
-        q.bytes -= size_of(&m);
-        Some(m)
+        self.take(None).ok()
     }
 
     /// Whether the subscription ended and everything was consumed.
     pub(crate) fn is_finished(&self) -> bool {
+        let taken = lock(&self.taken);
         let q = lock(&self.inner);
-        q.end.is_some() && q.msgs.is_empty()
+        q.end.is_some() && q.msgs.is_empty() && taken.msgs.is_empty()
     }
 
     /// Why it ended, if it did.
@@ -159,8 +234,9 @@ impl DeliveryQueue {
 
     /// Messages and bytes waiting.
     pub(crate) fn pending(&self) -> (usize, usize) {
+        let taken = lock(&self.taken);
         let q = lock(&self.inner);
-        (q.msgs.len(), q.bytes)
+        (q.msgs.len() + taken.msgs.len(), q.bytes + taken.bytes)
     }
 
     /// Messages dropped because the limits were reached.

@@ -5,7 +5,7 @@
 use crate::clock::Clock;
 use crate::error::{FlushError, RequestError};
 use crate::events::{ClientEvent, EventHub};
-use crate::queue::{DeliveryQueue, PendingLimits, Pushed};
+use crate::queue::{DeliveryQueue, PendingLimits};
 use crate::responses::ResponseQueue;
 use crate::signal::Signal;
 use crate::slot::{Slot, lock};
@@ -53,6 +53,8 @@ pub(crate) struct State {
     pub(crate) connect_waiters: Vec<Arc<Slot<Result<(), CloseReason>>>>,
     pub(crate) close_waiters: Vec<Arc<Slot<CloseReason>>>,
     pub(crate) closed: Option<CloseReason>,
+    /// Reused buffer for batches of messages on their way to a queue.
+    batch: Vec<Message>,
     /// Events for the application with their sequence numbers, in the order
     /// the core produced them, waiting to be handed to listeners (outside
     /// the lock).
@@ -67,19 +69,22 @@ impl State {
     /// Routes every pending core event; returns the ones for the application
     /// in `out`.
     fn dispatch(&mut self, out: &mut Vec<ClientEvent>) {
+        // Consecutive messages of one subscription go to its queue in one
+        // batch (one lock of the queue per read, not per message).
+        let mut batch = std::mem::take(&mut self.batch);
+        let mut batch_sid: Option<u64> = None;
         while let Some(event) = self.core.poll_event() {
-            match event {
-                Event::Message { sid, message } => {
-                    if let Some(route) = self.routes.get(&sid.0) {
-                        if let Pushed::Dropped { first: true } = route.queue.push(message) {
-                            out.push(ClientEvent::SlowConsumer {
-                                sid: sid.0,
-                                subject: route.subject.to_string(),
-                                dropped: route.queue.dropped(),
-                            });
-                        }
-                    }
+            if let Event::Message { sid, message } = event {
+                if batch_sid != Some(sid.0) {
+                    self.deliver(batch_sid, &mut batch, out);
+                    batch_sid = Some(sid.0);
                 }
+                batch.push(message);
+                continue;
+            }
+            // Anything else comes after the messages before it.
+            self.deliver(batch_sid.take(), &mut batch, out);
+            match event {
                 Event::SubscriptionEnded { sid, reason } => {
                     if let Some(route) = self.routes.remove(&sid.0) {
                         route.queue.end(reason);
@@ -181,6 +186,27 @@ impl State {
                 _ => {}
             }
         }
+        self.deliver(batch_sid, &mut batch, out);
+        self.batch = batch;
+    }
+
+    /// Hands a batch of messages to the queue of subscription `sid`.
+    fn deliver(&self, sid: Option<u64>, batch: &mut Vec<Message>, out: &mut Vec<ClientEvent>) {
+        if batch.is_empty() {
+            return;
+        }
+        match sid.and_then(|sid| self.routes.get(&sid).map(|route| (sid, route))) {
+            Some((sid, route)) => {
+                if let Some(dropped) = route.queue.push_batch(batch) {
+                    out.push(ClientEvent::SlowConsumer {
+                        sid,
+                        subject: route.subject.to_string(),
+                        dropped,
+                    });
+                }
+            }
+            None => batch.clear(),
+        }
     }
 }
 
@@ -239,6 +265,7 @@ impl Shared {
                 connect_waiters: Vec::new(),
                 close_waiters: Vec::new(),
                 closed: None,
+                batch: Vec::new(),
                 app_events: Vec::new(),
                 event_seq: 0,
                 epoch: 0,
