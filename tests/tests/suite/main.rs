@@ -11,6 +11,8 @@
 //! `SuiteClient` implementation and one macro line (see `tests/README.md`).
 
 mod async_client;
+mod async_std_runtime;
+mod blocking_client;
 mod cases;
 mod examples;
 mod support;
@@ -167,3 +169,5 @@ macro_rules! suite_tests {
 }
 
 suite_tests!(tokio, async_client::AsyncClient<tokio_runtime::Tokio>);
+suite_tests!(async_std, async_client::AsyncClient<async_std_runtime::AsyncStd>);
+suite_tests!(blocking, blocking_client::BlockingClient);
