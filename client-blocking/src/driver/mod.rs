@@ -534,6 +534,14 @@ impl Driver {
                         self.shared
                             .handle_transport_at(epoch, TransportEvent::Connected);
                     }
+                    Err(e)
+                        if e.kind() == std::io::ErrorKind::TimedOut
+                            && Instant::now() >= self.attempt_deadline =>
+                    {
+                        // Out of time: the core's connect timeout, which
+                        // started no later, passed too; its timer, run next,
+                        // reports it.
+                    }
                     Err(e) => {
                         let e = TransportError::Connect(format!("{}: {e}", server.host_port()));
                         self.shared
