@@ -392,7 +392,8 @@ impl Client {
 
     /// Drains the connection: subscriptions stop taking new messages but
     /// deliver what was sent to them, requests in flight finish, publishes are
-    /// flushed, then the connection closes. Resolves when it closed.
+    /// flushed, then the connection closes. Resolves when it closed (and the
+    /// event callback got [`ClientEvent::Closed`](crate::ClientEvent::Closed)).
     pub async fn drain(&self) -> Result<(), DrainError> {
         self.start_drain()?.await
     }
@@ -417,10 +418,20 @@ impl Client {
     }
 
     /// Closes the connection: requests and flushes in flight fail,
-    /// subscriptions end. Resolves once the driver wrote what was queued and
-    /// closed the socket.
+    /// subscriptions end. Resolves once the event callback got
+    /// [`ClientEvent::Closed`](crate::ClientEvent::Closed) and the driver
+    /// wrote what was queued and closed the socket.
     pub async fn close(&self) {
-        self.close_now();
+        let closed = Arc::new(Slot::new());
+        self.shared().with(|st, now| {
+            st.core.close(now);
+            match &st.closed {
+                Some(reason) => closed.complete(reason.clone()),
+                None => st.close_waiters.push(closed.clone()),
+            }
+        });
+        self.shared().notify();
+        poll_fn(|cx| closed.poll_take(cx)).await;
         poll_fn(|cx| self.handle.driver_done.poll_wait(cx)).await
     }
 

@@ -43,6 +43,34 @@ pub(crate) enum ReplyRoute {
     Many(Arc<ResponseQueue>),
 }
 
+/// An event for the application, with its sequence number and the waiters
+/// it releases once every listener has it.
+pub(crate) struct AppEvent {
+    seq: u64,
+    event: ClientEvent,
+    then: Vec<Release>,
+}
+
+/// A waiter of `connect`, `close` or `drain`, released (when dropped) after
+/// the `Connected` or `Closed` event it waits for was handed to the event
+/// callback and the streams: so when those calls return, the callback has
+/// seen the event. A panicking callback releases it while unwinding.
+pub(crate) struct Release(Option<Box<dyn FnOnce() + Send>>);
+
+impl Release {
+    fn new(release: impl FnOnce() + Send + 'static) -> Release {
+        Release(Some(Box::new(release)))
+    }
+}
+
+impl Drop for Release {
+    fn drop(&mut self) {
+        if let Some(release) = self.0.take() {
+            release();
+        }
+    }
+}
+
 /// Everything behind the lock.
 pub(crate) struct State {
     pub(crate) core: core::Client,
@@ -53,10 +81,9 @@ pub(crate) struct State {
     pub(crate) connect_waiters: Vec<Arc<Slot<Result<(), CloseReason>>>>,
     pub(crate) close_waiters: Vec<Arc<Slot<CloseReason>>>,
     pub(crate) closed: Option<CloseReason>,
-    /// Events for the application with their sequence numbers, in the order
-    /// the core produced them, waiting to be handed to listeners (outside
-    /// the lock).
-    pub(crate) app_events: Vec<(u64, ClientEvent)>,
+    /// Events for the application, in the order the core produced them,
+    /// waiting to be handed to listeners (outside the lock).
+    pub(crate) app_events: Vec<AppEvent>,
     /// The sequence number of the next application event.
     pub(crate) event_seq: u64,
     /// Transport commands handed out so far (see [`Shared::transport_epoch`]).
@@ -65,18 +92,19 @@ pub(crate) struct State {
 
 impl State {
     /// Routes every pending core event; returns the ones for the application
-    /// in `out`.
-    fn dispatch(&mut self, out: &mut Vec<ClientEvent>) {
+    /// in `out`, each with the waiters to release after it.
+    fn dispatch(&mut self, out: &mut Vec<(ClientEvent, Vec<Release>)>) {
         while let Some(event) = self.core.poll_event() {
             match event {
                 Event::Message { sid, message } => {
                     if let Some(route) = self.routes.get(&sid.0) {
                         if let Pushed::Dropped { first: true } = route.queue.push(message) {
-                            out.push(ClientEvent::SlowConsumer {
+                            let event = ClientEvent::SlowConsumer {
                                 sid: sid.0,
                                 subject: route.subject.to_string(),
                                 dropped: route.queue.dropped(),
-                            });
+                            };
+                            out.push((event, Vec::new()));
                         }
                     }
                 }
@@ -130,34 +158,31 @@ impl State {
                     }
                 }
                 Event::Connected { server } => {
-                    for w in self.connect_waiters.drain(..) {
-                        w.complete(Ok(()));
-                    }
-                    out.push(ClientEvent::Connected { server });
+                    let then = self.release_connect_waiters(Ok(()));
+                    out.push((ClientEvent::Connected { server }, then));
                 }
                 Event::Reconnected { server } => {
-                    for w in self.connect_waiters.drain(..) {
-                        w.complete(Ok(()));
-                    }
-                    out.push(ClientEvent::Reconnected { server });
+                    let then = self.release_connect_waiters(Ok(()));
+                    out.push((ClientEvent::Reconnected { server }, then));
                 }
-                Event::Disconnected { reason } => out.push(ClientEvent::Disconnected { reason }),
+                Event::Disconnected { reason } => {
+                    out.push((ClientEvent::Disconnected { reason }, Vec::new()))
+                }
                 Event::ServersDiscovered { servers } => {
-                    out.push(ClientEvent::ServersDiscovered { servers })
+                    out.push((ClientEvent::ServersDiscovered { servers }, Vec::new()))
                 }
-                Event::LameDuck => out.push(ClientEvent::LameDuck),
-                Event::ServerError(e) => out.push(ClientEvent::ServerError(e)),
+                Event::LameDuck => out.push((ClientEvent::LameDuck, Vec::new())),
+                Event::ServerError(e) => out.push((ClientEvent::ServerError(e), Vec::new())),
                 Event::BadHeaders { sid, error } => {
-                    out.push(ClientEvent::BadHeaders { sid: sid.0, error })
+                    out.push((ClientEvent::BadHeaders { sid: sid.0, error }, Vec::new()))
                 }
                 Event::Closed { reason } => {
                     self.closed = Some(reason.clone());
-                    for w in self.connect_waiters.drain(..) {
-                        w.complete(Err(reason.clone()));
-                    }
-                    for w in self.close_waiters.drain(..) {
-                        w.complete(reason.clone());
-                    }
+                    let mut then = self.release_connect_waiters(Err(reason.clone()));
+                    then.extend(self.close_waiters.drain(..).map(|w| {
+                        let reason = reason.clone();
+                        Release::new(move || w.complete(reason))
+                    }));
                     for (_, route) in self.routes.drain() {
                         route.queue.end(core::SubscriptionEnd::Closed);
                     }
@@ -176,11 +201,24 @@ impl State {
                     for (_, slot) in self.timers.drain() {
                         slot.complete(());
                     }
-                    out.push(ClientEvent::Closed { reason });
+                    out.push((ClientEvent::Closed { reason }, then));
                 }
                 _ => {}
             }
         }
+    }
+}
+
+impl State {
+    /// The connect waiters, to release with `outcome`.
+    fn release_connect_waiters(&mut self, outcome: Result<(), CloseReason>) -> Vec<Release> {
+        self.connect_waiters
+            .drain(..)
+            .map(|w| {
+                let outcome = outcome.clone();
+                Release::new(move || w.complete(outcome))
+            })
+            .collect()
     }
 }
 
@@ -265,16 +303,16 @@ impl Shared {
             let r = f(&mut st, self.clock.now());
             let mut out = Vec::new();
             st.dispatch(&mut out);
-            let lost = out.iter().any(|e| {
+            let lost = out.iter().any(|(e, _)| {
                 matches!(
                     e,
                     ClientEvent::Disconnected { .. } | ClientEvent::Closed { .. }
                 )
             });
-            for event in out {
+            for (event, then) in out {
                 let seq = st.event_seq;
                 st.event_seq += 1;
-                st.app_events.push((seq, event));
+                st.app_events.push(AppEvent { seq, event, then });
             }
             (r, lost)
         };
@@ -295,9 +333,10 @@ impl Shared {
         }
     }
 
-    /// Hands queued events to listeners, in order. One thread emits at a
-    /// time; a thread that finds another emitting leaves its events to it.
-    /// (That includes a callback causing events: they follow its own.)
+    /// Hands queued events to listeners, in order, releasing the waiters of
+    /// each after it. One thread emits at a time; a thread that finds another
+    /// emitting leaves its events to it. (That includes a callback causing
+    /// events: they follow its own.)
     fn emit_events(&self) {
         loop {
             let guard = match self.emitting.try_lock() {
@@ -311,8 +350,10 @@ impl Shared {
                 if batch.is_empty() {
                     break;
                 }
-                for (seq, event) in batch {
+                for AppEvent { seq, event, then } in batch {
                     self.events.emit(seq, event);
+                    // Released only now that the listeners have the event.
+                    drop(then);
                 }
             }
             drop(guard);
