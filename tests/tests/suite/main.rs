@@ -112,6 +112,7 @@ macro_rules! suite_tests {
                     slow_consumer_reported_once_per_episode,
                     pending_byte_limit_drops_too,
                     permission_violations_are_reported_without_disconnecting,
+                    calls_return_after_the_callback_saw_their_events,
                 }
                 auth {
                     user_and_password,
