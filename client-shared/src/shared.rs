@@ -17,6 +17,7 @@ use natrs_core::error::CloseReason;
 use natrs_core::proto::WriteBuffer;
 use natrs_core::{Error, HeaderMap};
 use rustls::ClientConfig;
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -71,6 +72,36 @@ impl Drop for Release {
     }
 }
 
+thread_local! {
+    /// How many event callbacks (of any client) this thread is running.
+    static IN_CALLBACK: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Whether the current thread is running an event callback. Events are
+/// handed out by the thread whose call caused them (and then by whichever
+/// thread emits at the time), so a call that waits there for an event to be
+/// handed out would wait for itself: `close` and `drain` called from a
+/// callback return without waiting for their `Closed` to reach listeners.
+pub(crate) fn in_event_callback() -> bool {
+    IN_CALLBACK.try_with(|n| n.get() > 0).unwrap_or(false)
+}
+
+/// Marks the current thread as running an event callback while it lives.
+struct InCallback;
+
+impl InCallback {
+    fn enter() -> InCallback {
+        let _ = IN_CALLBACK.try_with(|n| n.set(n.get() + 1));
+        InCallback
+    }
+}
+
+impl Drop for InCallback {
+    fn drop(&mut self) {
+        let _ = IN_CALLBACK.try_with(|n| n.set(n.get().saturating_sub(1)));
+    }
+}
+
 /// Everything behind the lock.
 pub(crate) struct State {
     pub(crate) core: core::Client,
@@ -79,7 +110,10 @@ pub(crate) struct State {
     pub(crate) flushes: HashMap<u64, Arc<Slot<Result<Duration, FlushError>>>>,
     pub(crate) timers: HashMap<u64, Arc<Slot<()>>>,
     pub(crate) connect_waiters: Vec<Arc<Slot<Result<(), CloseReason>>>>,
-    pub(crate) close_waiters: Vec<Arc<Slot<CloseReason>>>,
+    /// Waiters for the close, each with whether to release it only after
+    /// `Closed` was handed to listeners (not when it waits inside an event
+    /// callback: see [`in_event_callback`]).
+    pub(crate) close_waiters: Vec<(Arc<Slot<CloseReason>>, bool)>,
     pub(crate) closed: Option<CloseReason>,
     /// Events for the application, in the order the core produced them,
     /// waiting to be handed to listeners (outside the lock).
@@ -179,10 +213,14 @@ impl State {
                 Event::Closed { reason } => {
                     self.closed = Some(reason.clone());
                     let mut then = self.release_connect_waiters(Err(reason.clone()));
-                    then.extend(self.close_waiters.drain(..).map(|w| {
-                        let reason = reason.clone();
-                        Release::new(move || w.complete(reason))
-                    }));
+                    for (w, after_events) in self.close_waiters.drain(..) {
+                        if after_events {
+                            let reason = reason.clone();
+                            then.push(Release::new(move || w.complete(reason)));
+                        } else {
+                            w.complete(reason.clone());
+                        }
+                    }
                     for (_, route) in self.routes.drain() {
                         route.queue.end(core::SubscriptionEnd::Closed);
                     }
@@ -351,6 +389,7 @@ impl Shared {
                     break;
                 }
                 for AppEvent { seq, event, then } in batch {
+                    let _in_callback = InCallback::enter();
                     self.events.emit(seq, event);
                     // Released only now that the listeners have the event.
                     drop(then);
