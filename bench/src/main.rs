@@ -14,8 +14,8 @@
 //! `UNSUPPORTED ...` with exit code 3. Without a URL it starts a throwaway local
 //! nats-server (with JetStream) and uses the rig's default count and size.
 
-mod blocking_rt;
 mod async_std_rt;
+mod blocking_rt;
 mod report;
 mod tokio_rt;
 

@@ -92,4 +92,3 @@ fn driver_on_the_async_std_executor() {
         within("close", client.close()).await;
     });
 }
-

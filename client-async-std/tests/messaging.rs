@@ -84,4 +84,3 @@ fn request_reply_with_a_responder_task() {
         within("the responder to stop", task).await;
     });
 }
-

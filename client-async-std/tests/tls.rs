@@ -37,4 +37,3 @@ fn mutual_tls_with_the_driver_on_smol() {
         client.close().await;
     });
 }
-

@@ -68,4 +68,3 @@ fn draining_from_a_callback_on_a_reader_thread() {
     assert_eq!(c.close_reason(), Some(CloseReason::Drained));
     assert_eq!(sub.next_timeout(WAIT), Ok(None));
 }
-

@@ -322,7 +322,8 @@ impl<R: Runtime> Driver<R> {
         self.transport = None;
         self.reset_buffers();
         // A failure of a transport the core already left is nobody's news.
-        self.shared.handle_transport_at(self.epoch, TransportEvent::Closed(error));
+        self.shared
+            .handle_transport_at(self.epoch, TransportEvent::Closed(error));
         Poll::Ready(())
     }
 

@@ -89,7 +89,11 @@ fn watchdog(watched: &Watched) {
                     eprintln!("suite: {what} did not complete within {GUARD:?}; aborting");
                     std::process::abort();
                 }
-                watched.changed.wait_timeout(calls, deadline - now).unwrap().0
+                watched
+                    .changed
+                    .wait_timeout(calls, deadline - now)
+                    .unwrap()
+                    .0
             }
         };
     }
@@ -195,7 +199,9 @@ impl SuiteClient for BlockingClient {
 
     fn send_request(&self, subject: &str, request: Request) -> Result<Message, RequestError> {
         let (client, subject) = (self.client.clone(), subject.to_owned());
-        guarded("send_request", move || client.send_request(subject, request))
+        guarded("send_request", move || {
+            client.send_request(subject, request)
+        })
     }
 
     fn request_json<T, Reply>(&self, subject: &str, value: &T) -> Result<Reply, JsonError>

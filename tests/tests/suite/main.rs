@@ -179,5 +179,8 @@ macro_rules! suite_tests {
 }
 
 suite_tests!(tokio, async_client::AsyncClient<tokio_runtime::Tokio>);
-suite_tests!(async_std, async_client::AsyncClient<async_std_runtime::AsyncStd>);
+suite_tests!(
+    async_std,
+    async_client::AsyncClient<async_std_runtime::AsyncStd>
+);
 suite_tests!(blocking, blocking_client::BlockingClient);

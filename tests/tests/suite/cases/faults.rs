@@ -416,6 +416,10 @@ pub fn frozen_server_does_not_block_publishers_or_close<C: SuiteClient>() {
     });
     let closing = Instant::now();
     client.close();
-    assert!(closing.elapsed() < WAIT, "close took {:?}", closing.elapsed());
+    assert!(
+        closing.elapsed() < WAIT,
+        "close took {:?}",
+        closing.elapsed()
+    );
     server.resume().unwrap();
 }

@@ -244,7 +244,11 @@ pub fn tls_carries_large_and_many_messages<C: SuiteClient>() {
     let svc = subscriber.subscribe("svc").unwrap();
     serve(&subscriber, svc, |c, m| reply(c, m, m.payload.clone()));
     subscriber.flush().unwrap();
-    let big = Bytes::from((0..512 * 1024).map(|i| (i % 251) as u8).collect::<Vec<u8>>());
+    let big = Bytes::from(
+        (0..512 * 1024)
+            .map(|i| (i % 251) as u8)
+            .collect::<Vec<u8>>(),
+    );
     for _ in 0..5 {
         publisher.publish("tls.big", big.clone()).unwrap();
     }
