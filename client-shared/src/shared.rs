@@ -245,9 +245,7 @@ impl State {
             }
         }
     }
-}
 
-impl State {
     /// The connect waiters, to release with `outcome`.
     fn release_connect_waiters(&mut self, outcome: Result<(), CloseReason>) -> Vec<Release> {
         self.connect_waiters
