@@ -96,6 +96,9 @@ pub fn connect(addrs: impl AsRef<str>) -> Result<Client, ConnectError> {
 /// established, or returns at once with
 /// [`ConnectOptions::retry_on_initial_connect`] (publishes are then buffered
 /// until it connects).
+///
+/// Fails with [`ConnectError::Runtime`] when the driver thread cannot be
+/// started.
 pub fn connect_with_options(
     addrs: impl AsRef<str>,
     options: ConnectOptions,
@@ -107,11 +110,7 @@ pub fn connect_with_options(
         prepared.done.clone(),
         connect_timeout,
     )
-    .map_err(|e| {
-        ConnectError::Failed(CloseReason::NoServers(Some(DisconnectReason::Transport(
-            TransportError::Io(format!("cannot start the driver thread: {e}")),
-        ))))
-    })?;
+    .map_err(|e| ConnectError::Runtime(format!("cannot start a natrs-driver thread: {e}")))?;
     let client = Client::new(prepared.client, io);
     if !prepared.retry_on_initial_connect {
         executor::block_on(prepared.connected)?;

@@ -1,178 +1,19 @@
-//! Messaging through natrs-blocking against a real nats-server.
+//! What only natrs-blocking has, against a real nats-server: handler
+//! subscriptions, the blocking iterators (subscriptions, replies, events),
+//! callbacks on the driver's threads, and how often the driver thread wakes.
+//! The client's behaviours as such are checked by the natrs-tests suite.
 
 mod common;
 
-use common::{WAIT, connect, options, unused_port, wait_event};
+use common::{WAIT, connect, options, wait_event};
 use natrs_blocking::{
-    ClientEvent, CloseReason, ConnectError, ConnectionState, DrainError, Error, FlushError,
-    HeaderMap, Request, RequestError, RequestManyOptions, SubscriptionEnd, TimedOut,
+    ClientEvent, CloseReason, DrainError, Error, FlushError, HeaderMap, Request, RequestError,
+    RequestManyOptions, SubscriptionEnd,
 };
-use natrs_tests::{Server, ServerConfig, wait_for};
-use std::collections::HashSet;
+use natrs_tests::{Server, wait_for};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-
-#[test]
-fn connects_and_reports_the_server() {
-    let server = Server::start().unwrap();
-    let c = connect(&server.url());
-    assert_eq!(c.connection_state(), ConnectionState::Connected);
-    let info = c.server_info().expect("INFO");
-    assert!(info.headers);
-    assert_eq!(c.connected_server().unwrap().port(), server.port());
-    assert!(c.max_payload().unwrap() > 0);
-    assert!(c.new_inbox().starts_with("_INBOX."));
-    assert!(!c.is_closed());
-}
-
-#[test]
-fn connect_fails_when_nobody_listens() {
-    let url = format!("nats://127.0.0.1:{}", unused_port());
-    let err = natrs_blocking::connect(&url).unwrap_err();
-    assert!(
-        matches!(err, ConnectError::Failed(CloseReason::NoServers(_))),
-        "{err:?}"
-    );
-}
-
-#[test]
-fn invalid_address_is_refused() {
-    let err = natrs_blocking::connect("nats://:::bad").unwrap_err();
-    assert!(
-        matches!(err, ConnectError::InvalidAddress { .. }),
-        "{err:?}"
-    );
-}
-
-#[test]
-fn retry_on_initial_connect_returns_at_once_and_buffers() {
-    let server = Server::start().unwrap();
-    let url = server.url();
-    server.stop().unwrap();
-    let c = natrs_blocking::connect_with_options(&url, options().retry_on_initial_connect())
-        .expect("returns without a server");
-    assert_ne!(c.connection_state(), ConnectionState::Connected);
-    let sub = c.subscribe("early").unwrap();
-    c.publish("early", "buffered").unwrap();
-    server.restart().unwrap();
-    let m = sub.next_timeout(WAIT).unwrap().unwrap();
-    assert_eq!(m.payload, "buffered");
-    assert_eq!(c.connection_state(), ConnectionState::Connected);
-}
-
-#[test]
-fn publishes_reach_subscribers_in_order() {
-    let server = Server::start().unwrap();
-    let p = connect(&server.url());
-    let s = connect(&server.url());
-    let sub = s.subscribe("orders.*").unwrap();
-    s.flush().unwrap();
-    for i in 0..1000 {
-        p.publish(format!("orders.{}", i % 3), format!("{i}"))
-            .unwrap();
-    }
-    p.flush().unwrap();
-    for i in 0..1000 {
-        let m = sub.next_timeout(WAIT).unwrap().unwrap();
-        assert_eq!(m.payload, format!("{i}"));
-        assert_eq!(m.subject.as_str(), format!("orders.{}", i % 3));
-    }
-    assert_eq!(sub.try_next(), None);
-    assert_eq!(sub.next_timeout(Duration::from_millis(20)), Err(TimedOut));
-    let stats = p.statistics();
-    assert_eq!(stats.out_msgs, 1000);
-    assert_eq!(s.statistics().in_msgs, 1000);
-}
-
-#[test]
-fn reply_subject_and_headers_travel() {
-    let server = Server::start().unwrap();
-    let c = connect(&server.url());
-    let sub = c.subscribe("h").unwrap();
-    let mut headers = HeaderMap::new();
-    headers.insert("Trace-Id", "abc");
-    headers.append("Multi", "1");
-    headers.append("Multi", "2");
-    c.publish_with_headers("h", headers.clone(), "with headers")
-        .unwrap();
-    c.publish_with_reply("h", "answer.here", "with reply")
-        .unwrap();
-    c.publish_with_reply_and_headers("h", "answer.there", headers, "both")
-        .unwrap();
-    let m = sub.next_timeout(WAIT).unwrap().unwrap();
-    let h = m.headers.expect("headers");
-    assert_eq!(h.get("Trace-Id"), Some("abc"));
-    assert_eq!(h.get_all("Multi").collect::<Vec<_>>(), ["1", "2"]);
-    let m = sub.next_timeout(WAIT).unwrap().unwrap();
-    assert_eq!(m.reply.as_ref().map(|r| r.as_str()), Some("answer.here"));
-    assert!(m.headers.is_none());
-    let m = sub.next_timeout(WAIT).unwrap().unwrap();
-    assert_eq!(m.reply.as_ref().map(|r| r.as_str()), Some("answer.there"));
-    assert_eq!(m.headers.unwrap().get("Trace-Id"), Some("abc"));
-    assert_eq!(m.payload, "both");
-}
-
-#[test]
-fn invalid_subjects_are_local_errors() {
-    let server = Server::start().unwrap();
-    let c = connect(&server.url());
-    assert!(matches!(
-        c.publish("bad subject", "x"),
-        Err(Error::InvalidSubject { .. })
-    ));
-    assert!(matches!(
-        c.subscribe("a..b"),
-        Err(Error::InvalidSubject { .. })
-    ));
-    assert!(matches!(
-        c.queue_subscribe("ok", "bad queue"),
-        Err(Error::InvalidQueueGroup { .. })
-    ));
-    // The connection is still fine.
-    c.flush().unwrap();
-}
-
-#[test]
-fn payload_over_the_server_limit_is_refused() {
-    let server = ServerConfig::new()
-        .config("max_payload: 1024")
-        .start()
-        .unwrap();
-    let c = connect(&server.url());
-    assert_eq!(c.max_payload(), Some(1024));
-    let err = c.publish("big", vec![0u8; 2048]).unwrap_err();
-    assert!(matches!(err, Error::MaxPayloadExceeded { .. }), "{err:?}");
-    c.publish("big", vec![0u8; 1024]).unwrap();
-    c.flush().unwrap();
-}
-
-#[test]
-fn queue_groups_share_the_messages() {
-    let server = Server::start().unwrap();
-    let c = connect(&server.url());
-    let a = c.queue_subscribe("work", "workers").unwrap();
-    let b = c.queue_subscribe("work", "workers").unwrap();
-    let all = c.subscribe("work").unwrap();
-    c.flush().unwrap();
-    for i in 0..200 {
-        c.publish("work", format!("{i}")).unwrap();
-    }
-    c.flush().unwrap();
-    for _ in 0..200 {
-        all.next_timeout(WAIT).unwrap().unwrap();
-    }
-    // Every message went to exactly one member of the group.
-    let mut seen = HashSet::new();
-    wait_for("the group to get every message", WAIT, || {
-        while let Some(m) = a.try_next().or_else(|| b.try_next()) {
-            assert!(seen.insert(m.payload), "a message went to both members");
-        }
-        seen.len() == 200
-    });
-    assert!(a.delivered() > 0 && b.delivered() > 0);
-    assert_eq!(a.delivered() + b.delivered(), 200);
-}
+use std::time::Duration;
 
 #[test]
 fn request_reply_with_a_handler_responder() {
@@ -212,58 +53,6 @@ fn request_reply_with_a_handler_responder() {
     assert_eq!(r.payload, "echo: hdr");
     handler.drain().unwrap();
     handler.join().unwrap();
-}
-
-#[test]
-fn request_json_round_trips() {
-    #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
-    struct Sum {
-        a: i64,
-        b: i64,
-    }
-    let server = Server::start().unwrap();
-    let c = connect(&server.url());
-    let responder = c.clone();
-    let _h = c
-        .subscribe_with_handler("sum", move |m| {
-            let q: Sum = serde_json::from_slice(&m.payload).unwrap();
-            if let Some(reply) = m.reply {
-                responder
-                    .publish_json(reply.as_str(), &(q.a + q.b))
-                    .unwrap();
-            }
-        })
-        .unwrap();
-    c.flush().unwrap();
-    let total: i64 = c.request_json("sum", &Sum { a: 2, b: 40 }).unwrap();
-    assert_eq!(total, 42);
-}
-
-#[test]
-fn request_without_responders_fails_fast() {
-    let server = Server::start().unwrap();
-    let c = connect(&server.url());
-    let start = Instant::now();
-    let err = c.request("nobody.home", "?").unwrap_err();
-    assert_eq!(err, RequestError::NoResponders);
-    assert!(start.elapsed() < Duration::from_secs(5));
-}
-
-#[test]
-fn request_times_out_when_nobody_answers() {
-    let server = Server::start().unwrap();
-    let c = connect(&server.url());
-    // A subscriber that never replies: the server sees a responder.
-    let _silent = c.subscribe("silent").unwrap();
-    c.flush().unwrap();
-    let start = Instant::now();
-    let err = c
-        .request_with_timeout("silent", "?", Duration::from_millis(200))
-        .unwrap_err();
-    assert!(matches!(err, RequestError::TimedOut(_)), "{err:?}");
-    let waited = start.elapsed();
-    assert!(waited >= Duration::from_millis(200), "{waited:?}");
-    assert!(waited < WAIT, "{waited:?}");
 }
 
 #[test]
@@ -319,28 +108,6 @@ fn request_many_gathers_every_reply() {
 }
 
 #[test]
-fn flush_and_rtt() {
-    let server = Server::start().unwrap();
-    let c = connect(&server.url());
-    c.publish("x", "y").unwrap();
-    c.flush().unwrap();
-    c.flush_timeout(WAIT).unwrap();
-    let rtt = c.rtt().unwrap();
-    assert!(rtt < WAIT);
-}
-
-#[test]
-fn flush_times_out_against_a_paused_server() {
-    let server = Server::start().unwrap();
-    let c = connect(&server.url());
-    server.pause().unwrap();
-    let err = c.flush_timeout(Duration::from_millis(100)).unwrap_err();
-    assert_eq!(err, FlushError::TimedOut);
-    server.resume().unwrap();
-    c.flush_timeout(WAIT).unwrap();
-}
-
-#[test]
 fn subscription_limits_and_auto_unsubscribe() {
     let server = Server::start().unwrap();
     let c = connect(&server.url());
@@ -360,32 +127,6 @@ fn subscription_limits_and_auto_unsubscribe() {
     sub.unsubscribe().unwrap();
     assert_eq!(sub.next_timeout(WAIT), Ok(None));
     assert_eq!(sub.end_reason(), Some(SubscriptionEnd::Unsubscribed));
-}
-
-#[test]
-fn slow_consumers_drop_and_report() {
-    let server = Server::start().unwrap();
-    let c = natrs_blocking::connect_with_options(
-        server.url(),
-        options().subscription_pending_limits(10, 1024 * 1024),
-    )
-    .unwrap();
-    let events = c.events();
-    let sub = c.subscribe("flood").unwrap();
-    assert_eq!(sub.pending_limits().messages, 10);
-    c.flush().unwrap();
-    for _ in 0..50 {
-        c.publish("flood", "x").unwrap();
-    }
-    c.flush().unwrap();
-    wait_for("messages to be dropped", WAIT, || sub.dropped() == 40);
-    assert_eq!(sub.pending(), (10, 10));
-    let e = wait_event(&events, "a slow consumer event", |e| {
-        matches!(e, ClientEvent::SlowConsumer { .. })
-    });
-    assert!(matches!(e, ClientEvent::SlowConsumer { sid, .. } if sid == sub.sid()));
-    sub.set_pending_limits(100, 1024 * 1024);
-    assert_eq!(sub.pending_limits().messages, 100);
 }
 
 #[test]
@@ -416,23 +157,6 @@ fn drain_delivers_what_was_sent_then_closes() {
     assert_eq!(handled.load(Ordering::SeqCst), 500);
     // A second drain has nothing to do.
     assert_eq!(c.drain(), Err(DrainError::Closed));
-}
-
-#[test]
-fn subscription_drain_ends_after_pending_messages() {
-    let server = Server::start().unwrap();
-    let c = connect(&server.url());
-    let sub = c.subscribe("sd").unwrap();
-    c.flush().unwrap();
-    for _ in 0..100 {
-        c.publish("sd", "m").unwrap();
-    }
-    c.flush().unwrap();
-    sub.drain().unwrap();
-    assert_eq!(sub.iter().count(), 100);
-    assert_eq!(sub.end_reason(), Some(SubscriptionEnd::Drained));
-    // The connection goes on.
-    c.flush().unwrap();
 }
 
 #[test]
@@ -471,27 +195,6 @@ fn close_ends_everything_and_refuses_more() {
     }
     // Closing again is harmless.
     c.close();
-}
-
-#[test]
-fn queued_publishes_are_written_before_close_returns() {
-    let server = Server::start().unwrap();
-    let s = connect(&server.url());
-    let sub = s.subscribe("last").unwrap();
-    s.flush().unwrap();
-    let c = connect(&server.url());
-    for i in 0..10_000 {
-        c.publish("last", format!("{i}")).unwrap();
-    }
-    c.close();
-    let mut n = 0;
-    while let Ok(Some(_)) = sub.next_timeout(WAIT) {
-        n += 1;
-        if n == 10_000 {
-            break;
-        }
-    }
-    assert_eq!(n, 10_000);
 }
 
 #[test]
@@ -629,40 +332,6 @@ fn detached_handlers_keep_running() {
         Err(RequestError::NoResponders)
     );
     c.close();
-}
-
-#[test]
-fn events_and_event_callback() {
-    let server = Server::start().unwrap();
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let sink = seen.clone();
-    let c = natrs_blocking::connect_with_options(
-        server.url(),
-        options().event_callback(move |e| sink.lock().unwrap().push(e)),
-    )
-    .unwrap();
-    let events = c.events();
-    c.force_reconnect();
-    wait_event(&events, "Disconnected", |e| {
-        matches!(e, ClientEvent::Disconnected { .. })
-    });
-    wait_event(&events, "Reconnected", |e| {
-        matches!(e, ClientEvent::Reconnected { .. })
-    });
-    c.close();
-    wait_event(&events, "Closed", |e| {
-        matches!(e, ClientEvent::Closed { .. })
-    });
-    // natrs-client hands events to listeners after releasing its lock, so
-    // events raised on different threads (the reader's Connected, this
-    // thread's Disconnected) may reach the callback in either order, and the
-    // callback may get one a moment after the streams did.
-    wait_for("the callback to see every event", WAIT, || {
-        let seen = seen.lock().unwrap();
-        ["Connected", "Disconnected", "Reconnected", "Closed"]
-            .iter()
-            .all(|kind| seen.iter().any(|e| format!("{e:?}").starts_with(kind)))
-    });
 }
 
 #[test]

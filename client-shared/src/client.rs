@@ -5,7 +5,7 @@ use crate::error::{DrainError, Error, FlushError, JsonError, RequestError};
 use crate::events::EventStream;
 use crate::queue::DeliveryQueue;
 use crate::responses::{ResponseQueue, Responses};
-use crate::shared::{ReplyRoute, Route, Shared};
+use crate::shared::{ReplyRoute, Route, Shared, in_event_callback};
 use crate::slot::{Latch, Slot};
 use crate::subscriber::Subscriber;
 use bytes::Bytes;
@@ -394,7 +394,9 @@ impl Client {
 
     /// Drains the connection: subscriptions stop taking new messages but
     /// deliver what was sent to them, requests in flight finish, publishes are
-    /// flushed, then the connection closes. Resolves when it closed.
+    /// flushed, then the connection closes. Resolves when it closed and the
+    /// event callback got [`ClientEvent::Closed`](crate::ClientEvent::Closed)
+    /// (unless called from the callback itself).
     pub async fn drain(&self) -> Result<(), DrainError> {
         self.start_drain()?.await
     }
@@ -406,7 +408,7 @@ impl Client {
             st.core.drain(now).map_err(|_| DrainError::Closed)?;
             match &st.closed {
                 Some(reason) => slot.complete(reason.clone()),
-                None => st.close_waiters.push(slot.clone()),
+                None => st.close_waiters.push((slot.clone(), !in_event_callback())),
             }
             Ok::<_, DrainError>(())
         })?;
@@ -419,10 +421,27 @@ impl Client {
     }
 
     /// Closes the connection: requests and flushes in flight fail,
-    /// subscriptions end. Resolves once the driver wrote what was queued and
-    /// closed the socket.
+    /// subscriptions end. Resolves once the event callback got
+    /// [`ClientEvent::Closed`](crate::ClientEvent::Closed) and the driver
+    /// wrote what was queued and closed the socket.
+    ///
+    /// Called from an event callback (which would have to return before
+    /// `Closed` can reach the callback), it waits for the driver only.
     pub async fn close(&self) {
-        self.close_now();
+        if in_event_callback() {
+            self.close_now();
+            return poll_fn(|cx| self.handle.driver_done.poll_wait(cx)).await;
+        }
+        let closed = Arc::new(Slot::new());
+        self.shared().with(|st, now| {
+            st.core.close(now);
+            match &st.closed {
+                Some(reason) => closed.complete(reason.clone()),
+                None => st.close_waiters.push((closed.clone(), true)),
+            }
+        });
+        self.shared().notify();
+        poll_fn(|cx| closed.poll_take(cx)).await;
         poll_fn(|cx| self.handle.driver_done.poll_wait(cx)).await
     }
 

@@ -53,7 +53,8 @@ pub struct Prepared {
     pub shared: Arc<Shared>,
     /// Set it when the driver exits (so `close().await` and drains can finish).
     pub done: DriverDone,
-    /// Completes at the first connection, or with the reason the client closed.
+    /// Completes at the first connection, or with the reason the client
+    /// closed, once the event callback got the event.
     pub connected: Connected,
     /// Whether the application asked to get the client before the first
     /// connection (`retry_on_initial_connect`).
@@ -127,7 +128,9 @@ pub fn prepare(addrs: &str, options: ConnectOptions) -> Result<Prepared, Connect
 /// Connects to `addrs` (comma-separated URLs) with `options`, running the
 /// driver on `runtime`.
 ///
-/// Resolves once the first connection is established, or at once with
+/// Resolves once the first connection is established and the event callback
+/// got [`ClientEvent::Connected`](crate::ClientEvent::Connected) (or the
+/// attempt failed and it got `Closed`), or at once with
 /// [`ConnectOptions::retry_on_initial_connect`].
 pub async fn connect<R: Runtime>(
     runtime: R,

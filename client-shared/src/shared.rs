@@ -17,6 +17,7 @@ use natrs_core::error::CloseReason;
 use natrs_core::proto::WriteBuffer;
 use natrs_core::{Error, HeaderMap};
 use rustls::ClientConfig;
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -43,6 +44,64 @@ pub(crate) enum ReplyRoute {
     Many(Arc<ResponseQueue>),
 }
 
+/// An event for the application, with its sequence number and the waiters
+/// it releases once every listener has it.
+pub(crate) struct AppEvent {
+    seq: u64,
+    event: ClientEvent,
+    then: Vec<Release>,
+}
+
+/// A waiter of `connect`, `close` or `drain`, released (when dropped) after
+/// the `Connected` or `Closed` event it waits for was handed to the event
+/// callback and the streams: so when those calls return, the callback has
+/// seen the event. A panicking callback releases it while unwinding.
+pub(crate) struct Release(Option<Box<dyn FnOnce() + Send>>);
+
+impl Release {
+    fn new(release: impl FnOnce() + Send + 'static) -> Release {
+        Release(Some(Box::new(release)))
+    }
+}
+
+impl Drop for Release {
+    fn drop(&mut self) {
+        if let Some(release) = self.0.take() {
+            release();
+        }
+    }
+}
+
+thread_local! {
+    /// How many event callbacks (of any client) this thread is running.
+    static IN_CALLBACK: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Whether the current thread is running an event callback. Events are
+/// handed out by the thread whose call caused them (and then by whichever
+/// thread emits at the time), so a call that waits there for an event to be
+/// handed out would wait for itself: `close` and `drain` called from a
+/// callback return without waiting for their `Closed` to reach listeners.
+pub(crate) fn in_event_callback() -> bool {
+    IN_CALLBACK.try_with(|n| n.get() > 0).unwrap_or(false)
+}
+
+/// Marks the current thread as running an event callback while it lives.
+struct InCallback;
+
+impl InCallback {
+    fn enter() -> InCallback {
+        let _ = IN_CALLBACK.try_with(|n| n.set(n.get() + 1));
+        InCallback
+    }
+}
+
+impl Drop for InCallback {
+    fn drop(&mut self) {
+        let _ = IN_CALLBACK.try_with(|n| n.set(n.get().saturating_sub(1)));
+    }
+}
+
 /// Everything behind the lock.
 pub(crate) struct State {
     pub(crate) core: core::Client,
@@ -51,14 +110,16 @@ pub(crate) struct State {
     pub(crate) flushes: HashMap<u64, Arc<Slot<Result<Duration, FlushError>>>>,
     pub(crate) timers: HashMap<u64, Arc<Slot<()>>>,
     pub(crate) connect_waiters: Vec<Arc<Slot<Result<(), CloseReason>>>>,
-    pub(crate) close_waiters: Vec<Arc<Slot<CloseReason>>>,
+    /// Waiters for the close, each with whether to release it only after
+    /// `Closed` was handed to listeners (not when it waits inside an event
+    /// callback: see [`in_event_callback`]).
+    pub(crate) close_waiters: Vec<(Arc<Slot<CloseReason>>, bool)>,
     pub(crate) closed: Option<CloseReason>,
     /// Reused buffer for batches of messages on their way to a queue.
     batch: Vec<Message>,
-    /// Events for the application with their sequence numbers, in the order
-    /// the core produced them, waiting to be handed to listeners (outside
-    /// the lock).
-    pub(crate) app_events: Vec<(u64, ClientEvent)>,
+    /// Events for the application, in the order the core produced them,
+    /// waiting to be handed to listeners (outside the lock).
+    pub(crate) app_events: Vec<AppEvent>,
     /// The sequence number of the next application event.
     pub(crate) event_seq: u64,
     /// Transport commands handed out so far (see [`Shared::transport_epoch`]).
@@ -67,8 +128,8 @@ pub(crate) struct State {
 
 impl State {
     /// Routes every pending core event; returns the ones for the application
-    /// in `out`.
-    fn dispatch(&mut self, out: &mut Vec<ClientEvent>) {
+    /// in `out`, each with the waiters to release after it.
+    fn dispatch(&mut self, out: &mut Vec<(ClientEvent, Vec<Release>)>) {
         // Consecutive messages of one subscription go to its queue in one
         // batch (one lock of the queue per read, not per message).
         let mut batch = std::mem::take(&mut self.batch);
@@ -135,33 +196,34 @@ impl State {
                     }
                 }
                 Event::Connected { server } => {
-                    for w in self.connect_waiters.drain(..) {
-                        w.complete(Ok(()));
-                    }
-                    out.push(ClientEvent::Connected { server });
+                    let then = self.release_connect_waiters(Ok(()));
+                    out.push((ClientEvent::Connected { server }, then));
                 }
                 Event::Reconnected { server } => {
-                    for w in self.connect_waiters.drain(..) {
-                        w.complete(Ok(()));
-                    }
-                    out.push(ClientEvent::Reconnected { server });
+                    let then = self.release_connect_waiters(Ok(()));
+                    out.push((ClientEvent::Reconnected { server }, then));
                 }
-                Event::Disconnected { reason } => out.push(ClientEvent::Disconnected { reason }),
+                Event::Disconnected { reason } => {
+                    out.push((ClientEvent::Disconnected { reason }, Vec::new()))
+                }
                 Event::ServersDiscovered { servers } => {
-                    out.push(ClientEvent::ServersDiscovered { servers })
+                    out.push((ClientEvent::ServersDiscovered { servers }, Vec::new()))
                 }
-                Event::LameDuck => out.push(ClientEvent::LameDuck),
-                Event::ServerError(e) => out.push(ClientEvent::ServerError(e)),
+                Event::LameDuck => out.push((ClientEvent::LameDuck, Vec::new())),
+                Event::ServerError(e) => out.push((ClientEvent::ServerError(e), Vec::new())),
                 Event::BadHeaders { sid, error } => {
-                    out.push(ClientEvent::BadHeaders { sid: sid.0, error })
+                    out.push((ClientEvent::BadHeaders { sid: sid.0, error }, Vec::new()))
                 }
                 Event::Closed { reason } => {
                     self.closed = Some(reason.clone());
-                    for w in self.connect_waiters.drain(..) {
-                        w.complete(Err(reason.clone()));
-                    }
-                    for w in self.close_waiters.drain(..) {
-                        w.complete(reason.clone());
+                    let mut then = self.release_connect_waiters(Err(reason.clone()));
+                    for (w, after_events) in self.close_waiters.drain(..) {
+                        if after_events {
+                            let reason = reason.clone();
+                            then.push(Release::new(move || w.complete(reason)));
+                        } else {
+                            w.complete(reason.clone());
+                        }
                     }
                     for (_, route) in self.routes.drain() {
                         route.queue.end(core::SubscriptionEnd::Closed);
@@ -181,7 +243,7 @@ impl State {
                     for (_, slot) in self.timers.drain() {
                         slot.complete(());
                     }
-                    out.push(ClientEvent::Closed { reason });
+                    out.push((ClientEvent::Closed { reason }, then));
                 }
                 _ => {}
             }
@@ -191,22 +253,39 @@ impl State {
     }
 
     /// Hands a batch of messages to the queue of subscription `sid`.
-    fn deliver(&self, sid: Option<u64>, batch: &mut Vec<Message>, out: &mut Vec<ClientEvent>) {
+    fn deliver(
+        &self,
+        sid: Option<u64>,
+        batch: &mut Vec<Message>,
+        out: &mut Vec<(ClientEvent, Vec<Release>)>,
+    ) {
         if batch.is_empty() {
             return;
         }
         match sid.and_then(|sid| self.routes.get(&sid).map(|route| (sid, route))) {
             Some((sid, route)) => {
                 if let Some(dropped) = route.queue.push_batch(batch) {
-                    out.push(ClientEvent::SlowConsumer {
+                    let event = ClientEvent::SlowConsumer {
                         sid,
                         subject: route.subject.to_string(),
                         dropped,
-                    });
+                    };
+                    out.push((event, Vec::new()));
                 }
             }
             None => batch.clear(),
         }
+    }
+
+    /// The connect waiters, to release with `outcome`.
+    fn release_connect_waiters(&mut self, outcome: Result<(), CloseReason>) -> Vec<Release> {
+        self.connect_waiters
+            .drain(..)
+            .map(|w| {
+                let outcome = outcome.clone();
+                Release::new(move || w.complete(outcome))
+            })
+            .collect()
     }
 }
 
@@ -292,16 +371,16 @@ impl Shared {
             let r = f(&mut st, self.clock.now());
             let mut out = Vec::new();
             st.dispatch(&mut out);
-            let lost = out.iter().any(|e| {
+            let lost = out.iter().any(|(e, _)| {
                 matches!(
                     e,
                     ClientEvent::Disconnected { .. } | ClientEvent::Closed { .. }
                 )
             });
-            for event in out {
+            for (event, then) in out {
                 let seq = st.event_seq;
                 st.event_seq += 1;
-                st.app_events.push((seq, event));
+                st.app_events.push(AppEvent { seq, event, then });
             }
             (r, lost)
         };
@@ -322,9 +401,10 @@ impl Shared {
         }
     }
 
-    /// Hands queued events to listeners, in order. One thread emits at a
-    /// time; a thread that finds another emitting leaves its events to it.
-    /// (That includes a callback causing events: they follow its own.)
+    /// Hands queued events to listeners, in order, releasing the waiters of
+    /// each after it. One thread emits at a time; a thread that finds another
+    /// emitting leaves its events to it. (That includes a callback causing
+    /// events: they follow its own.)
     fn emit_events(&self) {
         loop {
             let guard = match self.emitting.try_lock() {
@@ -338,8 +418,11 @@ impl Shared {
                 if batch.is_empty() {
                     break;
                 }
-                for (seq, event) in batch {
+                for AppEvent { seq, event, then } in batch {
+                    let _in_callback = InCallback::enter();
                     self.events.emit(seq, event);
+                    // Released only now that the listeners have the event.
+                    drop(then);
                 }
             }
             drop(guard);

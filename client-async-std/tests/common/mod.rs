@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use futures_lite::StreamExt;
-use natrs_async_std::{ClientEvent, EventStream, Message, Subscriber};
+use natrs_async_std::{Message, Subscriber};
 use natrs_tests::{Server, ServerConfig};
 use std::future::Future;
 use std::time::Duration;
@@ -36,23 +36,6 @@ pub(crate) async fn next_msg(sub: &mut Subscriber) -> Message {
     within(&format!("a message on {}", sub.subject()), sub.next())
         .await
         .unwrap_or_else(|| panic!("the subscription to {} ended", sub.subject()))
-}
-
-/// Waits for the first event `pick` accepts.
-pub(crate) async fn wait_event(
-    events: &mut EventStream,
-    what: &str,
-    pick: impl Fn(&ClientEvent) -> bool,
-) -> ClientEvent {
-    within(what, async {
-        while let Some(event) = events.next().await {
-            if pick(&event) {
-                return event;
-            }
-        }
-        panic!("the event stream ended while waiting for {what}");
-    })
-    .await
 }
 
 /// How many client connections `server` reports (needs monitoring on).

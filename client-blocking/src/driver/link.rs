@@ -133,15 +133,33 @@ pub(crate) fn connect_tcp(host: &str, port: u16, deadline: Instant) -> io::Resul
     }))
 }
 
+/// Why a TLS handshake did not finish.
+#[derive(Debug)]
+pub(crate) enum HandshakeFailure {
+    /// The connection attempt ran out of time. The core's connect timeout,
+    /// which started no later, has passed too: its timer reports the failure
+    /// (as [`ConnectTimeout`](natrs_client::DisconnectReason::ConnectTimeout),
+    /// like every runtime's).
+    TimedOut,
+    /// The handshake failed: rustls' or the socket's reason.
+    Failed(String),
+}
+
+impl From<String> for HandshakeFailure {
+    fn from(reason: String) -> HandshakeFailure {
+        HandshakeFailure::Failed(reason)
+    }
+}
+
 /// Runs the TLS handshake of `conn` over `tcp` on the calling thread, after
-/// feeding it `leftover` (bytes already read from the socket). Fails once
+/// feeding it `leftover` (bytes already read from the socket). Gives up once
 /// `deadline` passes.
 pub(crate) fn handshake(
     tcp: &TcpStream,
     conn: &mut ClientConnection,
     leftover: &[u8],
     deadline: Instant,
-) -> Result<(), String> {
+) -> Result<(), HandshakeFailure> {
     let mut rest = leftover;
     while !rest.is_empty() {
         conn.read_tls(&mut rest).map_err(|e| e.to_string())?;
@@ -151,7 +169,7 @@ pub(crate) fn handshake(
     while conn.is_handshaking() {
         let now = Instant::now();
         if now >= deadline {
-            return Err("handshake timed out".into());
+            return Err(HandshakeFailure::TimedOut);
         }
         let left = deadline - now;
         tcp.set_read_timeout(Some(left))
@@ -165,9 +183,9 @@ pub(crate) fn handshake(
                     io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
                 ) =>
             {
-                return Err("handshake timed out".into());
+                return Err(HandshakeFailure::TimedOut);
             }
-            Err(e) => return Err(tls_error_text(&e)),
+            Err(e) => return Err(HandshakeFailure::Failed(tls_error_text(&e))),
         }
     }
     // Anything the handshake still has to say (e.g. the client Finished).

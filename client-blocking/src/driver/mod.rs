@@ -45,7 +45,7 @@ mod writer;
 
 use crate::DriverStatistics;
 use crate::executor::{spin_until, waits};
-use link::{Link, connect_tcp, handshake, lock, set_running_timeouts};
+use link::{HandshakeFailure, Link, connect_tcp, handshake, lock, set_running_timeouts};
 use natrs_client::{DriverDone, Shared, TransportError};
 use natrs_core::client::{TransportCommand, TransportEvent};
 use rustls::ClientConnection;
@@ -534,6 +534,14 @@ impl Driver {
                         self.shared
                             .handle_transport_at(epoch, TransportEvent::Connected);
                     }
+                    Err(e)
+                        if e.kind() == std::io::ErrorKind::TimedOut
+                            && Instant::now() >= self.attempt_deadline =>
+                    {
+                        // Out of time: the core's connect timeout, which
+                        // started no later, passed too; its timer, run next,
+                        // reports it.
+                    }
                     Err(e) => {
                         let e = TransportError::Connect(format!("{}: {e}", server.host_port()));
                         self.shared
@@ -548,7 +556,12 @@ impl Driver {
                         self.shared
                             .handle_transport_at(epoch, TransportEvent::TlsEstablished);
                     }
-                    Err(e) => {
+                    Err(HandshakeFailure::TimedOut) => {
+                        // The core's connect timeout passed too; its timer,
+                        // run next, reports it.
+                        self.drop_link();
+                    }
+                    Err(HandshakeFailure::Failed(e)) => {
                         self.drop_link();
                         self.shared.handle_transport_at(
                             epoch,
@@ -570,7 +583,7 @@ impl Driver {
     }
 
     /// Runs the TLS handshake over the current link.
-    fn upgrade(&mut self, server_name: &str) -> Result<(), String> {
+    fn upgrade(&mut self, server_name: &str) -> Result<(), HandshakeFailure> {
         let link = self
             .link
             .clone()
@@ -595,7 +608,7 @@ impl Driver {
         let mut cx = Context::from_waker(&self.waker);
         while self.shared.poll_notified(&mut cx).is_ready() {}
         let result = if self.shared.has_transport_command() {
-            Err("abandoned".to_string())
+            Err(HandshakeFailure::Failed("abandoned".to_string()))
         } else {
             handshake(&link.tcp, &mut conn, &leftover, self.attempt_deadline)
         };

@@ -3,7 +3,6 @@
 #![allow(dead_code)]
 
 use natrs_blocking::{Client, ClientEvent, ConnectOptions, Events};
-use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 /// How long any single wait in a test may take before it counts as a failure.
@@ -39,10 +38,4 @@ pub(crate) fn wait_event(
             Err(_) => panic!("no {what} within {WAIT:?}"),
         }
     }
-}
-
-/// A loopback port nobody listens on (bound, then released).
-pub(crate) fn unused_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
-    l.local_addr().expect("addr").port()
 }

@@ -11,6 +11,8 @@
 //! `SuiteClient` implementation and one macro line (see `tests/README.md`).
 
 mod async_client;
+mod async_std_runtime;
+mod blocking_client;
 mod cases;
 mod examples;
 mod support;
@@ -37,6 +39,7 @@ macro_rules! suite_tests {
                     pings_at_the_interval,
                     unanswered_pings_make_the_connection_stale,
                     connect_timeout_bounds_the_handshake,
+                    connect_timeout_bounds_the_tcp_connect,
                     retain_servers_order_connects_in_order,
                     discovered_servers_join_the_pool,
                     servers_discovered_event,
@@ -57,6 +60,8 @@ macro_rules! suite_tests {
                     force_reconnect_keeps_subscriptions,
                     connection_state_follows_the_connection,
                     unsubscribed_while_down_stays_unsubscribed,
+                    close_while_reconnecting_returns_promptly,
+                    requests_work_again_after_a_restart,
                 }
                 pubsub {
                     publish_and_subscribe,
@@ -107,6 +112,7 @@ macro_rules! suite_tests {
                     slow_consumer_reported_once_per_episode,
                     pending_byte_limit_drops_too,
                     permission_violations_are_reported_without_disconnecting,
+                    calls_return_after_the_callback_saw_their_events,
                 }
                 auth {
                     user_and_password,
@@ -134,6 +140,11 @@ macro_rules! suite_tests {
                     tls_first_against_a_server_that_sends_info_fails,
                     plain_client_against_handshake_first_server_times_out,
                     unreadable_tls_material_fails_before_connecting,
+                    tls_carries_large_and_many_messages,
+                    tls_reconnects_after_a_restart,
+                    mutual_tls_with_handshake_first,
+                    tls_first_against_a_silent_server_times_out,
+                    close_during_a_tls_handshake_returns_promptly,
                 }
                 faults {
                     frozen_server_is_detected_as_stale,
@@ -145,6 +156,7 @@ macro_rules! suite_tests {
                     server_killed_mid_request,
                     protocol_violation_drops_the_connection,
                     discovered_servers_inherit_url_credentials,
+                    frozen_server_does_not_block_publishers_or_close,
                 }
             );
         }
@@ -167,3 +179,8 @@ macro_rules! suite_tests {
 }
 
 suite_tests!(tokio, async_client::AsyncClient<tokio_runtime::Tokio>);
+suite_tests!(
+    async_std,
+    async_client::AsyncClient<async_std_runtime::AsyncStd>
+);
+suite_tests!(blocking, blocking_client::BlockingClient);

@@ -224,6 +224,29 @@ pub fn connect_timeout_bounds_the_handshake<C: SuiteClient>() {
     assert!(took < Duration::from_secs(3), "{took:?}");
 }
 
+/// A server that never completes the TCP handshake (its accept queue is
+/// full): the connect timeout ends the attempt, and says so.
+pub fn connect_timeout_bounds_the_tcp_connect<C: SuiteClient>() {
+    let (listener, _filler) = unanswered_listener();
+    let url = format!("nats://{}", listener.local_addr().unwrap());
+    let started = Instant::now();
+    let err = C::connect(
+        &url,
+        ConnectOptions::new().connection_timeout(Duration::from_millis(300)),
+    )
+    .err()
+    .expect("no TCP connection, no client");
+    let took = started.elapsed();
+    assert_eq!(
+        err,
+        ConnectError::Failed(CloseReason::NoServers(Some(
+            DisconnectReason::ConnectTimeout
+        )))
+    );
+    assert!(took >= Duration::from_millis(300), "{took:?}");
+    assert!(took < Duration::from_secs(3), "{took:?}");
+}
+
 pub fn retain_servers_order_connects_in_order<C: SuiteClient>() {
     let a = server();
     let b = server();

@@ -156,11 +156,11 @@ pub fn close_writes_what_was_published<C: SuiteClient>() {
     let mut sub = subscriber.subscribe("last").unwrap();
     subscriber.flush().unwrap();
     let client: C = connect(&server.url());
-    for i in 0..100 {
+    for i in 0..10_000 {
         client.publish("last", b(&i.to_string())).unwrap();
     }
     client.close();
-    assert_eq!(take(&mut sub, 100).len(), 100);
+    assert_eq!(take(&mut sub, 10_000).len(), 10_000);
 }
 
 /// A drain asked for while the client is reconnecting starts once it is

@@ -258,3 +258,36 @@ pub fn permission_violations_are_reported_without_disconnecting<C: SuiteClient>(
         .unwrap();
     assert_eq!(got.payload, "served");
 }
+
+/// `connect` returns after the event callback got `Connected` (or, when it
+/// fails, `Closed`), and `close` and `drain` after it got `Closed`: the
+/// callback's view is never behind the calls. (Repeated: a race would show.)
+pub fn calls_return_after_the_callback_saw_their_events<C: SuiteClient>() {
+    let server = server();
+    let is_closed = |e: Option<&ClientEvent>| matches!(e, Some(ClientEvent::Closed { .. }));
+    for drain in [false, true] {
+        for _ in 0..20 {
+            let log = EventLog::new();
+            let client: C = connect_with(&server.url(), log.attach(ConnectOptions::new()));
+            let seen = log.events();
+            assert!(
+                matches!(seen[..], [ClientEvent::Connected { .. }]),
+                "{seen:?}"
+            );
+            if drain {
+                client.drain().unwrap();
+            } else {
+                client.close();
+            }
+            let seen = log.events();
+            assert!(is_closed(seen.last()), "{seen:?}");
+        }
+    }
+    let dead = format!("nats://127.0.0.1:{}", dead_port());
+    for _ in 0..20 {
+        let log = EventLog::new();
+        assert!(C::connect(&dead, log.attach(ConnectOptions::new())).is_err());
+        let seen = log.events();
+        assert!(is_closed(seen.last()), "{seen:?}");
+    }
+}

@@ -374,3 +374,52 @@ pub fn discovered_servers_inherit_url_credentials<C: SuiteClient>() {
     assert_eq!(at.port(), cluster.node(1).port());
     client.flush().unwrap();
 }
+
+/// A frozen server stops reading: writes stall, publishers wait for room in
+/// the write buffer, but the timers still run, find the connection stale and
+/// drop it (and its buffer), so publishers go on into the reconnect buffer
+/// until it is full, and `close` returns.
+pub fn frozen_server_does_not_block_publishers_or_close<C: SuiteClient>() {
+    let server = server();
+    let log = EventLog::new();
+    let client: C = connect_with(
+        &server.url(),
+        log.attach(
+            fast_reconnect()
+                .ping_interval(Duration::from_millis(200))
+                .max_pings_outstanding(2),
+        ),
+    );
+    client.flush().unwrap();
+    server.pause().unwrap();
+    // 32 MiB: more than the socket buffers of both sides take, and four
+    // times the 8 MiB write high-water mark.
+    let payload = Bytes::from(vec![b'x'; 64 * 1024]);
+    let started = Instant::now();
+    let mut refused = 0;
+    for _ in 0..512 {
+        match client.publish("stall", payload.clone()) {
+            Ok(()) => {}
+            Err(Error::ReconnectBufferFull { .. }) => refused += 1,
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+    assert!(started.elapsed() < WAIT, "{:?}", started.elapsed());
+    assert!(refused > 0);
+    log.wait("a stale disconnect", |e| {
+        matches!(
+            e,
+            ClientEvent::Disconnected {
+                reason: DisconnectReason::Stale(_)
+            }
+        )
+    });
+    let closing = Instant::now();
+    client.close();
+    assert!(
+        closing.elapsed() < WAIT,
+        "close took {:?}",
+        closing.elapsed()
+    );
+    server.resume().unwrap();
+}

@@ -401,3 +401,42 @@ pub fn unsubscribed_while_down_stays_unsubscribed<C: SuiteClient>() {
         "{me}"
     );
 }
+
+/// Closing while the client waits between reconnect attempts returns at
+/// once; subscriptions end.
+pub fn close_while_reconnecting_returns_promptly<C: SuiteClient>() {
+    let server = server();
+    let log = EventLog::new();
+    // The default reconnect wait (2 s): the close comes during a wait.
+    let client: C = connect_with(&server.url(), log.attach(ConnectOptions::new()));
+    let mut sub = client.subscribe("x").unwrap();
+    client.flush().unwrap();
+    server.stop().unwrap();
+    log.wait("Disconnected", is_disconnected);
+    let started = Instant::now();
+    client.close();
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(1), "close took {took:?}");
+    assert_eq!(client.close_reason(), Some(CloseReason::Closed));
+    assert!(sub.next_timeout(WAIT).is_none());
+    assert_eq!(sub.end_reason(), Some(SubscriptionEnd::Closed));
+}
+
+/// Requests work again after a restart (the reply subscription is restored
+/// with the others).
+pub fn requests_work_again_after_a_restart<C: SuiteClient>() {
+    let server = server();
+    let svc: C = connect_with(&server.url(), fast_reconnect());
+    let sub = svc.subscribe("svc").unwrap();
+    serve(&svc, sub, |c, m| reply(c, m, b("ok")));
+    svc.flush().unwrap();
+    let client: C = connect_with(&server.url(), fast_reconnect());
+    assert_eq!(client.request("svc", Bytes::new()).unwrap().payload, "ok");
+    server.restart().unwrap();
+    natrs_tests::wait_for("both clients to reconnect", WAIT, || {
+        client.statistics().reconnects == 1 && svc.statistics().reconnects == 1
+    });
+    // Reconnected means the subscriptions were sent, not yet processed.
+    barrier(&[&svc, &client]);
+    assert_eq!(client.request("svc", Bytes::new()).unwrap().payload, "ok");
+}

@@ -231,3 +231,125 @@ pub fn unreadable_tls_material_fails_before_connecting<C: SuiteClient>() {
         assert!(matches!(err, ConnectError::TlsConfig(_)), "{err:?}");
     }
 }
+
+/// Volume over TLS: payloads larger than a TLS record (16 KiB) and than
+/// rustls' 64 KiB send buffer, and thousands of small messages, arrive whole
+/// and in order; a request and its reply cross it too.
+pub fn tls_carries_large_and_many_messages<C: SuiteClient>() {
+    let tls = TlsMaterial::generate().unwrap();
+    let server = tls_server(&tls, TlsOptions::new());
+    let publisher: C = connect_with(&server.tls_url(), trusting(&tls));
+    let subscriber: C = connect_with(&server.tls_url(), trusting(&tls));
+    let mut sub = subscriber.subscribe("tls.>").unwrap();
+    let svc = subscriber.subscribe("svc").unwrap();
+    serve(&subscriber, svc, |c, m| reply(c, m, m.payload.clone()));
+    subscriber.flush().unwrap();
+    let big = Bytes::from(
+        (0..512 * 1024)
+            .map(|i| (i % 251) as u8)
+            .collect::<Vec<u8>>(),
+    );
+    for _ in 0..5 {
+        publisher.publish("tls.big", big.clone()).unwrap();
+    }
+    const SMALL: usize = 20_000;
+    for i in 0..SMALL {
+        publisher
+            .publish("tls.small", b(&format!("message {i:08}")))
+            .unwrap();
+    }
+    publisher.flush().unwrap();
+    for m in take(&mut sub, 5) {
+        assert!(m.payload == big, "a large payload changed on the way");
+    }
+    for (i, m) in take(&mut sub, SMALL).iter().enumerate() {
+        assert_eq!(m.payload, format!("message {i:08}"));
+    }
+    let answer = publisher.request("svc", b("over tls")).unwrap();
+    assert_eq!(answer.payload, "over tls");
+}
+
+/// A TLS connection (upgraded after INFO, or TLS first) comes back after the
+/// server restarts, with its subscriptions.
+pub fn tls_reconnects_after_a_restart<C: SuiteClient>() {
+    let tls = TlsMaterial::generate().unwrap();
+    for first in [false, true] {
+        let server = tls_server(&tls, TlsOptions::new().handshake_first(first));
+        let mut options = fast_reconnect().add_root_certificates(tls.ca_cert_path());
+        if first {
+            options = options.tls_first();
+        }
+        let log = EventLog::new();
+        let client: C = connect_with(&server.tls_url(), log.attach(options));
+        let mut sub = client.subscribe("again").unwrap();
+        client.flush().unwrap();
+        server.restart().unwrap();
+        log.wait("Reconnected", |e| {
+            matches!(e, natrs_client::ClientEvent::Reconnected { .. })
+        });
+        client.flush().unwrap();
+        client.publish("again", b("tls")).unwrap();
+        assert_eq!(payloads(&take(&mut sub, 1)), ["tls"], "TLS first: {first}");
+    }
+}
+
+pub fn mutual_tls_with_handshake_first<C: SuiteClient>() {
+    let tls = TlsMaterial::generate().unwrap();
+    let server = tls_server(&tls, TlsOptions::new().verify(true).handshake_first(true));
+    let client: C = connect_with(
+        &server.tls_url(),
+        trusting(&tls)
+            .tls_first()
+            .add_client_certificate(tls.client().cert_path(), tls.client().key_path()),
+    );
+    assert!(client.server_info().unwrap().tls_verify);
+    assert_works(&client);
+}
+
+/// A server that accepts the connection and never answers the TLS-first
+/// handshake: the connect timeout ends the attempt, and says so.
+pub fn tls_first_against_a_silent_server_times_out<C: SuiteClient>() {
+    let tls = TlsMaterial::generate().unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("tls://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let started = std::time::Instant::now();
+    let err = C::connect(
+        &url,
+        trusting(&tls)
+            .tls_first()
+            .connection_timeout(Duration::from_millis(300)),
+    )
+    .err()
+    .expect("no handshake, no connection");
+    let took = started.elapsed();
+    assert_eq!(failure(err), DisconnectReason::ConnectTimeout);
+    assert!(took >= Duration::from_millis(300), "{took:?}");
+    assert!(took < Duration::from_secs(3), "{took:?}");
+}
+
+/// Closing while a TLS handshake hangs does not wait for the connect
+/// timeout.
+pub fn close_during_a_tls_handshake_returns_promptly<C: SuiteClient>() {
+    let tls = TlsMaterial::generate().unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("tls://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let client: C = connect_with(
+        &url,
+        trusting(&tls)
+            .tls_first()
+            .retry_on_initial_connect()
+            .connection_timeout(Duration::from_secs(30)),
+    );
+    // The client is in the handshake once its TCP connection is accepted.
+    listener.set_nonblocking(true).unwrap();
+    let mut accepted = None;
+    natrs_tests::wait_for("the client to connect", WAIT, || {
+        accepted = listener.accept().ok();
+        accepted.is_some()
+    });
+    let started = std::time::Instant::now();
+    client.close();
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(5), "close waited {took:?}");
+    assert_eq!(client.close_reason(), Some(CloseReason::Closed));
+}

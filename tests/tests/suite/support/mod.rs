@@ -244,3 +244,19 @@ pub fn dead_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     l.local_addr().expect("addr").port()
 }
+
+/// A loopback listener whose accept queue is full, so that connecting to it
+/// hangs (the kernel drops the SYNs) until the client gives up. Keep both
+/// values alive while the test needs that.
+pub fn unanswered_listener() -> (std::net::TcpListener, std::net::TcpStream) {
+    use std::os::fd::AsRawFd;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    // Linux lets `listen` change the backlog of a listening socket; with 0,
+    // one connection fills the queue.
+    // SAFETY: `listen` on a valid socket descriptor that `listener` owns.
+    let rc = unsafe { libc::listen(listener.as_raw_fd(), 0) };
+    assert_eq!(rc, 0, "listen: {}", std::io::Error::last_os_error());
+    let filler =
+        std::net::TcpStream::connect(listener.local_addr().expect("addr")).expect("fill the queue");
+    (listener, filler)
+}
