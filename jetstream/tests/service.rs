@@ -9,7 +9,7 @@ use futures_util::StreamExt;
 use natrs_client::{Request as ClientRequest, RequestManyOptions};
 use natrs_jetstream::service::{
     AsyncError, Discovery, EndpointConfig, ErrorReply, GroupConfig, InfoResponse, PingResponse,
-    Service, ServiceConfig, ServiceError, StatsResponse, Target, Verb,
+    Service, ServiceConfig, ServiceError, StatsResponse, Target, Verb, error_headers,
 };
 use natrs_tests::{Server, ServerConfig, UrlAuth};
 use natrs_tokio::Client;
@@ -284,6 +284,14 @@ async fn statistics_count_requests_errors_and_time() {
                     ));
                     request.respond("recovered").await.unwrap();
                 }
+                b"teapot" => request
+                    .respond_with_headers(error_headers(418, "teapot"), "")
+                    .await
+                    .unwrap(),
+                b"no-reply" => assert!(matches!(
+                    request.respond("lost").await,
+                    Err(ServiceError::NoReply)
+                )),
                 b"ignore" => {}
                 _ => request.respond("ok").await.unwrap(),
             }
@@ -310,6 +318,15 @@ async fn statistics_count_requests_errors_and_time() {
     let json = other.request("work", "json").await.unwrap();
     assert_eq!(json.payload, r#"{"ok":true}"#);
 
+    // Error headers count as an error whichever way they are sent; so does
+    // a response that cannot be sent.
+    let teapot = other.request("work", "teapot").await.unwrap();
+    assert_eq!(
+        ErrorReply::from_message(&teapot).unwrap().to_string(),
+        "418:teapot"
+    );
+    other.publish("work", "no-reply").await.unwrap();
+
     // An error response carries both headers; the description has no line
     // breaks left.
     let failed = other.request("work", "fail").await.unwrap();
@@ -332,10 +349,10 @@ async fn statistics_count_requests_errors_and_time() {
     assert!(ignored.is_err());
 
     let discovery = Discovery::new(other.clone()).max_responses(1);
-    let stats = eventually_stats(&discovery, 6).await;
+    let stats = eventually_stats(&discovery, 8).await;
     let e = &stats.endpoints[0];
-    assert_eq!(e.num_requests, 6);
-    assert_eq!(e.num_errors, 1);
+    assert_eq!(e.num_requests, 8);
+    assert_eq!(e.num_errors, 3);
     assert_eq!(e.last_error, "503:unavailable  now");
     assert!(
         e.processing_time >= gap,
@@ -344,10 +361,10 @@ async fn statistics_count_requests_errors_and_time() {
     );
     assert_eq!(
         e.average_processing_time.as_nanos(),
-        e.processing_time.as_nanos() / 6
+        e.processing_time.as_nanos() / 8
     );
     assert_eq!(e.data, None);
-    assert_eq!(service.stats().endpoints[0].num_requests, 6);
+    assert_eq!(service.stats().endpoints[0].num_requests, 8);
 
     // Reset.
     let before = service.stats().started.unwrap();

@@ -182,7 +182,8 @@ impl EndpointConfig {
         }
     }
 
-    /// Listens on `subject` (wildcards allowed) instead of the name.
+    /// Listens on `subject` (wildcards allowed) instead of the name; an
+    /// empty subject means the name.
     pub fn subject(mut self, subject: impl Into<String>) -> EndpointConfig {
         self.subject = Some(subject.into());
         self
@@ -226,7 +227,11 @@ impl EndpointConfig {
 
     /// The subject the endpoint listens on under `prefix`.
     pub(crate) fn full_subject(&self, prefix: &str) -> String {
-        let subject = self.subject.as_deref().unwrap_or(&self.name);
+        let subject = self
+            .subject
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .unwrap_or(&self.name);
         join(prefix, subject)
     }
 }
@@ -333,6 +338,10 @@ mod tests {
                 .subject("x.y")
                 .full_subject("a.b"),
             "a.b.x.y"
+        );
+        assert_eq!(
+            EndpointConfig::new("add").subject("").full_subject("m"),
+            "m.add"
         );
         assert_eq!(join("a", ""), "a");
     }
