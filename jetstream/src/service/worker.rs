@@ -19,8 +19,8 @@ use std::future::poll_fn;
 use std::sync::Arc;
 use std::task::Poll;
 
-/// Requests answered in one go before the thread lets the others' turn come
-/// (it polls again at once).
+/// Requests answered in one poll; then the thread polls again at once,
+/// starting with the next subscription.
 const BATCH: usize = 64;
 
 /// Starts the discovery thread of `inner`.
@@ -33,8 +33,11 @@ pub(crate) fn spawn(inner: &Arc<Inner>, events: EventStream) -> std::io::Result<
 }
 
 fn run(inner: &Inner, events: EventStream) {
-    let verbs = &inner.verbs;
+    let subscriptions = &inner.verbs.subscriptions;
     let mut events = Some(events);
+    // Where the next poll starts, so that a flood on one subject does not
+    // keep the others waiting.
+    let mut start = 0;
     block_on(poll_fn(|cx| {
         while let Some(stream) = &events {
             match stream.poll_next_event(cx) {
@@ -45,7 +48,10 @@ fn run(inner: &Inner, events: EventStream) {
         }
         let mut budget = BATCH;
         let mut open = false;
-        for (verb, subscription) in &verbs.subscriptions {
+        let n = subscriptions.len();
+        start = (start + 1) % n.max(1);
+        for k in 0..n {
+            let (verb, subscription) = &subscriptions[(start + k) % n];
             loop {
                 match subscription.poll_next_message(cx) {
                     Poll::Ready(Some(request)) => {
