@@ -71,6 +71,7 @@ pub mod error;
 pub mod message;
 pub mod metadata;
 pub mod publish;
+pub mod service;
 pub mod state;
 pub mod stream;
 mod timer;

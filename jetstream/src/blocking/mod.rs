@@ -18,6 +18,7 @@
 //! ```
 
 mod block_on;
+pub mod service;
 
 pub use block_on::{block_on, block_on_until};
 
