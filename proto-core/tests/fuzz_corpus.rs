@@ -5,7 +5,9 @@ use std::path::Path;
 
 /// Runs `target` on every file of `fuzz/corpus/<name>/`, in name order.
 fn replay(name: &str, target: fn(&[u8])) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus").join(name);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz/corpus")
+        .join(name);
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
         .map(|entry| entry.expect("directory entry").path())
@@ -13,7 +15,8 @@ fn replay(name: &str, target: fn(&[u8])) {
     files.sort();
     assert!(!files.is_empty(), "no seeds in {}", dir.display());
     for file in files {
-        let data = std::fs::read(&file).unwrap_or_else(|e| panic!("reading {}: {e}", file.display()));
+        let data =
+            std::fs::read(&file).unwrap_or_else(|e| panic!("reading {}: {e}", file.display()));
         eprintln!("{name}: {}", file.display());
         target(&data);
     }
