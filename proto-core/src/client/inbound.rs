@@ -36,10 +36,9 @@ impl Client {
     }
 
     fn on_msg(&mut self, now: Instant, frame: MsgFrame) {
-        let header_len = frame.headers.as_ref().map_or(0, |h| h.len());
         self.stats.in_msgs += 1;
-        self.stats.in_bytes += (header_len + frame.payload.len()) as u64;
-        let sid = Sid(frame.sid);
+        self.stats.in_bytes += (frame.header_len() + frame.payload_len()) as u64;
+        let sid = Sid(frame.sid());
         let (message, bad) = Message::from_frame(frame);
         if self.requests.mux_sid == Some(sid) {
             self.on_reply(now, message);
