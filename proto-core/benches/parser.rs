@@ -3,6 +3,9 @@
 //! - `parse/msg_16b`, `parse/hmsg_16b`: parse 1 MiB of back-to-back frames with
 //!   16-byte payloads, dropping each op; throughput in frames. The `_kept`
 //!   variants keep the ops (as a delivery queue would) and drop them untimed.
+//! - `parse_cpu/...`: the same, timed with the thread's CPU time instead of the
+//!   wall clock (Linux), so that time the thread spends descheduled on a busy
+//!   machine is not counted: frames per second on one core.
 //! - `parse_floor/msg_16b_split_and_slice_only`: the same frames split off and
 //!   sliced with no parsing at all: the reference-counting cost every frame
 //!   pays, whatever the parser.
@@ -19,6 +22,7 @@
 #![allow(missing_docs)]
 
 use bytes::{Buf, BytesMut};
+use criterion::measurement::Measurement;
 use criterion::{BatchSize, Criterion, Throughput, black_box, criterion_group, criterion_main};
 use natrs_core::proto::{Parser, ServerOp};
 
@@ -33,7 +37,12 @@ fn stream(frame: &[u8]) -> (Vec<u8>, u64) {
 }
 
 fn parse(c: &mut Criterion) {
-    let mut group = c.benchmark_group("parse");
+    parse_group(c, "parse");
+}
+
+/// The `parse` benchmarks as group `name`, timed by `M`.
+fn parse_group<M: Measurement>(c: &mut Criterion<M>, name: &str) {
+    let mut group = c.benchmark_group(name);
     for (name, frame) in [("msg_16b", MSG_FRAME), ("hmsg_16b", HMSG_FRAME)] {
         let (bytes, frames) = stream(frame);
         group.throughput(Throughput::Elements(frames));
@@ -164,8 +173,70 @@ mod write {
     }
 }
 
+/// Thread CPU time as a criterion measurement.
+#[cfg(all(feature = "std", target_os = "linux"))]
+mod cpu {
+    use criterion::Criterion;
+    use criterion::measurement::{Measurement, ValueFormatter, WallTime};
+    use std::time::Duration;
+
+    /// The calling thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`): time the
+    /// thread runs, not time it waits for a core.
+    pub(crate) struct ThreadCpuTime;
+
+    fn now() -> Duration {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `ts` is a valid, writable timespec; the clock id is a
+        // constant the kernel supports (Linux 2.6.12 and later).
+        let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+        assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
+        Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+    }
+
+    impl Measurement for ThreadCpuTime {
+        type Intermediate = Duration;
+        type Value = Duration;
+        fn start(&self) -> Duration {
+            now()
+        }
+        fn end(&self, start: Duration) -> Duration {
+            now().saturating_sub(start)
+        }
+        fn add(&self, a: &Duration, b: &Duration) -> Duration {
+            *a + *b
+        }
+        fn zero(&self) -> Duration {
+            Duration::ZERO
+        }
+        fn to_f64(&self, value: &Duration) -> f64 {
+            value.as_nanos() as f64
+        }
+        fn formatter(&self) -> &dyn ValueFormatter {
+            // Values are nanoseconds, as the wall clock's are.
+            static WALL: WallTime = WallTime;
+            WALL.formatter()
+        }
+    }
+
+    pub(crate) fn parse_cpu(c: &mut Criterion<ThreadCpuTime>) {
+        super::parse_group(c, "parse_cpu");
+    }
+}
+
 #[cfg(feature = "std")]
 criterion_group!(benches, parse, bytes_floor, write::write_buffer);
 #[cfg(not(feature = "std"))]
 criterion_group!(benches, parse, bytes_floor);
+#[cfg(all(feature = "std", target_os = "linux"))]
+criterion_group! {
+    name = cpu_benches;
+    config = Criterion::default().with_measurement(cpu::ThreadCpuTime);
+    targets = cpu::parse_cpu
+}
+#[cfg(all(feature = "std", target_os = "linux"))]
+criterion_main!(benches, cpu_benches);
+#[cfg(not(all(feature = "std", target_os = "linux")))]
 criterion_main!(benches);

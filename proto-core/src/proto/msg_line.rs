@@ -29,13 +29,17 @@ const fn splat(b: u8) -> u64 {
 
 /// Reads a control line in the form the server sends, at the front of `buf`,
 /// if it is one; `None` for anything else (another op, another spelling, an
-/// incomplete line, a limit exceeded), which the general reader then handles.
+/// incomplete line, a limit of `caps` exceeded), which the general reader
+/// then handles. `caps` are [capped](ParserLimits::capped) limits.
 #[inline(always)]
-pub(crate) fn canonical(buf: &[u8], limits: &ParserLimits) -> Option<FrameLayout> {
-    let (hmsg, subject_start) = match buf.get(..5)? {
-        [b'M', b'S', b'G', b' ', _] => (false, 4),
-        [b'H', b'M', b'S', b'G', b' '] => (true, 5),
-        _ => return None,
+pub(crate) fn canonical(buf: &[u8], caps: &ParserLimits) -> Option<FrameLayout> {
+    let head = u32::from_le_bytes(<[u8; 4]>::try_from(buf.get(..4)?).ok()?);
+    let (hmsg, subject_start) = if head == u32::from_le_bytes(*b"MSG ") {
+        (false, 4)
+    } else if head == u32::from_le_bytes(*b"HMSG") && *buf.get(4)? == b' ' {
+        (true, 5)
+    } else {
+        return None;
     };
     let subject_end = ascii_field(buf, subject_start)?;
     let (sid, sid_end) = digits(buf, subject_end + 1)?;
@@ -53,7 +57,7 @@ pub(crate) fn canonical(buf: &[u8], limits: &ParserLimits) -> Option<FrameLayout
     };
     let total = usize::try_from(total).ok()?;
     let header = usize::try_from(header).ok()?;
-    if header > total || total > limits.payload() || line_len - 2 > limits.control_line() {
+    if header > total || total > caps.max_payload || line_len - 2 > caps.max_control_line {
         return None;
     }
     Some(frame_layout(
@@ -190,13 +194,14 @@ pub(crate) fn split_fields(line: &[u8], from: usize) -> Fields {
 
 /// The frame layout of a `MSG <subject> <sid> [reply] <#bytes>` or
 /// `HMSG <subject> <sid> [reply] <#hdr> <#total>` line of `line_len` bytes
-/// (line end included) at the front of `buf`, split into `fields`.
+/// (line end included) at the front of `buf`, split into `fields`, within the
+/// [capped](ParserLimits::capped) limits `caps`.
 pub(crate) fn layout(
     buf: &[u8],
     fields: &Fields,
     line_len: usize,
     hmsg: bool,
-    limits: &ParserLimits,
+    caps: &ParserLimits,
 ) -> Result<FrameLayout, ProtocolError> {
     let invalid = || ProtocolError::InvalidArguments(if hmsg { "HMSG" } else { "MSG" });
     let f = &fields.fields;
@@ -217,7 +222,7 @@ pub(crate) fn layout(
     if header > total {
         return Err(ProtocolError::HeaderSizeExceedsTotal);
     }
-    let max = limits.payload();
+    let max = caps.max_payload;
     if total > max {
         return Err(ProtocolError::PayloadTooLarge { size: total, max });
     }
@@ -263,13 +268,13 @@ mod tests {
 
     /// What the general reader makes of the complete line at the front of
     /// `buf`, as the parser runs it.
-    fn general(buf: &[u8], limits: &ParserLimits) -> Option<Result<FrameLayout, ProtocolError>> {
+    fn general(buf: &[u8], caps: &ParserLimits) -> Option<Result<FrameLayout, ProtocolError>> {
         let newline = memchr::memchr(b'\n', buf)?;
         let line = &buf[..newline];
         let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.len() > limits.control_line() {
+        if line.len() > caps.max_control_line {
             return Some(Err(ProtocolError::ControlLineTooLong {
-                max: limits.control_line(),
+                max: caps.max_control_line,
             }));
         }
         let name_end = line
@@ -282,10 +287,11 @@ mod tests {
             _ => return None,
         };
         let fields = split_fields(line, name_end);
-        Some(layout(buf, &fields, newline + 1, hmsg, limits))
+        Some(layout(buf, &fields, newline + 1, hmsg, caps))
     }
 
     fn check(buf: &[u8], limits: &ParserLimits) -> Option<FrameLayout> {
+        let limits = &limits.capped();
         let fast = canonical(buf, limits);
         if let Some(fast) = fast {
             assert_eq!(

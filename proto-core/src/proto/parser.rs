@@ -54,16 +54,12 @@ impl Default for ParserLimits {
 }
 
 impl ParserLimits {
-    /// The control line limit in force (capped to what offsets can address).
-    #[inline]
-    pub(crate) fn control_line(&self) -> usize {
-        self.max_control_line.min(CONTROL_LINE_CAP)
-    }
-
-    /// The payload limit in force (capped to what offsets can address).
-    #[inline]
-    pub(crate) fn payload(&self) -> usize {
-        self.max_payload.min(PAYLOAD_CAP)
+    /// These limits, lowered to what 32-bit offsets can address.
+    pub(crate) fn capped(self) -> ParserLimits {
+        ParserLimits {
+            max_control_line: self.max_control_line.min(CONTROL_LINE_CAP),
+            max_payload: self.max_payload.min(PAYLOAD_CAP),
+        }
     }
 }
 
@@ -120,7 +116,10 @@ pub enum ProtocolError {
 /// after one, every call returns it again until [`reset`](Parser::reset).
 #[derive(Debug, Default)]
 pub struct Parser {
+    /// The limits as set.
     limits: ParserLimits,
+    /// The limits enforced: `limits.capped()`.
+    caps: ParserLimits,
     /// Bytes at the front of the buffer already searched for a line end.
     searched: usize,
     /// A parsed `MSG`/`HMSG` control line whose payload is not complete.
@@ -134,6 +133,7 @@ impl Parser {
     pub fn new(limits: ParserLimits) -> Self {
         Parser {
             limits,
+            caps: limits.capped(),
             ..Parser::default()
         }
     }
@@ -146,6 +146,7 @@ impl Parser {
     /// Changes the limits; they apply to the next control line.
     pub fn set_limits(&mut self, limits: ParserLimits) {
         self.limits = limits;
+        self.caps = limits.capped();
     }
 
     /// Parses the next complete operation from the front of `buf`, removing its
@@ -156,7 +157,7 @@ impl Parser {
         // The common case: a message in the form the server sends, at the
         // start of a fresh line.
         if self.error.is_none() && self.pending.is_none() && self.searched == 0 {
-            if let Some(layout) = msg_line::canonical(buf, &self.limits) {
+            if let Some(layout) = msg_line::canonical(buf, &self.caps) {
                 return self.take_msg(buf, layout, Subjects::Ascii);
             }
         }
@@ -182,7 +183,7 @@ impl Parser {
         let line_len = newline + 1;
         let line = &buf[..newline];
         let line = line.strip_suffix(b"\r").unwrap_or(line);
-        let max = self.limits.control_line();
+        let max = self.caps.max_control_line;
         if line.len() > max {
             return Err(self.fail(ProtocolError::ControlLineTooLong { max }));
         }
@@ -201,7 +202,7 @@ impl Parser {
             }
         };
         let fields = msg_line::split_fields(line, name_end);
-        match msg_line::layout(buf, &fields, line_len, hmsg, &self.limits) {
+        match msg_line::layout(buf, &fields, line_len, hmsg, &self.caps) {
             Ok(layout) => self.take_msg(buf, layout, Subjects::Unchecked),
             Err(error) => Err(self.fail(error)),
         }
@@ -240,7 +241,7 @@ impl Parser {
         // No line end yet. Fail as soon as the line cannot fit any more: it is
         // at least `len` bytes long, or `len - 1` if the last byte is a CR that
         // the next byte may turn into a CRLF.
-        let max = self.limits.control_line();
+        let max = self.caps.max_control_line;
         let len = buf.len();
         let at_least = if buf.last() == Some(&b'\r') {
             len - 1
