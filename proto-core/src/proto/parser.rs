@@ -98,8 +98,9 @@ pub enum ProtocolError {
     #[error("invalid INFO: {0}")]
     InvalidInfo(String),
     /// The subject or reply subject of a `MSG`/`HMSG` is not UTF-8. Subjects
-    /// are text ([`Subject`](crate::subject::Subject) derefs to `str`), and a server only relays subjects
-    /// a client sent as text, so such bytes mean a broken stream.
+    /// are text ([`Subject`](crate::subject::Subject) derefs to `str`), and a
+    /// server only relays subjects a client sent as text, so such bytes mean a
+    /// broken stream.
     #[error("{0} subject or reply is not UTF-8")]
     InvalidUtf8Subject(&'static str),
 }
@@ -138,7 +139,8 @@ impl Parser {
         }
     }
 
-    /// The limits in force.
+    /// The limits as set (see [`ParserLimits`] for the caps that apply
+    /// whatever they say).
     pub fn limits(&self) -> ParserLimits {
         self.limits
     }
