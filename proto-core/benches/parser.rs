@@ -3,9 +3,16 @@
 //! - `parse/msg_16b`, `parse/hmsg_16b`: parse 1 MiB of back-to-back frames with
 //!   16-byte payloads, dropping each op; throughput in frames. The `_kept`
 //!   variants keep the ops (as a delivery queue would) and drop them untimed.
-//! - `parse_floor/msg_16b_split_and_slice_only`: the same frames split off and
-//!   sliced with no parsing at all: the reference-counting cost every frame
-//!   pays, whatever the parser.
+//! - `parse_floor/msg_16b_split_only`: the same frames split off the buffer as
+//!   one `Bytes` each and dropped, with no parsing at all: the
+//!   reference-counting floor under a parser whose frames hold one handle (an
+//!   atomic increment for the split, a decrement for the drop).
+//!   `msg_16b_split_and_slice_only` also slices the subject out (a second
+//!   handle per frame, as frames had before they held one `Bytes`).
+//! - `parse_cpu/...`, `parse_floor_cpu/...`: the same, timed with the thread's
+//!   CPU time instead of the wall clock (Linux), so that time the thread spends
+//!   descheduled on a busy machine is not counted: frames per second on one
+//!   core.
 //! - `write_buffer/{copy,share}/<size>`: publish 64 payloads of `size` bytes
 //!   into a `WriteBuffer` and write it to a Unix socket with vectored writes
 //!   (a thread drains the other end), copying every payload or queuing every
@@ -13,12 +20,13 @@
 //!   `WriteBuffer::DEFAULT_SHARE_THRESHOLD` belongs.
 //!
 //! Run: `cargo bench -p natrs-core --bench parser` (add `-- parse` for the
-//! parser only).
+//! parser only, `-- parse_cpu` for the CPU-time figures).
 
 // `criterion_group!` generates an undocumented public function.
 #![allow(missing_docs)]
 
 use bytes::{Buf, BytesMut};
+use criterion::measurement::Measurement;
 use criterion::{BatchSize, Criterion, Throughput, black_box, criterion_group, criterion_main};
 use natrs_core::proto::{Parser, ServerOp};
 
@@ -33,7 +41,12 @@ fn stream(frame: &[u8]) -> (Vec<u8>, u64) {
 }
 
 fn parse(c: &mut Criterion) {
-    let mut group = c.benchmark_group("parse");
+    parse_group(c, "parse");
+}
+
+/// The `parse` benchmarks as group `name`, timed by `M`.
+fn parse_group<M: Measurement>(c: &mut Criterion<M>, name: &str) {
+    let mut group = c.benchmark_group(name);
     for (name, frame) in [("msg_16b", MSG_FRAME), ("hmsg_16b", HMSG_FRAME)] {
         let (bytes, frames) = stream(frame);
         group.throughput(Throughput::Elements(frames));
@@ -86,9 +99,26 @@ fn parse(c: &mut Criterion) {
 /// the reference counting: an atomic increment for the split and the slice,
 /// and an atomic decrement for each handle dropped.
 fn bytes_floor(c: &mut Criterion) {
-    let mut group = c.benchmark_group("parse_floor");
+    bytes_floor_group(c, "parse_floor");
+}
+
+/// The `parse_floor` benchmarks as group `name`, timed by `M`.
+fn bytes_floor_group<M: Measurement>(c: &mut Criterion<M>, name: &str) {
+    let mut group = c.benchmark_group(name);
     let (bytes, frames) = stream(MSG_FRAME);
     group.throughput(Throughput::Elements(frames));
+    group.bench_function("msg_16b_split_only", |b| {
+        b.iter_batched_ref(
+            || BytesMut::from(&bytes[..]),
+            |buf| {
+                for _ in 0..frames {
+                    let frame = buf.split_to(MSG_FRAME.len()).freeze();
+                    black_box(&frame);
+                }
+            },
+            BatchSize::LargeInput,
+        )
+    });
     group.bench_function("msg_16b_split_and_slice_only", |b| {
         b.iter_batched_ref(
             || BytesMut::from(&bytes[..]),
@@ -164,8 +194,74 @@ mod write {
     }
 }
 
+/// Thread CPU time as a criterion measurement.
+#[cfg(all(feature = "std", target_os = "linux"))]
+mod cpu {
+    use criterion::Criterion;
+    use criterion::measurement::{Measurement, ValueFormatter, WallTime};
+    use std::time::Duration;
+
+    /// The calling thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`): time the
+    /// thread runs, not time it waits for a core.
+    pub(crate) struct ThreadCpuTime;
+
+    fn now() -> Duration {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `ts` is a valid, writable timespec; the clock id is a
+        // constant the kernel supports (Linux 2.6.12 and later).
+        let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+        assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
+        Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+    }
+
+    impl Measurement for ThreadCpuTime {
+        type Intermediate = Duration;
+        type Value = Duration;
+        fn start(&self) -> Duration {
+            now()
+        }
+        fn end(&self, start: Duration) -> Duration {
+            now().saturating_sub(start)
+        }
+        fn add(&self, a: &Duration, b: &Duration) -> Duration {
+            *a + *b
+        }
+        fn zero(&self) -> Duration {
+            Duration::ZERO
+        }
+        fn to_f64(&self, value: &Duration) -> f64 {
+            value.as_nanos() as f64
+        }
+        fn formatter(&self) -> &dyn ValueFormatter {
+            // Values are nanoseconds, as the wall clock's are.
+            static WALL: WallTime = WallTime;
+            WALL.formatter()
+        }
+    }
+
+    pub(crate) fn parse_cpu(c: &mut Criterion<ThreadCpuTime>) {
+        super::parse_group(c, "parse_cpu");
+    }
+
+    pub(crate) fn floor_cpu(c: &mut Criterion<ThreadCpuTime>) {
+        super::bytes_floor_group(c, "parse_floor_cpu");
+    }
+}
+
 #[cfg(feature = "std")]
 criterion_group!(benches, parse, bytes_floor, write::write_buffer);
 #[cfg(not(feature = "std"))]
 criterion_group!(benches, parse, bytes_floor);
+#[cfg(all(feature = "std", target_os = "linux"))]
+criterion_group! {
+    name = cpu_benches;
+    config = Criterion::default().with_measurement(cpu::ThreadCpuTime);
+    targets = cpu::parse_cpu, cpu::floor_cpu
+}
+#[cfg(all(feature = "std", target_os = "linux"))]
+criterion_main!(benches, cpu_benches);
+#[cfg(not(all(feature = "std", target_os = "linux")))]
 criterion_main!(benches);

@@ -64,9 +64,23 @@ fn run<'a>(limits: ParserLimits, chunks: impl IntoIterator<Item = &'a [u8]>) -> 
 /// Checks what every parsed op must satisfy.
 fn check_op(op: &ServerOp) {
     if let ServerOp::Msg(frame) = op {
-        let body = frame.payload.len() + frame.headers.as_ref().map_or(0, |h| h.len());
+        let body = frame.payload_len() + frame.header_len();
         // More than "MSG s 1 0\n" + body: a line end follows the body.
-        assert!(frame.wire_len > 10 + body);
+        assert!(frame.wire_len() > 10 + body);
+        assert_eq!(frame.wire_len(), frame.as_wire().len());
+        assert_eq!(frame.as_wire().last(), Some(&b'\n'));
+        assert!(!frame.subject().is_empty());
+        assert_eq!(frame.to_subject().as_str(), frame.subject());
+        assert_eq!(frame.to_reply().as_deref(), frame.reply());
+        assert_eq!(frame.payload(), frame.payload_slice());
+        assert_eq!(frame.payload_slice().len(), frame.payload_len());
+        assert_eq!(frame.headers_bytes().as_deref(), frame.headers_raw());
+        assert_eq!(
+            frame.headers_raw().map_or(0, <[u8]>::len),
+            frame.header_len()
+        );
+        assert_eq!(frame.has_headers(), frame.headers_raw().is_some());
+        assert_eq!(frame.clone().into_payload(), frame.payload_slice());
     }
 }
 

@@ -30,18 +30,21 @@ impl Message {
     /// problem is returned beside it. A block that cannot be read at all (no
     /// `NATS/1.0` line, no terminating blank line) gives `headers: None` and
     /// that error.
+    ///
+    /// The subject, reply and payload are slices of the frame's buffer; the
+    /// payload reuses the frame's own handle.
     pub fn from_frame(frame: MsgFrame) -> (Message, Option<HeaderError>) {
-        let (headers, error) = match frame.headers.as_deref().map(HeaderMap::parse_lossy) {
+        let (headers, error) = match frame.headers_raw().map(HeaderMap::parse_lossy) {
             None => (None, None),
             Some(Ok((map, error))) => (Some(map), error),
             Some(Err(error)) => (None, Some(error)),
         };
         let message = Message {
-            subject: frame.subject,
-            reply: frame.reply,
+            subject: frame.to_subject(),
+            reply: frame.to_reply(),
             headers,
-            payload: frame.payload,
-            length: frame.wire_len,
+            length: frame.wire_len(),
+            payload: frame.into_payload(),
         };
         (message, error)
     }
@@ -78,14 +81,22 @@ impl Message {
 mod tests {
     use super::*;
 
+    use crate::proto::{Parser, ServerOp};
+    use alloc::format;
+    use bytes::BytesMut;
+
+    /// A frame for subject `a`, sid 1, as the parser gives it.
     fn frame(headers: Option<&'static [u8]>, payload: &'static [u8]) -> MsgFrame {
-        MsgFrame {
-            sid: 1,
-            subject: Subject::from_static("a"),
-            reply: None,
-            headers: headers.map(Bytes::from_static),
-            payload: Bytes::from_static(payload),
-            wire_len: 42,
+        let mut wire = match headers {
+            None => format!("MSG a 1 {}\r\n", payload.len()).into_bytes(),
+            Some(h) => format!("HMSG a 1 {} {}\r\n", h.len(), h.len() + payload.len()).into_bytes(),
+        };
+        wire.extend_from_slice(headers.unwrap_or_default());
+        wire.extend_from_slice(payload);
+        wire.extend_from_slice(b"\r\n");
+        match Parser::default().parse(&mut BytesMut::from(&wire[..])) {
+            Ok(Some(ServerOp::Msg(frame))) => frame,
+            other => panic!("{other:?}"),
         }
     }
 
@@ -95,7 +106,9 @@ mod tests {
         assert_eq!(err, None);
         assert!(m.is_no_responders());
         assert!(m.is_status());
-        assert_eq!(m.length, 42);
+        assert_eq!(m.subject, "a");
+        assert_eq!(m.reply, None);
+        assert_eq!(m.length, "HMSG a 1 16 16\r\nNATS/1.0 503\r\n\r\n\r\n".len());
         let (m, _) = Message::from_frame(frame(Some(b"NATS/1.0 503\r\n\r\n"), b"data"));
         assert!(!m.is_no_responders());
         assert!(!m.is_status());

@@ -1,9 +1,8 @@
 //! Byte transcripts of server output, each fed whole, byte by byte and split in
 //! two at every point, which must all give the same ops (and error).
 
-use bytes::{Bytes, BytesMut};
-use natrs_core::proto::{MsgFrame, Parser, ParserLimits, ProtocolError, ServerInfo, ServerOp};
-use natrs_core::subject::Subject;
+use bytes::BytesMut;
+use natrs_core::proto::{Parser, ParserLimits, ProtocolError, ServerInfo, ServerOp};
 
 #[derive(Debug, PartialEq)]
 struct Outcome {
@@ -66,6 +65,9 @@ fn err(input: &[u8]) -> (Vec<ServerOp>, ProtocolError) {
     (out.ops, out.error.expect("an error"))
 }
 
+/// The frame the parser gives for a message taking `wire_len` bytes: the
+/// canonical frame with blanks added before the control line's CRLF, or with
+/// bare LFs when `wire_len` is one or two bytes shorter.
 fn msg(
     sid: u64,
     subject: &'static str,
@@ -74,14 +76,40 @@ fn msg(
     payload: &[u8],
     wire_len: usize,
 ) -> ServerOp {
-    ServerOp::Msg(MsgFrame {
-        sid,
-        subject: Subject::from_static(subject),
-        reply: reply.map(Subject::from_static),
-        headers: headers.map(Bytes::from_static),
-        payload: Bytes::copy_from_slice(payload),
-        wire_len,
-    })
+    let reply = reply.map(|r| format!(" {r}")).unwrap_or_default();
+    let mut line = match headers {
+        None => format!("MSG {subject} {sid}{reply} {}", payload.len()),
+        Some(h) => format!(
+            "HMSG {subject} {sid}{reply} {} {}",
+            h.len(),
+            h.len() + payload.len()
+        ),
+    }
+    .into_bytes();
+    let body_len = headers.map_or(0, <[u8]>::len) + payload.len();
+    let canonical = line.len() + 2 + body_len + 2;
+    let (line_end, payload_end): (&[u8], &[u8]) = match canonical.checked_sub(wire_len) {
+        Some(0) => (b"\r\n", b"\r\n"),
+        Some(1) => (b"\r\n", b"\n"),
+        Some(2) => (b"\n", b"\n"),
+        Some(_) => panic!("wire_len {wire_len} too short for the frame"),
+        None => {
+            line.resize(line.len() + wire_len - canonical, b' ');
+            (b"\r\n", b"\r\n")
+        }
+    };
+    line.extend_from_slice(line_end);
+    line.extend_from_slice(headers.unwrap_or_default());
+    line.extend_from_slice(payload);
+    line.extend_from_slice(payload_end);
+    let mut buf = BytesMut::from(&line[..]);
+    let op = Parser::default().parse(&mut buf).unwrap().unwrap();
+    assert!(buf.is_empty());
+    let ServerOp::Msg(frame) = &op else {
+        panic!("{op:?}")
+    };
+    assert_eq!(frame.wire_len(), wire_len);
+    op
 }
 
 #[test]
@@ -225,7 +253,7 @@ fn hmsg_forms() {
     let ServerOp::Msg(frame) = &ops[0] else {
         unreachable!()
     };
-    let map = natrs_core::HeaderMap::parse(frame.headers.as_ref().unwrap()).unwrap();
+    let map = natrs_core::HeaderMap::parse(frame.headers_raw().unwrap()).unwrap();
     assert_eq!(map.get_all("A").collect::<Vec<_>>(), ["1", "2"]);
     assert_eq!(map.get("b"), Some("x"));
 }
@@ -289,12 +317,20 @@ fn payload_slices_share_the_read_buffer() {
     let Some(ServerOp::Msg(frame)) = Parser::default().parse(&mut buf).unwrap() else {
         panic!()
     };
-    assert_eq!(frame.subject.as_bytes().as_ptr() as usize, start + 4);
-    assert_eq!(
-        frame.reply.unwrap().as_bytes().as_ptr() as usize,
-        start + 11
-    );
-    assert_eq!(frame.payload.as_ptr() as usize, start + 20);
+    let at = |p: *const u8| p as usize - start;
+    assert_eq!(at(frame.as_wire().as_ptr()), 0);
+    assert_eq!(frame.wire_len(), 27);
+    assert_eq!(at(frame.subject().as_ptr()), 4);
+    assert_eq!(at(frame.to_subject().as_bytes().as_ptr()), 4);
+    assert_eq!(at(frame.reply().unwrap().as_ptr()), 11);
+    assert_eq!(at(frame.to_reply().unwrap().as_bytes().as_ptr()), 11);
+    assert_eq!(at(frame.payload_slice().as_ptr()), 20);
+    assert_eq!(at(frame.payload().as_ptr()), 20);
+    assert_eq!(at(frame.clone().into_payload().as_ptr()), 20);
+    let (message, _) = natrs_core::Message::from_frame(frame);
+    assert_eq!(at(message.subject.as_bytes().as_ptr()), 4);
+    assert_eq!(at(message.reply.unwrap().as_bytes().as_ptr()), 11);
+    assert_eq!(at(message.payload.as_ptr()), 20);
 }
 
 #[test]
@@ -603,7 +639,7 @@ fn real_server_transcript() {
     let ServerOp::Msg(frame) = &ops[5] else {
         unreachable!()
     };
-    let headers = natrs_core::HeaderMap::parse(frame.headers.as_ref().unwrap()).unwrap();
+    let headers = natrs_core::HeaderMap::parse(frame.headers_raw().unwrap()).unwrap();
     assert_eq!(headers.get_all("A").collect::<Vec<_>>(), ["1", "2"]);
     assert_eq!(headers.get("Key"), Some("with: colon"));
 }

@@ -6,7 +6,6 @@ use super::requests::ReplyOutcome;
 use super::{Client, ConnectionState, Event, Sid, SubscriptionEnd};
 use crate::auth::AuthError;
 use crate::error::{DisconnectReason, HandshakeError, PermissionOp, ServerError};
-use crate::headers::HeaderMap;
 use crate::message::Message;
 use crate::proto::{self, ConnectInfo, MsgFrame, ServerInfo, ServerOp};
 use crate::time::Instant;
@@ -37,24 +36,10 @@ impl Client {
     }
 
     fn on_msg(&mut self, now: Instant, frame: MsgFrame) {
-        let header_len = frame.headers.as_ref().map_or(0, |h| h.len());
         self.stats.in_msgs += 1;
-        self.stats.in_bytes += (header_len + frame.payload.len()) as u64;
-        let sid = Sid(frame.sid);
-        let (headers, bad) = match &frame.headers {
-            None => (None, None),
-            Some(raw) => match HeaderMap::parse_lossy(raw) {
-                Ok((h, warning)) => (Some(h), warning),
-                Err(e) => (None, Some(e)),
-            },
-        };
-        let message = Message {
-            subject: frame.subject,
-            reply: frame.reply,
-            headers,
-            payload: frame.payload,
-            length: frame.wire_len,
-        };
+        self.stats.in_bytes += (frame.header_len() + frame.payload_len()) as u64;
+        let sid = Sid(frame.sid());
+        let (message, bad) = Message::from_frame(frame);
         if self.requests.mux_sid == Some(sid) {
             self.on_reply(now, message);
             return;

@@ -5,9 +5,22 @@
 pub(crate) const MAX_U64_DIGITS: usize = 20;
 
 /// Parses an unsigned decimal number: digits only, at least one, no overflow.
+#[inline]
 pub(crate) fn parse_u64(digits: &[u8]) -> Option<u64> {
     if digits.is_empty() {
         return None;
+    }
+    if digits.len() < MAX_U64_DIGITS {
+        // At most 19 digits cannot overflow.
+        let mut n: u64 = 0;
+        for &d in digits {
+            let v = d.wrapping_sub(b'0');
+            if v > 9 {
+                return None;
+            }
+            n = n * 10 + u64::from(v);
+        }
+        return Some(n);
     }
     let mut n: u64 = 0;
     for &d in digits {
@@ -21,6 +34,7 @@ pub(crate) fn parse_u64(digits: &[u8]) -> Option<u64> {
 }
 
 /// Parses a size: a decimal number that fits in `usize`.
+#[inline]
 pub(crate) fn parse_usize(digits: &[u8]) -> Option<usize> {
     parse_u64(digits).and_then(|n| usize::try_from(n).ok())
 }
@@ -60,6 +74,12 @@ mod tests {
         assert_eq!(parse_u64(b"18446744073709551615"), Some(u64::MAX));
         assert_eq!(parse_u64(b"18446744073709551616"), None);
         assert_eq!(parse_u64(b"99999999999999999999"), None);
+        assert_eq!(
+            parse_u64(b"9999999999999999999"),
+            Some(9_999_999_999_999_999_999)
+        );
+        assert_eq!(parse_u64(b"0000000000000000000042"), Some(42));
+        assert_eq!(parse_u64(b"000000000000000000x"), None);
         for bad in [&b""[..], b"-1", b"+1", b"1a", b"1 ", b":", b"/", b"\xff"] {
             assert_eq!(parse_u64(bad), None, "{bad:?}");
         }

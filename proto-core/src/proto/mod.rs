@@ -6,6 +6,7 @@ mod connect;
 pub(crate) mod decimal;
 mod encode;
 mod info;
+mod msg_line;
 mod op;
 mod parser;
 mod write;

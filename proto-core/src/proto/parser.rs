@@ -2,27 +2,39 @@
 //!
 //! # How it works
 //!
-//! [`Parser::parse`] looks for the end of the control line with `memchr`. A
-//! partial line is not searched again from its start: the parser remembers how
-//! far it looked. Once a `MSG`/`HMSG` control line is complete its fields are
-//! kept as offsets until `#bytes` of payload and the CRLF after it have arrived;
-//! then the whole frame is split off the buffer once (`split_to(..).freeze()`),
-//! the subject, reply and header block are slices of that frame, and the frame
-//! itself, narrowed to the payload, becomes the payload. Every other op is
+//! A `MSG`/`HMSG` line in the form the server sends is read in one pass
+//! ([`msg_line::canonical`]). Anything else (other ops, other spellings, a
+//! partial line) goes the general way: the end of the control line is found
+//! with `memchr`, and a partial line is not searched again from its start: the
+//! parser remembers how far it looked. Once a `MSG`/`HMSG` control line is
+//! complete its fields are kept as offsets until `#bytes` of payload and the
+//! line end after it have arrived; then the whole frame is split off the
+//! buffer once (`split_to(..).freeze()`) and becomes the [`MsgFrame`]'s one
+//! `Bytes` handle, with the fields as 32-bit offsets into it. Every other op is
 //! parsed from its line and the line is dropped from the buffer.
 //!
 //! Accepted leniencies (the server never sends them, the spec allows them): op
 //! names in any case, runs of spaces and tabs between fields, a bare LF in place
 //! of CRLF (after control lines and after payloads).
 
-use crate::proto::decimal::{parse_u64, parse_usize};
+use crate::proto::msg_line;
+use crate::proto::op::FrameLayout;
 use crate::proto::{MsgFrame, ServerInfo, ServerOp};
-use crate::subject::Subject;
 use alloc::boxed::Box;
 use alloc::string::{String, ToString};
 use bytes::{Buf, BytesMut};
 
+/// Longest control line the parser can address, whatever the limits say
+/// (frames are addressed with 32-bit offsets).
+const CONTROL_LINE_CAP: usize = 1 << 30;
+
+/// Largest `#bytes` the parser can address, whatever the limits say.
+const PAYLOAD_CAP: usize = 1 << 31;
+
 /// Limits the parser enforces on what the server sends.
+///
+/// Frames are addressed with 32-bit offsets, so control lines longer than
+/// 1 GiB and payloads larger than 2 GiB are refused whatever these say.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ParserLimits {
     /// Longest control line accepted (INFO grows in large clusters), line end
@@ -37,6 +49,16 @@ impl Default for ParserLimits {
         ParserLimits {
             max_control_line: 1024 * 1024,
             max_payload: 64 * 1024 * 1024 + 1024,
+        }
+    }
+}
+
+impl ParserLimits {
+    /// These limits, lowered to what 32-bit offsets can address.
+    pub(crate) fn capped(self) -> ParserLimits {
+        ParserLimits {
+            max_control_line: self.max_control_line.min(CONTROL_LINE_CAP),
+            max_payload: self.max_payload.min(PAYLOAD_CAP),
         }
     }
 }
@@ -76,44 +98,33 @@ pub enum ProtocolError {
     #[error("invalid INFO: {0}")]
     InvalidInfo(String),
     /// The subject or reply subject of a `MSG`/`HMSG` is not UTF-8. Subjects
-    /// are text ([`Subject`] derefs to `str`), and a server only relays subjects
-    /// a client sent as text, so such bytes mean a broken stream.
+    /// are text ([`Subject`](crate::subject::Subject) derefs to `str`), and a
+    /// server only relays subjects a client sent as text, so such bytes mean a
+    /// broken stream.
     #[error("{0} subject or reply is not UTF-8")]
     InvalidUtf8Subject(&'static str),
 }
 
-/// A `MSG`/`HMSG` control line already parsed, waiting for its payload. Offsets
-/// are from the start of the buffer, where the control line still is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct PendingMsg {
-    /// Control line length, line end included.
-    line_len: usize,
-    subject: (usize, usize),
-    reply: Option<(usize, usize)>,
-    sid: u64,
-    /// `#hdr` of an HMSG.
-    header_len: Option<usize>,
-    /// `#bytes` of a MSG, `#total` of an HMSG.
-    total_len: usize,
-}
-
 /// Parses server operations out of a read buffer, one at a time.
 ///
-/// Complete operations are split off the front of the buffer, so the `Bytes`
-/// in a [`ServerOp::Msg`] share the buffer's allocation. An incomplete
+/// Complete operations are split off the front of the buffer, so a
+/// [`ServerOp::Msg`]'s bytes share the buffer's allocation. An incomplete
 /// operation stays in the buffer, and a control line already parsed is kept
-/// while its payload is still arriving.
+/// (as offsets) while its payload is still arriving.
 ///
 /// The same buffer must be passed to every call, with bytes only appended to
 /// its end between calls (the parser keeps offsets into it). Errors are sticky:
 /// after one, every call returns it again until [`reset`](Parser::reset).
 #[derive(Debug, Default)]
 pub struct Parser {
+    /// The limits as set.
     limits: ParserLimits,
+    /// The limits enforced: `limits.capped()`.
+    caps: ParserLimits,
     /// Bytes at the front of the buffer already searched for a line end.
     searched: usize,
     /// A parsed `MSG`/`HMSG` control line whose payload is not complete.
-    pending: Option<PendingMsg>,
+    pending: Option<FrameLayout>,
     /// The error that stopped the parser.
     error: Option<ProtocolError>,
 }
@@ -123,11 +134,13 @@ impl Parser {
     pub fn new(limits: ParserLimits) -> Self {
         Parser {
             limits,
+            caps: limits.capped(),
             ..Parser::default()
         }
     }
 
-    /// The limits in force.
+    /// The limits as set (see [`ParserLimits`] for the caps that apply
+    /// whatever they say).
     pub fn limits(&self) -> ParserLimits {
         self.limits
     }
@@ -135,51 +148,66 @@ impl Parser {
     /// Changes the limits; they apply to the next control line.
     pub fn set_limits(&mut self, limits: ParserLimits) {
         self.limits = limits;
+        self.caps = limits.capped();
     }
 
     /// Parses the next complete operation from the front of `buf`, removing its
     /// bytes. `Ok(None)` means more bytes are needed. After an error the parser
     /// must be [`reset`](Parser::reset) with a new connection.
+    #[inline]
     pub fn parse(&mut self, buf: &mut BytesMut) -> Result<Option<ServerOp>, ProtocolError> {
+        // The common case: a message in the form the server sends, at the
+        // start of a fresh line.
+        if self.error.is_none() && self.pending.is_none() && self.searched == 0 {
+            if let Some(layout) = msg_line::canonical(buf, &self.caps) {
+                return self.take_msg(buf, layout, Subjects::Ascii);
+            }
+        }
+        self.parse_general(buf)
+    }
+
+    /// Everything [`parse`](Parser::parse) does not do inline: a sticky
+    /// error, a payload still arriving, a partial line, every op but a
+    /// canonical `MSG`/`HMSG`.
+    #[inline(never)]
+    fn parse_general(&mut self, buf: &mut BytesMut) -> Result<Option<ServerOp>, ProtocolError> {
         if let Some(error) = &self.error {
             return Err(error.clone());
         }
-        let msg = match self.pending.take() {
-            Some(msg) => msg,
-            None => {
-                let newline = match self.find_line_end(buf) {
-                    Ok(Some(newline)) => newline,
-                    Ok(None) => return Ok(None),
-                    Err(error) => return Err(self.fail(error)),
-                };
-                let line_len = newline + 1;
-                let line = &buf[..newline];
-                let line = line.strip_suffix(b"\r").unwrap_or(line);
-                if line.len() > self.limits.max_control_line {
-                    let max = self.limits.max_control_line;
-                    return Err(self.fail(ProtocolError::ControlLineTooLong { max }));
-                }
-                let name_end = line.iter().position(|&b| is_space(b)).unwrap_or(line.len());
-                let hmsg = match &line[..name_end] {
-                    name if name.eq_ignore_ascii_case(b"MSG") => false,
-                    name if name.eq_ignore_ascii_case(b"HMSG") => true,
-                    name => {
-                        return match parse_other(name, &line[name_end..]) {
-                            Ok(op) => {
-                                buf.advance(line_len);
-                                Ok(Some(op))
-                            }
-                            Err(error) => Err(self.fail(error)),
-                        };
+        if let Some(layout) = self.pending.take() {
+            return self.take_msg(buf, layout, Subjects::Unchecked);
+        }
+        let newline = match self.find_line_end(buf) {
+            Ok(Some(newline)) => newline,
+            Ok(None) => return Ok(None),
+            Err(error) => return Err(self.fail(error)),
+        };
+        let line_len = newline + 1;
+        let line = &buf[..newline];
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let max = self.caps.max_control_line;
+        if line.len() > max {
+            return Err(self.fail(ProtocolError::ControlLineTooLong { max }));
+        }
+        let name_end = line.iter().position(|&b| is_space(b)).unwrap_or(line.len());
+        let hmsg = match &line[..name_end] {
+            name if name.eq_ignore_ascii_case(b"MSG") => false,
+            name if name.eq_ignore_ascii_case(b"HMSG") => true,
+            name => {
+                return match parse_other(name, &line[name_end..]) {
+                    Ok(op) => {
+                        buf.advance(line_len);
+                        Ok(Some(op))
                     }
+                    Err(error) => Err(self.fail(error)),
                 };
-                match parse_msg_args(line, name_end, line_len, hmsg, &self.limits) {
-                    Ok(msg) => msg,
-                    Err(error) => return Err(self.fail(error)),
-                }
             }
         };
-        self.take_msg(buf, msg)
+        let fields = msg_line::split_fields(line, name_end);
+        match msg_line::layout(buf, &fields, line_len, hmsg, &self.caps) {
+            Ok(layout) => self.take_msg(buf, layout, Subjects::Unchecked),
+            Err(error) => Err(self.fail(error)),
+        }
     }
 
     /// Records `error` as the parser's sticky error and returns it.
@@ -205,7 +233,6 @@ impl Parser {
 
     /// Finds the `\n` ending the control line at the front of `buf`, starting
     /// where the previous call stopped looking.
-    #[inline]
     fn find_line_end(&mut self, buf: &BytesMut) -> Result<Option<usize>, ProtocolError> {
         let start = self.searched.min(buf.len());
         if let Some(i) = memchr::memchr(b'\n', &buf[start..]) {
@@ -216,7 +243,7 @@ impl Parser {
         // No line end yet. Fail as soon as the line cannot fit any more: it is
         // at least `len` bytes long, or `len - 1` if the last byte is a CR that
         // the next byte may turn into a CRLF.
-        let max = self.limits.max_control_line;
+        let max = self.caps.max_control_line;
         let len = buf.len();
         let at_least = if buf.last() == Some(&b'\r') {
             len - 1
@@ -235,66 +262,53 @@ impl Parser {
     fn take_msg(
         &mut self,
         buf: &mut BytesMut,
-        msg: PendingMsg,
+        layout: FrameLayout,
+        subjects: Subjects,
     ) -> Result<Option<ServerOp>, ProtocolError> {
-        // Cannot overflow: both are bounded by the limits, checked when parsed.
-        let body_end = msg.line_len.saturating_add(msg.total_len);
-        let frame_len = match buf.get(body_end) {
-            Some(b'\n') => body_end + 1,
-            Some(b'\r') => match buf.get(body_end + 1) {
-                Some(b'\n') => body_end + 2,
+        let body_end = layout.payload_end as usize;
+        let frame_len = match buf.get(body_end..body_end + 2) {
+            Some(b"\r\n") => body_end + 2,
+            _ => match buf.get(body_end) {
+                Some(b'\n') => body_end + 1,
+                // A CR that may be followed by its LF, or nothing yet.
+                Some(b'\r') if buf.len() == body_end + 1 => {
+                    self.pending = Some(layout);
+                    return Ok(None);
+                }
                 Some(_) => return Err(self.fail(ProtocolError::MissingPayloadTerminator)),
                 None => {
-                    self.pending = Some(msg);
+                    self.pending = Some(layout);
                     return Ok(None);
                 }
             },
-            Some(_) => return Err(self.fail(ProtocolError::MissingPayloadTerminator)),
-            None => {
-                self.pending = Some(msg);
-                return Ok(None);
+        };
+        if subjects == Subjects::Unchecked {
+            // The ranges end before `body_end < buf.len()`.
+            let (s0, s1) = layout.subject;
+            let (r0, r1) = layout.reply;
+            if !(is_utf8(&buf[s0 as usize..s1 as usize]) && is_utf8(&buf[r0 as usize..r1 as usize]))
+            {
+                let op_name = if layout.hmsg { "HMSG" } else { "MSG" };
+                return Err(self.fail(ProtocolError::InvalidUtf8Subject(op_name)));
             }
-        };
-        // `body_end < buf.len()`, and every offset in `msg` is below `line_len`,
-        // so these ranges are in bounds.
-        let (s0, s1) = msg.subject;
-        let reply_ok = match msg.reply {
-            Some((r0, r1)) => is_utf8(&buf[r0..r1]),
-            None => true,
-        };
-        if !(is_utf8(&buf[s0..s1]) && reply_ok) {
-            let op_name = if msg.header_len.is_some() {
-                "HMSG"
-            } else {
-                "MSG"
-            };
-            return Err(self.fail(ProtocolError::InvalidUtf8Subject(op_name)));
         }
-
-        let mut frame = buf.split_to(frame_len).freeze();
-        // SAFETY: the bytes were checked to be UTF-8 just above, in this call,
-        // while `buf` was borrowed mutably; `frame` holds those same bytes.
-        let subject = unsafe { Subject::from_utf8_unchecked(frame.slice(s0..s1)) };
-        // SAFETY: as for the subject.
-        let reply = msg
-            .reply
-            .map(|(r0, r1)| unsafe { Subject::from_utf8_unchecked(frame.slice(r0..r1)) });
-        let header_len = msg.header_len.unwrap_or(0);
-        let headers = msg
-            .header_len
-            .map(|h| frame.slice(msg.line_len..msg.line_len + h));
-        // The frame itself becomes the payload: no extra reference count.
-        frame.advance(msg.line_len + header_len);
-        frame.truncate(msg.total_len - header_len);
-        Ok(Some(ServerOp::Msg(MsgFrame {
-            sid: msg.sid,
-            subject,
-            reply,
-            headers,
-            payload: frame,
-            wire_len: frame_len,
-        })))
+        let frame = buf.split_to(frame_len).freeze();
+        // SAFETY: the subject and reply are UTF-8: ASCII when `canonical` read
+        // them, or checked just above, in this call, while `buf` was borrowed
+        // mutably; `frame` holds those same bytes at the same offsets. Every
+        // range ends at or before `body_end`, inside the frame.
+        let frame = unsafe { MsgFrame::from_parts(frame, layout) };
+        Ok(Some(ServerOp::Msg(frame)))
     }
+}
+
+/// What is known of a frame's subject and reply when it is completed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Subjects {
+    /// Checked to be ASCII while the line was read.
+    Ascii,
+    /// Not checked yet.
+    Unchecked,
 }
 
 /// Whether `s` is UTF-8, with a fast path for ASCII (what subjects nearly always are).
@@ -310,7 +324,6 @@ fn is_space(b: u8) -> bool {
 
 /// Parses an op other than `MSG`/`HMSG` from its name and the rest of its
 /// line (line end removed).
-#[inline(never)]
 fn parse_other(name: &[u8], rest: &[u8]) -> Result<ServerOp, ProtocolError> {
     let op = match name.len() {
         4 if name.eq_ignore_ascii_case(b"PING") => no_args(rest, "PING", ServerOp::Ping)?,
@@ -367,71 +380,6 @@ fn error_text(rest: &[u8]) -> String {
     String::from_utf8_lossy(text).into_owned()
 }
 
-/// Parses the arguments of `MSG <subject> <sid> [reply] <#bytes>` or
-/// `HMSG <subject> <sid> [reply] <#hdr> <#total>`.
-#[inline(always)]
-fn parse_msg_args(
-    line: &[u8],
-    name_end: usize,
-    line_len: usize,
-    hmsg: bool,
-    limits: &ParserLimits,
-) -> Result<PendingMsg, ProtocolError> {
-    let op_name = if hmsg { "HMSG" } else { "MSG" };
-    let invalid = ProtocolError::InvalidArguments(op_name);
-    let mut fields = [(0usize, 0usize); 5];
-    let mut count = 0;
-    let mut i = name_end;
-    loop {
-        while i < line.len() && is_space(line[i]) {
-            i += 1;
-        }
-        if i == line.len() {
-            break;
-        }
-        let start = i;
-        while i < line.len() && !is_space(line[i]) {
-            i += 1;
-        }
-        if count == fields.len() {
-            return Err(invalid);
-        }
-        fields[count] = (start, i);
-        count += 1;
-    }
-    let field = |(a, b): (usize, usize)| &line[a..b];
-    let (reply, header_field, total_field) = match (hmsg, count) {
-        (false, 3) => (None, None, fields[2]),
-        (false, 4) => (Some(fields[2]), None, fields[3]),
-        (true, 4) => (None, Some(fields[2]), fields[3]),
-        (true, 5) => (Some(fields[2]), Some(fields[3]), fields[4]),
-        _ => return Err(invalid),
-    };
-    let sid = parse_u64(field(fields[1])).ok_or_else(|| invalid.clone())?;
-    let total_len = parse_usize(field(total_field)).ok_or_else(|| invalid.clone())?;
-    let header_len = match header_field {
-        Some(f) => Some(parse_usize(field(f)).ok_or(invalid)?),
-        None => None,
-    };
-    if header_len.is_some_and(|h| h > total_len) {
-        return Err(ProtocolError::HeaderSizeExceedsTotal);
-    }
-    if total_len > limits.max_payload {
-        return Err(ProtocolError::PayloadTooLarge {
-            size: total_len,
-            max: limits.max_payload,
-        });
-    }
-    Ok(PendingMsg {
-        line_len,
-        subject: fields[0],
-        reply,
-        sid,
-        header_len,
-        total_len,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -465,15 +413,38 @@ mod tests {
         assert_eq!(parser.parse(&mut buf), Ok(None));
         assert_eq!(
             parser.pending,
-            Some(PendingMsg {
-                line_len: 15,
-                subject: (4, 7),
-                reply: Some((10, 11)),
+            Some(FrameLayout {
                 sid: 7,
-                header_len: None,
-                total_len: 3
+                subject: (4, 7),
+                reply: (10, 11),
+                body_start: 15,
+                payload_start: 15,
+                payload_end: 18,
+                hmsg: false,
             })
         );
+        // The line is not read again when the payload arrives.
+        buf.extend_from_slice(
+            b"yz
+",
+        );
+        let Ok(Some(ServerOp::Msg(frame))) = parser.parse(&mut buf) else {
+            panic!("a frame")
+        };
+        assert_eq!(frame.payload_slice(), b"xyz");
+        assert_eq!(frame.reply(), Some("r"));
+    }
+
+    #[cfg(target_pointer_width = "64")]
+    #[test]
+    fn what_parse_returns_is_small() {
+        use core::mem::size_of;
+        // One `Bytes` (32), the sid (8), seven 32-bit offsets and a flag.
+        assert_eq!(size_of::<MsgFrame>(), 72);
+        // The other variants and the error fit beside the frame's niche, so
+        // nothing is added around it.
+        assert_eq!(size_of::<ServerOp>(), 72);
+        assert_eq!(size_of::<Result<Option<ServerOp>, ProtocolError>>(), 72);
     }
 
     #[test]
