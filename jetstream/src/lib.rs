@@ -68,6 +68,7 @@ pub mod blocking;
 pub mod consumer;
 mod context;
 pub mod error;
+pub mod kv;
 pub mod message;
 pub mod metadata;
 pub mod publish;
