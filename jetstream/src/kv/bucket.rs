@@ -209,7 +209,9 @@ impl<T: Transport> KeyValue<T> {
     }
 
     /// [`create`](KeyValue::create) with a time to live for the value (the
-    /// bucket needs limit markers; whole seconds, at least one).
+    /// bucket needs limit markers; whole seconds, at least one). In buckets
+    /// with a history above 1 the server raises a TTL below the limit marker
+    /// TTL to it (ADR-43).
     pub async fn create_with_ttl(
         &self,
         key: &str,
