@@ -71,6 +71,7 @@ pub mod error;
 pub mod kv;
 pub mod message;
 pub mod metadata;
+pub mod object;
 pub mod publish;
 pub mod state;
 pub mod stream;

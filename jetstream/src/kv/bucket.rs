@@ -1,7 +1,6 @@
 //! [`KeyValue`]: a handle to one bucket (reads, writes, watches), and the
 //! bucket management calls on [`JetStream`].
 
-use super::KvError;
 use super::config::{Config, Status};
 use super::entry::{Entry, OPERATION, Operation};
 use super::error::is_wrong_last_sequence;
@@ -10,6 +9,7 @@ use super::names::{
     validate_write_key,
 };
 use super::watch::{Keys, Watch, WatchEvent, WatchOptions};
+use super::{KvError, next_item};
 use crate::api::ApiPrefix;
 use crate::api::consumer::DeliverPolicy;
 use crate::api::message::StreamMessage;
@@ -23,17 +23,9 @@ use crate::state::ordered::OrderedOptions;
 use crate::stream::Stream;
 use crate::transport::Transport;
 use bytes::Bytes;
-use futures_core::Stream as FuturesStream;
 use natrs_client::{Client, HeaderMap};
-use std::future::poll_fn;
-use std::pin::Pin;
 use std::time::Duration;
 use time::OffsetDateTime;
-
-/// The next item of a stream.
-pub(crate) async fn next<S: FuturesStream + Unpin>(s: &mut S) -> Option<S::Item> {
-    poll_fn(|cx| Pin::new(&mut *s).poll_next(cx)).await
-}
 
 /// How a purge is made.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -442,7 +434,7 @@ impl<T: Transport> KeyValue<T> {
     ) -> Result<Vec<Entry>, KvError> {
         let mut watch = self.watch_with(filters, options).await?;
         let mut entries = Vec::new();
-        while let Some(event) = next(&mut watch).await {
+        while let Some(event) = next_item(&mut watch).await {
             match event? {
                 WatchEvent::Entry(e) => entries.push(e),
                 WatchEvent::EndOfInitialData => break,
@@ -467,7 +459,7 @@ impl<T: Transport> KeyValue<T> {
     pub async fn keys_filtered(&self, filters: &[&str]) -> Result<Vec<String>, KvError> {
         let mut listing = self.list_keys(filters).await?;
         let mut keys = Vec::new();
-        while let Some(key) = next(&mut listing).await {
+        while let Some(key) = next_item(&mut listing).await {
             keys.push(key?);
         }
         keys.sort_unstable();

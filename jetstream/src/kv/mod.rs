@@ -47,3 +47,11 @@ pub use config::{Config, MAX_HISTORY, Status};
 pub use entry::{Entry, MARKER_REASON, OPERATION, Operation};
 pub use error::KvError;
 pub use watch::{Keys, Watch, WatchEvent, WatchOptions};
+
+/// The next item of a stream.
+pub(crate) async fn next_item<S>(s: &mut S) -> Option<S::Item>
+where
+    S: futures_core::Stream + Unpin,
+{
+    std::future::poll_fn(|cx| std::pin::Pin::new(&mut *s).poll_next(cx)).await
+}
