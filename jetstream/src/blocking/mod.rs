@@ -18,6 +18,8 @@
 //! ```
 
 mod block_on;
+pub mod kv;
+pub mod object;
 
 pub use block_on::{block_on, block_on_until};
 
