@@ -736,17 +736,10 @@ async fn watch_ends_with_an_error_when_the_bucket_is_deleted() {
     assert_eq!(next_entry(&mut watch).await.key, "k");
     expect_end_of_initial_data(&mut watch).await;
     js.delete_key_value("d").await.unwrap();
-    let end = within(30, "the watch to end", async {
-        loop {
-            match watch.next().await {
-                None => return None,
-                Some(Err(e)) => return Some(e),
-                Some(Ok(event)) => panic!("unexpected {event:?}"),
-            }
-        }
-    })
-    .await;
-    let e = end.expect("an error before the end");
+    let e = match within(30, "the watch to end", watch.next()).await {
+        Some(Err(e)) => e,
+        other => panic!("expected an error, got {other:?}"),
+    };
     assert!(
         matches!(e, KvError::JetStream(Error::Api(ref api)) if api.code == ErrorCode::StreamNotFound),
         "{e:?}"

@@ -56,7 +56,7 @@ async fn next_watch_event(watch: &mut ObjectWatch) -> ObjectWatchEvent {
 
 async fn next_info(watch: &mut ObjectWatch) -> ObjectInfo {
     match next_watch_event(watch).await {
-        ObjectWatchEvent::Info(info) => info,
+        ObjectWatchEvent::Info(info) => *info,
         ObjectWatchEvent::EndOfInitialData => panic!("expected an info, got the end marker"),
     }
 }

@@ -518,7 +518,7 @@ impl<T: Transport> ObjectStore<T> {
         let mut infos = Vec::new();
         while let Some(event) = next_item(&mut watch).await {
             match event? {
-                ObjectWatchEvent::Info(info) => infos.push(info),
+                ObjectWatchEvent::Info(info) => infos.push(*info),
                 ObjectWatchEvent::EndOfInitialData => break,
             }
         }

@@ -57,7 +57,7 @@ impl ObjectWatchOptions {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ObjectWatchEvent {
     /// An object's info changed (put, meta update, link, delete).
-    Info(ObjectInfo),
+    Info(Box<ObjectInfo>),
     /// Everything that existed when the watch started was delivered. Comes
     /// exactly once per watch, at once when there was nothing.
     EndOfInitialData,
@@ -124,7 +124,7 @@ impl<T: Transport> Stream for ObjectWatch<T> {
             }
             info.modified =
                 OffsetDateTime::from_unix_timestamp_nanos(i128::from(meta.timestamp_nanos)).ok();
-            return Poll::Ready(Some(Ok(ObjectWatchEvent::Info(info))));
+            return Poll::Ready(Some(Ok(ObjectWatchEvent::Info(Box::new(info)))));
         }
     }
 }
