@@ -491,6 +491,18 @@ async fn keys_and_filters() {
         streamed.push(key.unwrap());
     }
     assert_eq!(streamed, ["a.2", "a.1"]);
+    // Listings delete their consumers when they end.
+    eventually(10, "the listing consumers to be deleted", || async {
+        js.consumer_names("KV_k").await.unwrap().is_empty()
+    })
+    .await;
+    let watch = kv.watch_all().await.unwrap();
+    assert_eq!(js.consumer_names("KV_k").await.unwrap().len(), 1);
+    drop(watch);
+    eventually(10, "a dropped watch's consumer to be deleted", || async {
+        js.consumer_names("KV_k").await.unwrap().is_empty()
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

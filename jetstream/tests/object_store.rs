@@ -248,6 +248,13 @@ async fn large_objects_of_several_chunks() {
     assert!(s.get_bytes("empty").await.unwrap().is_empty());
     let mut reader = s.get("empty").await.unwrap();
     assert!(reader.next().await.is_none());
+    // Finished and dropped readers delete their consumers.
+    let half_read = s.get("blob").await.unwrap();
+    drop(half_read);
+    eventually(10, "the readers' consumers to be deleted", || async {
+        js.consumer_names("OBJ_big").await.unwrap().is_empty()
+    })
+    .await;
 
     // Names are any text.
     let name = "dir/file name.txt?&<ü>";

@@ -153,6 +153,11 @@ impl<T: Transport> OrderedMessages<T> {
         self.initial_pending
     }
 
+    /// The stream.
+    pub fn stream_name(&self) -> &str {
+        &self.stream
+    }
+
     /// The name of the current consumer.
     pub fn consumer_name(&self) -> Option<&str> {
         self.ordered.current()

@@ -228,15 +228,16 @@ impl<T: Transport> KeyValue<T> {
         // The subject has messages: a removal marker may be the latest,
         // and then the key counts as absent.
         let exists = || KvError::KeyExists(key.to_string());
-        match self.latest(key).await? {
-            Some(marker) if marker.operation.is_removal() => {
-                match self.put_expecting(key, value, marker.revision, ttl).await {
-                    Ok(revision) => Ok(revision),
-                    Err(e) if is_wrong_last_sequence(&e) => Err(exists()),
-                    Err(e) => Err(e.into()),
-                }
-            }
-            _ => Err(exists()),
+        let expected = match self.latest(key).await? {
+            Some(marker) if marker.operation.is_removal() => marker.revision,
+            Some(_) => return Err(exists()),
+            // Removed in the meantime (a purge of the stream, a TTL).
+            None => 0,
+        };
+        match self.put_expecting(key, value, expected, ttl).await {
+            Ok(revision) => Ok(revision),
+            Err(e) if is_wrong_last_sequence(&e) => Err(exists()),
+            Err(e) => Err(e.into()),
         }
     }
 
@@ -411,6 +412,7 @@ impl<T: Transport> KeyValue<T> {
             .await
             .map_err(|e| self.bucket_error(e))?;
         Ok(Watch::new(
+            self.js.clone(),
             self.name.clone(),
             self.read_prefix.clone(),
             messages,

@@ -3,8 +3,11 @@
 
 use super::KvError;
 use super::entry::{Entry, Operation};
+use crate::api::consumer as capi;
 use crate::consumer::OrderedMessages;
+use crate::context::JetStream;
 use crate::transport::Transport;
+use bytes::Bytes;
 use futures_core::Stream;
 use natrs_client::Client;
 use std::pin::Pin;
@@ -116,10 +119,26 @@ impl InitialData {
     }
 }
 
-/// A watch on a bucket: a stream of [`WatchEvent`]s. It runs until dropped;
-/// an error it yields after which the consumer cannot be recovered (the
-/// bucket was deleted, the client closed) ends it.
+/// Deletes the consumer of an ordered read that is no longer wanted,
+/// without waiting for the answer (the server would remove it after its
+/// inactive threshold anyway).
+pub(crate) fn release<T: Transport>(js: &JetStream<T>, messages: &OrderedMessages<T>) {
+    let Some(name) = messages.consumer_name() else {
+        return;
+    };
+    if let Ok(call) = capi::delete(js.prefix(), messages.stream_name(), name) {
+        let transport = js.transport();
+        let reply = transport.new_inbox();
+        let _ = transport.publish(&call.subject, Some(&reply), None, &Bytes::new());
+    }
+}
+
+/// A watch on a bucket: a stream of [`WatchEvent`]s. It runs until dropped
+/// (which deletes its consumer); an error it yields after which the
+/// consumer cannot be recovered (the bucket was deleted, the client closed)
+/// ends it.
 pub struct Watch<T: Transport = Client> {
+    js: JetStream<T>,
     bucket: String,
     prefix: String,
     messages: OrderedMessages<T>,
@@ -139,6 +158,7 @@ impl<T: Transport> std::fmt::Debug for Watch<T> {
 
 impl<T: Transport> Watch<T> {
     pub(crate) fn new(
+        js: JetStream<T>,
         bucket: String,
         prefix: String,
         messages: OrderedMessages<T>,
@@ -147,6 +167,7 @@ impl<T: Transport> Watch<T> {
         let (initial, marker_due) =
             InitialData::new(options.updates_only, messages.initial_pending());
         Watch {
+            js,
             bucket,
             prefix,
             messages,
@@ -159,6 +180,12 @@ impl<T: Transport> Watch<T> {
     /// The revision of the last entry delivered (0: none yet).
     pub fn last_revision(&self) -> u64 {
         self.messages.last_stream_sequence()
+    }
+}
+
+impl<T: Transport> Drop for Watch<T> {
+    fn drop(&mut self) {
+        release(&self.js, &self.messages);
     }
 }
 

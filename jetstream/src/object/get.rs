@@ -4,7 +4,9 @@
 use super::ObjectError;
 use super::info::{ObjectInfo, decode_digest, digest_string};
 use crate::consumer::OrderedMessages;
+use crate::context::JetStream;
 use crate::error::Error;
+use crate::kv::watch::release;
 use crate::timer::Deadline;
 use crate::transport::Transport;
 use bytes::{Buf, Bytes};
@@ -25,7 +27,8 @@ use std::time::{Duration, Instant};
 /// for a chunk fails with [`Error::TimedOut`].
 pub struct ObjectReader<T: Transport = Client> {
     info: ObjectInfo,
-    messages: Option<OrderedMessages<T>>,
+    /// The consumer of the chunks, until the last one came.
+    messages: Option<(JetStream<T>, OrderedMessages<T>)>,
     transport: T,
     hasher: Sha256,
     received: u64,
@@ -53,7 +56,7 @@ impl<T: Transport> std::fmt::Debug for ObjectReader<T> {
 impl<T: Transport> ObjectReader<T> {
     pub(crate) fn new(
         info: ObjectInfo,
-        messages: Option<OrderedMessages<T>>,
+        messages: Option<(JetStream<T>, OrderedMessages<T>)>,
         transport: T,
         timeout: Duration,
     ) -> ObjectReader<T> {
@@ -82,8 +85,15 @@ impl<T: Transport> ObjectReader<T> {
         self.received
     }
 
+    /// Stops reading chunks: the consumer is deleted.
+    fn stop(&mut self) {
+        if let Some((js, messages)) = self.messages.take() {
+            release(&js, &messages);
+        }
+    }
+
     fn fail(&mut self, e: ObjectError) -> Poll<Option<Result<Bytes, ObjectError>>> {
-        self.messages = None;
+        self.stop();
         self.failed = Some(e.clone());
         Poll::Ready(Some(Err(e)))
     }
@@ -119,7 +129,7 @@ impl<T: Transport> ObjectReader<T> {
         if self.done {
             return Poll::Ready(None);
         }
-        let Some(messages) = self.messages.as_mut() else {
+        let Some((_, messages)) = self.messages.as_mut() else {
             // Nothing to read (an empty object).
             self.done = true;
             return match self.verify() {
@@ -146,7 +156,7 @@ impl<T: Transport> ObjectReader<T> {
                     }
                     self.hasher.update(&chunk);
                     if pending == 0 {
-                        self.messages = None;
+                        self.stop();
                         self.done = true;
                         if let Err(e) = self.verify() {
                             return self.fail(e);
@@ -185,6 +195,12 @@ impl<T: Transport> ObjectReader<T> {
             out.extend_from_slice(&chunk?);
         }
         Ok(out.freeze())
+    }
+}
+
+impl<T: Transport> Drop for ObjectReader<T> {
+    fn drop(&mut self) {
+        self.stop();
     }
 }
 

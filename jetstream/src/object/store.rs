@@ -18,6 +18,7 @@ use crate::consumer::OrderedConsumer;
 use crate::context::JetStream;
 use crate::error::{Error, ErrorCode};
 use crate::kv::next_item;
+use crate::kv::watch::release;
 use crate::publish::PublishMessage;
 use crate::state::ordered::OrderedOptions;
 use crate::state::pull::ConsumeOptions;
@@ -345,9 +346,15 @@ impl<T: Transport> ObjectStore<T> {
         let found = messages.initial_pending();
         let expected = u64::from(info.chunks);
         if found == 0 || found < expected {
+            release(&self.js, &messages);
             return Err(ObjectError::MissingChunks { expected, found });
         }
-        Ok(ObjectReader::new(info, Some(messages), transport, timeout))
+        Ok(ObjectReader::new(
+            info,
+            Some((self.js.clone(), messages)),
+            transport,
+            timeout,
+        ))
     }
 
     // ----- changes -----
@@ -510,7 +517,7 @@ impl<T: Transport> ObjectStore<T> {
             .messages()
             .await
             .map_err(|e| self.bucket_error(e))?;
-        Ok(ObjectWatch::new(messages, &options))
+        Ok(ObjectWatch::new(self.js.clone(), messages, &options))
     }
 
     async fn list_with(&self, options: ObjectWatchOptions) -> Result<Vec<ObjectInfo>, ObjectError> {

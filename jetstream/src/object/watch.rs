@@ -5,7 +5,8 @@
 use super::ObjectError;
 use super::info::ObjectInfo;
 use crate::consumer::OrderedMessages;
-use crate::kv::watch::InitialData;
+use crate::context::JetStream;
+use crate::kv::watch::{InitialData, release};
 use crate::transport::Transport;
 use futures_core::Stream;
 use natrs_client::Client;
@@ -64,8 +65,10 @@ pub enum ObjectWatchEvent {
 }
 
 /// A watch on an object store: a stream of [`ObjectWatchEvent`]s. Meta
-/// messages that cannot be read are skipped.
+/// messages that cannot be read are skipped. Dropping it deletes its
+/// consumer.
 pub struct ObjectWatch<T: Transport = Client> {
+    js: JetStream<T>,
     messages: OrderedMessages<T>,
     initial: InitialData,
     marker_due: bool,
@@ -82,17 +85,25 @@ impl<T: Transport> std::fmt::Debug for ObjectWatch<T> {
 
 impl<T: Transport> ObjectWatch<T> {
     pub(crate) fn new(
+        js: JetStream<T>,
         messages: OrderedMessages<T>,
         options: &ObjectWatchOptions,
     ) -> ObjectWatch<T> {
         let (initial, marker_due) =
             InitialData::new(options.updates_only, messages.initial_pending());
         ObjectWatch {
+            js,
             messages,
             initial,
             marker_due,
             ignore_deletes: options.ignore_deletes,
         }
+    }
+}
+
+impl<T: Transport> Drop for ObjectWatch<T> {
+    fn drop(&mut self) {
+        release(&self.js, &self.messages);
     }
 }
 
