@@ -50,8 +50,11 @@
 //!   and [`OrderedMessages`](consumer::OrderedMessages) streams,
 //!   [`message::JsMessage`] with its acks, and publishing ([`publish`]). Its
 //!   futures and `futures_core::Stream`s work on tokio and async-io executors alike.
+//! - [`kv`] and [`object`]: Key-Value buckets and Object Stores, on top of
+//!   the async API (see below).
 //! - [`blocking`]: the same API with plain methods and iterators, waiting by
-//!   parking the calling thread.
+//!   parking the calling thread ([`blocking::kv`] and [`blocking::object`]
+//!   for buckets and object stores).
 //!
 //! # Building on it
 //!
@@ -61,6 +64,20 @@
 //! batches and multi-last reads ([`stream::Stream::direct_get_last`],
 //! [`stream::Stream::direct_batch`]), and ordered consumers
 //! ([`JetStream::ordered_consumer`]) for watches and object reads.
+//!
+//! - [`kv`] (ADR-8, ADR-48): a bucket is the stream `KV_<bucket>`; writes
+//!   are publishes with `Nats-Expected-Last-Subject-Sequence` (create,
+//!   update), markers carry `KV-Operation` (and `Nats-Rollup: sub` for
+//!   purges), reads are direct gets of the key's last message, and watches
+//!   (also behind `keys`, `history` and `purge_deletes`) are ordered
+//!   consumers whose end of initial data comes from the first consumer's
+//!   `num_pending` ([`consumer::OrderedMessages::initial_pending`]) and the
+//!   pending counts of the deliveries.
+//! - [`object`] (ADR-20): a store is the stream `OBJ_<bucket>`; puts publish
+//!   chunks through the async publish window, hashing as they go, then the
+//!   meta with `Nats-Rollup: sub`; reads are ordered consumers on the chunk
+//!   subject, checked against size and digest. The meta JSON is written
+//!   exactly as nats.go writes it.
 
 pub mod ack;
 pub mod api;
@@ -68,8 +85,10 @@ pub mod blocking;
 pub mod consumer;
 mod context;
 pub mod error;
+pub mod kv;
 pub mod message;
 pub mod metadata;
+pub mod object;
 pub mod publish;
 pub mod service;
 pub mod state;

@@ -5,6 +5,7 @@
 //! prints what happens.
 
 use futures_util::StreamExt;
+use natrs_jetstream::kv::{self, KvError, WatchEvent};
 use natrs_tokio::{ConnectOptions, HeaderMap, Request};
 use std::time::Duration;
 
@@ -119,9 +120,51 @@ async fn main() -> Result<(), Error> {
         stats.out_msgs, stats.in_msgs
     );
 
+    step("key-value (JetStream)");
+    key_value(&client).await?;
+
     step("drain");
     client.drain().await?;
     println!("drained and closed: {:?}", client.close_reason());
+    Ok(())
+}
+
+/// A Key-Value bucket: write, read, update at a revision, watch the changes.
+async fn key_value(client: &natrs_tokio::Client) -> Result<(), Error> {
+    let js = natrs_jetstream::JetStream::new(client.clone());
+    let kv = match js
+        .create_key_value(kv::Config::new("tour").history(5))
+        .await
+    {
+        Ok(kv) => kv,
+        Err(KvError::JetStream(natrs_jetstream::Error::NotEnabled)) => {
+            println!("JetStream is not enabled on this server: skipped");
+            return Ok(());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut watch = kv.watch("color").await?;
+    let first = kv.put("color", "blue").await?;
+    let entry = kv.get("color").await?;
+    let value = String::from_utf8_lossy(&entry.value);
+    println!("color = {value} (revision {})", entry.revision);
+    let second = kv.update("color", "green", first).await?;
+    if let Err(e) = kv.update("color", "red", first).await {
+        println!("update at the old revision {first} refused: {e}");
+    }
+    while let Some(event) = watch.next().await {
+        match event? {
+            WatchEvent::Entry(e) => {
+                let value = String::from_utf8_lossy(&e.value);
+                println!("watch: {} = {value} (revision {})", e.key, e.revision);
+                if e.revision == second {
+                    break;
+                }
+            }
+            WatchEvent::EndOfInitialData => println!("watch: now following changes"),
+        }
+    }
+    js.delete_key_value("tour").await?;
     Ok(())
 }
 

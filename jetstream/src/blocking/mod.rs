@@ -19,6 +19,8 @@
 
 mod block_on;
 pub mod service;
+pub mod kv;
+pub mod object;
 
 pub use block_on::{block_on, block_on_until};
 

@@ -86,6 +86,7 @@ impl<T: Transport> OrderedConsumer<T> {
             stream: self.stream.clone(),
             consume: self.consume.clone(),
             ordered,
+            initial_pending: info.num_pending,
             phase: Phase::Active(Box::new(messages)),
         })
     }
@@ -125,6 +126,7 @@ pub struct OrderedMessages<T: Transport = Client> {
     stream: String,
     consume: ConsumeOptions,
     ordered: Ordered,
+    initial_pending: u64,
     phase: Phase<T>,
 }
 
@@ -142,6 +144,18 @@ impl<T: Transport> OrderedMessages<T> {
     /// The stream sequence of the last message delivered.
     pub fn last_stream_sequence(&self) -> u64 {
         self.ordered.last_stream_sequence()
+    }
+
+    /// The messages the first consumer had to deliver when it was created
+    /// (its `num_pending`): 0 means nothing matched at that moment, which is
+    /// how watchers know at once that there is no initial data.
+    pub fn initial_pending(&self) -> u64 {
+        self.initial_pending
+    }
+
+    /// The stream.
+    pub fn stream_name(&self) -> &str {
+        &self.stream
     }
 
     /// The name of the current consumer.
