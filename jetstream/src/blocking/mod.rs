@@ -22,9 +22,12 @@ mod block_on;
 pub use block_on::{block_on, block_on_until};
 
 use crate::JetStreamOptions;
-use crate::api::ApiCall;
+use crate::ack::AckKind;
+use crate::api::{ApiCall, ApiPrefix};
 use crate::api::account::AccountInfo;
-use crate::api::consumer::{ConsumerAction, ConsumerConfig, ConsumerInfo, PauseResponse};
+use crate::api::consumer::{
+    ConsumerAction, ConsumerConfig, ConsumerInfo, PauseResponse, ResetResponse,
+};
 use crate::api::message::{MessageGetRequest, StreamMessage};
 use crate::api::publish::{PubAck, PublishOptions};
 use crate::api::stream::{
@@ -95,6 +98,21 @@ impl JetStream {
     /// The connection.
     pub fn client(&self) -> &Client {
         self.inner.transport()
+    }
+
+    /// The API prefix.
+    pub fn prefix(&self) -> &ApiPrefix {
+        self.inner.prefix()
+    }
+
+    /// The timeout of API calls and acks.
+    pub fn timeout(&self) -> Duration {
+        self.inner.timeout()
+    }
+
+    /// The options.
+    pub fn options(&self) -> &JetStreamOptions {
+        self.inner.options()
     }
 
     /// Sends an API call and reads its reply.
@@ -210,6 +228,37 @@ impl JetStream {
         block_on(self.inner.consumers(stream))
     }
 
+    /// Pauses a consumer until `until` (2.11+).
+    pub fn pause_consumer(
+        &self,
+        stream: &str,
+        name: &str,
+        until: time::OffsetDateTime,
+    ) -> Result<PauseResponse, Error> {
+        block_on(self.inner.pause_consumer(stream, name, until))
+    }
+
+    /// Resumes a paused consumer (2.11+).
+    pub fn resume_consumer(&self, stream: &str, name: &str) -> Result<PauseResponse, Error> {
+        block_on(self.inner.resume_consumer(stream, name))
+    }
+
+    /// Resets a consumer to stream sequence `sequence`, or to its ack floor
+    /// with `None` (2.14+).
+    pub fn reset_consumer(
+        &self,
+        stream: &str,
+        name: &str,
+        sequence: Option<u64>,
+    ) -> Result<ResetResponse, Error> {
+        block_on(self.inner.reset_consumer(stream, name, sequence))
+    }
+
+    /// Unpins the pinned client of a priority group (2.11+).
+    pub fn unpin_consumer(&self, stream: &str, name: &str, group: &str) -> Result<(), Error> {
+        block_on(self.inner.unpin_consumer(stream, name, group))
+    }
+
     /// Publishes and waits for the ack.
     pub fn publish(&self, subject: &str, payload: impl Into<Bytes>) -> Result<PubAck, Error> {
         block_on(self.inner.publish(subject, payload))
@@ -252,6 +301,11 @@ impl JetStream {
     /// Waits until every async publish got its ack (or failed).
     pub fn publish_async_complete(&self) -> Result<(), Error> {
         block_on(self.inner.publish_async_complete())
+    }
+
+    /// Async publishes waiting for their acks.
+    pub fn publish_async_pending(&self) -> usize {
+        self.inner.publish_async_pending()
     }
 
     /// An ordered consumer of `stream`; iterate with
@@ -336,6 +390,11 @@ impl Stream {
         block_on(self.inner.purge_with(request))
     }
 
+    /// Removes the messages on subjects matching `filter`.
+    pub fn purge_subject(&self, filter: &str) -> Result<PurgeResponse, Error> {
+        block_on(self.inner.purge_subject(filter))
+    }
+
     /// Reads a message through the leader.
     pub fn get_message_with(&self, request: &MessageGetRequest) -> Result<StreamMessage, Error> {
         block_on(self.inner.get_message_with(request))
@@ -351,9 +410,19 @@ impl Stream {
         block_on(self.inner.get_last_message(subject))
     }
 
+    /// The first message on `subject` at or after sequence `from`.
+    pub fn get_next_message(&self, subject: &str, from: u64) -> Result<StreamMessage, Error> {
+        block_on(self.inner.get_next_message(subject, from))
+    }
+
     /// Deletes message `sequence`.
     pub fn delete_message(&self, sequence: u64) -> Result<bool, Error> {
         block_on(self.inner.delete_message(sequence))
+    }
+
+    /// Deletes message `sequence` and overwrites its bytes.
+    pub fn erase_message(&self, sequence: u64) -> Result<bool, Error> {
+        block_on(self.inner.erase_message(sequence))
     }
 
     /// Direct get of what `request` selects.
@@ -361,9 +430,19 @@ impl Stream {
         block_on(self.inner.direct_get_with(request))
     }
 
+    /// Direct get of message `sequence`.
+    pub fn direct_get(&self, sequence: u64) -> Result<StreamMessage, Error> {
+        block_on(self.inner.direct_get(sequence))
+    }
+
     /// Direct get of the last message on `subject`.
     pub fn direct_get_last(&self, subject: &str) -> Result<StreamMessage, Error> {
         block_on(self.inner.direct_get_last(subject))
+    }
+
+    /// Direct get of the first message on `subject` at or after `from`.
+    pub fn direct_get_next(&self, subject: &str, from: u64) -> Result<StreamMessage, Error> {
+        block_on(self.inner.direct_get_next(subject, from))
     }
 
     /// A batched direct get, as an iterator.
@@ -380,14 +459,53 @@ impl Stream {
         block_on(self.inner.create_consumer(config)).map(Consumer::wrap)
     }
 
+    /// Updates a consumer of this stream.
+    pub fn update_consumer(&self, config: ConsumerConfig) -> Result<Consumer, Error> {
+        block_on(self.inner.update_consumer(config)).map(Consumer::wrap)
+    }
+
+    /// Creates or updates a consumer of this stream.
+    pub fn create_or_update_consumer(&self, config: ConsumerConfig) -> Result<Consumer, Error> {
+        block_on(self.inner.create_or_update_consumer(config)).map(Consumer::wrap)
+    }
+
     /// A handle to an existing consumer.
     pub fn get_consumer(&self, name: &str) -> Result<Consumer, Error> {
         block_on(self.inner.get_consumer(name)).map(Consumer::wrap)
     }
 
+    /// A consumer's info.
+    pub fn consumer_info(&self, name: &str) -> Result<ConsumerInfo, Error> {
+        block_on(self.inner.consumer_info(name))
+    }
+
     /// Deletes a consumer.
     pub fn delete_consumer(&self, name: &str) -> Result<bool, Error> {
         block_on(self.inner.delete_consumer(name))
+    }
+
+    /// The names of all consumers.
+    pub fn consumer_names(&self) -> Result<Vec<String>, Error> {
+        block_on(self.inner.consumer_names())
+    }
+
+    /// The infos of all consumers.
+    pub fn consumers(&self) -> Result<Vec<ConsumerInfo>, Error> {
+        block_on(self.inner.consumers())
+    }
+
+    /// Pauses a consumer until `until` (2.11+).
+    pub fn pause_consumer(
+        &self,
+        name: &str,
+        until: time::OffsetDateTime,
+    ) -> Result<PauseResponse, Error> {
+        block_on(self.inner.pause_consumer(name, until))
+    }
+
+    /// Resumes a consumer (2.11+).
+    pub fn resume_consumer(&self, name: &str) -> Result<PauseResponse, Error> {
+        block_on(self.inner.resume_consumer(name))
     }
 
     /// An ordered consumer of this stream.
@@ -419,6 +537,11 @@ impl Consumer {
         self.inner.name()
     }
 
+    /// Its stream.
+    pub fn stream_name(&self) -> &str {
+        self.inner.stream_name()
+    }
+
     /// The cached info.
     pub fn cached_info(&self) -> &ConsumerInfo {
         self.inner.cached_info()
@@ -442,6 +565,12 @@ impl Consumer {
     /// Resumes it.
     pub fn resume(&self) -> Result<PauseResponse, Error> {
         block_on(self.inner.resume())
+    }
+
+    /// Resets it to stream sequence `sequence`, or to its ack floor with
+    /// `None` (2.14+); returns the sequence it delivers next.
+    pub fn reset(&mut self, sequence: Option<u64>) -> Result<u64, Error> {
+        block_on(self.inner.reset(sequence))
     }
 
     /// One pull request, as an iterator over its messages.
@@ -483,6 +612,13 @@ pub struct OrderedConsumer {
 }
 
 impl OrderedConsumer {
+    /// Sets how each consumer is pulled (buffer size, heartbeats).
+    pub fn consume_options(self, options: ConsumeOptions) -> OrderedConsumer {
+        OrderedConsumer {
+            inner: self.inner.consume_options(options),
+        }
+    }
+
     /// Creates the first consumer and iterates over the messages.
     pub fn messages(&self) -> Result<Messages<crate::consumer::OrderedMessages<Client>>, Error> {
         Ok(Messages(Iter(block_on(self.inner.messages())?)))
@@ -580,6 +716,26 @@ impl JsMessage {
     /// Delivery metadata, borrowed.
     pub fn ack_subject(&self) -> Result<AckSubject<'_>, Error> {
         self.inner.ack_subject()
+    }
+
+    /// Whether a terminal ack was sent.
+    pub fn is_acked(&self) -> bool {
+        self.inner.is_acked()
+    }
+
+    /// The message, without the ack handle.
+    pub fn into_message(self) -> Message {
+        self.inner.into_message()
+    }
+
+    /// Sends `kind` (without waiting for the server).
+    pub fn ack_with(&self, kind: AckKind) -> Result<(), Error> {
+        block_on(self.inner.ack_with(kind))
+    }
+
+    /// Sends `kind` and waits for the server to confirm it.
+    pub fn double_ack_with(&self, kind: AckKind) -> Result<(), Error> {
+        block_on(self.inner.double_ack_with(kind))
     }
 
     /// Acknowledges.
