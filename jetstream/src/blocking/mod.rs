@@ -4,7 +4,8 @@
 //! Every call runs the async API's future on the calling thread with
 //! [`block_on`], which parks the thread until the connection's driver wakes
 //! it; no runtime is involved. The facade takes a [`natrs_client::Client`]
-//! (from any natrs runtime crate, natrs-blocking included) and must not be
+//! (from any natrs runtime crate) or a `natrs_blocking::Client` (which
+//! re-exports this module as `natrs_blocking::jetstream`), and must not be
 //! used from a thread that runs an async executor.
 //!
 //! ```no_run
@@ -23,7 +24,6 @@ pub use block_on::{block_on, block_on_until};
 
 use crate::JetStreamOptions;
 use crate::ack::AckKind;
-use crate::api::{ApiCall, ApiPrefix};
 use crate::api::account::AccountInfo;
 use crate::api::consumer::{
     ConsumerAction, ConsumerConfig, ConsumerInfo, PauseResponse, ResetResponse,
@@ -33,6 +33,7 @@ use crate::api::publish::{PubAck, PublishOptions};
 use crate::api::stream::{
     PurgeRequest, PurgeResponse, StreamConfig, StreamInfo, StreamInfoRequest, StreamInfoResponse,
 };
+use crate::api::{ApiCall, ApiPrefix};
 use crate::error::Error;
 use crate::metadata::{AckSubject, Metadata};
 use crate::publish::PublishMessage;
@@ -50,6 +51,21 @@ use std::time::{Duration, Instant};
 /// The async context this facade wraps.
 pub type AsyncJetStream = crate::JetStream<Client>;
 
+/// The messages of one pull request ([`Consumer::fetch`]).
+pub type FetchMessages = Messages<crate::consumer::Fetch<Client>>;
+
+/// Continuously pulled messages ([`Consumer::messages`]).
+pub type ConsumeMessages = Messages<crate::consumer::Messages<Client>>;
+
+/// A push consumer's messages ([`Consumer::push_messages`]).
+pub type PushMessages = Messages<crate::consumer::PushMessages<Client>>;
+
+/// An ordered consumer's messages ([`OrderedConsumer::messages`]).
+pub type OrderedMessages = Messages<crate::consumer::OrderedMessages<Client>>;
+
+/// The messages of a batched direct get ([`Stream::direct_batch`]).
+pub type DirectBatch = Iter<crate::stream::DirectBatch<Client>>;
+
 /// A JetStream context with blocking methods. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct JetStream {
@@ -57,31 +73,33 @@ pub struct JetStream {
 }
 
 impl JetStream {
-    /// A context with the default options.
-    pub fn new(client: Client) -> JetStream {
+    /// A context with the default options, on `client`: a
+    /// [`natrs_client::Client`] or anything that converts into one, such as
+    /// a `natrs_blocking::Client`.
+    pub fn new(client: impl Into<Client>) -> JetStream {
         JetStream {
-            inner: crate::JetStream::new(client),
+            inner: crate::JetStream::new(client.into()),
         }
     }
 
     /// A context in JetStream domain `domain`.
-    pub fn with_domain(client: Client, domain: &str) -> JetStream {
+    pub fn with_domain(client: impl Into<Client>, domain: &str) -> JetStream {
         JetStream {
-            inner: crate::JetStream::with_domain(client, domain),
+            inner: crate::JetStream::with_domain(client.into(), domain),
         }
     }
 
     /// A context with a custom API prefix.
-    pub fn with_prefix(client: Client, prefix: &str) -> JetStream {
+    pub fn with_prefix(client: impl Into<Client>, prefix: &str) -> JetStream {
         JetStream {
-            inner: crate::JetStream::with_prefix(client, prefix),
+            inner: crate::JetStream::with_prefix(client.into(), prefix),
         }
     }
 
     /// A context with `options`.
-    pub fn with_options(client: Client, options: JetStreamOptions) -> JetStream {
+    pub fn with_options(client: impl Into<Client>, options: JetStreamOptions) -> JetStream {
         JetStream {
-            inner: crate::JetStream::with_options(client, options),
+            inner: crate::JetStream::with_options(client.into(), options),
         }
     }
 
@@ -450,7 +468,7 @@ impl Stream {
         &self,
         request: MessageGetRequest,
         all_pages: bool,
-    ) -> Result<Iter<crate::stream::DirectBatch<Client>>, Error> {
+    ) -> Result<DirectBatch, Error> {
         Ok(Iter(self.inner.direct_batch(request, all_pages)?))
     }
 
@@ -574,10 +592,7 @@ impl Consumer {
     }
 
     /// One pull request, as an iterator over its messages.
-    pub fn fetch(
-        &self,
-        options: FetchOptions,
-    ) -> Result<Messages<crate::consumer::Fetch<Client>>, Error> {
+    pub fn fetch(&self, options: FetchOptions) -> Result<FetchMessages, Error> {
         Ok(Messages(Iter(self.inner.fetch(options)?)))
     }
 
@@ -592,15 +607,12 @@ impl Consumer {
     }
 
     /// Continuous pulling, as an iterator.
-    pub fn messages(
-        &self,
-        options: ConsumeOptions,
-    ) -> Result<Messages<crate::consumer::Messages<Client>>, Error> {
+    pub fn messages(&self, options: ConsumeOptions) -> Result<ConsumeMessages, Error> {
         Ok(Messages(Iter(self.inner.messages(options)?)))
     }
 
     /// A push consumer's messages, as an iterator.
-    pub fn push_messages(&self) -> Result<Messages<crate::consumer::PushMessages<Client>>, Error> {
+    pub fn push_messages(&self) -> Result<PushMessages, Error> {
         Ok(Messages(Iter(self.inner.push_messages()?)))
     }
 }
@@ -620,7 +632,7 @@ impl OrderedConsumer {
     }
 
     /// Creates the first consumer and iterates over the messages.
-    pub fn messages(&self) -> Result<Messages<crate::consumer::OrderedMessages<Client>>, Error> {
+    pub fn messages(&self) -> Result<OrderedMessages, Error> {
         Ok(Messages(Iter(block_on(self.inner.messages())?)))
     }
 }
@@ -631,6 +643,11 @@ pub struct Iter<S>(S);
 
 impl<S: FuturesStream + Unpin> Iter<S> {
     /// The async stream.
+    pub fn get_ref(&self) -> &S {
+        &self.0
+    }
+
+    /// The async stream, mutably.
     pub fn get_mut(&mut self) -> &mut S {
         &mut self.0
     }
@@ -661,6 +678,11 @@ where
     S: FuturesStream<Item = Result<crate::message::JsMessage<Client>, Error>> + Unpin,
 {
     /// The async stream.
+    pub fn get_ref(&self) -> &S {
+        self.0.get_ref()
+    }
+
+    /// The async stream, mutably.
     pub fn get_mut(&mut self) -> &mut S {
         self.0.get_mut()
     }
