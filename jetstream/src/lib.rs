@@ -13,10 +13,10 @@
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! use futures_util::StreamExt;
-//! use natrs_jetstream::JetStream;
-//! use natrs_jetstream::api::consumer::ConsumerConfig;
-//! use natrs_jetstream::api::stream::StreamConfig;
-//! use natrs_jetstream::state::pull::ConsumeOptions;
+//! use natrs_tokio::jetstream::JetStream;
+//! use natrs_tokio::jetstream::api::consumer::ConsumerConfig;
+//! use natrs_tokio::jetstream::api::stream::StreamConfig;
+//! use natrs_tokio::jetstream::state::pull::ConsumeOptions;
 //!
 //! let client = natrs_tokio::connect("nats://127.0.0.1:4222").await?;
 //! let js = JetStream::new(client);
