@@ -4,10 +4,20 @@
 use crate::report::{BenchError, Outcome};
 use bytes::Bytes;
 use futures_lite::StreamExt;
+use natrs_async_std::jetstream::api::consumer::ConsumerConfig;
+use natrs_async_std::jetstream::api::publish::PubAck;
+use natrs_async_std::jetstream::api::stream::{StorageType, StreamConfig};
+use natrs_async_std::jetstream::state::pull::FetchOptions;
+use natrs_async_std::jetstream::{JetStream, JetStreamOptions};
 use natrs_async_std::{AsyncIoRuntime, Client, ConnectOptions};
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 const WARMUP_REQUESTS: usize = 100;
+/// Async publishes waiting for acks at most (the rig's window).
+const JS_WINDOW: usize = 4000;
+/// Messages per fetch in `js_fetch`.
+const FETCH_BATCH: usize = 500;
 const DEADLINE: Duration = Duration::from_secs(300);
 
 /// Where the connections' drivers run.
@@ -32,6 +42,19 @@ pub(crate) fn run(
                 "pub" => run_pub(driver, url, n, size).await?,
                 "pubsub" => run_pubsub(driver, url, n, size).await?,
                 "reqrep" => run_reqrep(driver, url, n, size).await?,
+                // As a task on async-std's executor, as the tokio runtime
+                // runs them on its workers.
+                "js_pub" | "js_fetch" => {
+                    let (scenario, url) = (scenario.to_string(), url.to_string());
+                    async_std::task::spawn(async move {
+                        if scenario == "js_pub" {
+                            run_js_pub(driver, &url, n, size).await
+                        } else {
+                            run_js_fetch(driver, &url, n, size).await
+                        }
+                    })
+                    .await?
+                }
                 _ => return Ok(None),
             }))
         };
@@ -122,5 +145,79 @@ async fn run_reqrep(driver: Driver, url: &str, n: u64, size: usize) -> Result<Ou
     let mut out = Outcome::new(t0.elapsed());
     lat.sort_unstable();
     out.latencies = lat;
+    Ok(out)
+}
+
+/// A fresh memory stream `BENCH` on `bench.js`.
+async fn js_setup(driver: Driver, url: &str) -> Result<(Client, JetStream), BenchError> {
+    let c = connect(driver, url).await?;
+    let js = JetStream::with_options(
+        c.clone(),
+        JetStreamOptions::new().max_ack_pending(JS_WINDOW),
+    );
+    let _ = js.delete_stream("BENCH").await;
+    js.create_stream(
+        StreamConfig::new("BENCH")
+            .subjects(["bench.js"])
+            .storage(StorageType::Memory),
+    )
+    .await?;
+    Ok((c, js))
+}
+
+/// Publishes `n` messages asynchronously with at most `JS_WINDOW` acks
+/// outstanding, checking every ack.
+async fn js_publish(js: &JetStream, n: u64, size: usize) -> Result<(), BenchError> {
+    let payload = Bytes::from(vec![b'x'; size]);
+    let mut pending = VecDeque::with_capacity(JS_WINDOW);
+    for _ in 0..n {
+        if pending.len() >= JS_WINDOW {
+            if let Some(ack) = pending.pop_front() {
+                let _: PubAck = ack.await?;
+            }
+        }
+        pending.push_back(js.publish_async("bench.js", payload.clone()).await?);
+    }
+    for ack in pending {
+        ack.await?;
+    }
+    Ok(())
+}
+
+async fn run_js_pub(driver: Driver, url: &str, n: u64, size: usize) -> Result<Outcome, BenchError> {
+    let (_c, js) = js_setup(driver, url).await?;
+    let t0 = Instant::now();
+    js_publish(&js, n, size).await?;
+    let elapsed = t0.elapsed();
+    let stored = js.stream_info("BENCH").await?.state.messages;
+    if stored != n {
+        return Err(format!("stream has {stored} messages, expected {n}").into());
+    }
+    Ok(Outcome::new(elapsed))
+}
+
+async fn run_js_fetch(
+    driver: Driver,
+    url: &str,
+    n: u64,
+    size: usize,
+) -> Result<Outcome, BenchError> {
+    let (c, js) = js_setup(driver, url).await?;
+    js_publish(&js, n, size).await?;
+    let consumer = js
+        .create_consumer("BENCH", ConsumerConfig::durable_pull("BENCHC"))
+        .await?;
+    let t0 = Instant::now();
+    let mut got = 0u64;
+    while got < n {
+        let mut batch = consumer.fetch(FetchOptions::new(FETCH_BATCH))?;
+        while let Some(m) = batch.next().await {
+            m?.ack().await?;
+            got += 1;
+        }
+    }
+    c.flush().await?;
+    let mut out = Outcome::new(t0.elapsed());
+    out.extra = " ack=explicit".to_string();
     Ok(out)
 }

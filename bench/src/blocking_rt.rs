@@ -2,10 +2,19 @@
 
 use crate::report::{BenchError, Outcome};
 use bytes::Bytes;
-use natrs_blocking::{Client, ConnectOptions};
+use natrs_blocking::jetstream::api::consumer::ConsumerConfig;
+use natrs_blocking::jetstream::api::stream::{StorageType, StreamConfig};
+use natrs_blocking::jetstream::state::pull::FetchOptions;
+use natrs_blocking::jetstream::{JetStream, JetStreamOptions, PubAckHandle};
+use natrs_blocking::{Client, ConnectOptions, DriverStatistics};
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 const WARMUP_REQUESTS: usize = 100;
+/// Async publishes waiting for acks at most (the rig's window).
+const JS_WINDOW: usize = 4000;
+/// Messages per fetch in `js_fetch`.
+const FETCH_BATCH: usize = 500;
 /// A run that takes longer than this is stopped (as the tokio runtime's
 /// timeout does).
 const DEADLINE: Duration = Duration::from_secs(300);
@@ -20,6 +29,8 @@ pub(crate) fn run(
         "pub" => run_pub,
         "pubsub" => run_pubsub,
         "reqrep" => run_reqrep,
+        "js_pub" => run_js_pub,
+        "js_fetch" => run_js_fetch,
         _ => return Ok(None),
     };
     // The run goes on a thread of its own so that a hang ends in an error
@@ -42,10 +53,17 @@ fn connect(url: &str) -> Result<Client, BenchError> {
 
 /// The driver's counters as extra `key=value` fields.
 fn driver_fields(c: &Client) -> String {
+    driver_fields_since(c, DriverStatistics::default())
+}
+
+/// The driver's counters since `before` as extra `key=value` fields.
+fn driver_fields_since(c: &Client, before: DriverStatistics) -> String {
     let d = c.driver_statistics();
     format!(
         " wakeups={} inline_writes={} socket_writes={}",
-        d.wakeups, d.inline_writes, d.socket_writes
+        d.wakeups - before.wakeups,
+        d.inline_writes - before.inline_writes,
+        d.socket_writes - before.socket_writes
     )
 }
 
@@ -113,5 +131,75 @@ fn run_reqrep(url: &str, n: u64, size: usize) -> Result<Outcome, BenchError> {
     lat.sort_unstable();
     out.latencies = lat;
     out.extra = driver_fields(&qc);
+    Ok(out)
+}
+
+/// A fresh memory stream `BENCH` on `bench.js`.
+fn js_setup(url: &str) -> Result<(Client, JetStream), BenchError> {
+    let c = connect(url)?;
+    let js = JetStream::with_options(
+        c.clone(),
+        JetStreamOptions::new().max_ack_pending(JS_WINDOW),
+    );
+    let _ = js.delete_stream("BENCH");
+    js.create_stream(
+        StreamConfig::new("BENCH")
+            .subjects(["bench.js"])
+            .storage(StorageType::Memory),
+    )?;
+    Ok((c, js))
+}
+
+/// Publishes `n` messages asynchronously with at most `JS_WINDOW` acks
+/// outstanding, checking every ack.
+fn js_publish(js: &JetStream, n: u64, size: usize) -> Result<(), BenchError> {
+    let payload = Bytes::from(vec![b'x'; size]);
+    let mut pending: VecDeque<PubAckHandle> = VecDeque::with_capacity(JS_WINDOW);
+    for _ in 0..n {
+        if pending.len() >= JS_WINDOW {
+            if let Some(ack) = pending.pop_front() {
+                ack.wait()?;
+            }
+        }
+        pending.push_back(js.publish_async("bench.js", payload.clone())?);
+    }
+    for ack in pending {
+        ack.wait()?;
+    }
+    Ok(())
+}
+
+fn run_js_pub(url: &str, n: u64, size: usize) -> Result<Outcome, BenchError> {
+    let (c, js) = js_setup(url)?;
+    let before = c.driver_statistics();
+    let t0 = Instant::now();
+    js_publish(&js, n, size)?;
+    let elapsed = t0.elapsed();
+    let fields = driver_fields_since(&c, before);
+    let stored = js.stream_info("BENCH")?.state.messages;
+    if stored != n {
+        return Err(format!("stream has {stored} messages, expected {n}").into());
+    }
+    let mut out = Outcome::new(elapsed);
+    out.extra = fields;
+    Ok(out)
+}
+
+fn run_js_fetch(url: &str, n: u64, size: usize) -> Result<Outcome, BenchError> {
+    let (c, js) = js_setup(url)?;
+    js_publish(&js, n, size)?;
+    let consumer = js.create_consumer("BENCH", ConsumerConfig::durable_pull("BENCHC"))?;
+    let before = c.driver_statistics();
+    let t0 = Instant::now();
+    let mut got = 0u64;
+    while got < n {
+        for m in consumer.fetch(FetchOptions::new(FETCH_BATCH))? {
+            m?.ack()?;
+            got += 1;
+        }
+    }
+    c.flush()?;
+    let mut out = Outcome::new(t0.elapsed());
+    out.extra = format!(" ack=explicit{}", driver_fields_since(&c, before));
     Ok(out)
 }

@@ -3,10 +3,11 @@
 use crate::report::{BenchError, Outcome};
 use bytes::Bytes;
 use futures_util::StreamExt;
-use natrs_jetstream::JetStream;
-use natrs_jetstream::api::consumer::ConsumerConfig;
-use natrs_jetstream::api::stream::{StorageType, StreamConfig};
-use natrs_jetstream::state::pull::FetchOptions;
+use natrs_tokio::jetstream::api::consumer::ConsumerConfig;
+use natrs_tokio::jetstream::api::publish::PubAck;
+use natrs_tokio::jetstream::api::stream::{StorageType, StreamConfig};
+use natrs_tokio::jetstream::state::pull::FetchOptions;
+use natrs_tokio::jetstream::{JetStream, JetStreamOptions};
 use natrs_tokio::{Client, ConnectOptions};
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -138,7 +139,7 @@ async fn js_setup(url: &str) -> Result<(Client, JetStream), BenchError> {
     let c = connect(url).await?;
     let js = JetStream::with_options(
         c.clone(),
-        natrs_jetstream::JetStreamOptions::new().max_ack_pending(JS_WINDOW),
+        JetStreamOptions::new().max_ack_pending(JS_WINDOW),
     );
     let _ = js.delete_stream("BENCH").await;
     js.create_stream(
@@ -158,7 +159,7 @@ async fn js_publish(js: &JetStream, n: u64, size: usize) -> Result<(), BenchErro
     for _ in 0..n {
         if pending.len() >= JS_WINDOW {
             if let Some(ack) = pending.pop_front() {
-                let _: natrs_jetstream::api::publish::PubAck = ack.await?;
+                let _: PubAck = ack.await?;
             }
         }
         pending.push_back(js.publish_async("bench.js", payload.clone()).await?);

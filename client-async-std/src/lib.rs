@@ -62,6 +62,37 @@
 //!
 //! Every handle ([`Client`], [`Subscriber`], request and flush futures) works
 //! from any thread and any executor, and dropping one needs no runtime.
+//!
+//! # JetStream
+//!
+//! With the `jetstream` feature (on by default), [`jetstream`] is
+//! natrs-jetstream: async methods and `Stream`s that run on the
+//! connection's driver, under any executor. As on every natrs runtime crate,
+//! a context is made from the client:
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use futures_lite::StreamExt;
+//! use natrs_async_std::jetstream::{self, api::consumer::ConsumerConfig, api::stream::StreamConfig};
+//! use natrs_async_std::jetstream::state::pull::FetchOptions;
+//!
+//! let client = natrs_async_std::connect("nats://127.0.0.1:4222").await?;
+//! let js = jetstream::JetStream::new(client);
+//! let stream = js
+//!     .create_stream(StreamConfig::new("ORDERS").subjects(["orders.>"]))
+//!     .await?;
+//! js.publish("orders.1", "hello").await?;
+//! let consumer = stream
+//!     .create_consumer(ConsumerConfig::durable_pull("worker"))
+//!     .await?;
+//! let mut batch = consumer.fetch(FetchOptions::new(10))?;
+//! while let Some(message) = batch.next().await {
+//!     message?.ack().await?;
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Without the feature the crate does not depend on natrs-jetstream.
 
 mod runtime;
 mod timer;
@@ -71,6 +102,11 @@ pub use natrs_client::*;
 pub use runtime::{AsyncIoRuntime, DRIVER_THREAD_NAME};
 pub use timer::AsyncIoTimer;
 pub use transport::AsyncIoTransport;
+
+/// JetStream: natrs-jetstream, whose async API runs on this crate's client.
+/// `jetstream::JetStream::new(client)` makes a context.
+#[cfg(feature = "jetstream")]
+pub use natrs_jetstream as jetstream;
 
 use std::future::{Future, poll_fn};
 use std::pin::pin;

@@ -433,6 +433,14 @@ impl Client {
     }
 }
 
+/// The async client of the same connection (what
+/// [`jetstream::JetStream::new`](crate::jetstream::JetStream::new) takes).
+impl From<Client> for natrs_client::Client {
+    fn from(client: Client) -> natrs_client::Client {
+        client.inner
+    }
+}
+
 fn spawn_handler<F>(
     sub: natrs_client::Subscriber,
     handler: F,

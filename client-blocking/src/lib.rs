@@ -60,6 +60,15 @@
 //! request, the next message of a subscription), which may need the very
 //! thread it runs on. A handler of [`Client::subscribe_with_handler`] has a
 //! thread of its own and may do anything, including requests.
+//!
+//! # JetStream
+//!
+//! With the `jetstream` feature (on by default), [`jetstream`] has
+//! JetStream with blocking methods and iterators (natrs-jetstream's blocking
+//! facade). As on every natrs runtime crate, a context is made from the
+//! client: `natrs_blocking::jetstream::JetStream::new(client)`; see the
+//! module for an example. Without the feature the crate does not depend on
+//! natrs-jetstream.
 
 mod client;
 mod driver;
@@ -67,6 +76,8 @@ mod error;
 mod events;
 mod executor;
 mod handler;
+#[cfg(feature = "jetstream")]
+pub mod jetstream;
 mod responses;
 mod subscription;
 

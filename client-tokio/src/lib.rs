@@ -14,11 +14,47 @@
 //! The client API ([`Client`], [`Subscriber`], [`ConnectOptions`], ...) is the
 //! same on every natrs runtime crate; this crate runs the connection's driver
 //! as a tokio task and provides TCP, TLS (tokio-rustls) and timers.
+//!
+//! # JetStream
+//!
+//! With the `jetstream` feature (on by default), [`jetstream`] is
+//! natrs-jetstream: async methods and `Stream`s that run on the
+//! connection's driver. As on every natrs runtime crate, a context is made
+//! from the client:
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use futures_util::StreamExt;
+//! use natrs_tokio::jetstream::{self, api::consumer::ConsumerConfig, api::stream::StreamConfig};
+//! use natrs_tokio::jetstream::state::pull::FetchOptions;
+//!
+//! let client = natrs_tokio::connect("nats://127.0.0.1:4222").await?;
+//! let js = jetstream::JetStream::new(client);
+//! let stream = js
+//!     .create_stream(StreamConfig::new("ORDERS").subjects(["orders.>"]))
+//!     .await?;
+//! js.publish("orders.1", "hello").await?;
+//! let consumer = stream
+//!     .create_consumer(ConsumerConfig::durable_pull("worker"))
+//!     .await?;
+//! let mut batch = consumer.fetch(FetchOptions::new(10))?;
+//! while let Some(message) = batch.next().await {
+//!     message?.ack().await?;
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Without the feature the crate does not depend on natrs-jetstream.
 
 mod runtime;
 
 pub use natrs_client::*;
 pub use runtime::TokioRuntime;
+
+/// JetStream: natrs-jetstream, whose async API runs on this crate's client.
+/// `jetstream::JetStream::new(client)` makes a context.
+#[cfg(feature = "jetstream")]
+pub use natrs_jetstream as jetstream;
 
 /// Connects to `addrs` (one URL or several, comma-separated) with default options.
 pub async fn connect(addrs: impl AsRef<str>) -> Result<Client, ConnectError> {

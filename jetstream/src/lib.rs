@@ -1,12 +1,22 @@
 //! JetStream for every natrs runtime.
 //!
+//! Applications get it through their runtime crate, whose `jetstream`
+//! feature (on by default) exposes this crate in that crate's idiom; a
+//! context is made from the client the same way on each:
+//!
+//! | runtime crate | module | context |
+//! |---|---|---|
+//! | natrs-tokio | `natrs_tokio::jetstream` (this crate) | `jetstream::JetStream::new(client)`: async methods, `Stream`s |
+//! | natrs-async-std | `natrs_async_std::jetstream` (this crate) | `jetstream::JetStream::new(client)`: async methods, `Stream`s |
+//! | natrs-blocking | `natrs_blocking::jetstream` ([`blocking`] and the data types) | `jetstream::JetStream::new(client)`: blocking methods, iterators |
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! use futures_util::StreamExt;
-//! use natrs_jetstream::JetStream;
-//! use natrs_jetstream::api::consumer::ConsumerConfig;
-//! use natrs_jetstream::api::stream::StreamConfig;
-//! use natrs_jetstream::state::pull::ConsumeOptions;
+//! use natrs_tokio::jetstream::JetStream;
+//! use natrs_tokio::jetstream::api::consumer::ConsumerConfig;
+//! use natrs_tokio::jetstream::api::stream::StreamConfig;
+//! use natrs_tokio::jetstream::state::pull::ConsumeOptions;
 //!
 //! let client = natrs_tokio::connect("nats://127.0.0.1:4222").await?;
 //! let js = JetStream::new(client);

@@ -4,7 +4,8 @@
 //! Every call runs the async API's future on the calling thread with
 //! [`block_on`], which parks the thread until the connection's driver wakes
 //! it; no runtime is involved. The facade takes a [`natrs_client::Client`]
-//! (from any natrs runtime crate, natrs-blocking included) and must not be
+//! (from any natrs runtime crate) or a `natrs_blocking::Client` (which
+//! re-exports this module as `natrs_blocking::jetstream`), and must not be
 //! used from a thread that runs an async executor.
 //!
 //! ```no_run
@@ -18,21 +19,24 @@
 //! ```
 
 mod block_on;
-pub mod service;
 pub mod kv;
 pub mod object;
+pub mod service;
 
 pub use block_on::{block_on, block_on_until};
 
 use crate::JetStreamOptions;
-use crate::api::ApiCall;
+use crate::ack::AckKind;
 use crate::api::account::AccountInfo;
-use crate::api::consumer::{ConsumerAction, ConsumerConfig, ConsumerInfo, PauseResponse};
+use crate::api::consumer::{
+    ConsumerAction, ConsumerConfig, ConsumerInfo, PauseResponse, ResetResponse,
+};
 use crate::api::message::{MessageGetRequest, StreamMessage};
 use crate::api::publish::{PubAck, PublishOptions};
 use crate::api::stream::{
     PurgeRequest, PurgeResponse, StreamConfig, StreamInfo, StreamInfoRequest, StreamInfoResponse,
 };
+use crate::api::{ApiCall, ApiPrefix};
 use crate::error::Error;
 use crate::metadata::{AckSubject, Metadata};
 use crate::publish::PublishMessage;
@@ -50,6 +54,21 @@ use std::time::{Duration, Instant};
 /// The async context this facade wraps.
 pub type AsyncJetStream = crate::JetStream<Client>;
 
+/// The messages of one pull request ([`Consumer::fetch`]).
+pub type FetchMessages = Messages<crate::consumer::Fetch<Client>>;
+
+/// Continuously pulled messages ([`Consumer::messages`]).
+pub type ConsumeMessages = Messages<crate::consumer::Messages<Client>>;
+
+/// A push consumer's messages ([`Consumer::push_messages`]).
+pub type PushMessages = Messages<crate::consumer::PushMessages<Client>>;
+
+/// An ordered consumer's messages ([`OrderedConsumer::messages`]).
+pub type OrderedMessages = Messages<crate::consumer::OrderedMessages<Client>>;
+
+/// The messages of a batched direct get ([`Stream::direct_batch`]).
+pub type DirectBatch = Iter<crate::stream::DirectBatch<Client>>;
+
 /// A JetStream context with blocking methods. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct JetStream {
@@ -57,31 +76,33 @@ pub struct JetStream {
 }
 
 impl JetStream {
-    /// A context with the default options.
-    pub fn new(client: Client) -> JetStream {
+    /// A context with the default options, on `client`: a
+    /// [`natrs_client::Client`] or anything that converts into one, such as
+    /// a `natrs_blocking::Client`.
+    pub fn new(client: impl Into<Client>) -> JetStream {
         JetStream {
-            inner: crate::JetStream::new(client),
+            inner: crate::JetStream::new(client.into()),
         }
     }
 
     /// A context in JetStream domain `domain`.
-    pub fn with_domain(client: Client, domain: &str) -> JetStream {
+    pub fn with_domain(client: impl Into<Client>, domain: &str) -> JetStream {
         JetStream {
-            inner: crate::JetStream::with_domain(client, domain),
+            inner: crate::JetStream::with_domain(client.into(), domain),
         }
     }
 
     /// A context with a custom API prefix.
-    pub fn with_prefix(client: Client, prefix: &str) -> JetStream {
+    pub fn with_prefix(client: impl Into<Client>, prefix: &str) -> JetStream {
         JetStream {
-            inner: crate::JetStream::with_prefix(client, prefix),
+            inner: crate::JetStream::with_prefix(client.into(), prefix),
         }
     }
 
     /// A context with `options`.
-    pub fn with_options(client: Client, options: JetStreamOptions) -> JetStream {
+    pub fn with_options(client: impl Into<Client>, options: JetStreamOptions) -> JetStream {
         JetStream {
-            inner: crate::JetStream::with_options(client, options),
+            inner: crate::JetStream::with_options(client.into(), options),
         }
     }
 
@@ -98,6 +119,21 @@ impl JetStream {
     /// The connection.
     pub fn client(&self) -> &Client {
         self.inner.transport()
+    }
+
+    /// The API prefix.
+    pub fn prefix(&self) -> &ApiPrefix {
+        self.inner.prefix()
+    }
+
+    /// The timeout of API calls and acks.
+    pub fn timeout(&self) -> Duration {
+        self.inner.timeout()
+    }
+
+    /// The options.
+    pub fn options(&self) -> &JetStreamOptions {
+        self.inner.options()
     }
 
     /// Sends an API call and reads its reply.
@@ -213,6 +249,37 @@ impl JetStream {
         block_on(self.inner.consumers(stream))
     }
 
+    /// Pauses a consumer until `until` (2.11+).
+    pub fn pause_consumer(
+        &self,
+        stream: &str,
+        name: &str,
+        until: time::OffsetDateTime,
+    ) -> Result<PauseResponse, Error> {
+        block_on(self.inner.pause_consumer(stream, name, until))
+    }
+
+    /// Resumes a paused consumer (2.11+).
+    pub fn resume_consumer(&self, stream: &str, name: &str) -> Result<PauseResponse, Error> {
+        block_on(self.inner.resume_consumer(stream, name))
+    }
+
+    /// Resets a consumer to stream sequence `sequence`, or to its ack floor
+    /// with `None` (2.14+).
+    pub fn reset_consumer(
+        &self,
+        stream: &str,
+        name: &str,
+        sequence: Option<u64>,
+    ) -> Result<ResetResponse, Error> {
+        block_on(self.inner.reset_consumer(stream, name, sequence))
+    }
+
+    /// Unpins the pinned client of a priority group (2.11+).
+    pub fn unpin_consumer(&self, stream: &str, name: &str, group: &str) -> Result<(), Error> {
+        block_on(self.inner.unpin_consumer(stream, name, group))
+    }
+
     /// Publishes and waits for the ack.
     pub fn publish(&self, subject: &str, payload: impl Into<Bytes>) -> Result<PubAck, Error> {
         block_on(self.inner.publish(subject, payload))
@@ -255,6 +322,11 @@ impl JetStream {
     /// Waits until every async publish got its ack (or failed).
     pub fn publish_async_complete(&self) -> Result<(), Error> {
         block_on(self.inner.publish_async_complete())
+    }
+
+    /// Async publishes waiting for their acks.
+    pub fn publish_async_pending(&self) -> usize {
+        self.inner.publish_async_pending()
     }
 
     /// An ordered consumer of `stream`; iterate with
@@ -339,6 +411,11 @@ impl Stream {
         block_on(self.inner.purge_with(request))
     }
 
+    /// Removes the messages on subjects matching `filter`.
+    pub fn purge_subject(&self, filter: &str) -> Result<PurgeResponse, Error> {
+        block_on(self.inner.purge_subject(filter))
+    }
+
     /// Reads a message through the leader.
     pub fn get_message_with(&self, request: &MessageGetRequest) -> Result<StreamMessage, Error> {
         block_on(self.inner.get_message_with(request))
@@ -354,9 +431,19 @@ impl Stream {
         block_on(self.inner.get_last_message(subject))
     }
 
+    /// The first message on `subject` at or after sequence `from`.
+    pub fn get_next_message(&self, subject: &str, from: u64) -> Result<StreamMessage, Error> {
+        block_on(self.inner.get_next_message(subject, from))
+    }
+
     /// Deletes message `sequence`.
     pub fn delete_message(&self, sequence: u64) -> Result<bool, Error> {
         block_on(self.inner.delete_message(sequence))
+    }
+
+    /// Deletes message `sequence` and overwrites its bytes.
+    pub fn erase_message(&self, sequence: u64) -> Result<bool, Error> {
+        block_on(self.inner.erase_message(sequence))
     }
 
     /// Direct get of what `request` selects.
@@ -364,9 +451,19 @@ impl Stream {
         block_on(self.inner.direct_get_with(request))
     }
 
+    /// Direct get of message `sequence`.
+    pub fn direct_get(&self, sequence: u64) -> Result<StreamMessage, Error> {
+        block_on(self.inner.direct_get(sequence))
+    }
+
     /// Direct get of the last message on `subject`.
     pub fn direct_get_last(&self, subject: &str) -> Result<StreamMessage, Error> {
         block_on(self.inner.direct_get_last(subject))
+    }
+
+    /// Direct get of the first message on `subject` at or after `from`.
+    pub fn direct_get_next(&self, subject: &str, from: u64) -> Result<StreamMessage, Error> {
+        block_on(self.inner.direct_get_next(subject, from))
     }
 
     /// A batched direct get, as an iterator.
@@ -374,7 +471,7 @@ impl Stream {
         &self,
         request: MessageGetRequest,
         all_pages: bool,
-    ) -> Result<Iter<crate::stream::DirectBatch<Client>>, Error> {
+    ) -> Result<DirectBatch, Error> {
         Ok(Iter(self.inner.direct_batch(request, all_pages)?))
     }
 
@@ -383,14 +480,53 @@ impl Stream {
         block_on(self.inner.create_consumer(config)).map(Consumer::wrap)
     }
 
+    /// Updates a consumer of this stream.
+    pub fn update_consumer(&self, config: ConsumerConfig) -> Result<Consumer, Error> {
+        block_on(self.inner.update_consumer(config)).map(Consumer::wrap)
+    }
+
+    /// Creates or updates a consumer of this stream.
+    pub fn create_or_update_consumer(&self, config: ConsumerConfig) -> Result<Consumer, Error> {
+        block_on(self.inner.create_or_update_consumer(config)).map(Consumer::wrap)
+    }
+
     /// A handle to an existing consumer.
     pub fn get_consumer(&self, name: &str) -> Result<Consumer, Error> {
         block_on(self.inner.get_consumer(name)).map(Consumer::wrap)
     }
 
+    /// A consumer's info.
+    pub fn consumer_info(&self, name: &str) -> Result<ConsumerInfo, Error> {
+        block_on(self.inner.consumer_info(name))
+    }
+
     /// Deletes a consumer.
     pub fn delete_consumer(&self, name: &str) -> Result<bool, Error> {
         block_on(self.inner.delete_consumer(name))
+    }
+
+    /// The names of all consumers.
+    pub fn consumer_names(&self) -> Result<Vec<String>, Error> {
+        block_on(self.inner.consumer_names())
+    }
+
+    /// The infos of all consumers.
+    pub fn consumers(&self) -> Result<Vec<ConsumerInfo>, Error> {
+        block_on(self.inner.consumers())
+    }
+
+    /// Pauses a consumer until `until` (2.11+).
+    pub fn pause_consumer(
+        &self,
+        name: &str,
+        until: time::OffsetDateTime,
+    ) -> Result<PauseResponse, Error> {
+        block_on(self.inner.pause_consumer(name, until))
+    }
+
+    /// Resumes a consumer (2.11+).
+    pub fn resume_consumer(&self, name: &str) -> Result<PauseResponse, Error> {
+        block_on(self.inner.resume_consumer(name))
     }
 
     /// An ordered consumer of this stream.
@@ -422,6 +558,11 @@ impl Consumer {
         self.inner.name()
     }
 
+    /// Its stream.
+    pub fn stream_name(&self) -> &str {
+        self.inner.stream_name()
+    }
+
     /// The cached info.
     pub fn cached_info(&self) -> &ConsumerInfo {
         self.inner.cached_info()
@@ -447,11 +588,14 @@ impl Consumer {
         block_on(self.inner.resume())
     }
 
+    /// Resets it to stream sequence `sequence`, or to its ack floor with
+    /// `None` (2.14+); returns the sequence it delivers next.
+    pub fn reset(&mut self, sequence: Option<u64>) -> Result<u64, Error> {
+        block_on(self.inner.reset(sequence))
+    }
+
     /// One pull request, as an iterator over its messages.
-    pub fn fetch(
-        &self,
-        options: FetchOptions,
-    ) -> Result<Messages<crate::consumer::Fetch<Client>>, Error> {
+    pub fn fetch(&self, options: FetchOptions) -> Result<FetchMessages, Error> {
         Ok(Messages(Iter(self.inner.fetch(options)?)))
     }
 
@@ -466,15 +610,12 @@ impl Consumer {
     }
 
     /// Continuous pulling, as an iterator.
-    pub fn messages(
-        &self,
-        options: ConsumeOptions,
-    ) -> Result<Messages<crate::consumer::Messages<Client>>, Error> {
+    pub fn messages(&self, options: ConsumeOptions) -> Result<ConsumeMessages, Error> {
         Ok(Messages(Iter(self.inner.messages(options)?)))
     }
 
     /// A push consumer's messages, as an iterator.
-    pub fn push_messages(&self) -> Result<Messages<crate::consumer::PushMessages<Client>>, Error> {
+    pub fn push_messages(&self) -> Result<PushMessages, Error> {
         Ok(Messages(Iter(self.inner.push_messages()?)))
     }
 }
@@ -486,8 +627,15 @@ pub struct OrderedConsumer {
 }
 
 impl OrderedConsumer {
+    /// Sets how each consumer is pulled (buffer size, heartbeats).
+    pub fn consume_options(self, options: ConsumeOptions) -> OrderedConsumer {
+        OrderedConsumer {
+            inner: self.inner.consume_options(options),
+        }
+    }
+
     /// Creates the first consumer and iterates over the messages.
-    pub fn messages(&self) -> Result<Messages<crate::consumer::OrderedMessages<Client>>, Error> {
+    pub fn messages(&self) -> Result<OrderedMessages, Error> {
         Ok(Messages(Iter(block_on(self.inner.messages())?)))
     }
 }
@@ -498,6 +646,11 @@ pub struct Iter<S>(S);
 
 impl<S: FuturesStream + Unpin> Iter<S> {
     /// The async stream.
+    pub fn get_ref(&self) -> &S {
+        &self.0
+    }
+
+    /// The async stream, mutably.
     pub fn get_mut(&mut self) -> &mut S {
         &mut self.0
     }
@@ -528,6 +681,11 @@ where
     S: FuturesStream<Item = Result<crate::message::JsMessage<Client>, Error>> + Unpin,
 {
     /// The async stream.
+    pub fn get_ref(&self) -> &S {
+        self.0.get_ref()
+    }
+
+    /// The async stream, mutably.
     pub fn get_mut(&mut self) -> &mut S {
         self.0.get_mut()
     }
@@ -583,6 +741,26 @@ impl JsMessage {
     /// Delivery metadata, borrowed.
     pub fn ack_subject(&self) -> Result<AckSubject<'_>, Error> {
         self.inner.ack_subject()
+    }
+
+    /// Whether a terminal ack was sent.
+    pub fn is_acked(&self) -> bool {
+        self.inner.is_acked()
+    }
+
+    /// The message, without the ack handle.
+    pub fn into_message(self) -> Message {
+        self.inner.into_message()
+    }
+
+    /// Sends `kind` (without waiting for the server).
+    pub fn ack_with(&self, kind: AckKind) -> Result<(), Error> {
+        block_on(self.inner.ack_with(kind))
+    }
+
+    /// Sends `kind` and waits for the server to confirm it.
+    pub fn double_ack_with(&self, kind: AckKind) -> Result<(), Error> {
+        block_on(self.inner.double_ack_with(kind))
     }
 
     /// Acknowledges.

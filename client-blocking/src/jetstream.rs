@@ -1,0 +1,41 @@
+//! JetStream with blocking methods and iterators: natrs-jetstream's blocking
+//! facade, with the types its calls take and return.
+//!
+//! A context is made from a [`Client`](crate::Client), like on every natrs
+//! runtime crate: `jetstream::JetStream::new(client)`.
+//!
+//! ```no_run
+//! # fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use natrs_blocking::jetstream::{self, api::consumer::ConsumerConfig, api::stream::StreamConfig};
+//! use natrs_blocking::jetstream::state::pull::FetchOptions;
+//!
+//! let client = natrs_blocking::connect("nats://127.0.0.1:4222")?;
+//! let js = jetstream::JetStream::new(client);
+//! let stream = js.create_stream(StreamConfig::new("ORDERS").subjects(["orders.>"]))?;
+//! let ack = js.publish("orders.1", "hello")?;
+//! println!("stored as {}", ack.sequence);
+//! let consumer = stream.create_consumer(ConsumerConfig::durable_pull("worker"))?;
+//! for message in consumer.fetch(FetchOptions::new(10))? {
+//!     let message = message?;
+//!     message.ack()?;
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Every call parks the calling thread until the connection's threads
+//! complete it, as the client's own calls do. The iterators
+//! ([`FetchMessages`], [`ConsumeMessages`], [`PushMessages`],
+//! [`OrderedMessages`], [`DirectBatch`]) also wait with a timeout
+//! (`next_timeout`) and give access to the stream underneath (`get_ref`,
+//! `get_mut`: pending counts, `stop`, flow control replies, the ordered
+//! consumer's position).
+
+pub use natrs_jetstream::blocking::{
+    ConsumeMessages, Consumer, DirectBatch, FetchMessages, Iter, JetStream, JsMessage, Messages,
+    OrderedConsumer, OrderedMessages, PubAckHandle, PushMessages, Stream,
+};
+pub use natrs_jetstream::publish::PublishMessage;
+pub use natrs_jetstream::stream::BatchEnd;
+pub use natrs_jetstream::{
+    ApiError, Error, ErrorCode, JetStreamOptions, ack, api, error, metadata, parse_time, state,
+};

@@ -1,0 +1,9 @@
+//! The JetStream cases, grouped as in the macro's list in `main.rs`. Each is
+//! a generic function over [`SuiteJs`](crate::support::SuiteJs).
+
+pub mod cluster;
+pub mod consume;
+pub mod consumers;
+pub mod messages;
+pub mod publish;
+pub mod streams;

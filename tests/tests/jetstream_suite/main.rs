@@ -1,0 +1,129 @@
+#![allow(unreachable_pub)]
+
+//! The JetStream behavioural suite: every case runs against a real
+//! nats-server (started per case by the harness) once for each runtime
+//! crate, through that crate's `jetstream` module.
+//!
+//! A case is a generic function `fn case<J: SuiteJs>()` in `cases/`, written
+//! as blocking code against [`support::SuiteJs`]. The [`jetstream_tests!`]
+//! macro turns the list of cases below into one `#[test]` per case and
+//! runtime: `jetstream_tests!(tokio, ...)` makes
+//! `tokio::streams::create_update_get_delete`, and so on. The async crates
+//! share one implementation over natrs-jetstream's async API
+//! (`async_js.rs`, driven by each runtime's `block_on`); natrs-blocking's is
+//! its blocking facade (`blocking_js.rs`).
+//!
+//! ```text
+//! cargo test -p natrs-tests --test jetstream_suite               # everything
+//! cargo test -p natrs-tests --test jetstream_suite blocking::    # one runtime
+//! cargo test -p natrs-tests --test jetstream_suite consume::     # one group, every runtime
+//! ```
+
+mod async_js;
+mod async_only;
+mod async_std_runtime;
+mod blocking_js;
+mod cases;
+mod support;
+mod tokio_runtime;
+
+/// Instantiates every case for one [`support::SuiteJs`] implementation:
+/// `jetstream_tests!(module_name, Type)` makes `mod module_name` with one
+/// test per case, grouped in the same modules as `cases/`.
+macro_rules! jetstream_tests {
+    ($runtime:ident, $js:ty) => {
+        mod $runtime {
+            #[allow(unused_imports)]
+            use super::*;
+            jetstream_tests!(@groups $js;
+                streams {
+                    account_info_and_api_level,
+                    full_config_round_trips_through_the_server,
+                    create_update_get_delete,
+                    sealed_streams_refuse_changes,
+                    names_and_list_page_past_1024,
+                    info_with_subject_details,
+                    purges,
+                    get_and_delete_messages,
+                    direct_get_and_batches,
+                    mirrors_and_sources,
+                    per_message_ttl,
+                }
+                consumers {
+                    create_and_update_actions,
+                    durable_named_and_ephemeral,
+                    filters_and_deliver_policies,
+                    every_policy_field_round_trips,
+                    names_and_list_page,
+                    pause_and_resume,
+                    reset_moves_the_consumer,
+                }
+                messages {
+                    metadata_and_acknowledgements,
+                    ack_subjects_carry_the_domain,
+                }
+                publish {
+                    acks_and_dedupe_within_the_window,
+                    expectation_headers_fail_with_typed_errors,
+                    no_stream_is_retried_then_reported,
+                    domains_and_prefixes,
+                    jetstream_not_enabled,
+                    async_publish_keeps_a_bounded_window,
+                    async_publish_from_several_threads,
+                    async_publish_acks_time_out,
+                    async_publish_with_a_long_inbox_prefix,
+                    async_publish_across_a_server_restart,
+                }
+                consume {
+                    fetch_batches_bytes_expiry_and_no_wait,
+                    fetch_with_heartbeats_over_long_expiry,
+                    consume_keeps_the_buffer_filled,
+                    consume_ends_when_the_consumer_is_deleted,
+                    consume_reports_missed_heartbeats_and_goes_on,
+                    pull_consumer_across_a_server_restart,
+                    push_consumer_with_flow_control_and_heartbeats,
+                    push_consumer_without_acks,
+                    queue_push_consumer_shares_the_messages,
+                    ordered_consumer_survives_deletes_and_restarts,
+                    ordered_consumer_with_filters_and_start,
+                    stopping_a_consume_ends_it_after_the_buffer,
+                }
+                cluster {
+                    r3_stream_survives_losing_its_leader,
+                }
+            );
+        }
+    };
+    (@groups $js:ty; $( $group:ident { $( $(#[$attr:meta])* $case:ident ),* $(,)? } )*) => {
+        $(
+            mod $group {
+                #[allow(unused_imports)]
+                use super::*;
+                $(
+                    #[test]
+                    $(#[$attr])*
+                    fn $case() {
+                        crate::cases::$group::$case::<$js>();
+                    }
+                )*
+            }
+        )*
+    };
+}
+
+jetstream_tests!(tokio, async_js::AsyncJs<tokio_runtime::Tokio>);
+jetstream_tests!(async_std, async_js::AsyncJs<async_std_runtime::AsyncStd>);
+jetstream_tests!(blocking, blocking_js::BlockingJs);
+
+/// Cases that need an async executor's tasks.
+mod async_tasks {
+    #[test]
+    fn tokio_async_publish_from_many_tasks() {
+        crate::async_only::async_publish_from_many_tasks::<crate::tokio_runtime::Tokio>();
+    }
+
+    #[test]
+    fn async_std_async_publish_from_many_tasks() {
+        crate::async_only::async_publish_from_many_tasks::<crate::async_std_runtime::AsyncStd>();
+    }
+}

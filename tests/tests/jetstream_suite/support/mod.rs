@@ -1,0 +1,92 @@
+//! What every JetStream case shares: the JetStream abstraction ([`js`]),
+//! servers, connecting, and waiting on conditions.
+
+pub mod js;
+
+pub use js::{
+    SuiteBatch, SuiteConsumer, SuiteJs, SuiteMessages, SuiteMsg, SuitePubAck, SuiteStream, SuiteSub,
+};
+
+use natrs_client::ConnectOptions;
+use natrs_tests::{Server, ServerConfig};
+use std::time::Duration;
+
+/// How long a case waits for something that must happen (a message, an
+/// ack). Generous: it only bounds failures.
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// Bounds every call of the async implementations, which panic instead of
+/// hanging.
+pub const GUARD: Duration = Duration::from_secs(60);
+
+/// A JetStream server of the case's own.
+pub fn server() -> Server {
+    Server::start().expect("start nats-server")
+}
+
+/// A JetStream server with this config text.
+pub fn server_with(config: &str) -> Server {
+    ServerConfig::new()
+        .config(config)
+        .start()
+        .expect("start nats-server")
+}
+
+/// Options that reconnect quickly and forever.
+pub fn fast_reconnect() -> ConnectOptions {
+    ConnectOptions::new()
+        .reconnect_wait(Duration::from_millis(100))
+        .max_reconnects(None)
+        .connection_timeout(Duration::from_secs(5))
+}
+
+/// A context with the defaults on a new connection to `url` (reconnecting
+/// quickly and forever).
+#[track_caller]
+pub fn connect<J: SuiteJs>(url: &str) -> J {
+    J::connect(url, fast_reconnect())
+}
+
+/// [`connect`] to `server`.
+#[track_caller]
+pub fn jetstream<J: SuiteJs>(server: &Server) -> J {
+    connect(&server.url())
+}
+
+/// Checks `condition` until it holds; panics naming `what` after `timeout`.
+#[track_caller]
+pub fn eventually(what: &str, timeout: Duration, condition: impl FnMut() -> bool) {
+    natrs_tests::wait_for(what, timeout, condition)
+}
+
+/// Runs `f` on a thread of its own and returns a receiver for its result,
+/// so a case can act while a call is in flight.
+pub fn in_background<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> std::sync::mpsc::Receiver<T> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx
+}
+
+/// Waits for a background result; panics naming `what` after `timeout`.
+#[track_caller]
+pub fn join<T>(what: &str, rx: &std::sync::mpsc::Receiver<T>, timeout: Duration) -> T {
+    match rx.recv_timeout(timeout) {
+        Ok(v) => v,
+        Err(e) => panic!("{what} did not finish within {timeout:?}: {e}"),
+    }
+}
+
+/// Publishes `from..from + n` as payloads to `subject`, each waiting for its
+/// ack.
+#[track_caller]
+pub fn publish_n<J: SuiteJs>(js: &J, subject: &str, from: usize, n: usize) {
+    for i in from..from + n {
+        if let Err(e) = js.publish(subject, i.to_string()) {
+            panic!("publish {i} to {subject}: {e:?}");
+        }
+    }
+}
