@@ -1,7 +1,7 @@
 //! Publishes messages and waits until the server has them.
 //!
 //! ```text
-//! cargo run -p natrs-blocking --example publish -- [subject] [count]
+//! cargo run -p natrs-blocking --example blocking_publish -- [subject] [count]
 //! ```
 //! Connects to `NATS_URL` (default `nats://127.0.0.1:4222`).
 

@@ -1,7 +1,7 @@
 //! Subscribes and prints messages as they arrive, on the smol executor.
 //!
 //! ```text
-//! NATS_URL=nats://127.0.0.1:4222 cargo run -p natrs-async-std --example subscribe -- [subject] [count]
+//! NATS_URL=nats://127.0.0.1:4222 cargo run -p natrs-async-std --example async_std_subscribe -- [subject] [count]
 //! ```
 //!
 //! Stops after `count` messages (default 10); publish some with the `publish`

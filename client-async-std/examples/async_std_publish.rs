@@ -3,7 +3,7 @@
 //! thread.
 //!
 //! ```text
-//! NATS_URL=nats://127.0.0.1:4222 cargo run -p natrs-async-std --example publish -- [subject] [count]
+//! NATS_URL=nats://127.0.0.1:4222 cargo run -p natrs-async-std --example async_std_publish -- [subject] [count]
 //! ```
 
 use std::time::Instant;

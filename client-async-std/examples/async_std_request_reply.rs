@@ -1,7 +1,7 @@
 //! A responder and a requester on the async-std executor.
 //!
 //! ```text
-//! NATS_URL=nats://127.0.0.1:4222 cargo run -p natrs-async-std --example request_reply
+//! NATS_URL=nats://127.0.0.1:4222 cargo run -p natrs-async-std --example async_std_request_reply
 //! ```
 
 use futures_lite::StreamExt;

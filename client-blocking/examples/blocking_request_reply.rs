@@ -1,7 +1,7 @@
 //! A service answering requests from a handler thread, and a client asking it.
 //!
 //! ```text
-//! cargo run -p natrs-blocking --example request_reply
+//! cargo run -p natrs-blocking --example blocking_request_reply
 //! ```
 //! Connects to `NATS_URL` (default `nats://127.0.0.1:4222`).
 

@@ -2,7 +2,7 @@
 //! an operator/account setup (`nsc`).
 //!
 //! ```text
-//! NATS_URL=nats://127.0.0.1:4222 NATS_CREDS=user.creds cargo run -p natrs-async-std --example creds
+//! NATS_URL=nats://127.0.0.1:4222 NATS_CREDS=user.creds cargo run -p natrs-async-std --example async_std_creds
 //! ```
 
 use natrs_async_std::ConnectOptions;

@@ -1,7 +1,7 @@
 //! Prints the messages of a subscription.
 //!
 //! ```text
-//! cargo run -p natrs-blocking --example subscribe -- [subject] [count]
+//! cargo run -p natrs-blocking --example blocking_subscribe -- [subject] [count]
 //! ```
 //! Connects to `NATS_URL` (default `nats://127.0.0.1:4222`); stops after
 //! `count` messages (default: never), or when the connection closes.

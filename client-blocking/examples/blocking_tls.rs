@@ -4,7 +4,7 @@
 //! ```text
 //! NATS_URL=tls://localhost:4443 NATS_CA=ca.pem \
 //!     [NATS_CERT=client.pem NATS_KEY=client-key.pem] [NATS_TLS_FIRST=1] \
-//!     cargo run -p natrs-blocking --example tls
+//!     cargo run -p natrs-blocking --example blocking_tls
 //! ```
 //! Without `NATS_CA` the system's trusted roots are used.
 

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! NATS_URL=nats://127.0.0.1:4222 NATS_CREDS=user.creds \
-//!     cargo run -p natrs-blocking --example creds
+//!     cargo run -p natrs-blocking --example blocking_creds
 //! ```
 //! The file is read again on every reconnect, so rotated credentials are
 //! picked up.

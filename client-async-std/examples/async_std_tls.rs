@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! NATS_URL=tls://127.0.0.1:4222 NATS_CA=ca.pem [NATS_CERT=client.pem NATS_KEY=client-key.pem] \
-//!     cargo run -p natrs-async-std --example tls
+//!     cargo run -p natrs-async-std --example async_std_tls
 //! ```
 //!
 //! Without `NATS_CA` the system's roots (and webpki roots) are trusted.
