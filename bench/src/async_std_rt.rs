@@ -36,33 +36,25 @@ pub(crate) fn run(
     n: u64,
     size: usize,
 ) -> Result<Option<Outcome>, BenchError> {
-    async_std::task::block_on(async {
-        let fut = async {
-            Ok(Some(match scenario {
-                "pub" => run_pub(driver, url, n, size).await?,
-                "pubsub" => run_pubsub(driver, url, n, size).await?,
-                "reqrep" => run_reqrep(driver, url, n, size).await?,
-                // As a task on async-std's executor, as the tokio runtime
-                // runs them on its workers.
-                "js_pub" | "js_fetch" => {
-                    let (scenario, url) = (scenario.to_string(), url.to_string());
-                    async_std::task::spawn(async move {
-                        if scenario == "js_pub" {
-                            run_js_pub(driver, &url, n, size).await
-                        } else {
-                            run_js_fetch(driver, &url, n, size).await
-                        }
-                    })
-                    .await?
-                }
+    // Every scenario runs as a task on async-std's executor, as the tokio
+    // runtime runs them on its workers.
+    let (scenario, url) = (scenario.to_string(), url.to_string());
+    async_std::task::block_on(async move {
+        let task = async_std::task::spawn(async move {
+            Ok(Some(match scenario.as_str() {
+                "pub" => run_pub(driver, &url, n, size).await?,
+                "pubsub" => run_pubsub(driver, &url, n, size).await?,
+                "reqrep" => run_reqrep(driver, &url, n, size).await?,
+                "js_pub" => run_js_pub(driver, &url, n, size).await?,
+                "js_fetch" => run_js_fetch(driver, &url, n, size).await?,
                 _ => return Ok(None),
             }))
-        };
+        });
         let deadline = async {
             async_io::Timer::after(DEADLINE).await;
             Err(BenchError::from("deadline exceeded"))
         };
-        futures_lite::future::or(fut, deadline).await
+        futures_lite::future::or(task, deadline).await
     })
 }
 
