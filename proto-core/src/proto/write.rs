@@ -37,12 +37,16 @@ impl Default for WriteBuffer {
 
 impl WriteBuffer {
     /// Payloads of at least this many bytes are queued as their own `Bytes`
-    /// rather than copied. Measured with the `write_buffer` group of the
-    /// `parser` bench (64 publishes written to a Unix socket with vectored
-    /// writes): copying was about 1.5x faster for 2 and 3 KiB payloads, the two
-    /// were even at 4 and 8 KiB, and queuing was faster at 16 KiB. Queuing
-    /// large payloads also keeps them from growing the inline buffer.
-    pub const DEFAULT_SHARE_THRESHOLD: usize = 4096;
+    /// rather than copied. On one thread copying is cheaper up to a few KiB
+    /// (the `write_buffer` group of the `parser` bench: 64 publishes written
+    /// to a Unix socket, copying about 1.5x faster at 2 and 3 KiB, even at 4
+    /// and 8 KiB). In a client the copy is made by the publishing thread
+    /// while it holds the connection's lock, and the driver thread then
+    /// reads those cold lines again: with 1 KiB payloads, queuing them
+    /// raised natrs-tokio's `pub1k` rate in the peer benchmark rig from 1.48 M to
+    /// 1.82 M messages a second (medians of 5 runs). Queuing large payloads
+    /// also keeps them from growing the inline buffer.
+    pub const DEFAULT_SHARE_THRESHOLD: usize = 512;
 
     /// An empty buffer.
     pub fn new() -> Self {
