@@ -15,6 +15,7 @@
 //! Encoding always writes CRLF and one space after each `:`.
 
 use crate::proto::decimal::{MAX_U64_DIGITS, decimal_len, format_u64};
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 use bytes::BufMut;
@@ -91,11 +92,21 @@ impl fmt::Display for StatusCode {
 /// Keys keep their case and lookups are case-sensitive; a key may appear more
 /// than once (one line per value on the wire). Names and values are checked
 /// when a message is encoded, not when they are inserted.
+///
+/// The map is one pointer wide (its contents are boxed), so a received
+/// message without headers (`Option<HeaderMap>` of `None`) stays small as it
+/// moves from the parser to the subscriber.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HeaderMap {
-    pub(crate) status: Option<StatusCode>,
-    pub(crate) description: Option<String>,
-    pub(crate) entries: Vec<(String, String)>,
+    inner: Box<Fields>,
+}
+
+/// What a [`HeaderMap`] holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Fields {
+    status: Option<StatusCode>,
+    description: Option<String>,
+    entries: Vec<(String, String)>,
 }
 
 /// A header block that cannot be parsed or sent.
@@ -179,9 +190,11 @@ impl HeaderMap {
     /// (handy for tests and fake servers).
     pub fn with_status(status: StatusCode, description: Option<&str>) -> Self {
         HeaderMap {
-            status: Some(status),
-            description: description.map(String::from),
-            entries: Vec::new(),
+            inner: Box::new(Fields {
+                status: Some(status),
+                description: description.map(String::from),
+                entries: Vec::new(),
+            }),
         }
     }
 
@@ -190,30 +203,31 @@ impl HeaderMap {
     pub fn insert(&mut self, name: impl Into<String>, value: impl Into<String>) {
         let name = name.into();
         let value = value.into();
-        match self.entries.iter().position(|(n, _)| *n == name) {
+        match self.inner.entries.iter().position(|(n, _)| *n == name) {
             Some(first) => {
-                self.entries[first].1 = value;
+                self.inner.entries[first].1 = value;
                 let mut i = first + 1;
-                while i < self.entries.len() {
-                    if self.entries[i].0 == name {
-                        self.entries.remove(i);
+                while i < self.inner.entries.len() {
+                    if self.inner.entries[i].0 == name {
+                        self.inner.entries.remove(i);
                     } else {
                         i += 1;
                     }
                 }
             }
-            None => self.entries.push((name, value)),
+            None => self.inner.entries.push((name, value)),
         }
     }
 
     /// Adds one more value for `name`, after all existing headers.
     pub fn append(&mut self, name: impl Into<String>, value: impl Into<String>) {
-        self.entries.push((name.into(), value.into()));
+        self.inner.entries.push((name.into(), value.into()));
     }
 
     /// The first value of `name` (case-sensitive).
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.entries
+        self.inner
+            .entries
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
@@ -221,7 +235,8 @@ impl HeaderMap {
 
     /// Every value of `name`, in order.
     pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.entries
+        self.inner
+            .entries
             .iter()
             .filter(move |(n, _)| n == name)
             .map(|(_, v)| v.as_str())
@@ -229,46 +244,49 @@ impl HeaderMap {
 
     /// Removes every value of `name`, returning the first one.
     pub fn remove(&mut self, name: &str) -> Option<String> {
-        let first = self.entries.iter().position(|(n, _)| n == name)?;
-        let (_, value) = self.entries.remove(first);
-        self.entries.retain(|(n, _)| n != name);
+        let first = self.inner.entries.iter().position(|(n, _)| n == name)?;
+        let (_, value) = self.inner.entries.remove(first);
+        self.inner.entries.retain(|(n, _)| n != name);
         Some(value)
     }
 
     /// Whether `name` has at least one value.
     pub fn contains_key(&self, name: &str) -> bool {
-        self.entries.iter().any(|(n, _)| n == name)
+        self.inner.entries.iter().any(|(n, _)| n == name)
     }
 
     /// `(name, value)` pairs in order, one per header line.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.entries.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+        self.inner
+            .entries
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
     }
 
     /// Number of header lines (values), not counting the status line.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.inner.entries.len()
     }
 
     /// Whether there is no header line (a status may still be set).
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.inner.entries.is_empty()
     }
 
     /// The status code of the version line, if any.
     pub fn status(&self) -> Option<StatusCode> {
-        self.status
+        self.inner.status
     }
 
     /// The description after the status code, if any.
     pub fn description(&self) -> Option<&str> {
-        self.description.as_deref()
+        self.inner.description.as_deref()
     }
 
     /// Sets or clears the status line. A description without a status is not sent.
     pub fn set_status(&mut self, status: Option<StatusCode>, description: Option<&str>) {
-        self.status = status;
-        self.description = description.map(String::from);
+        self.inner.status = status;
+        self.inner.description = description.map(String::from);
     }
 
     /// Parses a header block, strictly: any malformed line is an error.
@@ -293,17 +311,17 @@ impl HeaderMap {
 
     /// Checks that every name, value and the status line can be sent.
     pub fn validate(&self) -> Result<(), HeaderError> {
-        if let Some(status) = self.status {
+        if let Some(status) = self.inner.status {
             if !status.is_valid() {
                 return Err(HeaderError::InvalidStatus);
             }
-            if let Some(d) = &self.description {
+            if let Some(d) = &self.inner.description {
                 if !is_valid_value(d.as_bytes()) {
                     return Err(HeaderError::InvalidValue(lossy(d.as_bytes())));
                 }
             }
         }
-        for (name, value) in &self.entries {
+        for (name, value) in &self.inner.entries {
             if !is_valid_name(name.as_bytes()) {
                 return Err(HeaderError::InvalidName(lossy(name.as_bytes())));
             }
@@ -317,13 +335,13 @@ impl HeaderMap {
     /// Bytes [`encode`](HeaderMap::encode) writes: the `#hdr` of an `HPUB`.
     pub fn encoded_len(&self) -> usize {
         let mut len = VERSION.len() + 2 + 2;
-        if let Some(status) = self.status {
+        if let Some(status) = self.inner.status {
             len += 1 + decimal_len(u64::from(status.0));
-            if let Some(d) = self.description.as_deref().filter(|d| !d.is_empty()) {
+            if let Some(d) = self.inner.description.as_deref().filter(|d| !d.is_empty()) {
                 len += 1 + d.len();
             }
         }
-        for (name, value) in &self.entries {
+        for (name, value) in &self.inner.entries {
             len += name.len() + 2 + value.len() + 2;
         }
         len
@@ -340,17 +358,17 @@ impl HeaderMap {
     /// Writes the block without checking it (callers validated first).
     pub(crate) fn encode_unchecked(&self, out: &mut impl BufMut) {
         out.put_slice(VERSION);
-        if let Some(status) = self.status {
+        if let Some(status) = self.inner.status {
             out.put_u8(b' ');
             let mut digits = [0u8; MAX_U64_DIGITS];
             out.put_slice(format_u64(u64::from(status.0), &mut digits));
-            if let Some(d) = self.description.as_deref().filter(|d| !d.is_empty()) {
+            if let Some(d) = self.inner.description.as_deref().filter(|d| !d.is_empty()) {
                 out.put_u8(b' ');
                 out.put_slice(d.as_bytes());
             }
         }
         out.put_slice(b"\r\n");
-        for (name, value) in &self.entries {
+        for (name, value) in &self.inner.entries {
             out.put_slice(name.as_bytes());
             out.put_slice(b": ");
             out.put_slice(value.as_bytes());
@@ -409,7 +427,7 @@ fn parse_block(
             continue;
         };
         let name = String::from_utf8_lossy(name).into_owned();
-        map.entries.push((name, String::from(value)));
+        map.inner.entries.push((name, String::from(value)));
     }
     if !rest.is_empty() {
         note(HeaderError::MalformedLine(lossy(rest)));
@@ -451,10 +469,10 @@ fn parse_status(after: &[u8], map: &mut HeaderMap) -> Result<(), HeaderError> {
     if description.contains(&b'\r') {
         return Err(HeaderError::InvalidValue(lossy(description)));
     }
-    map.status = Some(StatusCode(code));
+    map.inner.status = Some(StatusCode(code));
     if !description.is_empty() {
         let text = core::str::from_utf8(description).map_err(|_| HeaderError::NotUtf8)?;
-        map.description = Some(String::from(text));
+        map.inner.description = Some(String::from(text));
     }
     Ok(())
 }
@@ -470,7 +488,8 @@ impl<'a> IntoIterator for &'a HeaderMap {
         fn pair(e: &(String, String)) -> (&str, &str) {
             (e.0.as_str(), e.1.as_str())
         }
-        self.entries
+        self.inner
+            .entries
             .iter()
             .map(pair as fn(&'a (String, String)) -> (&'a str, &'a str))
     }

@@ -85,6 +85,18 @@ mod tests {
     use alloc::format;
     use bytes::BytesMut;
 
+    #[test]
+    fn a_message_is_three_handles_and_two_words() {
+        // Every received message is moved several times on its way to the
+        // subscriber (event queue, delivery batch, delivery queue): the
+        // headers stay one pointer wide so those moves stay short.
+        assert_eq!(size_of::<Option<HeaderMap>>(), size_of::<usize>());
+        assert_eq!(
+            size_of::<Message>(),
+            3 * size_of::<Bytes>() + 2 * size_of::<usize>()
+        );
+    }
+
     /// A frame for subject `a`, sid 1, as the parser gives it.
     fn frame(headers: Option<&'static [u8]>, payload: &'static [u8]) -> MsgFrame {
         let mut wire = match headers {
