@@ -580,6 +580,67 @@ async fn per_key_ttl_and_limit_markers() {
     );
 }
 
+/// Messages counted as pending when a watch's consumer was created can be
+/// gone (expired, purged) before they are delivered. The watch then learns
+/// from the consumer's idle heartbeat that nothing is left, reports the end
+/// of its initial data, and `history` ends instead of waiting forever. A
+/// proxy in front of the JetStream API purges the stream between the
+/// consumer's creation and the answer the watch gets.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn initial_data_ends_when_pending_messages_vanish_before_delivery() {
+    let server = server();
+    let (c, js) = jetstream(&server).await;
+    let kv = bucket(&js, Config::new("v").history(5)).await;
+    kv.put("k", "soon gone").await.unwrap();
+
+    let mut api = c.subscribe("proxy.>").await.unwrap();
+    c.flush().await.unwrap();
+    let (proxy, admin) = (c.clone(), js.clone());
+    tokio::spawn(async move {
+        while let Some(m) = api.next().await {
+            let (Some(rest), Some(reply)) = (m.subject.strip_prefix("proxy."), m.reply) else {
+                continue;
+            };
+            let subject = format!("$JS.API.{rest}");
+            if rest.starts_with("CONSUMER.CREATE.") {
+                let created = proxy.request(&subject, m.payload).await.unwrap();
+                admin
+                    .get_stream("KV_v")
+                    .await
+                    .unwrap()
+                    .purge()
+                    .await
+                    .unwrap();
+                proxy
+                    .publish(reply.as_str(), created.payload)
+                    .await
+                    .unwrap();
+            } else {
+                // Pull requests too: their messages go to the reply subject.
+                proxy
+                    .publish_with_reply(&subject, reply.as_str(), m.payload)
+                    .await
+                    .unwrap();
+            }
+        }
+    });
+
+    let through_proxy = JetStream::with_prefix(c.clone(), "proxy");
+    let kv_p = through_proxy.key_value("v").await.unwrap();
+    let mut watch = kv_p.watch("k").await.unwrap();
+    match within(15, "the end of the initial data", watch.next()).await {
+        Some(Ok(WatchEvent::EndOfInitialData)) => {}
+        other => panic!("expected the end of the initial data, got {other:?}"),
+    }
+    // The watch goes on with the changes.
+    kv.put("k", "new").await.unwrap();
+    assert_eq!(text(&next_entry(&mut watch).await), "new");
+
+    kv.put("h", "soon gone").await.unwrap();
+    let history = within(15, "history", kv_p.history("h")).await;
+    assert!(history.unwrap_err().is_key_not_found());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn purge_deletes_removes_old_markers() {
     let server = server();

@@ -87,6 +87,7 @@ impl<T: Transport> OrderedConsumer<T> {
             consume: self.consume.clone(),
             ordered,
             initial_pending: info.num_pending,
+            caught_up: false,
             phase: Phase::Active(Box::new(messages)),
         })
     }
@@ -127,6 +128,8 @@ pub struct OrderedMessages<T: Transport = Client> {
     consume: ConsumeOptions,
     ordered: Ordered,
     initial_pending: u64,
+    /// An idle heartbeat came after the last message delivered.
+    caught_up: bool,
     phase: Phase<T>,
 }
 
@@ -151,6 +154,14 @@ impl<T: Transport> OrderedMessages<T> {
     /// how watchers know at once that there is no initial data.
     pub fn initial_pending(&self) -> u64 {
         self.initial_pending
+    }
+
+    /// Whether an idle heartbeat came after the last message delivered: the
+    /// consumer had nothing more to deliver. Watchers end their initial data
+    /// on it when messages counted in [`initial_pending`](Self::initial_pending)
+    /// were removed (expired, purged) before they could be delivered.
+    pub fn caught_up(&self) -> bool {
+        self.caught_up
     }
 
     /// The stream.
@@ -248,7 +259,10 @@ impl<T: Transport> Stream for OrderedMessages<T> {
                             Err(_) => OrderedStep::Reset,
                         };
                         match step {
-                            OrderedStep::Deliver => return Poll::Ready(Some(Ok(m))),
+                            OrderedStep::Deliver => {
+                                this.caught_up = false;
+                                return Poll::Ready(Some(Ok(m)));
+                            }
                             OrderedStep::Skip => continue,
                             OrderedStep::Reset => {
                                 if let Some(p) = this.reset_or_end() {
@@ -257,6 +271,7 @@ impl<T: Transport> Stream for OrderedMessages<T> {
                             }
                         }
                     }
+                    Poll::Ready(Step::Idle) => this.caught_up = true,
                     Poll::Ready(Step::Warning(Error::LimitExceeded(d))) => {
                         return Poll::Ready(Some(Err(Error::LimitExceeded(d))));
                     }

@@ -16,6 +16,8 @@ use std::time::{Duration, Instant};
 /// more than the messages.
 pub(crate) enum Step<T: Transport> {
     Message(JsMessage<T>),
+    /// An idle heartbeat: the consumer had nothing to deliver.
+    Idle,
     Warning(Error),
     Terminal(Error),
     Reconnected,
@@ -146,6 +148,7 @@ impl<T: Transport> Messages<T> {
                         )));
                     }
                     Delivery::Ignore => continue,
+                    Delivery::Idle => return Poll::Ready(Step::Idle),
                     Delivery::Reply(subject) => {
                         let _ = self.transport.publish(&subject, None, None, &Bytes::new());
                         continue;
@@ -189,7 +192,7 @@ impl<T: Transport> Stream for Messages<T> {
                 Poll::Ready(Step::Warning(e)) | Poll::Ready(Step::Terminal(e)) => {
                     Poll::Ready(Some(Err(e)))
                 }
-                Poll::Ready(Step::Reconnected) => continue,
+                Poll::Ready(Step::Reconnected) | Poll::Ready(Step::Idle) => continue,
                 Poll::Ready(Step::Ended) => Poll::Ready(None),
                 Poll::Pending => Poll::Pending,
             };

@@ -8,7 +8,7 @@ use super::names::{
     STREAM_PREFIX, subject_prefix, validate_bucket, validate_filter, validate_key,
     validate_write_key,
 };
-use super::watch::{Keys, Watch, WatchEvent, WatchOptions};
+use super::watch::{Keys, Watch, WatchEvent, WatchOptions, watch_consume_options};
 use super::{KvError, next_item};
 use crate::api::ApiPrefix;
 use crate::api::consumer::DeliverPolicy;
@@ -408,6 +408,7 @@ impl<T: Transport> KeyValue<T> {
             ..OrderedOptions::default()
         };
         let messages = OrderedConsumer::new(self.js.clone(), self.stream.name(), ordered)?
+            .consume_options(watch_consume_options())
             .messages()
             .await
             .map_err(|e| self.bucket_error(e))?;

@@ -6,12 +6,14 @@ use super::entry::{Entry, Operation};
 use crate::api::consumer as capi;
 use crate::consumer::OrderedMessages;
 use crate::context::JetStream;
+use crate::state::pull::ConsumeOptions;
 use crate::transport::Transport;
 use bytes::Bytes;
 use futures_core::Stream;
 use natrs_client::Client;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 /// What a watch delivers, and where it starts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -81,7 +83,9 @@ pub enum WatchEvent {
 /// Knows when the initial data of a watch has been delivered (ADR-8): the
 /// first delivery with nothing pending after it, or once as many deliveries
 /// as the consumer had pending when it was created, or at once when that was
-/// none (or the watch takes only updates). Shared with Object Store watches.
+/// none (or the watch takes only updates), or when the consumer reports that
+/// it has nothing left to deliver (messages pending at its creation may
+/// expire or be purged before delivery). Shared with Object Store watches.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct InitialData {
     done: bool,
@@ -117,6 +121,28 @@ impl InitialData {
         }
         false
     }
+
+    /// The consumer is waiting with nothing to deliver (`caught_up`, see
+    /// [`OrderedMessages::caught_up`]); `true` when the marker is due now
+    /// (once).
+    pub(crate) fn on_idle(&mut self, caught_up: bool) -> bool {
+        if self.done || !caught_up {
+            return false;
+        }
+        self.done = true;
+        true
+    }
+}
+
+/// How each pull of a watch's consumer is made: the ordered consumer's
+/// 30 s expiry with a 5 s idle heartbeat, so that a watch whose pending
+/// messages were removed before delivery reports the end of its initial
+/// data within about 5 s (see [`InitialData::on_idle`]). Shared with Object
+/// Store watches.
+pub(crate) fn watch_consume_options() -> ConsumeOptions {
+    ConsumeOptions::new()
+        .expires(Duration::from_secs(30))
+        .heartbeat(Duration::from_secs(5))
 }
 
 /// Deletes the consumer of an ordered read that is no longer wanted,
@@ -200,7 +226,12 @@ impl<T: Transport> Stream for Watch<T> {
                 return Poll::Ready(Some(Ok(WatchEvent::EndOfInitialData)));
             }
             let m = match Pin::new(&mut this.messages).poll_next(cx) {
-                Poll::Pending => return Poll::Pending,
+                Poll::Pending => {
+                    if this.initial.on_idle(this.messages.caught_up()) {
+                        return Poll::Ready(Some(Ok(WatchEvent::EndOfInitialData)));
+                    }
+                    return Poll::Pending;
+                }
                 Poll::Ready(None) => return Poll::Ready(None),
                 Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e.into()))),
                 Poll::Ready(Some(Ok(m))) => m,
@@ -286,6 +317,17 @@ mod tests {
         assert!(i.on_delivery(0));
         assert!(!i.on_delivery(0));
         assert!(!i.on_delivery(5));
+    }
+
+    #[test]
+    fn marker_when_the_consumer_is_idle_with_messages_still_counted() {
+        // Two were pending at creation; one was delivered, the other expired.
+        let (mut i, _) = InitialData::new(false, 2);
+        assert!(!i.on_delivery(1));
+        assert!(!i.on_idle(false));
+        assert!(i.on_idle(true));
+        assert!(!i.on_idle(true));
+        assert!(!i.on_delivery(0));
     }
 
     #[test]

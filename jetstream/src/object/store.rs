@@ -18,7 +18,7 @@ use crate::consumer::OrderedConsumer;
 use crate::context::JetStream;
 use crate::error::{Error, ErrorCode};
 use crate::kv::next_item;
-use crate::kv::watch::release;
+use crate::kv::watch::{release, watch_consume_options};
 use crate::publish::PublishMessage;
 use crate::state::ordered::OrderedOptions;
 use crate::state::pull::ConsumeOptions;
@@ -514,6 +514,7 @@ impl<T: Transport> ObjectStore<T> {
             ..OrderedOptions::default()
         };
         let messages = OrderedConsumer::new(self.js.clone(), self.stream.name(), ordered)?
+            .consume_options(watch_consume_options())
             .messages()
             .await
             .map_err(|e| self.bucket_error(e))?;

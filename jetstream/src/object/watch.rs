@@ -118,7 +118,12 @@ impl<T: Transport> Stream for ObjectWatch<T> {
                 return Poll::Ready(Some(Ok(ObjectWatchEvent::EndOfInitialData)));
             }
             let m = match Pin::new(&mut this.messages).poll_next(cx) {
-                Poll::Pending => return Poll::Pending,
+                Poll::Pending => {
+                    if this.initial.on_idle(this.messages.caught_up()) {
+                        return Poll::Ready(Some(Ok(ObjectWatchEvent::EndOfInitialData)));
+                    }
+                    return Poll::Pending;
+                }
                 Poll::Ready(None) => return Poll::Ready(None),
                 Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e.into()))),
                 Poll::Ready(Some(Ok(m))) => m,

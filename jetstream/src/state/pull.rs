@@ -100,8 +100,13 @@ pub fn message_size(message: &Message) -> usize {
 pub enum Delivery {
     /// A message for the application.
     Message,
-    /// Nothing for the application (heartbeat, end of a request).
+    /// Nothing for the application (the end of a request, a status that
+    /// changes nothing).
     Ignore,
+    /// An idle heartbeat: a pull request is waiting and the consumer had
+    /// nothing to deliver for a heartbeat interval. Nothing for the
+    /// application, but it tells watchers that nothing is pending.
+    Idle,
     /// Publish an empty message to this subject (a stalled consumer's
     /// flow control), then go on.
     Reply(String),
@@ -317,7 +322,7 @@ impl Consume {
                 Delivery::Message
             }
             Some(Status::Heartbeat { stalled: Some(s) }) => Delivery::Reply(s),
-            Some(Status::Heartbeat { stalled: None }) => Delivery::Ignore,
+            Some(Status::Heartbeat { stalled: None }) => Delivery::Idle,
             Some(Status::FlowControl { reply }) => Delivery::Reply(reply),
             Some(Status::PullEnded { unfilled, .. }) => {
                 self.forget(unfilled);
@@ -758,7 +763,7 @@ mod tests {
         // Heartbeats count as activity but not as messages.
         assert_eq!(
             c.handle_message(t0, &status(100, "Idle Heartbeat", &[])),
-            Delivery::Ignore
+            Delivery::Idle
         );
         assert_eq!(c.pending(), (7, 0));
     }
