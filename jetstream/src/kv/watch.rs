@@ -6,6 +6,9 @@ use super::entry::{Entry, Operation};
 use crate::api::consumer as capi;
 use crate::consumer::OrderedMessages;
 use crate::context::JetStream;
+use crate::error::Error;
+use crate::message::JsMessage;
+use crate::metadata::AckSubject;
 use crate::state::pull::ConsumeOptions;
 use crate::transport::Transport;
 use bytes::Bytes;
@@ -145,6 +148,83 @@ pub(crate) fn watch_consume_options() -> ConsumeOptions {
         .heartbeat(Duration::from_secs(5))
 }
 
+/// What a [`WatchFeed`] yields.
+pub(crate) enum Fed<E> {
+    /// The end of the initial data (exactly once).
+    EndOfInitialData,
+    /// A delivery, as the watch converted it.
+    Item(E),
+}
+
+/// The part every watch shares (KV and Object Store): the ordered consumer
+/// and the end-of-initial-data marker. Deliveries without metadata, and
+/// those the watch's conversion drops, are skipped.
+pub(crate) struct WatchFeed<T: Transport> {
+    messages: OrderedMessages<T>,
+    initial: InitialData,
+    marker_due: bool,
+}
+
+impl<T: Transport> std::fmt::Debug for WatchFeed<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WatchFeed")
+            .field("initial", &self.initial)
+            .field("marker_due", &self.marker_due)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: Transport> WatchFeed<T> {
+    /// A feed over `messages`, whose initial data is empty when the watch
+    /// takes only updates.
+    pub(crate) fn new(messages: OrderedMessages<T>, updates_only: bool) -> WatchFeed<T> {
+        let (initial, marker_due) = InitialData::new(updates_only, messages.initial_pending());
+        WatchFeed {
+            messages,
+            initial,
+            marker_due,
+        }
+    }
+
+    /// The ordered consumer's messages.
+    pub(crate) fn messages(&self) -> &OrderedMessages<T> {
+        &self.messages
+    }
+
+    /// The next marker or converted delivery; `convert` returns `None` for a
+    /// delivery the watch leaves out.
+    pub(crate) fn poll_next<E>(
+        &mut self,
+        cx: &mut Context<'_>,
+        mut convert: impl FnMut(&JsMessage<T>, &AckSubject<'_>) -> Option<E>,
+    ) -> Poll<Option<Result<Fed<E>, Error>>> {
+        loop {
+            if self.marker_due {
+                self.marker_due = false;
+                return Poll::Ready(Some(Ok(Fed::EndOfInitialData)));
+            }
+            let m = match Pin::new(&mut self.messages).poll_next(cx) {
+                Poll::Pending => {
+                    if self.initial.on_idle(self.messages.caught_up()) {
+                        return Poll::Ready(Some(Ok(Fed::EndOfInitialData)));
+                    }
+                    return Poll::Pending;
+                }
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e))),
+                Poll::Ready(Some(Ok(m))) => m,
+            };
+            let Ok(meta) = m.ack_subject() else {
+                continue;
+            };
+            self.marker_due = self.initial.on_delivery(meta.pending);
+            if let Some(item) = convert(&m, &meta) {
+                return Poll::Ready(Some(Ok(Fed::Item(item))));
+            }
+        }
+    }
+}
+
 /// Deletes the consumer of an ordered read that is no longer wanted,
 /// without waiting for the answer (the server would remove it after its
 /// inactive threshold anyway).
@@ -167,9 +247,7 @@ pub struct Watch<T: Transport = Client> {
     js: JetStream<T>,
     bucket: String,
     prefix: String,
-    messages: OrderedMessages<T>,
-    initial: InitialData,
-    marker_due: bool,
+    feed: WatchFeed<T>,
     ignore_deletes: bool,
 }
 
@@ -177,7 +255,7 @@ impl<T: Transport> std::fmt::Debug for Watch<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Watch")
             .field("bucket", &self.bucket)
-            .field("initial", &self.initial)
+            .field("feed", &self.feed)
             .finish_non_exhaustive()
     }
 }
@@ -190,28 +268,24 @@ impl<T: Transport> Watch<T> {
         messages: OrderedMessages<T>,
         options: &WatchOptions,
     ) -> Watch<T> {
-        let (initial, marker_due) =
-            InitialData::new(options.updates_only, messages.initial_pending());
         Watch {
             js,
             bucket,
             prefix,
-            messages,
-            initial,
-            marker_due,
+            feed: WatchFeed::new(messages, options.updates_only),
             ignore_deletes: options.ignore_deletes,
         }
     }
 
     /// The revision of the last entry delivered (0: none yet).
     pub fn last_revision(&self) -> u64 {
-        self.messages.last_stream_sequence()
+        self.feed.messages().last_stream_sequence()
     }
 }
 
 impl<T: Transport> Drop for Watch<T> {
     fn drop(&mut self) {
-        release(&self.js, &self.messages);
+        release(&self.js, self.feed.messages());
     }
 }
 
@@ -220,41 +294,25 @@ impl<T: Transport> Stream for Watch<T> {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
-        loop {
-            if this.marker_due {
-                this.marker_due = false;
-                return Poll::Ready(Some(Ok(WatchEvent::EndOfInitialData)));
-            }
-            let m = match Pin::new(&mut this.messages).poll_next(cx) {
-                Poll::Pending => {
-                    if this.initial.on_idle(this.messages.caught_up()) {
-                        return Poll::Ready(Some(Ok(WatchEvent::EndOfInitialData)));
-                    }
-                    return Poll::Pending;
-                }
-                Poll::Ready(None) => return Poll::Ready(None),
-                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e.into()))),
-                Poll::Ready(Some(Ok(m))) => m,
-            };
-            let Ok(meta) = m.ack_subject() else {
-                continue;
-            };
-            this.marker_due = this.initial.on_delivery(meta.pending);
-            let entry = Entry::from_delivery(
-                &this.bucket,
-                &this.prefix,
+        let (bucket, prefix, ignore_deletes) = (&this.bucket, &this.prefix, this.ignore_deletes);
+        let fed = this.feed.poll_next(cx, |m, meta| {
+            Entry::from_delivery(
+                bucket,
+                prefix,
                 m.subject(),
                 m.headers(),
                 m.payload().clone(),
-                &meta,
-            );
-            match entry {
-                Some(e) if !(this.ignore_deletes && e.operation != Operation::Put) => {
-                    return Poll::Ready(Some(Ok(WatchEvent::Entry(e))));
-                }
-                _ => continue,
-            }
-        }
+                meta,
+            )
+            .filter(|e| !(ignore_deletes && e.operation != Operation::Put))
+        });
+        fed.map(|item| {
+            item.map(|fed| match fed {
+                Ok(Fed::EndOfInitialData) => Ok(WatchEvent::EndOfInitialData),
+                Ok(Fed::Item(entry)) => Ok(WatchEvent::Entry(entry)),
+                Err(e) => Err(e.into()),
+            })
+        })
     }
 }
 

@@ -6,7 +6,7 @@ use super::ObjectError;
 use super::info::ObjectInfo;
 use crate::consumer::OrderedMessages;
 use crate::context::JetStream;
-use crate::kv::watch::{InitialData, release};
+use crate::kv::watch::{Fed, WatchFeed, release};
 use crate::transport::Transport;
 use futures_core::Stream;
 use natrs_client::Client;
@@ -69,16 +69,14 @@ pub enum ObjectWatchEvent {
 /// consumer.
 pub struct ObjectWatch<T: Transport = Client> {
     js: JetStream<T>,
-    messages: OrderedMessages<T>,
-    initial: InitialData,
-    marker_due: bool,
+    feed: WatchFeed<T>,
     ignore_deletes: bool,
 }
 
 impl<T: Transport> std::fmt::Debug for ObjectWatch<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ObjectWatch")
-            .field("initial", &self.initial)
+            .field("feed", &self.feed)
             .finish_non_exhaustive()
     }
 }
@@ -89,13 +87,9 @@ impl<T: Transport> ObjectWatch<T> {
         messages: OrderedMessages<T>,
         options: &ObjectWatchOptions,
     ) -> ObjectWatch<T> {
-        let (initial, marker_due) =
-            InitialData::new(options.updates_only, messages.initial_pending());
         ObjectWatch {
             js,
-            messages,
-            initial,
-            marker_due,
+            feed: WatchFeed::new(messages, options.updates_only),
             ignore_deletes: options.ignore_deletes,
         }
     }
@@ -103,7 +97,7 @@ impl<T: Transport> ObjectWatch<T> {
 
 impl<T: Transport> Drop for ObjectWatch<T> {
     fn drop(&mut self) {
-        release(&self.js, &self.messages);
+        release(&self.js, self.feed.messages());
     }
 }
 
@@ -112,35 +106,22 @@ impl<T: Transport> Stream for ObjectWatch<T> {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
-        loop {
-            if this.marker_due {
-                this.marker_due = false;
-                return Poll::Ready(Some(Ok(ObjectWatchEvent::EndOfInitialData)));
-            }
-            let m = match Pin::new(&mut this.messages).poll_next(cx) {
-                Poll::Pending => {
-                    if this.initial.on_idle(this.messages.caught_up()) {
-                        return Poll::Ready(Some(Ok(ObjectWatchEvent::EndOfInitialData)));
-                    }
-                    return Poll::Pending;
-                }
-                Poll::Ready(None) => return Poll::Ready(None),
-                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e.into()))),
-                Poll::Ready(Some(Ok(m))) => m,
-            };
-            let Ok(meta) = m.ack_subject() else {
-                continue;
-            };
-            this.marker_due = this.initial.on_delivery(meta.pending);
-            let Ok(mut info) = ObjectInfo::from_meta_json(m.payload()) else {
-                continue;
-            };
-            if this.ignore_deletes && info.deleted {
-                continue;
+        let ignore_deletes = this.ignore_deletes;
+        let fed = this.feed.poll_next(cx, |m, meta| {
+            let mut info = ObjectInfo::from_meta_json(m.payload()).ok()?;
+            if ignore_deletes && info.deleted {
+                return None;
             }
             info.modified =
                 OffsetDateTime::from_unix_timestamp_nanos(i128::from(meta.timestamp_nanos)).ok();
-            return Poll::Ready(Some(Ok(ObjectWatchEvent::Info(Box::new(info)))));
-        }
+            Some(info)
+        });
+        fed.map(|item| {
+            item.map(|fed| match fed {
+                Ok(Fed::EndOfInitialData) => Ok(ObjectWatchEvent::EndOfInitialData),
+                Ok(Fed::Item(info)) => Ok(ObjectWatchEvent::Info(Box::new(info))),
+                Err(e) => Err(e.into()),
+            })
+        })
     }
 }
