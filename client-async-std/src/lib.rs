@@ -25,28 +25,30 @@
 //!
 //! Each connection has a driver future that reads, writes and runs the
 //! protocol's timers. By default ([`connect`], [`connect_with_options`]) it
-//! runs on a thread of its own, named `natrs-driver`, under
-//! `async_io::block_on`:
+//! runs on a thread of its own, named `natrs-driver`:
 //!
 //! - async-io has no executor to spawn on, and the crate must not pick one
 //!   for the application; a thread needs none, so `connect` works from any
 //!   executor, or from `async_io::block_on` in `main`.
 //! - The connection keeps its pings, reconnects and reads going even when the
 //!   application's executor is busy, blocked, or single-threaded and parked.
-//! - The thread blocks in the reactor itself when the connection is idle
-//!   (`block_on` polls async-io's reactor while it waits), so socket events
-//!   reach the driver without going through another thread.
+//! - On Linux and Android the thread waits on an epoll of its own, not on
+//!   async-io's reactor, so the socket's events wake it directly rather than
+//!   through an application thread that happened to be waiting in the
+//!   reactor. Elsewhere it runs the driver with `async_io::block_on`.
 //!
 //! The cost is one thread per connection (most applications have one) and a
 //! hand-off between threads whenever the driver passes a message to a task of
-//! the application, or a task gives the driver something to write after it
-//! went idle. A driver spawned on the application's executor
+//! the application. The way out needs none: a task writes its request, its
+//! flush or a lone reply to the socket itself when no one else is writing
+//! (publishes in a burst are left to the driver, which writes them in
+//! batches). A driver spawned on the application's executor
 //! ([`AsyncIoRuntime::with_spawner`]) can run on the same worker thread as
-//! those tasks and skip some of these hand-offs, which shows when requester
-//! and responder are tasks of the same process; publishing and subscribing
-//! throughput is the same either way. `nats-bench --runtime async-std` and
-//! `--runtime async-std-task` (the driver spawned as an async-std task)
-//! measure both on the same machine; see `bench/`.
+//! the tasks it serves and skip the hand-off on the way in too, which shows
+//! when requester and responder are tasks of the same process sharing one
+//! CPU. `nats-bench --runtime async-std` and `--runtime async-std-task` (the
+//! driver spawned as an async-std task) measure both on the same machine; the
+//! README has the figures.
 //!
 //! To run drivers on your own executor instead, pass a spawner:
 //!
@@ -94,6 +96,7 @@
 //!
 //! Without the feature the crate does not depend on natrs-jetstream.
 
+mod driver_thread;
 mod runtime;
 mod timer;
 mod transport;

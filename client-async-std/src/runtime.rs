@@ -1,5 +1,6 @@
 //! [`AsyncIoRuntime`]: the async-io implementation of [`natrs_client::Runtime`].
 
+use crate::driver_thread::{self, Reactor};
 use crate::timer::AsyncIoTimer;
 use crate::transport::{AsyncIoTransport, connect_tcp};
 use futures_rustls::TlsConnector;
@@ -126,9 +127,12 @@ impl Runtime for AsyncIoRuntime {
     fn spawn(&self, future: BoxFuture<'static, ()>) {
         match &self.spawner {
             Spawner::Thread => {
-                let started = std::thread::Builder::new()
-                    .name(DRIVER_THREAD_NAME.to_string())
-                    .spawn(move || async_io::block_on(future));
+                let started = Reactor::new().and_then(|reactor| {
+                    let reactor = Arc::new(reactor);
+                    std::thread::Builder::new()
+                        .name(DRIVER_THREAD_NAME.to_string())
+                        .spawn(move || driver_thread::run(reactor, future))
+                });
                 if let Err(e) = started {
                     // The future was dropped with the closure; `connect`
                     // reports this instead of waiting for a connection.

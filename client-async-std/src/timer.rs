@@ -1,8 +1,11 @@
-//! [`AsyncIoTimer`]: the driver's timer on the async-io reactor.
+//! [`AsyncIoTimer`]: the driver's timer on the async-io reactor, or on the
+//! driver thread's own poller.
 
+use crate::driver_thread::{self, Reactor};
 use natrs_client::Timer;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
@@ -13,8 +16,13 @@ use std::time::Instant;
 /// later). So the timer only re-registers when the deadline moves *earlier*;
 /// when it moves later, the registered timer fires early and is re-armed for
 /// the real deadline then, without a wake-up for the caller.
+///
+/// Made on a `natrs-driver` thread, the timer hands its deadline to that
+/// thread's poller instead, which waits for it directly.
 #[derive(Debug)]
 pub struct AsyncIoTimer {
+    /// The driver thread's reactor, when the timer was made on one.
+    thread: Option<Arc<Reactor>>,
     timer: async_io::Timer,
     /// When the registered timer fires; `None` when it is not set.
     armed: Option<Instant>,
@@ -23,9 +31,11 @@ pub struct AsyncIoTimer {
 }
 
 impl AsyncIoTimer {
-    /// A timer that is not set.
+    /// A timer that is not set; on a `natrs-driver` thread, a timer of that
+    /// thread's poller.
     pub fn new() -> AsyncIoTimer {
         AsyncIoTimer {
+            thread: driver_thread::current(),
             timer: async_io::Timer::never(),
             armed: None,
             deadline: None,
@@ -47,6 +57,10 @@ impl Default for AsyncIoTimer {
 impl Timer for AsyncIoTimer {
     fn reset(&mut self, deadline: Instant) {
         self.deadline = Some(deadline);
+        if let Some(reactor) = &self.thread {
+            reactor.set_deadline(Some(deadline));
+            return;
+        }
         match self.armed {
             Some(at) if at <= deadline => {}
             _ => self.arm(deadline),
@@ -57,6 +71,15 @@ impl Timer for AsyncIoTimer {
         let Some(deadline) = self.deadline else {
             return Poll::Pending;
         };
+        if let Some(reactor) = &self.thread {
+            if Instant::now() >= deadline {
+                self.deadline = None;
+                reactor.set_deadline(None);
+                return Poll::Ready(());
+            }
+            reactor.set_deadline(Some(deadline));
+            return Poll::Pending;
+        }
         loop {
             if self.armed.is_none() {
                 self.arm(deadline);

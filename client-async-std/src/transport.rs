@@ -1,15 +1,17 @@
 //! [`AsyncIoTransport`]: TCP through the async-io reactor, with or without
 //! TLS (futures-rustls).
 
+use crate::driver_thread::{self, READ, Registered, WRITE};
 use async_io::Async;
 use bytes::BytesMut;
 use futures_lite::io::{AsyncRead, AsyncWrite};
 use futures_rustls::client::TlsStream;
-use natrs_client::Transport;
+use natrs_client::{InlineWrite, Transport};
 use rustix::net::RecvFlags;
-use std::io::{self, IoSlice, Read};
+use std::io::{self, IoSlice, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
 /// Room made in the read buffer when the caller left none.
@@ -74,18 +76,37 @@ impl AsyncIoTransport {
 /// drained) or that found nothing, the next read first waits for the reactor
 /// to report the socket readable, as tokio does. A readiness report that turns
 /// out stale only costs one empty read.
+///
+/// Made on a `natrs-driver` thread, the socket waits on that thread's own
+/// poller instead of async-io's reactor (see `driver_thread`).
 #[derive(Debug)]
 pub(crate) struct TcpIo {
-    stream: Async<TcpStream>,
+    /// Shared with the connection's inline writer.
+    stream: Arc<Async<TcpStream>>,
     /// Whether a read may find data without waiting for the reactor first.
     maybe_readable: bool,
+    /// The registration with the driver thread's poller, if any.
+    thread: Option<Registered>,
 }
 
 impl TcpIo {
     fn new(stream: Async<TcpStream>) -> TcpIo {
+        let stream = Arc::new(stream);
+        // A socket the driver thread's poller does not take waits on
+        // async-io's reactor, which works from any thread.
+        let thread = driver_thread::current().and_then(|r| Registered::new(r, &stream).ok());
         TcpIo {
             stream,
             maybe_readable: true,
+            thread,
+        }
+    }
+
+    /// `Ready` once the socket may be read; registers interest otherwise.
+    fn poll_readable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match &self.thread {
+            Some(r) => r.poll_ready(READ).map(Ok),
+            None => self.stream.poll_readable(cx),
         }
     }
 
@@ -99,7 +120,7 @@ impl TcpIo {
     ) -> Poll<io::Result<usize>> {
         loop {
             if !self.maybe_readable {
-                ready!(self.stream.poll_readable(cx))?;
+                ready!(self.poll_readable(cx))?;
                 self.maybe_readable = true;
             }
             match read(self.stream.get_ref()) {
@@ -155,7 +176,7 @@ impl AsyncWrite for TcpIo {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().stream).poll_write(cx, buf)
+        self.poll_write_vectored(cx, &[IoSlice::new(buf)])
     }
 
     fn poll_write_vectored(
@@ -163,7 +184,20 @@ impl AsyncWrite for TcpIo {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().stream).poll_write_vectored(cx, bufs)
+        let Some(thread) = &self.thread else {
+            return Pin::new(&mut &*self.stream).poll_write_vectored(cx, bufs);
+        };
+        let mut stream: &TcpStream = self.stream.get_ref();
+        loop {
+            match stream.write_vectored(bufs) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    thread.wait_for(WRITE);
+                    return Poll::Pending;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                r => return Poll::Ready(r),
+            }
+        }
     }
 
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -173,6 +207,17 @@ impl AsyncWrite for TcpIo {
 
     fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Poll::Ready(shutdown_write(self.stream.get_ref()))
+    }
+}
+
+/// A plain connection's socket, written from any thread (non-blocking: async-io
+/// put it in non-blocking mode).
+struct InlineTcp(Arc<Async<TcpStream>>);
+
+impl InlineWrite for InlineTcp {
+    fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        let mut stream: &TcpStream = self.0.get_ref();
+        stream.write_vectored(bufs)
     }
 }
 
@@ -263,6 +308,13 @@ impl Transport for AsyncIoTransport {
             Inner::Plain(io) => Pin::new(io).poll_close(cx),
             // Sends close_notify, flushes it, then shuts the socket down.
             Inner::Tls(s) => Pin::new(s.as_mut()).poll_close(cx),
+        }
+    }
+
+    fn inline_writer(&self) -> Option<Arc<dyn InlineWrite>> {
+        match &self.inner {
+            Inner::Plain(io) => Some(Arc::new(InlineTcp(io.stream.clone()))),
+            Inner::Tls(_) => None,
         }
     }
 }

@@ -305,7 +305,7 @@ impl Client {
                 .insert(id.0, ReplyRoute::One(slot.clone(), timeout));
             Ok::<_, Error>(id)
         })?;
-        shared.notify();
+        shared.write_now();
         Ok(ReplyFuture {
             shared,
             id,
@@ -348,7 +348,7 @@ impl Client {
             st.replies.insert(id.0, ReplyRoute::Many(queue.clone()));
             Ok::<_, Error>(id)
         })?;
-        shared.notify();
+        shared.write_now();
         Ok(Responses { shared, id, queue })
     }
 
@@ -382,7 +382,7 @@ impl Client {
             st.flushes.insert(id.0, slot.clone());
             Ok::<_, FlushError>(id)
         })?;
-        shared.notify();
+        shared.write_now();
         let deadline = std::time::Instant::now() + timeout;
         Ok(FlushFuture {
             slot,

@@ -4,11 +4,11 @@
 use crate::connect::DriverDone;
 use crate::runtime::{Runtime, Timer, Transport};
 use crate::shared::Shared;
+use crate::writer::{MAX_SLICES, WriteSide};
 use bytes::{Buf, BytesMut};
 use natrs_core::ServerAddr;
 use natrs_core::client::{TransportCommand, TransportEvent};
 use natrs_core::error::TransportError;
-use natrs_core::proto::WriteBuffer;
 use rustls_pki_types::ServerName;
 use std::collections::VecDeque;
 use std::future::{Future, poll_fn};
@@ -26,8 +26,6 @@ const READ_MIN_SPARE: usize = 8 * 1024;
 const BUDGET: usize = 32;
 /// How long a graceful close may spend writing what was queued.
 const CLOSE_WRITE_TIMEOUT: Duration = Duration::from_secs(5);
-/// IO slices per vectored write.
-const MAX_SLICES: usize = 64;
 
 /// Runs the connection until the client closes, then sets `done`.
 pub(crate) async fn run<R: Runtime>(shared: Arc<Shared>, runtime: Arc<R>, done: DriverDone) {
@@ -36,7 +34,6 @@ pub(crate) async fn run<R: Runtime>(shared: Arc<Shared>, runtime: Arc<R>, done: 
         shared,
         runtime,
         transport: None,
-        wbuf: WriteBuffer::default(),
         rbuf: BytesMut::with_capacity(READ_CAPACITY),
         timer,
         armed: None,
@@ -51,9 +48,9 @@ pub(crate) async fn run<R: Runtime>(shared: Arc<Shared>, runtime: Arc<R>, done: 
 struct Driver<R: Runtime> {
     shared: Arc<Shared>,
     runtime: Arc<R>,
+    /// The connection; its inline writer, if it lends one, is also in the
+    /// shared write side.
     transport: Option<R::Transport>,
-    /// Bytes taken from the core, being written.
-    wbuf: WriteBuffer,
     /// Bytes read, not yet consumed by the core.
     rbuf: BytesMut,
     timer: R::Timer,
@@ -103,15 +100,18 @@ impl<R: Runtime> Driver<R> {
             .or_else(|| self.shared.poll_transport())
     }
 
-    fn reset_buffers(&mut self) {
-        self.wbuf.clear();
+    /// Replaces the transport (or drops it), pointing the write side at the
+    /// new one and dropping what was left to read or write on the old one.
+    fn set_transport(&mut self, transport: Option<R::Transport>) {
+        let inline = transport.as_ref().and_then(Transport::inline_writer);
+        self.shared.writer.set_transport(inline);
+        self.transport = transport;
         self.rbuf.clear();
         self.need_flush = false;
     }
 
     async fn connect(&mut self, server: ServerAddr) {
-        self.transport = None;
-        self.reset_buffers();
+        self.set_transport(None);
         if server.is_websocket() {
             let e = TransportError::Connect(format!("{server}: websocket is not supported"));
             self.shared.handle_transport(TransportEvent::Closed(e));
@@ -122,7 +122,7 @@ impl<R: Runtime> Driver<R> {
             .connect(server.host().to_string(), server.port());
         match self.race(fut).await {
             Race::Done(Ok(t)) => {
-                self.transport = Some(t);
+                self.set_transport(Some(t));
                 self.shared.handle_transport(TransportEvent::Connected);
             }
             Race::Done(Err(e)) => {
@@ -137,6 +137,8 @@ impl<R: Runtime> Driver<R> {
         let Some(transport) = self.transport.take() else {
             return;
         };
+        // Nothing is written while the handshake runs.
+        self.shared.writer.set_transport(None);
         let name = match ServerName::try_from(server_name.clone()) {
             Ok(n) => n,
             Err(e) => {
@@ -156,7 +158,7 @@ impl<R: Runtime> Driver<R> {
         let fut = self.runtime.upgrade_tls(transport, name, config);
         match self.race(fut).await {
             Race::Done(Ok(t)) => {
-                self.transport = Some(t);
+                self.set_transport(Some(t));
                 self.shared.handle_transport(TransportEvent::TlsEstablished);
             }
             Race::Done(Err(e)) => {
@@ -195,19 +197,29 @@ impl<R: Runtime> Driver<R> {
     /// when it fired. Returns whether it fired.
     fn poll_timer(&mut self, cx: &mut Context<'_>) -> bool {
         let Some(deadline) = self.shared.next_deadline() else {
-            self.armed = None;
+            self.set_armed(None);
             return false;
         };
         if self.armed != Some(deadline) {
             self.timer.reset(deadline);
-            self.armed = Some(deadline);
+            self.set_armed(Some(deadline));
         }
         if self.timer.poll_expired(cx).is_ready() {
-            self.armed = None;
+            self.set_armed(None);
             self.shared.handle_timeout();
             return true;
         }
         false
+    }
+
+    /// Records what the timer is armed for, here and for inline writers
+    /// (who wake the driver for an earlier deadline).
+    fn set_armed(&mut self, deadline: Option<Instant>) {
+        if self.armed != deadline {
+            self.armed = deadline;
+            let nanos = deadline.map(|d| self.shared.clock.to_core(d).as_nanos());
+            self.shared.writer.set_armed(nanos);
+        }
     }
 
     /// Waits without a transport (between reconnect attempts).
@@ -258,17 +270,26 @@ impl<R: Runtime> Driver<R> {
     }
 
     /// Writes what the core has; returns whether anything was written.
+    /// While a task holds the write side (writing inline), it is left to it:
+    /// the task wakes the driver if it leaves anything.
     fn poll_write(&mut self, cx: &mut Context<'_>) -> io::Result<bool> {
         let Some(t) = self.transport.as_mut() else {
             return Ok(false);
         };
+        let Some(mut side) = self.shared.writer.try_lock() else {
+            return Ok(false);
+        };
+        if let Some(e) = side.error.take() {
+            return Err(e);
+        }
+        let side: &mut WriteSide = &mut side;
         let mut wrote = false;
         loop {
-            if self.wbuf.is_empty() && !self.shared.poll_transmit(&mut self.wbuf) {
+            if side.wbuf.is_empty() && !self.shared.poll_transmit(&mut side.wbuf) {
                 break;
             }
             let mut slices = [IoSlice::new(&[]); MAX_SLICES];
-            let n = self.wbuf.chunks_vectored(&mut slices);
+            let n = side.wbuf.chunks_vectored(&mut slices);
             match t.poll_write_vectored(cx, &slices[..n]) {
                 Poll::Ready(Ok(0)) => {
                     return Err(io::Error::new(
@@ -277,7 +298,7 @@ impl<R: Runtime> Driver<R> {
                     ));
                 }
                 Poll::Ready(Ok(n)) => {
-                    self.wbuf.advance(n);
+                    side.wbuf.advance(n);
                     self.need_flush = true;
                     wrote = true;
                 }
@@ -319,8 +340,7 @@ impl<R: Runtime> Driver<R> {
     }
 
     fn fail(&mut self, error: TransportError) -> Poll<()> {
-        self.transport = None;
-        self.reset_buffers();
+        self.set_transport(None);
         // A failure of a transport the core already left is nobody's news.
         self.shared
             .handle_transport_at(self.epoch, TransportEvent::Closed(error));
@@ -332,14 +352,16 @@ impl<R: Runtime> Driver<R> {
     /// transport is dropped at once.
     async fn close_transport(&mut self) {
         let Some(mut t) = self.transport.take() else {
-            self.reset_buffers();
+            self.set_transport(None);
             return;
         };
         if self.shared.is_closed() {
             let deadline = Instant::now() + CLOSE_WRITE_TIMEOUT;
             self.timer.reset(deadline);
-            self.armed = None;
-            let wbuf = &mut self.wbuf;
+            self.set_armed(None);
+            // What tasks left is written here; none writes from now on.
+            let mut wbuf = self.shared.writer.detach();
+            let wbuf = &mut wbuf;
             let shared = &self.shared;
             let timer = &mut self.timer;
             poll_fn(|cx| {
@@ -365,7 +387,7 @@ impl<R: Runtime> Driver<R> {
             })
             .await;
         }
-        self.reset_buffers();
+        self.set_transport(None);
     }
 }
 

@@ -13,10 +13,14 @@
 //! behind a mutex shared by every handle and the driver. Publishing encodes
 //! straight into the core's write buffer under that lock and wakes the driver
 //! only when the buffer goes from empty to non-empty, so a publish costs no
-//! channel hop and no allocation. The driver reads into one buffer, feeds it to
-//! the core and routes the resulting events: messages into per-subscription
-//! delivery queues (bounded by pending limits, counting drops as slow consumer
-//! events), replies and flush completions into one-shot slots.
+//! channel hop and no allocation. Requests, flushes and lone publishes (a
+//! reply) are written to the socket by the task itself when nobody else is
+//! writing and the transport allows it ([`InlineWrite`]), sparing the driver a
+//! wake-up. The driver reads into one buffer, feeds it to the core and routes
+//! the resulting events: messages into per-subscription delivery queues
+//! (bounded by pending limits, counting drops as slow consumer events),
+//! replies and flush completions into one-shot slots; the consumers are woken
+//! after the lock is released.
 
 mod auth;
 mod client;
@@ -34,6 +38,7 @@ mod signal;
 mod slot;
 mod subscriber;
 mod tls;
+mod writer;
 
 pub use auth::AuthCallback;
 pub use client::{Client, DrainFuture, FlushFuture, ReplyFuture, Request, Sleep};
@@ -47,6 +52,7 @@ pub use responses::Responses;
 pub use runtime::{BoxFuture, Runtime, Timer, Transport};
 pub use shared::Shared;
 pub use subscriber::Subscriber;
+pub use writer::InlineWrite;
 
 pub use bytes::Bytes;
 pub use natrs_core::auth::Credentials;

@@ -2,6 +2,7 @@
 //! message and byte limits, counting what it drops (slow consumer).
 
 use crate::slot::lock;
+use crate::writer::note_wait;
 use natrs_core::Message;
 use natrs_core::client::SubscriptionEnd;
 use std::collections::VecDeque;
@@ -131,41 +132,36 @@ impl DeliveryQueue {
     }
 
     /// Queues `batch` (emptied) under one lock, dropping what exceeds the
-    /// limits. Returns the drop count at the drop that started a
-    /// slow-consumer episode, if one did.
-    pub(crate) fn push_batch(&self, batch: &mut Vec<Message>) -> Option<u64> {
+    /// limits; adds the consumer's waker to `wake`. Returns the drop count at
+    /// the drop that started a slow-consumer episode, if one did.
+    pub(crate) fn push_batch(
+        &self,
+        batch: &mut Vec<Message>,
+        wake: &mut Vec<Waker>,
+    ) -> Option<u64> {
         let held = (
             self.held_msgs.load(Ordering::Relaxed),
             self.held_bytes.load(Ordering::Relaxed),
         );
         let mut episode = None;
-        let waker = {
-            let mut q = lock(&self.inner);
-            for message in batch.drain(..) {
-                if let Pushed::Dropped { first: true } = q.push(message, held) {
-                    episode.get_or_insert(q.dropped);
-                }
+        let mut q = lock(&self.inner);
+        for message in batch.drain(..) {
+            if let Pushed::Dropped { first: true } = q.push(message, held) {
+                episode.get_or_insert(q.dropped);
             }
-            q.waker.take()
-        };
-        if let Some(w) = waker {
-            w.wake();
         }
+        wake.extend(q.waker.take());
         episode
     }
 
-    /// Marks the end of the subscription; queued messages are still delivered.
-    pub(crate) fn end(&self, reason: SubscriptionEnd) {
-        let waker = {
-            let mut q = lock(&self.inner);
-            if q.end.is_none() {
-                q.end = Some(reason);
-            }
-            q.waker.take()
-        };
-        if let Some(w) = waker {
-            w.wake();
+    /// Marks the end of the subscription (queued messages are still
+    /// delivered); adds the consumer's waker to `wake`.
+    pub(crate) fn end(&self, reason: SubscriptionEnd, wake: &mut Vec<Waker>) {
+        let mut q = lock(&self.inner);
+        if q.end.is_none() {
+            q.end = Some(reason);
         }
+        wake.extend(q.waker.take());
     }
 
     /// Takes the next message from the consumer side, refilling it from the
@@ -211,7 +207,10 @@ impl DeliveryQueue {
         match self.take(Some(cx)) {
             Ok(m) => Poll::Ready(Some(m)),
             Err(true) => Poll::Ready(None),
-            Err(false) => Poll::Pending,
+            Err(false) => {
+                note_wait();
+                Poll::Pending
+            }
         }
     }
 

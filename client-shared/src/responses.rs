@@ -3,6 +3,7 @@
 use crate::error::RequestError;
 use crate::shared::Shared;
 use crate::slot::lock;
+use crate::writer::note_wait;
 use natrs_core::Message;
 use natrs_core::client::RequestId;
 use std::collections::VecDeque;
@@ -24,29 +25,21 @@ pub(crate) struct ResponseQueue {
 }
 
 impl ResponseQueue {
-    pub(crate) fn push(&self, item: Result<Message, RequestError>) {
-        let waker = {
-            let mut q = lock(&self.inner);
-            if q.ended {
-                return;
-            }
-            q.items.push_back(item);
-            q.waker.take()
-        };
-        if let Some(w) = waker {
-            w.wake();
+    /// Queues a reply; adds the reader's waker to `wake`.
+    pub(crate) fn push(&self, item: Result<Message, RequestError>, wake: &mut Vec<Waker>) {
+        let mut q = lock(&self.inner);
+        if q.ended {
+            return;
         }
+        q.items.push_back(item);
+        wake.extend(q.waker.take());
     }
 
-    pub(crate) fn end(&self) {
-        let waker = {
-            let mut q = lock(&self.inner);
-            q.ended = true;
-            q.waker.take()
-        };
-        if let Some(w) = waker {
-            w.wake();
-        }
+    /// Ends the replies; adds the reader's waker to `wake`.
+    pub(crate) fn end(&self, wake: &mut Vec<Waker>) {
+        let mut q = lock(&self.inner);
+        q.ended = true;
+        wake.extend(q.waker.take());
     }
 
     pub(crate) fn poll_next(
@@ -61,6 +54,7 @@ impl ResponseQueue {
             return Poll::Ready(None);
         }
         q.waker = Some(cx.waker().clone());
+        note_wait();
         Poll::Pending
     }
 }

@@ -1,6 +1,7 @@
 //! What a runtime crate provides so the shared driver can run on it: TCP
 //! connect, TLS upgrade, a resettable timer and a way to spawn the driver.
 
+use crate::writer::InlineWrite;
 use bytes::BytesMut;
 use rustls::ClientConfig;
 use rustls_pki_types::ServerName;
@@ -35,6 +36,12 @@ pub trait Transport: Send + Unpin + 'static {
 
     /// Shuts the connection down.
     fn poll_close(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
+
+    /// A handle that writes to this connection from any thread without
+    /// waiting, so that a task can send its request or reply itself instead
+    /// of waking the driver; `None` if only the driver may write (TLS, whose
+    /// session the reads share).
+    fn inline_writer(&self) -> Option<Arc<dyn InlineWrite>>;
 }
 
 /// A timer the driver re-arms to the core's next deadline.

@@ -10,6 +10,7 @@ use crate::responses::ResponseQueue;
 use crate::signal::Signal;
 use crate::slot::{Slot, lock};
 use crate::tls::TlsOptions;
+use crate::writer::{Inline, Writer, isolated_publish};
 use bytes::{Bytes, BytesMut};
 use natrs_core::Message;
 use natrs_core::client::{self as core, Event, TransportCommand, TransportEvent};
@@ -117,6 +118,9 @@ pub(crate) struct State {
     pub(crate) closed: Option<CloseReason>,
     /// Reused buffer for batches of messages on their way to a queue.
     batch: Vec<Message>,
+    /// Wakers of the consumers that routing made ready, woken once the lock
+    /// is released (a consumer woken under it would find it taken).
+    wake: Vec<Waker>,
     /// Events for the application, in the order the core produced them,
     /// waiting to be handed to listeners (outside the lock).
     pub(crate) app_events: Vec<AppEvent>,
@@ -148,51 +152,52 @@ impl State {
             match event {
                 Event::SubscriptionEnded { sid, reason } => {
                     if let Some(route) = self.routes.remove(&sid.0) {
-                        route.queue.end(reason);
+                        route.queue.end(reason, &mut self.wake);
                     }
                 }
                 Event::Reply { id, message } => match self.replies.get(&id.0) {
                     Some(ReplyRoute::One(..)) => {
                         if let Some(ReplyRoute::One(slot, _)) = self.replies.remove(&id.0) {
-                            slot.complete(Ok(message));
+                            self.wake.extend(slot.fill(Ok(message)));
                         }
                     }
-                    Some(ReplyRoute::Many(queue)) => queue.push(Ok(message)),
+                    Some(ReplyRoute::Many(queue)) => queue.push(Ok(message), &mut self.wake),
                     None => {}
                 },
                 Event::RequestDone { id } => {
                     if let Some(ReplyRoute::Many(queue)) = self.replies.remove(&id.0) {
-                        queue.end();
+                        queue.end(&mut self.wake);
                     }
                 }
                 Event::RequestFailed { id, error } => match self.replies.remove(&id.0) {
                     Some(ReplyRoute::One(slot, timeout)) => {
-                        slot.complete(Err(request_error(error, timeout)))
+                        self.wake
+                            .extend(slot.fill(Err(request_error(error, timeout))));
                     }
                     Some(ReplyRoute::Many(queue)) => {
                         if !matches!(error, core::RequestError::TimedOut) {
-                            queue.push(Err(request_error(error, Duration::ZERO)));
+                            queue.push(Err(request_error(error, Duration::ZERO)), &mut self.wake);
                         }
-                        queue.end();
+                        queue.end(&mut self.wake);
                     }
                     None => {}
                 },
                 Event::FlushDone { id, rtt } => {
                     if let Some(slot) = self.flushes.remove(&id.0) {
-                        slot.complete(Ok(rtt));
+                        self.wake.extend(slot.fill(Ok(rtt)));
                     }
                 }
                 Event::FlushFailed { id, error } => {
                     if let Some(slot) = self.flushes.remove(&id.0) {
-                        slot.complete(Err(match error {
+                        self.wake.extend(slot.fill(Err(match error {
                             core::FlushError::Disconnected => FlushError::Disconnected,
                             _ => FlushError::Closed,
-                        }));
+                        })));
                     }
                 }
                 Event::Timer { id } => {
                     if let Some(slot) = self.timers.remove(&id.0) {
-                        slot.complete(());
+                        self.wake.extend(slot.fill(()));
                     }
                 }
                 Event::Connected { server } => {
@@ -222,26 +227,30 @@ impl State {
                             let reason = reason.clone();
                             then.push(Release::new(move || w.complete(reason)));
                         } else {
-                            w.complete(reason.clone());
+                            self.wake.extend(w.fill(reason.clone()));
                         }
                     }
                     for (_, route) in self.routes.drain() {
-                        route.queue.end(core::SubscriptionEnd::Closed);
+                        route
+                            .queue
+                            .end(core::SubscriptionEnd::Closed, &mut self.wake);
                     }
                     for (_, reply) in self.replies.drain() {
                         match reply {
-                            ReplyRoute::One(slot, _) => slot.complete(Err(RequestError::Closed)),
+                            ReplyRoute::One(slot, _) => {
+                                self.wake.extend(slot.fill(Err(RequestError::Closed)));
+                            }
                             ReplyRoute::Many(queue) => {
-                                queue.push(Err(RequestError::Closed));
-                                queue.end();
+                                queue.push(Err(RequestError::Closed), &mut self.wake);
+                                queue.end(&mut self.wake);
                             }
                         }
                     }
                     for (_, slot) in self.flushes.drain() {
-                        slot.complete(Err(FlushError::Closed));
+                        self.wake.extend(slot.fill(Err(FlushError::Closed)));
                     }
                     for (_, slot) in self.timers.drain() {
-                        slot.complete(());
+                        self.wake.extend(slot.fill(()));
                     }
                     out.push((ClientEvent::Closed { reason }, then));
                 }
@@ -254,7 +263,7 @@ impl State {
 
     /// Hands a batch of messages to the queue of subscription `sid`.
     fn deliver(
-        &self,
+        &mut self,
         sid: Option<u64>,
         batch: &mut Vec<Message>,
         out: &mut Vec<(ClientEvent, Vec<Release>)>,
@@ -264,7 +273,7 @@ impl State {
         }
         match sid.and_then(|sid| self.routes.get(&sid).map(|route| (sid, route))) {
             Some((sid, route)) => {
-                if let Some(dropped) = route.queue.push_batch(batch) {
+                if let Some(dropped) = route.queue.push_batch(batch, &mut self.wake) {
                     let event = ClientEvent::SlowConsumer {
                         sid,
                         subject: route.subject.to_string(),
@@ -297,6 +306,12 @@ fn request_error(error: core::RequestError, timeout: Duration) -> RequestError {
     }
 }
 
+thread_local! {
+    /// An empty vector with room, swapped with [`State::wake`] under the lock
+    /// so that waking needs no allocation.
+    static SPARE_WAKERS: std::cell::RefCell<Vec<Waker>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// The state shared by every handle of one connection and its driver.
 pub struct Shared {
     state: Mutex<State>,
@@ -312,6 +327,8 @@ pub struct Shared {
     pub(crate) request_timeout: Duration,
     write_waiters: Mutex<Vec<Waker>>,
     has_write_waiters: AtomicBool,
+    /// The write side, shared by the driver and tasks that write inline.
+    pub(crate) writer: Writer,
 }
 
 impl std::fmt::Debug for Shared {
@@ -345,6 +362,7 @@ impl Shared {
                 close_waiters: Vec::new(),
                 closed: None,
                 batch: Vec::new(),
+                wake: Vec::new(),
                 app_events: Vec::new(),
                 event_seq: 0,
                 epoch: 0,
@@ -359,6 +377,7 @@ impl Shared {
             request_timeout,
             write_waiters: Mutex::new(Vec::new()),
             has_write_waiters: AtomicBool::new(false),
+            writer: Writer::new(),
         }
     }
 
@@ -366,11 +385,15 @@ impl Shared {
     /// events it caused and hands the application's events to listeners
     /// (outside the lock).
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut State, natrs_core::Instant) -> R) -> R {
+        let mut wake = SPARE_WAKERS
+            .try_with(|w| std::mem::take(&mut *w.borrow_mut()))
+            .unwrap_or_default();
         let (result, lost) = {
             let mut st = lock(&self.state);
             let r = f(&mut st, self.clock.now());
             let mut out = Vec::new();
             st.dispatch(&mut out);
+            std::mem::swap(&mut st.wake, &mut wake);
             let lost = out.iter().any(|(e, _)| {
                 matches!(
                     e,
@@ -384,6 +407,11 @@ impl Shared {
             }
             (r, lost)
         };
+        for w in wake.drain(..) {
+            w.wake();
+        }
+        // The emptied vector keeps its room for the next call on this thread.
+        let _ = SPARE_WAKERS.try_with(|w| *w.borrow_mut() = wake);
         // A lost or closed connection drops the bytes publishers were waiting
         // to see written: let them look again (they find room, or an error).
         if lost {
@@ -529,6 +557,21 @@ impl Shared {
         has
     }
 
+    /// [`poll_transmit`](Shared::poll_transmit) for a task writing inline:
+    /// nothing once the core asked the driver to change the transport (the
+    /// bytes after such a command are for the next transport, or for a TLS
+    /// session the driver has yet to set up).
+    fn poll_transmit_inline(&self, dst: &mut WriteBuffer) -> bool {
+        let has = {
+            let mut st = self.lock();
+            !st.core.has_transport_command() && st.core.poll_transmit(dst)
+        };
+        if has {
+            self.wake_write_waiters();
+        }
+        has
+    }
+
     /// The core's next deadline on the std clock.
     pub fn next_deadline(&self) -> Option<std::time::Instant> {
         self.lock()
@@ -567,6 +610,34 @@ impl Shared {
         self.lock().core.has_transmit()
     }
 
+    /// Sends what the core has now: writes it on the calling thread if
+    /// nobody holds the write side and the transport lends an inline writer,
+    /// and wakes the driver when it could not or when the driver has more to
+    /// do (see the `writer` module).
+    pub(crate) fn write_now(&self) {
+        let written = match self.writer.try_lock() {
+            Some(mut side) => side.write_inline(|dst| self.poll_transmit_inline(dst)),
+            None => Inline::Unavailable,
+        };
+        if written != Inline::Written || self.driver_needed() {
+            self.notify();
+        }
+    }
+
+    /// After an inline write: whether the driver must look anyway (bytes
+    /// queued since, a transport command, a close, or a deadline earlier than
+    /// its timer's).
+    fn driver_needed(&self) -> bool {
+        let st = self.lock();
+        st.core.has_transmit()
+            || st.core.has_transport_command()
+            || st.closed.is_some()
+            || st
+                .core
+                .poll_timeout()
+                .is_some_and(|t| self.writer.armed_after(t.as_nanos()))
+    }
+
     /// Publishes under one lock, unless more than [`WRITE_HIGH_WATER`] bytes
     /// wait to be written: then registers the waker (called once the driver
     /// took the buffer) and returns `Pending`.
@@ -596,7 +667,13 @@ impl Shared {
             pending == 0 && st.core.has_transmit()
         };
         if notify {
-            self.notify();
+            // An async publish that is likely a lone one (a reply) leaves at
+            // once; a burst is left to the driver.
+            if cx.is_some() && isolated_publish() {
+                self.write_now();
+            } else {
+                self.notify();
+            }
         }
         Poll::Ready(Ok(()))
     }

@@ -1,5 +1,6 @@
 //! One-shot completion slots for requests, flushes and closing.
 
+use crate::writer::note_wait;
 use std::sync::Mutex;
 use std::task::{Context, Poll, Waker};
 
@@ -27,17 +28,21 @@ impl<T> Slot<T> {
 
     /// Stores the value (the first one wins) and wakes the waiter.
     pub(crate) fn complete(&self, value: T) {
-        let waker = {
-            let mut inner = lock(&self.inner);
-            if inner.value.is_some() {
-                return;
-            }
-            inner.value = Some(value);
-            inner.waker.take()
-        };
-        if let Some(w) = waker {
+        if let Some(w) = self.fill(value) {
             w.wake();
         }
+    }
+
+    /// Stores the value (the first one wins); returns the waiter's waker for
+    /// the caller to wake (after releasing its own locks).
+    #[must_use]
+    pub(crate) fn fill(&self, value: T) -> Option<Waker> {
+        let mut inner = lock(&self.inner);
+        if inner.value.is_some() {
+            return None;
+        }
+        inner.value = Some(value);
+        inner.waker.take()
     }
 
     pub(crate) fn poll_take(&self, cx: &mut Context<'_>) -> Poll<T> {
@@ -49,6 +54,7 @@ impl<T> Slot<T> {
                     Some(w) if w.will_wake(cx.waker()) => {}
                     _ => inner.waker = Some(cx.waker().clone()),
                 }
+                note_wait();
                 Poll::Pending
             }
         }

@@ -1,14 +1,14 @@
 //! The tokio implementation of [`natrs_client::Runtime`].
 
 use bytes::BytesMut;
-use natrs_client::{BoxFuture, Runtime, Timer, Transport};
+use natrs_client::{BoxFuture, InlineWrite, Runtime, Timer, Transport};
 use rustls::ClientConfig;
 use rustls_pki_types::ServerName;
 use std::future::Future;
 use std::io::{self, IoSlice};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 use tokio::io::AsyncWrite;
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
@@ -37,19 +37,26 @@ impl TokioRuntime {
 /// A TCP connection, plain or with TLS.
 #[derive(Debug)]
 pub enum TokioTransport {
-    /// Plain TCP.
-    Plain(TcpStream),
+    /// Plain TCP, shared with the connection's inline writer.
+    Plain(Arc<TcpStream>),
     /// TLS over TCP.
     Tls(Box<TlsStream<TcpStream>>),
 }
 
-macro_rules! both {
-    ($self:ident, $s:ident => $e:expr) => {
-        match $self {
-            TokioTransport::Plain($s) => $e,
-            TokioTransport::Tls($s) => $e,
+/// Runs `op` (a non-blocking read or write) once `poll_ready` reports the
+/// socket ready, until it does not find it blocked.
+fn poll_io<T>(
+    cx: &mut Context<'_>,
+    mut poll_ready: impl FnMut(&mut Context<'_>) -> Poll<io::Result<()>>,
+    mut op: impl FnMut() -> io::Result<T>,
+) -> Poll<io::Result<T>> {
+    loop {
+        ready!(poll_ready(cx))?;
+        match op() {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            r => return Poll::Ready(r),
         }
-    };
+    }
 }
 
 impl Transport for TokioTransport {
@@ -58,7 +65,12 @@ impl Transport for TokioTransport {
         cx: &mut Context<'_>,
         buf: &mut BytesMut,
     ) -> Poll<io::Result<usize>> {
-        both!(self, s => tokio_util::io::poll_read_buf(Pin::new(s), cx, buf))
+        match self {
+            TokioTransport::Plain(s) => {
+                poll_io(cx, |cx| s.poll_read_ready(cx), || s.try_read_buf(buf))
+            }
+            TokioTransport::Tls(s) => tokio_util::io::poll_read_buf(Pin::new(s), cx, buf),
+        }
     }
 
     fn poll_write_vectored(
@@ -66,15 +78,50 @@ impl Transport for TokioTransport {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        both!(self, s => Pin::new(s).poll_write_vectored(cx, bufs))
+        match self {
+            TokioTransport::Plain(s) => poll_io(
+                cx,
+                |cx| s.poll_write_ready(cx),
+                || s.try_write_vectored(bufs),
+            ),
+            TokioTransport::Tls(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+        }
     }
 
     fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        both!(self, s => Pin::new(s).poll_flush(cx))
+        match self {
+            // Nothing is buffered above the socket.
+            TokioTransport::Plain(_) => Poll::Ready(Ok(())),
+            TokioTransport::Tls(s) => Pin::new(s).poll_flush(cx),
+        }
     }
 
     fn poll_close(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        both!(self, s => Pin::new(s).poll_shutdown(cx))
+        match self {
+            // The driver took the inline writer back before closing; if a
+            // handle were still out, dropping the socket closes it anyway.
+            TokioTransport::Plain(s) => match Arc::get_mut(s) {
+                Some(s) => Pin::new(s).poll_shutdown(cx),
+                None => Poll::Ready(Ok(())),
+            },
+            TokioTransport::Tls(s) => Pin::new(s).poll_shutdown(cx),
+        }
+    }
+
+    fn inline_writer(&self) -> Option<Arc<dyn InlineWrite>> {
+        match self {
+            TokioTransport::Plain(s) => Some(Arc::new(InlineTcp(s.clone()))),
+            TokioTransport::Tls(_) => None,
+        }
+    }
+}
+
+/// A plain connection's socket, written from any thread without waiting.
+struct InlineTcp(Arc<TcpStream>);
+
+impl InlineWrite for InlineTcp {
+    fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        self.0.try_write_vectored(bufs)
     }
 }
 
@@ -104,7 +151,7 @@ impl Runtime for TokioRuntime {
         Box::pin(async move {
             let stream = TcpStream::connect((host.as_str(), port)).await?;
             stream.set_nodelay(true)?;
-            Ok(TokioTransport::Plain(stream))
+            Ok(TokioTransport::Plain(Arc::new(stream)))
         })
     }
 
@@ -118,6 +165,9 @@ impl Runtime for TokioRuntime {
             let TokioTransport::Plain(stream) = transport else {
                 return Err(io::Error::other("TLS is already established"));
             };
+            // The driver took the inline writer back before the handshake.
+            let stream = Arc::try_unwrap(stream)
+                .map_err(|_| io::Error::other("the connection is still shared"))?;
             let tls = TlsConnector::from(config)
                 .connect(server_name, stream)
                 .await?;

@@ -1,0 +1,306 @@
+//! The write side of a connection, shared by the driver and the handles: the
+//! bytes taken from the core, and (on a plain TCP transport) a handle that
+//! writes them from any thread without waiting.
+//!
+//! The driver writes from it whenever it runs. A task whose bytes should leave
+//! at once writes them itself when nobody else holds the write side: after a
+//! request or a flush, and after a publish that is the first since its thread
+//! waited for a message, a reply or a flush (most likely a lone reply rather
+//! than one of a burst). That spares the driver a wake-up, which costs a
+//! thread hand-off when the driver runs on a thread of its own. Publishes in
+//! a burst wake the driver only when the core's buffer goes from empty to
+//! non-empty and leave the writing to it, so it writes them in batches while
+//! the publisher goes on encoding.
+//!
+//! Writing inline never replaces a wake-up the driver needs: the task wakes
+//! it anyway when something is left to write, when the core has a transport
+//! command or closed, and when the core's next deadline is earlier than the
+//! one the driver's timer is armed for.
+
+use crate::slot::lock;
+use bytes::Buf;
+use natrs_core::proto::WriteBuffer;
+use std::cell::Cell;
+use std::io::{self, IoSlice};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
+
+/// IO slices per vectored write.
+pub(crate) const MAX_SLICES: usize = 64;
+
+/// Writes to a connection without waiting, from any thread: what a plain TCP
+/// transport lends the write side so that tasks can write inline.
+pub trait InlineWrite: Send + Sync + 'static {
+    /// Writes from `bufs` without blocking, returning how many bytes the
+    /// socket took; `ErrorKind::WouldBlock` when it takes none now.
+    fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize>;
+}
+
+/// What the holder of the write side has.
+#[derive(Default)]
+pub(crate) struct WriteSide {
+    /// Bytes taken from the core, not yet written.
+    pub(crate) wbuf: WriteBuffer,
+    /// The current transport's inline writer, if it lends one.
+    inline: Option<Arc<dyn InlineWrite>>,
+    /// Why an inline write failed, for the driver to report.
+    pub(crate) error: Option<io::Error>,
+}
+
+/// The write side behind its lock, with the deadline the driver's timer is
+/// armed for.
+#[derive(Default)]
+pub(crate) struct Writer {
+    side: Mutex<WriteSide>,
+    /// The core instant (in nanoseconds) the driver's timer is armed for;
+    /// `u64::MAX` when it is not armed.
+    armed: AtomicU64,
+}
+
+impl Writer {
+    pub(crate) fn new() -> Writer {
+        Writer {
+            side: Mutex::default(),
+            armed: AtomicU64::new(u64::MAX),
+        }
+    }
+
+    /// The write side, waiting for its holder (who never blocks on IO).
+    pub(crate) fn lock(&self) -> MutexGuard<'_, WriteSide> {
+        lock(&self.side)
+    }
+
+    /// The write side if nobody holds it.
+    pub(crate) fn try_lock(&self) -> Option<MutexGuard<'_, WriteSide>> {
+        match self.side.try_lock() {
+            Ok(side) => Some(side),
+            Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
+            Err(TryLockError::WouldBlock) => None,
+        }
+    }
+
+    /// Points the write side at a new transport's inline writer (or at
+    /// nothing), dropping what was left for the previous one.
+    pub(crate) fn set_transport(&self, inline: Option<Arc<dyn InlineWrite>>) {
+        let mut side = self.lock();
+        side.wbuf.clear();
+        side.error = None;
+        side.inline = inline;
+    }
+
+    /// Takes the write side's bytes and detaches the inline writer, so that
+    /// only the caller (the driver, closing) writes from now on.
+    pub(crate) fn detach(&self) -> WriteBuffer {
+        let mut side = self.lock();
+        side.inline = None;
+        side.error = None;
+        std::mem::take(&mut side.wbuf)
+    }
+
+    /// Records the core instant the driver's timer is armed for.
+    pub(crate) fn set_armed(&self, nanos: Option<u64>) {
+        self.armed
+            .store(nanos.unwrap_or(u64::MAX), Ordering::Release);
+    }
+
+    /// Whether the driver's timer fires later than `nanos`.
+    pub(crate) fn armed_after(&self, nanos: u64) -> bool {
+        nanos < self.armed.load(Ordering::Acquire)
+    }
+}
+
+/// How an inline write ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Inline {
+    /// Everything `take` handed out was written.
+    Written,
+    /// Nothing was written: the write side is busy or the transport lends no
+    /// inline writer.
+    Unavailable,
+    /// Bytes are left (the socket is full) or the write failed: the driver
+    /// must take over.
+    Left,
+}
+
+impl WriteSide {
+    /// Writes what is buffered and what `take` hands out (bytes from the
+    /// core) until nothing is left, the socket is full or it fails.
+    pub(crate) fn write_inline(
+        &mut self,
+        mut take: impl FnMut(&mut WriteBuffer) -> bool,
+    ) -> Inline {
+        let Some(inline) = self.inline.clone() else {
+            return Inline::Unavailable;
+        };
+        if self.error.is_some() {
+            return Inline::Left;
+        }
+        loop {
+            if self.wbuf.is_empty() && !take(&mut self.wbuf) {
+                return Inline::Written;
+            }
+            let mut slices = [IoSlice::new(&[]); MAX_SLICES];
+            let n = self.wbuf.chunks_vectored(&mut slices);
+            match inline.try_write_vectored(&slices[..n]) {
+                Ok(0) => {
+                    self.error = Some(io::Error::new(
+                        io::ErrorKind::WriteZero,
+                        "socket took no bytes",
+                    ));
+                    return Inline::Left;
+                }
+                Ok(n) => self.wbuf.advance(n),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Inline::Left,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.error = Some(e);
+                    return Inline::Left;
+                }
+            }
+        }
+    }
+}
+
+thread_local! {
+    /// How many times a natrs future or stream returned `Pending` on this
+    /// thread.
+    static WAITS: Cell<u64> = const { Cell::new(0) };
+    /// [`WAITS`] at this thread's last publish that woke the driver
+    /// (`u64::MAX`: none yet).
+    static WAITS_AT_PUBLISH: Cell<u64> = const { Cell::new(u64::MAX) };
+}
+
+/// Notes that a natrs future or stream is about to return `Pending` on this
+/// thread (a task waits for a message, a reply or a flush).
+pub(crate) fn note_wait() {
+    let _ = WAITS.try_with(|w| w.set(w.get().wrapping_add(1)));
+}
+
+/// Whether a publish that would wake the driver is the first since its
+/// thread waited (or ever): then it is likely alone (a reply) and worth
+/// writing at once; otherwise it belongs to a burst, which the driver writes
+/// in batches.
+pub(crate) fn isolated_publish() -> bool {
+    let waits = WAITS.try_with(Cell::get).unwrap_or(0);
+    WAITS_AT_PUBLISH
+        .try_with(|p| p.replace(waits) != waits)
+        .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+    use std::sync::Mutex as StdMutex;
+
+    /// Takes at most `room` bytes per call, then reports a full socket.
+    struct Sink {
+        taken: StdMutex<Vec<u8>>,
+        room: usize,
+        fail: bool,
+    }
+
+    impl InlineWrite for Sink {
+        fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+            if self.fail {
+                return Err(io::Error::new(io::ErrorKind::BrokenPipe, "gone"));
+            }
+            let mut taken = self.taken.lock().unwrap();
+            let room = self.room - taken.len();
+            if room == 0 {
+                return Err(io::ErrorKind::WouldBlock.into());
+            }
+            let mut n = 0;
+            for b in bufs {
+                let k = b.len().min(room - n);
+                taken.extend_from_slice(&b[..k]);
+                n += k;
+            }
+            Ok(n)
+        }
+    }
+
+    fn source(chunks: &[&'static [u8]]) -> impl FnMut(&mut WriteBuffer) -> bool {
+        let mut chunks: Vec<_> = chunks.iter().rev().copied().collect();
+        move |dst| match chunks.pop() {
+            Some(c) => {
+                dst.push_bytes(Bytes::from_static(c));
+                true
+            }
+            None => false,
+        }
+    }
+
+    #[test]
+    fn without_an_inline_writer_nothing_is_taken() {
+        let mut side = WriteSide::default();
+        let mut asked = false;
+        let r = side.write_inline(|_| {
+            asked = true;
+            false
+        });
+        assert_eq!(r, Inline::Unavailable);
+        assert!(!asked);
+    }
+
+    #[test]
+    fn writes_everything_the_core_hands_out() {
+        let sink = Arc::new(Sink {
+            taken: StdMutex::default(),
+            room: 1024,
+            fail: false,
+        });
+        let writer = Writer::new();
+        writer.set_transport(Some(sink.clone()));
+        let r = writer
+            .lock()
+            .write_inline(source(&[b"PUB a 1\r\n", b"x\r\n"]));
+        assert_eq!(r, Inline::Written);
+        assert_eq!(sink.taken.lock().unwrap().as_slice(), b"PUB a 1\r\nx\r\n");
+    }
+
+    #[test]
+    fn a_full_socket_leaves_the_rest_for_the_driver() {
+        let sink = Arc::new(Sink {
+            taken: StdMutex::default(),
+            room: 4,
+            fail: false,
+        });
+        let writer = Writer::new();
+        writer.set_transport(Some(sink.clone()));
+        let mut side = writer.lock();
+        assert_eq!(side.write_inline(source(&[b"PING\r\n"])), Inline::Left);
+        assert_eq!(side.wbuf.remaining(), 2);
+        assert!(side.error.is_none());
+    }
+
+    #[test]
+    fn a_failed_write_is_kept_for_the_driver() {
+        let sink = Arc::new(Sink {
+            taken: StdMutex::default(),
+            room: 4,
+            fail: true,
+        });
+        let writer = Writer::new();
+        writer.set_transport(Some(sink));
+        let mut side = writer.lock();
+        assert_eq!(side.write_inline(source(&[b"PING\r\n"])), Inline::Left);
+        assert!(side.error.is_some());
+        drop(side);
+        writer.set_transport(None);
+        assert!(writer.lock().error.is_none());
+    }
+
+    #[test]
+    fn only_the_first_publish_after_a_wait_is_isolated() {
+        std::thread::spawn(|| {
+            assert!(isolated_publish());
+            assert!(!isolated_publish());
+            note_wait();
+            assert!(isolated_publish());
+            assert!(!isolated_publish());
+        })
+        .join()
+        .unwrap();
+    }
+}
