@@ -66,9 +66,6 @@ struct Taken {
     bytes: usize,
 }
 
-/// Messages moved to the consumer side per refill.
-const REFILL: usize = 1024;
-
 /// Messages for one subscription, waiting for its consumer.
 ///
 /// Two locks keep the producer (the driver) and the consumer apart: the
@@ -175,18 +172,15 @@ impl DeliveryQueue {
             self.held_bytes.fetch_sub(size, Ordering::Relaxed);
             return Ok(m);
         }
+        // Everything queued moves over at once: the two queues swap (the
+        // producer keeps the emptied one's room).
         let mut q = lock(&self.inner);
-        let n = q.msgs.len().min(REFILL);
-        let mut bytes = 0;
-        for m in q.msgs.drain(..n) {
-            bytes += size_of(&m);
-            taken.msgs.push_back(m);
-        }
-        q.bytes -= bytes;
+        std::mem::swap(&mut taken.msgs, &mut q.msgs);
+        let bytes = std::mem::take(&mut q.bytes);
         if let Some(m) = taken.msgs.pop_front() {
             let size = size_of(&m);
             taken.bytes = bytes - size;
-            self.held_msgs.store(n - 1, Ordering::Relaxed);
+            self.held_msgs.store(taken.msgs.len(), Ordering::Relaxed);
             self.held_bytes.store(bytes - size, Ordering::Relaxed);
             return Ok(m);
         }
