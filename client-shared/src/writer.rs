@@ -49,7 +49,6 @@ pub(crate) struct WriteSide {
 
 /// The write side behind its lock, with the deadline the driver's timer is
 /// armed for.
-#[derive(Default)]
 pub(crate) struct Writer {
     side: Mutex<WriteSide>,
     /// The core instant (in nanoseconds) the driver's timer is armed for;
