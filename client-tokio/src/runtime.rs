@@ -9,7 +9,7 @@ use std::io::{self, IoSlice};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
-use tokio::io::AsyncWrite;
+use tokio::io::{AsyncWrite, Interest};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
@@ -67,7 +67,7 @@ impl Transport for TokioTransport {
     ) -> Poll<io::Result<usize>> {
         match self {
             TokioTransport::Plain(s) => {
-                poll_io(cx, |cx| s.poll_read_ready(cx), || s.try_read_buf(buf))
+                poll_io(cx, |cx| s.poll_read_ready(cx), || try_read(s, buf))
             }
             TokioTransport::Tls(s) => tokio_util::io::poll_read_buf(Pin::new(s), cx, buf),
         }
@@ -113,6 +113,31 @@ impl Transport for TokioTransport {
             TokioTransport::Plain(s) => Some(Arc::new(InlineTcp(s.clone()))),
             TokioTransport::Tls(_) => None,
         }
+    }
+}
+
+/// Reads into the spare room of `buf` without waiting. A read that fills less
+/// than it was offered (the socket is most likely drained) also clears the
+/// socket's read readiness, as tokio's own `AsyncRead` does, so that the next
+/// read waits for the reactor instead of spending a system call to find
+/// nothing.
+fn try_read(s: &TcpStream, buf: &mut BytesMut) -> io::Result<usize> {
+    let offered = buf.capacity() - buf.len();
+    let mut read = None;
+    // `try_io` clears the readiness when its closure reports `WouldBlock`.
+    // End of stream (0) leaves it: tokio keeps a closed socket readable.
+    let r = s.try_io(Interest::READABLE, || {
+        let n = s.try_read_buf(buf)?;
+        read = Some(n);
+        if n > 0 && n < offered {
+            Err(io::ErrorKind::WouldBlock.into())
+        } else {
+            Ok(())
+        }
+    });
+    match read {
+        Some(n) => Ok(n),
+        None => Err(r.err().unwrap_or_else(|| io::ErrorKind::WouldBlock.into())),
     }
 }
 
