@@ -115,16 +115,20 @@ impl Reactor {
     /// deadline or a wake-up, and records what became ready. A deadline is
     /// waited for once: the timer that set it looks at the clock when polled.
     fn wait(&self) -> io::Result<()> {
-        let sources: Vec<Arc<Source>> = lock(&self.sources).clone();
-        for s in &sources {
+        for s in lock(&self.sources).iter() {
             let wanted = s.wanted.swap(0, Ordering::AcqRel);
             if s.armed.swap(wanted, Ordering::AcqRel) != wanted {
                 self.epoll.modify(s.stream.get_ref(), wanted)?;
             }
         }
         let deadline = *lock(&self.deadline);
+        // The sources are not locked while waiting (a registration could be
+        // dropped elsewhere meanwhile); each event looks its socket up.
         let ready = self.epoll.wait(deadline, |fd, bits| {
-            if let Some(s) = sources.iter().find(|s| sys::fd(&s.stream) == fd) {
+            if let Some(s) = lock(&self.sources)
+                .iter()
+                .find(|s| sys::fd(&s.stream) == fd)
+            {
                 s.ready.fetch_or(bits, Ordering::AcqRel);
             }
         });
