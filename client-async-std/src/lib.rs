@@ -39,10 +39,10 @@
 //!
 //! The cost is one thread per connection (most applications have one) and a
 //! hand-off between threads whenever the driver passes a message to a task of
-//! the application. The way out needs none: a task writes its request, its
-//! flush or a lone reply to the socket itself when no one else is writing
-//! (publishes in a burst are left to the driver, which writes them in
-//! batches). A driver spawned on the application's executor
+//! the application. The way out needs none over plain TCP: a task writes its
+//! request, its flush or a lone reply to the socket itself when no one else
+//! is writing (publishes in a burst are left to the driver, which writes them
+//! in batches; with TLS the driver writes everything). A driver spawned on the application's executor
 //! ([`AsyncIoRuntime::with_spawner`]) can run on the same worker thread as
 //! the tasks it serves and skip the hand-off on the way in too, which shows
 //! when requester and responder are tasks of the same process sharing one
