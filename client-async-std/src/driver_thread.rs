@@ -30,6 +30,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Instant;
 
+/// How often the driver is polled while its epoll fails.
+const DEGRADED_POLL: std::time::Duration = std::time::Duration::from_millis(1);
+
 /// Readiness: readable.
 pub(crate) const READ: u8 = 1;
 /// Readiness: writable.
@@ -174,12 +177,11 @@ pub(crate) fn run(reactor: Arc<Reactor>, future: impl Future<Output = ()>) {
             continue;
         }
         if reactor.wait().is_err() {
-            // An epoll that fails cannot be waited on: async-io's reactor
-            // takes the connection over (its sockets fall back to it when
-            // they find no reactor here).
-            let _ = CURRENT.try_with(|c| c.borrow_mut().take());
-            async_io::block_on(future);
-            return;
+            // The epoll failed (out of memory, say): the sockets registered
+            // with it cannot move to another reactor, so the driver is
+            // polled again after a pause instead of waiting for readiness,
+            // until a wait succeeds.
+            std::thread::sleep(DEGRADED_POLL);
         }
     }
     let _ = CURRENT.try_with(|c| c.borrow_mut().take());
@@ -353,7 +355,7 @@ mod sys {
 }
 
 /// Elsewhere there is no epoll: making a reactor fails, and the driver
-/// thread runs on async-io's reactor.
+/// thread runs with `async_io::block_on` (see `AsyncIoRuntime::spawn`).
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 mod sys {
     use async_io::Async;

@@ -32,7 +32,7 @@ pub struct AsyncIoRuntime {
 
 #[derive(Clone)]
 enum Spawner {
-    /// A `natrs-driver` thread per connection, running `async_io::block_on`.
+    /// A `natrs-driver` thread per connection (see `driver_thread`).
     Thread,
     /// The application's spawner.
     With(Arc<SpawnFn>),
@@ -40,7 +40,8 @@ enum Spawner {
 
 impl AsyncIoRuntime {
     /// Runs each driver on a thread of its own (named
-    /// [`natrs-driver`](DRIVER_THREAD_NAME)) with `async_io::block_on`: no
+    /// [`natrs-driver`](DRIVER_THREAD_NAME)) that waits on an epoll of its own
+    /// (Linux, Android) or runs `async_io::block_on` (elsewhere): no
     /// executor is needed, and the connection keeps running whatever the
     /// application's executor does. Connect through
     /// [`connect_with_runtime`](crate::connect_with_runtime), which reports a
@@ -127,12 +128,15 @@ impl Runtime for AsyncIoRuntime {
     fn spawn(&self, future: BoxFuture<'static, ()>) {
         match &self.spawner {
             Spawner::Thread => {
-                let started = Reactor::new().and_then(|reactor| {
-                    let reactor = Arc::new(reactor);
-                    std::thread::Builder::new()
-                        .name(DRIVER_THREAD_NAME.to_string())
-                        .spawn(move || driver_thread::run(reactor, future))
-                });
+                // Without an epoll of its own (another platform, or none
+                // to be had) the thread runs on async-io's reactor.
+                let reactor = Reactor::new().ok().map(Arc::new);
+                let started = std::thread::Builder::new()
+                    .name(DRIVER_THREAD_NAME.to_string())
+                    .spawn(move || match reactor {
+                        Some(reactor) => driver_thread::run(reactor, future),
+                        None => async_io::block_on(future),
+                    });
                 if let Err(e) = started {
                     // The future was dropped with the closure; `connect`
                     // reports this instead of waiting for a connection.
