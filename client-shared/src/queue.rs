@@ -59,13 +59,6 @@ struct Inner {
     waker: Option<Waker>,
 }
 
-/// Messages the consumer took from the producer side in one batch.
-#[derive(Debug, Default)]
-struct Taken {
-    msgs: VecDeque<Message>,
-    bytes: usize,
-}
-
 /// Messages for one subscription, waiting for its consumer.
 ///
 /// Two locks keep the producer (the driver) and the consumer apart: the
@@ -76,7 +69,8 @@ struct Taken {
 #[derive(Debug)]
 pub(crate) struct DeliveryQueue {
     inner: Mutex<Inner>,
-    taken: Mutex<Taken>,
+    /// Messages the consumer took from the producer side in one batch.
+    taken: Mutex<VecDeque<Message>>,
     /// Messages and bytes the consumer side holds, for the producer's limit
     /// checks (read once per batch).
     held_msgs: AtomicUsize,
@@ -122,7 +116,7 @@ impl DeliveryQueue {
                 end: None,
                 waker: None,
             }),
-            taken: Mutex::new(Taken::default()),
+            taken: Mutex::new(VecDeque::new()),
             held_msgs: AtomicUsize::new(0),
             held_bytes: AtomicUsize::new(0),
         }
@@ -165,9 +159,8 @@ impl DeliveryQueue {
     /// producer side when empty. `Err(ended)` when there is none.
     fn take(&self, cx: Option<&mut Context<'_>>) -> Result<Message, bool> {
         let mut taken = lock(&self.taken);
-        if let Some(m) = taken.msgs.pop_front() {
+        if let Some(m) = taken.pop_front() {
             let size = size_of(&m);
-            taken.bytes -= size;
             self.held_msgs.fetch_sub(1, Ordering::Relaxed);
             self.held_bytes.fetch_sub(size, Ordering::Relaxed);
             return Ok(m);
@@ -175,12 +168,11 @@ impl DeliveryQueue {
         // Everything queued moves over at once: the two queues swap (the
         // producer keeps the emptied one's room).
         let mut q = lock(&self.inner);
-        std::mem::swap(&mut taken.msgs, &mut q.msgs);
+        std::mem::swap(&mut *taken, &mut q.msgs);
         let bytes = std::mem::take(&mut q.bytes);
-        if let Some(m) = taken.msgs.pop_front() {
+        if let Some(m) = taken.pop_front() {
             let size = size_of(&m);
-            taken.bytes = bytes - size;
-            self.held_msgs.store(taken.msgs.len(), Ordering::Relaxed);
+            self.held_msgs.store(taken.len(), Ordering::Relaxed);
             self.held_bytes.store(bytes - size, Ordering::Relaxed);
             return Ok(m);
         }
@@ -217,7 +209,7 @@ impl DeliveryQueue {
     pub(crate) fn is_finished(&self) -> bool {
         let taken = lock(&self.taken);
         let q = lock(&self.inner);
-        q.end.is_some() && q.msgs.is_empty() && taken.msgs.is_empty()
+        q.end.is_some() && q.msgs.is_empty() && taken.is_empty()
     }
 
     /// Why it ended, if it did.
@@ -229,7 +221,8 @@ impl DeliveryQueue {
     pub(crate) fn pending(&self) -> (usize, usize) {
         let taken = lock(&self.taken);
         let q = lock(&self.inner);
-        (q.msgs.len() + taken.msgs.len(), q.bytes + taken.bytes)
+        let held = self.held_bytes.load(Ordering::Relaxed);
+        (q.msgs.len() + taken.len(), q.bytes + held)
     }
 
     /// Messages dropped because the limits were reached.

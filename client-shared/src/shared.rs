@@ -561,10 +561,25 @@ impl Shared {
     /// nothing once the core asked the driver to change the transport (the
     /// bytes after such a command are for the next transport, or for a TLS
     /// session the driver has yet to set up).
-    fn poll_transmit_inline(&self, dst: &mut WriteBuffer) -> bool {
+    /// When there is nothing to take, it also records in `driver_needed`,
+    /// under the same lock, whether the driver must look anyway: a transport
+    /// command, a close, or a deadline earlier than its armed timer's. (Bytes
+    /// queued after that are not its concern: their publisher found the
+    /// write side taken or the buffer empty, and woke the driver.)
+    fn poll_transmit_inline(&self, dst: &mut WriteBuffer, driver_needed: &mut bool) -> bool {
         let has = {
             let mut st = self.lock();
-            !st.core.has_transport_command() && st.core.poll_transmit(dst)
+            let command = st.core.has_transport_command();
+            let has = !command && st.core.poll_transmit(dst);
+            if !has {
+                *driver_needed = command
+                    || st.closed.is_some()
+                    || st
+                        .core
+                        .poll_timeout()
+                        .is_some_and(|t| self.writer.armed_after(t.as_nanos()));
+            }
+            has
         };
         if has {
             self.wake_write_waiters();
@@ -615,27 +630,17 @@ impl Shared {
     /// and wakes the driver when it could not or when the driver has more to
     /// do (see the `writer` module).
     pub(crate) fn write_now(&self) {
+        // `Written` means the last take found nothing, and set this.
+        let mut driver_needed = true;
         let written = match self.writer.try_lock() {
-            Some(mut side) => side.write_inline(|dst| self.poll_transmit_inline(dst)),
+            Some(mut side) => {
+                side.write_inline(|dst| self.poll_transmit_inline(dst, &mut driver_needed))
+            }
             None => Inline::Unavailable,
         };
-        if written != Inline::Written || self.driver_needed() {
+        if written != Inline::Written || driver_needed {
             self.notify();
         }
-    }
-
-    /// After an inline write: whether the driver must look anyway (bytes
-    /// queued since, a transport command, a close, or a deadline earlier than
-    /// its timer's).
-    fn driver_needed(&self) -> bool {
-        let st = self.lock();
-        st.core.has_transmit()
-            || st.core.has_transport_command()
-            || st.closed.is_some()
-            || st
-                .core
-                .poll_timeout()
-                .is_some_and(|t| self.writer.armed_after(t.as_nanos()))
     }
 
     /// Publishes under one lock, unless more than [`WRITE_HIGH_WATER`] bytes
