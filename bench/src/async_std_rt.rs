@@ -23,10 +23,11 @@ const DEADLINE: Duration = Duration::from_secs(300);
 /// Where the connections' drivers run.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Driver {
-    /// natrs-async-std's default: a `natrs-driver` thread per connection.
+    /// natrs-async-std's default: a task on async-global-executor, the
+    /// executor async-std runs on.
+    Default,
+    /// A `natrs-driver` thread per connection.
     Thread,
-    /// Spawned as async-std tasks.
-    Task,
 }
 
 pub(crate) fn run(
@@ -61,10 +62,8 @@ pub(crate) fn run(
 async fn connect(driver: Driver, url: &str) -> Result<Client, BenchError> {
     let options = ConnectOptions::new().subscription_pending_limits(usize::MAX, usize::MAX);
     let runtime = match driver {
-        Driver::Thread => AsyncIoRuntime::new(),
-        Driver::Task => AsyncIoRuntime::with_spawner(|f| {
-            async_std::task::spawn(f);
-        }),
+        Driver::Default => AsyncIoRuntime::new(),
+        Driver::Thread => AsyncIoRuntime::driver_threads(),
     };
     Ok(natrs_async_std::connect_with_runtime(runtime, url, options).await?)
 }

@@ -2,12 +2,13 @@
 //! (`../shared/peers`):
 //!
 //! ```text
-//! nats-bench [--runtime tokio|async-std|async-std-task|blocking] <scenario> [<url> <count> <size>]
+//! nats-bench [--runtime tokio|async-std|async-std-thread|blocking] <scenario> [<url> <count> <size>]
 //! ```
 //!
-//! `async-std` runs natrs-async-std with its default driver (a `natrs-driver`
-//! thread per connection) and the benchmark's own tasks on async-std's executor;
-//! `async-std-task` spawns the drivers as async-std tasks instead.
+//! `async-std` runs natrs-async-std with its default driver (a task on the
+//! executor async-std runs on) and the benchmark's own tasks on async-std;
+//! `async-std-thread` runs the drivers on threads of their own instead
+//! (`AsyncIoRuntime::driver_threads`).
 //!
 //! Scenarios: `pub`, `pubsub`, `reqrep`, `js_pub`, `js_fetch`. Prints one
 //! `RESULT client=... scenario=... msgs=... size=... secs=... rate=...` line, or
@@ -32,7 +33,7 @@ struct Args {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: nats-bench [--runtime tokio|async-std|async-std-task|blocking] <scenario> [<url> <count> <size>]"
+        "usage: nats-bench [--runtime tokio|async-std|async-std-thread|blocking] <scenario> [<url> <count> <size>]"
     );
     ExitCode::from(2)
 }
@@ -100,14 +101,14 @@ fn main() -> ExitCode {
         "tokio" => tokio_rt::run(&args.scenario, &url, args.count, args.size),
         "blocking" => blocking_rt::run(&args.scenario, &url, args.count, args.size),
         "async-std" => async_std_rt::run(
-            async_std_rt::Driver::Thread,
+            async_std_rt::Driver::Default,
             &args.scenario,
             &url,
             args.count,
             args.size,
         ),
-        "async-std-task" => async_std_rt::run(
-            async_std_rt::Driver::Task,
+        "async-std-thread" => async_std_rt::run(
+            async_std_rt::Driver::Thread,
             &args.scenario,
             &url,
             args.count,

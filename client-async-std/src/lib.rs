@@ -24,33 +24,26 @@
 //! # Where the connection runs
 //!
 //! Each connection has a driver future that reads, writes and runs the
-//! protocol's timers. By default ([`connect`], [`connect_with_options`]) it
-//! runs on a thread of its own, named `natrs-driver`:
+//! protocol's timers. [`AsyncIoRuntime`] says where it runs:
 //!
-//! - async-io has no executor to spawn on, and the crate must not pick one
-//!   for the application; a thread needs none, so `connect` works from any
-//!   executor, or from `async_io::block_on` in `main`.
-//! - The connection keeps its pings, reconnects and reads going even when the
-//!   application's executor is busy, blocked, or single-threaded and parked.
-//! - On Linux and Android the thread waits on an epoll of its own, not on
-//!   async-io's reactor, so the socket's events wake it directly rather than
-//!   through an application thread that happened to be waiting in the
-//!   reactor. Elsewhere it runs the driver with `async_io::block_on`.
-//!
-//! The cost is one thread per connection (most applications have one) and a
-//! hand-off between threads whenever the driver passes a message to a task of
-//! the application. The way out needs none over plain TCP: a task writes its
-//! request, its flush or a lone reply to the socket itself when no one else
-//! is writing (publishes in a burst are left to the driver, which writes them
-//! in batches; with TLS the driver writes everything). A driver spawned on the application's executor
-//! ([`AsyncIoRuntime::with_spawner`]) can run on the same worker thread as
-//! the tasks it serves and skip the hand-off on the way in too, which shows
-//! when requester and responder are tasks of the same process sharing one
-//! CPU. `nats-bench --runtime async-std` and `--runtime async-std-task` (the
-//! driver spawned as an async-std task) measure both on the same machine; the
-//! README has the figures.
-//!
-//! To run drivers on your own executor instead, pass a spawner:
+//! - By default ([`connect`], [`connect_with_options`],
+//!   [`AsyncIoRuntime::new`]) it is a task on async-global-executor, the
+//!   executor async-std runs its tasks on. Under async-std it shares the
+//!   worker threads with the application's tasks, so a message reaches the
+//!   task waiting for it on the thread that read it whenever that task is
+//!   idle there, as with natrs-tokio. Under smol, another executor or plain
+//!   `async_io::block_on` in `main`, async-global-executor starts worker
+//!   threads of its own on first use; nothing has to be set up.
+//! - [`AsyncIoRuntime::driver_threads`] runs each driver on a thread of its
+//!   own, named `natrs-driver`, which keeps the connection's pings,
+//!   reconnects and reads going even when the application's executor is
+//!   busy or blocked. On Linux and Android the thread waits on an epoll of
+//!   its own, so the socket's events wake it directly. The cost is a thread
+//!   per connection and a hand-off between threads for every message the
+//!   driver passes to a task, which shows when requester and responder share
+//!   one CPU.
+//! - [`AsyncIoRuntime::with_spawner`] hands the driver to an executor of
+//!   yours:
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), natrs_async_std::ConnectError> {
@@ -61,6 +54,13 @@
 //!         .await?;
 //! # Ok(()) }
 //! ```
+//!
+//! Over plain TCP a task writes its request, its flush or a lone reply to the
+//! socket itself when no one else is writing; publishes in a burst are left to
+//! the driver, which writes them in batches. With TLS the driver writes
+//! everything. `nats-bench --runtime async-std` (the default) and
+//! `--runtime async-std-thread` (driver threads) measure both ways on the
+//! same machine; the README has the figures.
 //!
 //! Every handle ([`Client`], [`Subscriber`], request and flush futures) works
 //! from any thread and any executor, and dropping one needs no runtime.
@@ -117,13 +117,14 @@ use std::sync::PoisonError;
 use std::task::Poll;
 
 /// Connects to `addrs` (one URL or several, comma-separated) with default
-/// options; the driver runs on a `natrs-driver` thread.
+/// options; the driver runs on async-global-executor ([`AsyncIoRuntime::new`]).
 pub async fn connect(addrs: impl AsRef<str>) -> Result<Client, ConnectError> {
     connect_with_options(addrs, ConnectOptions::new()).await
 }
 
-/// Connects to `addrs` with `options`; the driver runs on a `natrs-driver`
-/// thread. Works within any executor, or none (`async_io::block_on`).
+/// Connects to `addrs` with `options`; the driver runs on
+/// async-global-executor ([`AsyncIoRuntime::new`]). Works within any
+/// executor, or none (`async_io::block_on`).
 pub async fn connect_with_options(
     addrs: impl AsRef<str>,
     options: ConnectOptions,
@@ -132,7 +133,8 @@ pub async fn connect_with_options(
 }
 
 /// Connects to `addrs` with `options`, running the driver as `runtime` says
-/// (a thread of its own, or the application's spawner).
+/// (async-global-executor, a thread of its own, or the application's
+/// spawner).
 ///
 /// Fails with [`ConnectError::Runtime`] when the driver thread cannot be
 /// started.

@@ -11,7 +11,7 @@ use std::fmt;
 use std::io;
 use std::sync::{Arc, Mutex, PoisonError};
 
-/// The name of the threads that run drivers by default.
+/// The name of the threads that run drivers with [`AsyncIoRuntime::driver_threads`].
 pub const DRIVER_THREAD_NAME: &str = "natrs-driver";
 
 /// A function that runs a driver future on an executor of the application's.
@@ -20,9 +20,11 @@ type SpawnFn = dyn Fn(BoxFuture<'static, ()>) + Send + Sync;
 /// Runs natrs drivers with async-io's reactor: TCP through `Async<TcpStream>`,
 /// TLS through futures-rustls, timers through `async_io::Timer`.
 ///
-/// Where the driver future runs is the one choice: on a thread of its own
-/// ([`AsyncIoRuntime::new`], the default; see the [crate docs](crate) for why)
-/// or handed to the application's executor ([`AsyncIoRuntime::with_spawner`]).
+/// Where the driver future runs is the one choice: as a task on the
+/// executor async-std runs on ([`AsyncIoRuntime::new`], the default), on a
+/// thread of its own ([`AsyncIoRuntime::driver_threads`]), or on an executor
+/// of the application's ([`AsyncIoRuntime::with_spawner`]). The [crate
+/// docs](crate) compare them.
 #[derive(Clone)]
 pub struct AsyncIoRuntime {
     spawner: Spawner,
@@ -32,6 +34,8 @@ pub struct AsyncIoRuntime {
 
 #[derive(Clone)]
 enum Spawner {
+    /// A task on async-global-executor.
+    Global,
     /// A `natrs-driver` thread per connection (see `driver_thread`).
     Thread,
     /// The application's spawner.
@@ -39,29 +43,41 @@ enum Spawner {
 }
 
 impl AsyncIoRuntime {
+    /// Spawns each driver as a task on async-global-executor, the executor
+    /// async-std runs its tasks on. Under async-std the drivers share its
+    /// worker threads with the application's tasks, as natrs-tokio's drivers
+    /// share tokio's. Elsewhere (smol, another executor, plain
+    /// `async_io::block_on`) async-global-executor starts worker threads of
+    /// its own on first use, as many as there are CPUs unless
+    /// `ASYNC_GLOBAL_EXECUTOR_THREADS` says otherwise.
+    pub fn new() -> AsyncIoRuntime {
+        AsyncIoRuntime::with(Spawner::Global)
+    }
+
     /// Runs each driver on a thread of its own (named
     /// [`natrs-driver`](DRIVER_THREAD_NAME)) that waits on an epoll of its own
-    /// (Linux, Android) or runs `async_io::block_on` (elsewhere): no
-    /// executor is needed, and the connection keeps running whatever the
-    /// application's executor does. Connect through
+    /// (Linux, Android) or runs `async_io::block_on` (elsewhere): the
+    /// connection keeps its pings and reads going whatever the application's
+    /// executor does. Connect through
     /// [`connect_with_runtime`](crate::connect_with_runtime), which reports a
     /// driver thread that could not start as [`ConnectError::Runtime`](crate::ConnectError::Runtime).
-    pub fn new() -> AsyncIoRuntime {
-        AsyncIoRuntime {
-            spawner: Spawner::Thread,
-            spawn_failure: Arc::default(),
-        }
+    pub fn driver_threads() -> AsyncIoRuntime {
+        AsyncIoRuntime::with(Spawner::Thread)
     }
 
     /// Hands each driver future to `spawn`, which must run it to completion
     /// on some executor (the future ends when the client closes), e.g.
-    /// `|f| { async_std::task::spawn(f); }` or `|f| smol::spawn(f).detach()`.
-    /// If the executor drops the future, the connection stops.
+    /// `|f| smol::spawn(f).detach()`. If the executor drops the future, the
+    /// connection stops.
     pub fn with_spawner(
         spawn: impl Fn(BoxFuture<'static, ()>) + Send + Sync + 'static,
     ) -> AsyncIoRuntime {
+        AsyncIoRuntime::with(Spawner::With(Arc::new(spawn)))
+    }
+
+    fn with(spawner: Spawner) -> AsyncIoRuntime {
         AsyncIoRuntime {
-            spawner: Spawner::With(Arc::new(spawn)),
+            spawner,
             spawn_failure: Arc::default(),
         }
     }
@@ -86,6 +102,7 @@ impl Default for AsyncIoRuntime {
 impl fmt::Debug for AsyncIoRuntime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let spawner = match self.spawner {
+            Spawner::Global => "async-global-executor",
             Spawner::Thread => "driver thread",
             Spawner::With(_) => "application spawner",
         };
@@ -127,6 +144,7 @@ impl Runtime for AsyncIoRuntime {
 
     fn spawn(&self, future: BoxFuture<'static, ()>) {
         match &self.spawner {
+            Spawner::Global => async_global_executor::spawn(future).detach(),
             Spawner::Thread => {
                 // Without an epoll of its own (another platform, or none
                 // to be had) the thread runs on async-io's reactor.

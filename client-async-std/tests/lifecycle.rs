@@ -1,5 +1,5 @@
-//! The ways to run the driver (on smol, on async-std) and dropping handles
-//! outside any executor. The client's behaviours (drain, close, reconnects,
+//! The ways to run the driver (async-std's executor by default, driver
+//! threads, smol) and dropping handles outside any executor. The client's behaviours (drain, close, reconnects,
 //! ...) are checked by the natrs-tests suite, which runs this crate's client
 //! from `async_io::block_on`, outside any executor.
 
@@ -7,9 +7,56 @@ mod common;
 
 use common::{connections, next_msg, server, within};
 use futures_lite::StreamExt;
-use natrs_async_std::{AsyncIoRuntime, ConnectOptions};
+use natrs_async_std::{
+    AsyncIoRuntime, Client, ClientEvent, ConnectOptions, DRIVER_THREAD_NAME, Subscriber,
+};
 use natrs_tests::{ServerConfig, wait_for};
+use std::sync::mpsc;
 use std::time::Duration;
+
+/// Connects with `runtime`; also returns the name of the thread the driver
+/// reported the connection on.
+async fn connect_noting_the_driver_thread(
+    runtime: AsyncIoRuntime,
+    url: String,
+) -> (Client, Option<String>) {
+    let (tx, rx) = mpsc::channel();
+    let options = ConnectOptions::new().event_callback(move |event| {
+        if matches!(event, ClientEvent::Connected { .. }) {
+            let _ = tx.send(std::thread::current().name().map(str::to_string));
+        }
+    });
+    let client = natrs_async_std::connect_with_runtime(runtime, url, options)
+        .await
+        .unwrap();
+    let name = rx
+        .recv_timeout(Duration::from_secs(5))
+        .expect("a Connected event");
+    (client, name)
+}
+
+/// Answers each request that reaches `sub` with its payload.
+async fn echo(mut sub: Subscriber, client: Client) {
+    while let Some(msg) = sub.next().await {
+        if let Some(reply) = msg.reply {
+            let _ = client.publish(reply.as_str(), msg.payload).await;
+        }
+    }
+}
+
+/// Twenty requests to `subject`, each answered with its payload.
+async fn round_trips(client: &Client, subject: &str) {
+    client.flush().await.unwrap();
+    for i in 0..20 {
+        let reply = within(
+            "a reply",
+            client.request(subject.to_string(), i.to_string()),
+        )
+        .await
+        .unwrap();
+        assert_eq!(reply.payload, i.to_string());
+    }
+}
 
 #[test]
 fn dropping_handles_outside_any_executor_closes_the_connection() {
@@ -41,47 +88,16 @@ fn dropping_handles_outside_any_executor_closes_the_connection() {
 }
 
 #[test]
-fn driver_on_the_smol_executor() {
-    let server = server();
-    smol::block_on(async {
-        let runtime = AsyncIoRuntime::with_spawner(|driver| smol::spawn(driver).detach());
-        assert!(!runtime.uses_driver_threads());
-        let client =
-            natrs_async_std::connect_with_runtime(runtime, server.url(), ConnectOptions::new())
-                .await
-                .unwrap();
-        let mut sub = client.subscribe("smol.*").await.unwrap();
-        let responder = client.clone();
-        smol::spawn(async move {
-            while let Some(msg) = sub.next().await {
-                if let Some(reply) = msg.reply {
-                    let _ = responder.publish(reply.as_str(), msg.payload).await;
-                }
-            }
-        })
-        .detach();
-        client.flush().await.unwrap();
-        for i in 0..20 {
-            let reply = within("a reply", client.request("smol.echo", i.to_string()))
-                .await
-                .unwrap();
-            assert_eq!(reply.payload, i.to_string());
-        }
-        within("drain", client.drain()).await.unwrap();
-    });
-}
-
-#[test]
-fn driver_on_the_async_std_executor() {
+fn by_default_the_driver_is_a_task_on_async_std() {
     let server = server();
     async_std::task::block_on(async {
-        let runtime = AsyncIoRuntime::with_spawner(|driver| {
-            async_std::task::spawn(driver);
-        });
-        let client =
-            natrs_async_std::connect_with_runtime(runtime, server.url(), ConnectOptions::new())
-                .await
-                .unwrap();
+        let runtime = AsyncIoRuntime::new();
+        assert!(!runtime.uses_driver_threads());
+        let (client, thread) = connect_noting_the_driver_thread(runtime, server.url()).await;
+        assert_eq!(thread.as_deref(), Some("async-std/runtime"));
+        let sub = client.subscribe("on.async-std.echo").await.unwrap();
+        async_std::task::spawn(echo(sub, client.clone()));
+        round_trips(&client, "on.async-std.echo").await;
         let mut sub = client.subscribe("on.async-std").await.unwrap();
         for i in 0..100 {
             client.publish("on.async-std", i.to_string()).await.unwrap();
@@ -90,5 +106,36 @@ fn driver_on_the_async_std_executor() {
             assert_eq!(next_msg(&mut sub).await.payload, i.to_string());
         }
         within("close", client.close()).await;
+    });
+}
+
+#[test]
+fn driver_threads() {
+    let server = server();
+    smol::block_on(async {
+        let runtime = AsyncIoRuntime::driver_threads();
+        assert!(runtime.uses_driver_threads());
+        let (client, thread) = connect_noting_the_driver_thread(runtime, server.url()).await;
+        assert_eq!(thread.as_deref(), Some(DRIVER_THREAD_NAME));
+        let sub = client.subscribe("on.thread").await.unwrap();
+        smol::spawn(echo(sub, client.clone())).detach();
+        round_trips(&client, "on.thread").await;
+        within("drain", client.drain()).await.unwrap();
+    });
+}
+
+#[test]
+fn driver_on_the_smol_executor() {
+    let server = server();
+    smol::block_on(async {
+        let runtime = AsyncIoRuntime::with_spawner(|driver| smol::spawn(driver).detach());
+        assert!(!runtime.uses_driver_threads());
+        let (client, thread) = connect_noting_the_driver_thread(runtime, server.url()).await;
+        assert_ne!(thread.as_deref(), Some("async-std/runtime"));
+        assert_ne!(thread.as_deref(), Some(DRIVER_THREAD_NAME));
+        let sub = client.subscribe("smol.echo").await.unwrap();
+        smol::spawn(echo(sub, client.clone())).detach();
+        round_trips(&client, "smol.echo").await;
+        within("drain", client.drain()).await.unwrap();
     });
 }

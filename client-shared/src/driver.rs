@@ -276,7 +276,7 @@ impl<R: Runtime> Driver<R> {
         let Some(t) = self.transport.as_mut() else {
             return Ok(false);
         };
-        let Some(mut side) = self.shared.writer.try_lock() else {
+        let Some(mut side) = self.shared.writer.for_driver() else {
             return Ok(false);
         };
         if let Some(e) = side.error.take() {

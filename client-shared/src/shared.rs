@@ -632,13 +632,14 @@ impl Shared {
     pub(crate) fn write_now(&self) {
         // `Written` means the last take found nothing, and set this.
         let mut driver_needed = true;
-        let written = match self.writer.try_lock() {
-            Some(mut side) => {
-                side.write_inline(|dst| self.poll_transmit_inline(dst, &mut driver_needed))
-            }
-            None => Inline::Unavailable,
+        let written = self.writer.with_inline(|side| {
+            side.write_inline(|dst| self.poll_transmit_inline(dst, &mut driver_needed))
+        });
+        let wake = match written {
+            Some((Inline::Written, driver_missed)) => driver_needed || driver_missed,
+            _ => true,
         };
-        if written != Inline::Written || driver_needed {
+        if wake {
             self.notify();
         }
     }

@@ -14,15 +14,17 @@
 //!
 //! Writing inline never replaces a wake-up the driver needs: the task wakes
 //! it anyway when something is left to write, when the core has a transport
-//! command or closed, and when the core's next deadline is earlier than the
-//! one the driver's timer is armed for.
+//! command or closed, when the core's next deadline is earlier than the
+//! one the driver's timer is armed for, and when the driver came to write
+//! while the task held the write side (the bytes that woke it may have been
+//! queued after the task's last take).
 
 use crate::slot::lock;
 use bytes::Buf;
 use natrs_core::proto::WriteBuffer;
 use std::cell::Cell;
 use std::io::{self, IoSlice};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering, fence};
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
 /// IO slices per vectored write.
@@ -54,6 +56,8 @@ pub(crate) struct Writer {
     /// The core instant (in nanoseconds) the driver's timer is armed for;
     /// `u64::MAX` when it is not armed.
     armed: AtomicU64,
+    /// Set by the driver when it found the write side held by a task.
+    missed: AtomicBool,
 }
 
 impl Writer {
@@ -61,6 +65,7 @@ impl Writer {
         Writer {
             side: Mutex::default(),
             armed: AtomicU64::new(u64::MAX),
+            missed: AtomicBool::new(false),
         }
     }
 
@@ -70,12 +75,40 @@ impl Writer {
     }
 
     /// The write side if nobody holds it.
-    pub(crate) fn try_lock(&self) -> Option<MutexGuard<'_, WriteSide>> {
+    fn try_lock(&self) -> Option<MutexGuard<'_, WriteSide>> {
         match self.side.try_lock() {
             Ok(side) => Some(side),
             Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
             Err(TryLockError::WouldBlock) => None,
         }
+    }
+
+    /// The write side for the driver, unless a task holds it (writing
+    /// inline). Then the task learns, once it let go, that the driver came
+    /// (see [`with_inline`](Writer::with_inline)) and wakes it again.
+    pub(crate) fn for_driver(&self) -> Option<MutexGuard<'_, WriteSide>> {
+        if let Some(side) = self.try_lock() {
+            return Some(side);
+        }
+        self.missed.store(true, Ordering::Relaxed);
+        // Pairs with the fence in `with_inline`: either this second try
+        // sees the side released, or the task sees `missed` after it let go.
+        fence(Ordering::SeqCst);
+        self.try_lock()
+    }
+
+    /// Runs `write` on the write side if nobody holds it, for a task writing
+    /// inline. Returns what `write` returned and whether the driver came to
+    /// write meanwhile (the task must then wake it); `None` if the side was
+    /// taken.
+    pub(crate) fn with_inline<R>(
+        &self,
+        write: impl FnOnce(&mut WriteSide) -> R,
+    ) -> Option<(R, bool)> {
+        let r = write(&mut *self.try_lock()?);
+        fence(Ordering::SeqCst);
+        let missed = self.missed.swap(false, Ordering::Relaxed);
+        Some((r, missed))
     }
 
     /// Points the write side at a new transport's inline writer (or at
@@ -256,6 +289,29 @@ mod tests {
             .write_inline(source(&[b"PUB a 1\r\n", b"x\r\n"]));
         assert_eq!(r, Inline::Written);
         assert_eq!(sink.taken.lock().unwrap().as_slice(), b"PUB a 1\r\nx\r\n");
+    }
+
+    #[test]
+    fn a_driver_that_came_while_a_task_wrote_is_woken_again() {
+        let sink = Arc::new(Sink {
+            taken: StdMutex::default(),
+            room: 1024,
+            fail: false,
+        });
+        let writer = Writer::new();
+        writer.set_transport(Some(sink));
+        let (r, missed) = writer
+            .with_inline(|side| side.write_inline(source(&[b"PING\r\n"])))
+            .unwrap();
+        assert_eq!((r, missed), (Inline::Written, false));
+        let (found, missed) = writer
+            .with_inline(|_| writer.for_driver().is_some())
+            .unwrap();
+        assert!(!found, "the driver does not get the side a task holds");
+        assert!(missed, "the task learns that the driver came");
+        let (_, missed) = writer.with_inline(|_| ()).unwrap();
+        assert!(!missed, "and learns it once");
+        assert!(writer.for_driver().is_some());
     }
 
     #[test]

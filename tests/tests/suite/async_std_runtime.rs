@@ -1,8 +1,8 @@
 //! `natrs-async-std` in the suite: [`AsyncRuntime`] over async-io. Each
-//! connection's driver runs on its `natrs-driver` thread (the crate's default,
-//! [`natrs_async_std::connect_with_options`]); the suite's calls run under
-//! `async_io::block_on` on the test's threads, outside any executor, which the
-//! crate supports.
+//! connection's driver is a task on async-global-executor (the crate's
+//! default, [`natrs_async_std::connect_with_options`]); the suite's calls run
+//! under `async_io::block_on` on the test's threads, outside any executor,
+//! which the crate supports.
 
 use crate::async_client::AsyncRuntime;
 use futures_lite::future;
