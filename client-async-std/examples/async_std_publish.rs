@@ -1,6 +1,6 @@
-//! Publishes a few messages and flushes, with no executor at all: the future
-//! runs under `async_io::block_on` and the connection on its `natrs-driver`
-//! thread.
+//! Publishes a few messages and flushes, with no executor of the program's
+//! own: the future runs under `async_io::block_on` and the connection's
+//! driver on async-global-executor, the crate's default.
 //!
 //! ```text
 //! NATS_URL=nats://127.0.0.1:4222 cargo run -p natrs-async-std --example async_std_publish -- [subject] [count]

@@ -1,6 +1,6 @@
 //! Connects over TLS, optionally with a client certificate (mutual TLS), and
-//! runs the connection's driver on the smol executor instead of a thread of
-//! its own.
+//! runs the connection's driver on the smol executor instead of the crate's
+//! default (async-global-executor).
 //!
 //! ```text
 //! NATS_URL=tls://127.0.0.1:4222 NATS_CA=ca.pem [NATS_CERT=client.pem NATS_KEY=client-key.pem] \
