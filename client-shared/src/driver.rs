@@ -271,7 +271,8 @@ impl<R: Runtime> Driver<R> {
 
     /// Writes what the core has; returns whether anything was written.
     /// While a task holds the write side (writing inline), it is left to it:
-    /// the task wakes the driver if it leaves anything.
+    /// the task wakes the driver if it leaves anything or if the driver came
+    /// meanwhile ([`Writer::for_driver`](crate::writer::Writer::for_driver)).
     fn poll_write(&mut self, cx: &mut Context<'_>) -> io::Result<bool> {
         let Some(t) = self.transport.as_mut() else {
             return Ok(false);

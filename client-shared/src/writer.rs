@@ -252,6 +252,14 @@ mod tests {
         }
     }
 
+    fn sink(room: usize, fail: bool) -> Arc<Sink> {
+        Arc::new(Sink {
+            taken: StdMutex::default(),
+            room,
+            fail,
+        })
+    }
+
     fn source(chunks: &[&'static [u8]]) -> impl FnMut(&mut WriteBuffer) -> bool {
         let mut chunks: Vec<_> = chunks.iter().rev().copied().collect();
         move |dst| match chunks.pop() {
@@ -277,11 +285,7 @@ mod tests {
 
     #[test]
     fn writes_everything_the_core_hands_out() {
-        let sink = Arc::new(Sink {
-            taken: StdMutex::default(),
-            room: 1024,
-            fail: false,
-        });
+        let sink = sink(1024, false);
         let writer = Writer::new();
         writer.set_transport(Some(sink.clone()));
         let r = writer
@@ -293,11 +297,7 @@ mod tests {
 
     #[test]
     fn a_driver_that_came_while_a_task_wrote_is_woken_again() {
-        let sink = Arc::new(Sink {
-            taken: StdMutex::default(),
-            room: 1024,
-            fail: false,
-        });
+        let sink = sink(1024, false);
         let writer = Writer::new();
         writer.set_transport(Some(sink));
         let (r, missed) = writer
@@ -316,11 +316,7 @@ mod tests {
 
     #[test]
     fn a_full_socket_leaves_the_rest_for_the_driver() {
-        let sink = Arc::new(Sink {
-            taken: StdMutex::default(),
-            room: 4,
-            fail: false,
-        });
+        let sink = sink(4, false);
         let writer = Writer::new();
         writer.set_transport(Some(sink.clone()));
         let mut side = writer.lock();
@@ -331,11 +327,7 @@ mod tests {
 
     #[test]
     fn a_failed_write_is_kept_for_the_driver() {
-        let sink = Arc::new(Sink {
-            taken: StdMutex::default(),
-            room: 4,
-            fail: true,
-        });
+        let sink = sink(4, true);
         let writer = Writer::new();
         writer.set_transport(Some(sink));
         let mut side = writer.lock();
