@@ -6,6 +6,7 @@ use crate::runtime::{Runtime, Timer, Transport};
 use crate::shared::Shared;
 use crate::writer::{MAX_SLICES, WriteSide};
 use bytes::{Buf, BytesMut};
+use natrs_core::Instant as CoreInstant;
 use natrs_core::ServerAddr;
 use natrs_core::client::{TransportCommand, TransportEvent};
 use natrs_core::error::TransportError;
@@ -196,17 +197,34 @@ impl<R: Runtime> Driver<R> {
     /// Arms the timer for the core's next deadline and runs the core's timers
     /// when it fired. Returns whether it fired.
     fn poll_timer(&mut self, cx: &mut Context<'_>) -> bool {
-        let Some(deadline) = self.shared.next_deadline() else {
-            self.set_armed(None);
-            return false;
+        let (core, deadline) = loop {
+            let core = self.shared.next_deadline();
+            let deferred = self.shared.writer.deferred_until();
+            let until = deferred.map(|n| self.shared.clock.to_std(CoreInstant::from_nanos(n)));
+            let deadline = match (core, until) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            if self.armed != deadline {
+                if let Some(d) = deadline {
+                    self.timer.reset(d);
+                }
+                self.set_armed(deadline);
+            }
+            // A publisher that deferred its burst meanwhile saw the old
+            // deadline only if this sees its deferral.
+            if self.shared.writer.deferred_until() == deferred {
+                break (core, deadline);
+            }
         };
-        if self.armed != Some(deadline) {
-            self.timer.reset(deadline);
-            self.set_armed(Some(deadline));
+        if deadline.is_none() {
+            return false;
         }
         if self.timer.poll_expired(cx).is_ready() {
             self.set_armed(None);
-            self.shared.handle_timeout();
+            if core.is_some_and(|c| c <= Instant::now()) {
+                self.shared.handle_timeout();
+            }
             return true;
         }
         false
@@ -285,8 +303,13 @@ impl<R: Runtime> Driver<R> {
         }
         let side: &mut WriteSide = &mut side;
         let mut wrote = false;
+        // A burst's bytes are its publisher's to write until its deferral ends.
+        let may_take = self
+            .shared
+            .writer
+            .may_take(self.shared.clock.now().as_nanos());
         loop {
-            if side.wbuf.is_empty() && !self.shared.poll_transmit(&mut side.wbuf) {
+            if side.wbuf.is_empty() && !(may_take && self.shared.poll_transmit(&mut side.wbuf)) {
                 break;
             }
             let mut slices = [IoSlice::new(&[]); MAX_SLICES];

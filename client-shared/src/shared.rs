@@ -29,6 +29,14 @@ use std::time::Duration;
 /// driver to catch up.
 pub(crate) const WRITE_HIGH_WATER: usize = 8 * 1024 * 1024;
 
+/// A task publishing a burst writes it itself each time this many more bytes
+/// are buffered (when the transport lends an inline writer).
+const BURST_CHUNK: usize = 64 * 1024;
+
+/// How long the driver leaves a burst's bytes to its publisher before it
+/// writes them itself: the tail of a burst waits at most this long.
+const BURST_DEFER: Duration = Duration::from_millis(1);
+
 /// Where a subscription's messages go.
 #[derive(Debug)]
 pub(crate) struct Route {
@@ -630,23 +638,70 @@ impl Shared {
     /// and wakes the driver when it could not or when the driver has more to
     /// do (see the `writer` module).
     pub(crate) fn write_now(&self) {
+        if !matches!(self.try_write_inline(), Some((Inline::Written, false))) {
+            self.wake_writer();
+        }
+    }
+
+    /// Writes a burst's buffered bytes on the publishing task. If the socket
+    /// is full the driver takes over; if someone else holds the write side,
+    /// what it does not take waits for the deferral to end.
+    fn write_burst(&self) {
+        match self.try_write_inline() {
+            Some((Inline::Written, driver_needed)) => {
+                if driver_needed {
+                    self.notify();
+                }
+            }
+            Some((Inline::Left, _)) => self.wake_writer(),
+            Some((Inline::Unavailable, _)) | None => self.defer_burst(),
+        }
+    }
+
+    /// Writes what the core has on the calling thread, unless someone holds
+    /// the write side (`None`). With how it ended comes whether the driver
+    /// must look anyway (see [`poll_transmit_inline`](Shared::poll_transmit_inline)),
+    /// or came to write meanwhile.
+    fn try_write_inline(&self) -> Option<(Inline, bool)> {
         // `Written` means the last take found nothing, and set this.
         let mut driver_needed = true;
         let written = self.writer.with_inline(|side| {
             side.write_inline(|dst| self.poll_transmit_inline(dst, &mut driver_needed))
         });
-        let wake = match written {
-            Some((Inline::Written, driver_missed)) => driver_needed || driver_missed,
-            _ => true,
-        };
-        if wake {
+        written.map(|(how, driver_missed)| (how, driver_needed || driver_missed))
+    }
+
+    /// Leaves the buffered bytes of a burst to its publisher for at most
+    /// [`BURST_DEFER`], waking the driver if its timer would fire later.
+    fn defer_burst(&self) {
+        let at = self
+            .clock
+            .now()
+            .as_nanos()
+            .saturating_add(BURST_DEFER.as_nanos() as u64);
+        if self.writer.defer(at) {
             self.notify();
         }
+    }
+
+    /// Wakes the driver to write what the core has now, ending a deferral.
+    fn wake_writer(&self) {
+        self.writer.undefer();
+        self.notify();
     }
 
     /// Publishes under one lock, unless more than [`WRITE_HIGH_WATER`] bytes
     /// wait to be written: then registers the waker (called once the driver
     /// took the buffer) and returns `Pending`.
+    ///
+    /// Who sends the bytes: an async publish that is likely a lone one (a
+    /// reply) writes them at once. One of a burst of small messages (payloads
+    /// the core copies rather than queues) writes the buffer itself every
+    /// [`BURST_CHUNK`] bytes, while the bytes are hot in its CPU's cache, and
+    /// leaves the rest for the driver to write after [`BURST_DEFER`]. Larger
+    /// payloads, publishes without an inline writer (TLS) and publishes made
+    /// outside a task wake the driver as soon as the buffer has bytes; it
+    /// writes them while the publisher goes on.
     pub(crate) fn poll_publish(
         &self,
         cx: Option<&mut Context<'_>>,
@@ -655,7 +710,7 @@ impl Shared {
         headers: Option<&HeaderMap>,
         payload: &Bytes,
     ) -> Poll<Result<(), Error>> {
-        let notify = {
+        let (filled, crossed) = {
             let mut st = self.lock();
             let pending = st.core.transmit_len();
             if pending > WRITE_HIGH_WATER {
@@ -663,23 +718,35 @@ impl Shared {
                     lock(&self.write_waiters).push(cx.waker().clone());
                     self.has_write_waiters.store(true, Ordering::Release);
                     drop(st);
-                    self.notify();
+                    self.wake_writer();
                     return Poll::Pending;
                 }
             }
             if let Err(e) = st.core.publish(subject, reply, headers, payload) {
                 return Poll::Ready(Err(e));
             }
-            pending == 0 && st.core.has_transmit()
+            let after = st.core.transmit_len();
+            (
+                pending == 0 && st.core.has_transmit(),
+                pending / BURST_CHUNK != after / BURST_CHUNK,
+            )
         };
-        if notify {
-            // An async publish that is likely a lone one (a reply) leaves at
-            // once; a burst is left to the driver.
-            if cx.is_some() && isolated_publish() {
-                self.write_now();
-            } else {
+        if cx.is_none() {
+            if filled {
                 self.notify();
             }
+        } else if filled && isolated_publish() {
+            self.write_now();
+        } else if !self.writer.bursts_inline()
+            || payload.len() >= WriteBuffer::DEFAULT_SHARE_THRESHOLD
+        {
+            if filled {
+                self.notify();
+            }
+        } else if crossed {
+            self.write_burst();
+        } else if filled {
+            self.defer_burst();
         }
         Poll::Ready(Ok(()))
     }
@@ -694,7 +761,7 @@ impl Shared {
         lock(&self.write_waiters).push(cx.waker().clone());
         self.has_write_waiters.store(true, Ordering::Release);
         drop(st);
-        self.notify();
+        self.wake_writer();
         Poll::Pending
     }
 }

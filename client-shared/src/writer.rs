@@ -7,17 +7,23 @@
 //! request or a flush, and after a publish that is the first since its thread
 //! waited for a message, a reply or a flush (most likely a lone reply rather
 //! than one of a burst). That spares the driver a wake-up, which costs a
-//! thread hand-off when the driver runs on a thread of its own. Publishes in
-//! a burst wake the driver only when the core's buffer goes from empty to
-//! non-empty and leave the writing to it, so it writes them in batches while
-//! the publisher goes on encoding.
+//! thread hand-off when the driver runs on a thread of its own.
+//!
+//! A burst of small messages is written by its publisher too, every 64 KiB,
+//! while the bytes it just copied are in its CPU's cache; the driver leaves
+//! the burst's bytes alone for a millisecond (a deferral, with its end kept
+//! here) and then writes the tail. Other publishes in a burst wake the driver
+//! only when the core's buffer goes from empty to non-empty and leave the
+//! writing to it, so it writes them in batches while the publisher goes on.
 //!
 //! Writing inline never replaces a wake-up the driver needs: the task wakes
 //! it anyway when something is left to write, when the core has a transport
 //! command or closed, when the core's next deadline is earlier than the
 //! one the driver's timer is armed for, and when the driver came to write
 //! while the task held the write side (the bytes that woke it may have been
-//! queued after the task's last take).
+//! queued after the task's last take). What a burst's publisher leaves
+//! behind waits at most until the deferral ends: the publisher wakes the
+//! driver when its timer is armed for later than that.
 
 use crate::slot::lock;
 use bytes::Buf;
@@ -58,6 +64,12 @@ pub(crate) struct Writer {
     armed: AtomicU64,
     /// Set by the driver when it found the write side held by a task.
     missed: AtomicBool,
+    /// Until when (core nanoseconds) the driver leaves the core's bytes to
+    /// the task publishing a burst; 0 when it does not.
+    deferred: AtomicU64,
+    /// Whether the transport lends an inline writer: only then are bursts
+    /// left to their publishers.
+    lent: AtomicBool,
 }
 
 impl Writer {
@@ -66,6 +78,8 @@ impl Writer {
             side: Mutex::default(),
             armed: AtomicU64::new(u64::MAX),
             missed: AtomicBool::new(false),
+            deferred: AtomicU64::new(0),
+            lent: AtomicBool::new(false),
         }
     }
 
@@ -117,6 +131,8 @@ impl Writer {
         let mut side = self.lock();
         side.wbuf.clear();
         side.error = None;
+        self.lent.store(inline.is_some(), Ordering::Release);
+        self.deferred.store(0, Ordering::Release);
         side.inline = inline;
     }
 
@@ -126,13 +142,69 @@ impl Writer {
         let mut side = self.lock();
         side.inline = None;
         side.error = None;
+        self.lent.store(false, Ordering::Release);
+        self.deferred.store(0, Ordering::Release);
         std::mem::take(&mut side.wbuf)
     }
 
-    /// Records the core instant the driver's timer is armed for.
+    /// Records the core instant the driver's timer is armed for. The driver
+    /// then looks at [`deferred_until`](Writer::deferred_until) again: a
+    /// publisher deferring meanwhile either sees this deadline or is seen.
     pub(crate) fn set_armed(&self, nanos: Option<u64>) {
         self.armed
             .store(nanos.unwrap_or(u64::MAX), Ordering::Release);
+        fence(Ordering::SeqCst);
+    }
+
+    /// Whether publishers write their bursts themselves: the transport lends
+    /// an inline writer.
+    pub(crate) fn bursts_inline(&self) -> bool {
+        self.lent.load(Ordering::Acquire)
+    }
+
+    /// Leaves the core's bytes to the publishing task until `at` (core
+    /// nanoseconds, not 0), unless an earlier deferral stands. Returns
+    /// whether the driver must be woken to arm its timer for it.
+    pub(crate) fn defer(&self, at: u64) -> bool {
+        let until = match self
+            .deferred
+            .compare_exchange(0, at, Ordering::AcqRel, Ordering::Acquire)
+        {
+            Ok(_) => at,
+            Err(earlier) => earlier,
+        };
+        // Pairs with the fence in `set_armed`.
+        fence(Ordering::SeqCst);
+        self.armed_after(until)
+    }
+
+    /// Ends a deferral: the driver takes the core's bytes whenever it runs.
+    pub(crate) fn undefer(&self) {
+        self.deferred.store(0, Ordering::Release);
+    }
+
+    /// When the standing deferral ends, if one stands.
+    pub(crate) fn deferred_until(&self) -> Option<u64> {
+        match self.deferred.load(Ordering::Acquire) {
+            0 => None,
+            until => Some(until),
+        }
+    }
+
+    /// Whether the driver may take the core's bytes at `now`; a deferral
+    /// that ran out ends here.
+    pub(crate) fn may_take(&self, now: u64) -> bool {
+        let until = self.deferred.load(Ordering::Acquire);
+        if until == 0 {
+            return true;
+        }
+        if now < until {
+            return false;
+        }
+        let _ = self
+            .deferred
+            .compare_exchange(until, 0, Ordering::AcqRel, Ordering::Acquire);
+        true
     }
 
     /// Whether the driver's timer fires later than `nanos`.
@@ -312,6 +384,34 @@ mod tests {
         let (_, missed) = writer.with_inline(|_| ()).unwrap();
         assert!(!missed, "and learns it once");
         assert!(writer.for_driver().is_some());
+    }
+
+    #[test]
+    fn a_deferred_burst_waits_for_its_deadline() {
+        let writer = Writer::new();
+        assert!(writer.may_take(5), "nothing deferred");
+        assert!(
+            writer.defer(100),
+            "the driver's timer is not armed: wake it"
+        );
+        assert!(writer.defer(200), "still not armed: wake it");
+        assert_eq!(
+            writer.deferred_until(),
+            Some(100),
+            "the earlier deferral stands"
+        );
+        writer.set_armed(Some(100));
+        assert!(!writer.defer(150), "the driver's timer fires in time");
+        assert!(!writer.may_take(99));
+        assert!(writer.may_take(100), "the deferral ran out");
+        assert_eq!(writer.deferred_until(), None);
+        writer.set_armed(Some(500));
+        assert!(
+            writer.defer(300),
+            "the driver's timer fires too late: wake it"
+        );
+        writer.undefer();
+        assert!(writer.may_take(0));
     }
 
     #[test]

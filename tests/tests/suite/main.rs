@@ -66,6 +66,7 @@ macro_rules! suite_tests {
                 pubsub {
                     publish_and_subscribe,
                     messages_keep_their_order,
+                    a_burst_leaves_without_a_flush,
                     large_payloads_round_trip,
                     publish_with_reply_carries_the_reply_subject,
                     headers_round_trip,
