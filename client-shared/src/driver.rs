@@ -304,10 +304,8 @@ impl<R: Runtime> Driver<R> {
         let side: &mut WriteSide = &mut side;
         let mut wrote = false;
         // A burst's bytes are its publisher's to write until its deferral ends.
-        let may_take = self
-            .shared
-            .writer
-            .may_take(self.shared.clock.now().as_nanos());
+        let clock = self.shared.clock;
+        let may_take = self.shared.writer.may_take(|| clock.now().as_nanos());
         loop {
             if side.wbuf.is_empty() && !(may_take && self.shared.poll_transmit(&mut side.wbuf)) {
                 break;

@@ -191,14 +191,14 @@ impl Writer {
         }
     }
 
-    /// Whether the driver may take the core's bytes at `now`; a deferral
-    /// that ran out ends here.
-    pub(crate) fn may_take(&self, now: u64) -> bool {
+    /// Whether the driver may take the core's bytes now (`now` is read only
+    /// while a deferral stands); a deferral that ran out ends here.
+    pub(crate) fn may_take(&self, now: impl FnOnce() -> u64) -> bool {
         let until = self.deferred.load(Ordering::Acquire);
         if until == 0 {
             return true;
         }
-        if now < until {
+        if now() < until {
             return false;
         }
         let _ = self
@@ -389,7 +389,7 @@ mod tests {
     #[test]
     fn a_deferred_burst_waits_for_its_deadline() {
         let writer = Writer::new();
-        assert!(writer.may_take(5), "nothing deferred");
+        assert!(writer.may_take(|| 5), "nothing deferred");
         assert!(
             writer.defer(100),
             "the driver's timer is not armed: wake it"
@@ -402,8 +402,8 @@ mod tests {
         );
         writer.set_armed(Some(100));
         assert!(!writer.defer(150), "the driver's timer fires in time");
-        assert!(!writer.may_take(99));
-        assert!(writer.may_take(100), "the deferral ran out");
+        assert!(!writer.may_take(|| 99));
+        assert!(writer.may_take(|| 100), "the deferral ran out");
         assert_eq!(writer.deferred_until(), None);
         writer.set_armed(Some(500));
         assert!(
@@ -411,7 +411,7 @@ mod tests {
             "the driver's timer fires too late: wake it"
         );
         writer.undefer();
-        assert!(writer.may_take(0));
+        assert!(writer.may_take(|| 0));
     }
 
     #[test]
