@@ -95,6 +95,8 @@ pub mod blocking;
 pub mod consumer;
 mod context;
 pub mod error;
+#[cfg(test)]
+mod fake_transport;
 pub mod kv;
 pub mod message;
 pub mod metadata;

@@ -180,7 +180,7 @@ impl<T: Transport> JetStream<T> {
         let headers = message.wire_headers();
         let transport = &self.inner.transport;
         poll_fn(|cx| transport.poll_write_room(cx)).await;
-        let token = poll_fn(|cx| publisher.poll_start(cx)).await;
+        let token = WindowWait::new(&publisher, Wait::Room).await;
         let sent = publisher.with_reply_subject(token, |reply| {
             transport.publish(
                 subject.as_ref(),
@@ -203,7 +203,7 @@ impl<T: Transport> JetStream<T> {
     /// Waits until every async publish got its ack (or failed).
     pub async fn publish_async_complete(&self) -> Result<(), Error> {
         let publisher = self.publisher()?.clone();
-        poll_fn(|cx| publisher.poll_complete(cx)).await;
+        WindowWait::new(&publisher, Wait::Complete).await;
         Ok(())
     }
 
@@ -220,11 +220,48 @@ impl<T: Transport> JetStream<T> {
 struct Window {
     acks: AckWindow<PubAck, Waker>,
     /// Publishers waiting for room.
-    room: Vec<Waker>,
+    room: Waiters,
     /// Callers of `publish_async_complete`.
-    complete: Vec<Waker>,
+    complete: Waiters,
     /// The deadline the timer is armed for.
     armed: Option<Instant>,
+}
+
+/// Tasks waiting for room or completion, each under the id of the future
+/// it waits in. A future leaves when it is done or dropped, so a waker
+/// chosen to pump always belongs to a future still waiting.
+#[derive(Default)]
+struct Waiters {
+    last: u64,
+    list: Vec<(u64, Waker)>,
+}
+
+impl Waiters {
+    /// Registers the waker of the future that holds `id` (given one on its
+    /// first wait), or refreshes it.
+    fn register(&mut self, id: &mut Option<u64>, waker: &Waker) {
+        let id = *id.get_or_insert_with(|| {
+            self.last += 1;
+            self.last
+        });
+        match self.list.iter_mut().find(|(i, _)| *i == id) {
+            Some((_, w)) => w.clone_from(waker),
+            None => self.list.push((id, waker.clone())),
+        }
+    }
+
+    fn remove(&mut self, id: u64) {
+        self.list.retain(|(i, _)| *i != id);
+    }
+
+    fn first(&self) -> Option<&Waker> {
+        self.list.first().map(|(_, w)| w)
+    }
+
+    /// Moves every waker to `woken`.
+    fn wake_all(&mut self, woken: &mut Vec<Waker>) {
+        woken.extend(self.list.drain(..).map(|(_, w)| w));
+    }
 }
 
 impl Window {
@@ -293,10 +330,10 @@ struct AckSource<S> {
 /// completion to `woken`, when that is there.
 fn settled(w: &mut Window, woken: &mut Vec<Waker>) {
     if w.acks.has_room() {
-        woken.append(&mut w.room);
+        w.room.wake_all(woken);
     }
     if w.acks.waiting() == 0 {
-        woken.append(&mut w.complete);
+        w.complete.wake_all(woken);
     }
 }
 
@@ -328,8 +365,8 @@ impl<T: Transport> AsyncPublisher<T> {
         acks.set_pending_limits(usize::MAX, usize::MAX);
         let window = Arc::new(Mutex::new(Window {
             acks: AckWindow::new(max_pending, timeout),
-            room: Vec::new(),
-            complete: Vec::new(),
+            room: Waiters::default(),
+            complete: Waiters::default(),
             armed: None,
         }));
         // Every source is read once, which registers its waker.
@@ -494,29 +531,44 @@ impl<T: Transport> AsyncPublisher<T> {
         true
     }
 
-    /// After registering a waker and before returning `Pending`: a source
-    /// that woke while this call pumped may have found no waiter, so poll
-    /// again at once instead of missing it. (Sources raise their flag before
-    /// looking for a waiter under the window's lock, where the waker was
-    /// registered.)
+    /// After a poll that pumped: a source that woke meanwhile raised its
+    /// flag and then, under the window's lock, woke one waiter. That may
+    /// have been this caller, registered from an earlier poll, or nobody.
+    /// A caller that waits on polls again at once; one that is done passes
+    /// the turn to a waiter still waiting. (The caller registered or left
+    /// under the window's lock, so a flag raised before it did is seen.)
     fn recheck<R>(&self, cx: &mut Context<'_>, r: Poll<R>) -> Poll<R> {
-        if r.is_pending()
-            && (self.signals.acks.load(Ordering::Acquire)
-                || self.signals.events.load(Ordering::Acquire)
-                || self.signals.timer.load(Ordering::Acquire))
+        if self.signals.acks.load(Ordering::Acquire)
+            || self.signals.events.load(Ordering::Acquire)
+            || self.signals.timer.load(Ordering::Acquire)
         {
-            cx.waker().wake_by_ref();
+            if r.is_pending() {
+                cx.waker().wake_by_ref();
+            } else {
+                self.pass_turn();
+            }
         }
         r
     }
 
-    fn poll_start(&self, cx: &mut Context<'_>) -> Poll<u64> {
+    /// Wakes a waiter to pump in place of a caller that will not.
+    fn pass_turn(&self) {
+        if let Some(waker) = lock(&self.window).pumper() {
+            waker.wake_by_ref();
+        }
+    }
+
+    /// Takes a token when the window has room; `id` is the waiting future's.
+    fn poll_start(&self, id: &mut Option<u64>, cx: &mut Context<'_>) -> Poll<u64> {
         let r = self.pump(|w| match w.acks.start(Instant::now()) {
-            Some(token) => Poll::Ready(token),
-            None => {
-                if !w.room.iter().any(|x| x.will_wake(cx.waker())) {
-                    w.room.push(cx.waker().clone());
+            Some(token) => {
+                if let Some(id) = id.take() {
+                    w.room.remove(id);
                 }
+                Poll::Ready(token)
+            }
+            None => {
+                w.room.register(id, cx.waker());
                 Poll::Pending
             }
         });
@@ -544,25 +596,85 @@ impl<T: Transport> AsyncPublisher<T> {
     }
 
     fn abandon(&self, token: u64) {
-        let mut w = lock(&self.window);
-        w.acks.abandon(token);
-        // This future may have been woken to pump: pass the turn on.
-        if let Some(waker) = w.pumper() {
-            waker.wake_by_ref();
-        }
+        lock(&self.window).acks.abandon(token);
+        // This future may have been woken to pump.
+        self.pass_turn();
     }
 
-    fn poll_complete(&self, cx: &mut Context<'_>) -> Poll<()> {
+    /// `Ready` when no publish waits for its ack; `id` is the waiting
+    /// future's.
+    fn poll_complete(&self, id: &mut Option<u64>, cx: &mut Context<'_>) -> Poll<()> {
         let r = self.pump(|w| {
             if w.acks.waiting() == 0 {
+                if let Some(id) = id.take() {
+                    w.complete.remove(id);
+                }
                 return Poll::Ready(());
             }
-            if !w.complete.iter().any(|x| x.will_wake(cx.waker())) {
-                w.complete.push(cx.waker().clone());
-            }
+            w.complete.register(id, cx.waker());
             Poll::Pending
         });
         self.recheck(cx, r)
+    }
+
+    /// A waiting future dropped before it was done.
+    fn leave(&self, wait: Wait, id: u64) {
+        {
+            let mut w = lock(&self.window);
+            match wait {
+                Wait::Room => w.room.remove(id),
+                Wait::Complete => w.complete.remove(id),
+            }
+        }
+        // It may have been woken to pump.
+        self.pass_turn();
+    }
+}
+
+/// What a [`WindowWait`] waits for.
+#[derive(Clone, Copy)]
+enum Wait {
+    /// Room for a publish: gives its token.
+    Room,
+    /// No publish waiting for its ack.
+    Complete,
+}
+
+/// Waits for room in the window or for completion, pumping when woken.
+/// Dropped while waiting, it leaves the window's waiters.
+struct WindowWait<'a, T: Transport> {
+    publisher: &'a AsyncPublisher<T>,
+    wait: Wait,
+    id: Option<u64>,
+}
+
+impl<'a, T: Transport> WindowWait<'a, T> {
+    fn new(publisher: &'a AsyncPublisher<T>, wait: Wait) -> Self {
+        WindowWait {
+            publisher,
+            wait,
+            id: None,
+        }
+    }
+}
+
+impl<T: Transport> Future for WindowWait<'_, T> {
+    /// The token for [`Wait::Room`]; 0 for [`Wait::Complete`].
+    type Output = u64;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<u64> {
+        let this = &mut *self;
+        match this.wait {
+            Wait::Room => this.publisher.poll_start(&mut this.id, cx),
+            Wait::Complete => this.publisher.poll_complete(&mut this.id, cx).map(|()| 0),
+        }
+    }
+}
+
+impl<T: Transport> Drop for WindowWait<'_, T> {
+    fn drop(&mut self) {
+        if let Some(id) = self.id {
+            self.publisher.leave(self.wait, id);
+        }
     }
 }
 
@@ -625,6 +737,120 @@ impl<T: Transport> Drop for PubAckFuture<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::context::JetStreamOptions;
+    use crate::fake_transport::FakeTransport;
+    use std::sync::atomic::AtomicUsize;
+
+    /// A waker that counts its wake-ups.
+    #[derive(Default)]
+    struct Count(AtomicUsize);
+
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.wake_by_ref();
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// A task: a waker and how often it was woken.
+    struct Task(Arc<Count>, Waker);
+
+    impl Task {
+        fn new() -> Task {
+            let count = Arc::new(Count::default());
+            Task(count.clone(), Waker::from(count))
+        }
+        fn poll<F: Future + Unpin>(&self, f: &mut F) -> Poll<F::Output> {
+            Pin::new(f).poll(&mut Context::from_waker(&self.1))
+        }
+        fn woken(&self) -> usize {
+            self.0.0.load(Ordering::SeqCst)
+        }
+    }
+
+    const ACK: &str = r#"{"stream":"S","seq":1}"#;
+
+    fn context(max_pending: usize) -> (FakeTransport, JetStream<FakeTransport>) {
+        let fake = FakeTransport::default();
+        let options = JetStreamOptions::new().max_ack_pending(max_pending);
+        (fake.clone(), JetStream::with_options(fake, options))
+    }
+
+    fn published(task: &Task, js: &JetStream<FakeTransport>) -> PubAckFuture<FakeTransport> {
+        let mut publish = Box::pin(js.publish_async("s", "x"));
+        match task.poll(&mut publish) {
+            Poll::Ready(ack) => ack.expect("published"),
+            Poll::Pending => panic!("the window has room"),
+        }
+    }
+
+    #[test]
+    fn a_publisher_that_got_room_is_not_woken_for_others() {
+        let (fake, js) = context(1);
+        let first = Task::new();
+        let _first_ack = published(&first, &js);
+        // The window is full: the second publisher waits for room.
+        let second = Task::new();
+        let mut publish = Box::pin(js.publish_async("s", "y"));
+        assert!(second.poll(&mut publish).is_pending());
+        // The first ack wakes it to read the ack; reading it makes room.
+        fake.deliver(&fake.reply_of(0), ACK);
+        assert_eq!(second.woken(), 1);
+        let Poll::Ready(Ok(mut ack)) = second.poll(&mut publish) else {
+            panic!("room after the first ack");
+        };
+        drop(publish);
+        // Another task waits for the second ack: its arrival wakes that
+        // task, not the publisher that is gone.
+        let waiter = Task::new();
+        assert!(waiter.poll(&mut ack).is_pending());
+        fake.deliver(&fake.reply_of(1), ACK);
+        assert_eq!(waiter.woken(), 1);
+        assert_eq!(second.woken(), 1);
+        assert!(waiter.poll(&mut ack).is_ready());
+    }
+
+    #[test]
+    fn a_publisher_that_gave_up_is_not_woken() {
+        let (fake, js) = context(1);
+        let first = Task::new();
+        let mut ack = published(&first, &js);
+        let second = Task::new();
+        let mut publish = Box::pin(js.publish_async("s", "y"));
+        assert!(second.poll(&mut publish).is_pending());
+        assert!(first.poll(&mut ack).is_pending());
+        // The waiting publisher is dropped: the ack wakes the task that
+        // waits for it.
+        drop(publish);
+        let before = first.woken();
+        fake.deliver(&fake.reply_of(0), ACK);
+        assert_eq!(first.woken(), before + 1);
+        assert_eq!(second.woken(), 0);
+        assert!(first.poll(&mut ack).is_ready());
+    }
+
+    #[test]
+    fn an_ack_that_came_while_its_pumper_finished_is_passed_on() {
+        let (fake, js) = context(2);
+        let publisher = Task::new();
+        let mut first = published(&publisher, &js);
+        let mut second = published(&publisher, &js);
+        let (a, b) = (Task::new(), Task::new());
+        assert!(a.poll(&mut first).is_pending());
+        assert!(b.poll(&mut second).is_pending());
+        // The first ack wakes the oldest waiter, `a`. While `a` reads the
+        // acks, the second arrives and wakes `a` again (it still waits),
+        // but `a` finishes with its own ack.
+        let (fake2, reply) = (fake.clone(), fake.reply_of(1));
+        fake.when_empty(&fake.reply_of(1), move || fake2.deliver(&reply, ACK));
+        fake.deliver(&fake.reply_of(0), ACK);
+        assert!(a.poll(&mut first).is_ready());
+        // Somebody must read the second ack: `b` is woken to.
+        assert_eq!(b.woken(), 1);
+        assert!(b.poll(&mut second).is_ready());
+    }
 
     #[test]
     fn decimal() {

@@ -1,6 +1,6 @@
 //! `natrs-async-std` in the JetStream suite: [`AsyncRuntime`] with
-//! async-std's `block_on` and tasks (the connection drivers run on their
-//! own `natrs-driver` threads, natrs-async-std's default).
+//! async-std's `block_on` and tasks (the connection drivers run as tasks on
+//! async-std's executor, natrs-async-std's default).
 
 use crate::async_js::AsyncRuntime;
 use natrs_async_std::jetstream::{JetStream, JetStreamOptions};
