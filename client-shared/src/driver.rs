@@ -222,6 +222,10 @@ impl<R: Runtime> Driver<R> {
         }
         if self.timer.poll_expired(cx).is_ready() {
             self.set_armed(None);
+            // A deferral that ran out ends here, even with no transport to
+            // write to (it would fire the timer again at once).
+            let clock = self.shared.clock;
+            let _ = self.shared.writer.may_take(|| clock.now().as_nanos());
             if core.is_some_and(|c| c <= Instant::now()) {
                 self.shared.handle_timeout();
             }
