@@ -20,6 +20,12 @@
 //! waiters, which then reads the flagged sources for everybody (acks are
 //! parsed before the window's lock is taken). The bookkeeping itself is the
 //! sans-IO [`AckWindow`].
+//!
+//! So a waiter woken for everybody must poll or go: a waiter that is done
+//! or dropped hands its turn to another. One thing is left to the
+//! application: a [`PubAckFuture`] that a task polled and then keeps
+//! without polling it again holds up the others' acks. Keep awaiting an
+//! ack once polled, or drop it.
 
 use crate::api::publish::{PubAck, PublishOptions, parse_ack};
 use crate::context::JetStream;
