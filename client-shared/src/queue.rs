@@ -64,17 +64,50 @@ struct Inner {
 /// Two locks keep the producer (the driver) and the consumer apart: the
 /// driver pushes batches under `inner`; the consumer pops from `taken` and
 /// refills it from `inner` a batch at a time, so a busy subscription does not
-/// bounce one lock between two threads per message. Lock order: `taken`,
-/// then `inner`.
+/// bounce one lock between two threads per message. The two sides live on
+/// cache lines of their own, so that a pop and a push running on two CPUs
+/// at once do not contend for one line. Lock order: `taken`, then `inner`.
 #[derive(Debug)]
 pub(crate) struct DeliveryQueue {
-    inner: Mutex<Inner>,
+    inner: Lines<Mutex<Inner>>,
+    consumer: Lines<ConsumerSide>,
+}
+
+/// Keeps what it holds on cache lines of its own (128 bytes: two lines, as
+/// adjacent-line prefetching pairs them).
+#[derive(Debug)]
+#[repr(align(128))]
+struct Lines<T>(T);
+
+/// The consumer's side of a [`DeliveryQueue`].
+#[derive(Debug)]
+struct ConsumerSide {
     /// Messages the consumer took from the producer side in one batch.
-    taken: Mutex<VecDeque<Message>>,
-    /// Messages and bytes the consumer side holds, for the producer's limit
-    /// checks (read once per batch).
+    taken: Mutex<Taken>,
+    /// Messages and bytes `taken` holds, for the producer's limit checks
+    /// (read once per batch). Only the consumer writes them, under `taken`'s
+    /// lock, so plain stores do.
     held_msgs: AtomicUsize,
     held_bytes: AtomicUsize,
+}
+
+#[derive(Debug, Default)]
+struct Taken {
+    msgs: VecDeque<Message>,
+    /// Payload bytes of `msgs`.
+    bytes: usize,
+}
+
+impl ConsumerSide {
+    /// Pops the next taken message, publishing what is left for the
+    /// producer's limit checks.
+    fn pop(&self, taken: &mut Taken) -> Option<Message> {
+        let m = taken.msgs.pop_front()?;
+        taken.bytes -= size_of(&m);
+        self.held_msgs.store(taken.msgs.len(), Ordering::Relaxed);
+        self.held_bytes.store(taken.bytes, Ordering::Relaxed);
+        Some(m)
+    }
 }
 
 /// What a message counts against the byte limit: its payload, as in nats.go.
@@ -106,7 +139,7 @@ impl Inner {
 impl DeliveryQueue {
     pub(crate) fn new(limits: PendingLimits) -> DeliveryQueue {
         DeliveryQueue {
-            inner: Mutex::new(Inner {
+            inner: Lines(Mutex::new(Inner {
                 msgs: VecDeque::new(),
                 bytes: 0,
                 limits,
@@ -115,10 +148,12 @@ impl DeliveryQueue {
                 slow: false,
                 end: None,
                 waker: None,
+            })),
+            consumer: Lines(ConsumerSide {
+                taken: Mutex::new(Taken::default()),
+                held_msgs: AtomicUsize::new(0),
+                held_bytes: AtomicUsize::new(0),
             }),
-            taken: Mutex::new(VecDeque::new()),
-            held_msgs: AtomicUsize::new(0),
-            held_bytes: AtomicUsize::new(0),
         }
     }
 
@@ -131,11 +166,11 @@ impl DeliveryQueue {
         wake: &mut Vec<Waker>,
     ) -> Option<u64> {
         let held = (
-            self.held_msgs.load(Ordering::Relaxed),
-            self.held_bytes.load(Ordering::Relaxed),
+            self.consumer.0.held_msgs.load(Ordering::Relaxed),
+            self.consumer.0.held_bytes.load(Ordering::Relaxed),
         );
         let mut episode = None;
-        let mut q = lock(&self.inner);
+        let mut q = lock(&self.inner.0);
         for message in batch.drain(..) {
             if let Pushed::Dropped { first: true } = q.push(message, held) {
                 episode.get_or_insert(q.dropped);
@@ -148,7 +183,7 @@ impl DeliveryQueue {
     /// Marks the end of the subscription (queued messages are still
     /// delivered); adds the consumer's waker to `wake`.
     pub(crate) fn end(&self, reason: SubscriptionEnd, wake: &mut Vec<Waker>) {
-        let mut q = lock(&self.inner);
+        let mut q = lock(&self.inner.0);
         if q.end.is_none() {
             q.end = Some(reason);
         }
@@ -158,22 +193,17 @@ impl DeliveryQueue {
     /// Takes the next message from the consumer side, refilling it from the
     /// producer side when empty. `Err(ended)` when there is none.
     fn take(&self, cx: Option<&mut Context<'_>>) -> Result<Message, bool> {
-        let mut taken = lock(&self.taken);
-        if let Some(m) = taken.pop_front() {
-            let size = size_of(&m);
-            self.held_msgs.fetch_sub(1, Ordering::Relaxed);
-            self.held_bytes.fetch_sub(size, Ordering::Relaxed);
+        let side = &self.consumer.0;
+        let mut taken = lock(&side.taken);
+        if let Some(m) = side.pop(&mut taken) {
             return Ok(m);
         }
         // Everything queued moves over at once: the two queues swap (the
         // producer keeps the emptied one's room).
-        let mut q = lock(&self.inner);
-        std::mem::swap(&mut *taken, &mut q.msgs);
-        let bytes = std::mem::take(&mut q.bytes);
-        if let Some(m) = taken.pop_front() {
-            let size = size_of(&m);
-            self.held_msgs.store(taken.len(), Ordering::Relaxed);
-            self.held_bytes.store(bytes - size, Ordering::Relaxed);
+        let mut q = lock(&self.inner.0);
+        std::mem::swap(&mut taken.msgs, &mut q.msgs);
+        taken.bytes = std::mem::take(&mut q.bytes);
+        if let Some(m) = side.pop(&mut taken) {
             return Ok(m);
         }
         if q.end.is_some() {
@@ -207,39 +237,38 @@ impl DeliveryQueue {
 
     /// Whether the subscription ended and everything was consumed.
     pub(crate) fn is_finished(&self) -> bool {
-        let taken = lock(&self.taken);
-        let q = lock(&self.inner);
-        q.end.is_some() && q.msgs.is_empty() && taken.is_empty()
+        let taken = lock(&self.consumer.0.taken);
+        let q = lock(&self.inner.0);
+        q.end.is_some() && q.msgs.is_empty() && taken.msgs.is_empty()
     }
 
     /// Why it ended, if it did.
     pub(crate) fn end_reason(&self) -> Option<SubscriptionEnd> {
-        lock(&self.inner).end.clone()
+        lock(&self.inner.0).end.clone()
     }
 
     /// Messages and bytes waiting.
     pub(crate) fn pending(&self) -> (usize, usize) {
-        let taken = lock(&self.taken);
-        let q = lock(&self.inner);
-        let held = self.held_bytes.load(Ordering::Relaxed);
-        (q.msgs.len() + taken.len(), q.bytes + held)
+        let taken = lock(&self.consumer.0.taken);
+        let q = lock(&self.inner.0);
+        (q.msgs.len() + taken.msgs.len(), q.bytes + taken.bytes)
     }
 
     /// Messages dropped because the limits were reached.
     pub(crate) fn dropped(&self) -> u64 {
-        lock(&self.inner).dropped
+        lock(&self.inner.0).dropped
     }
 
     /// Messages queued so far.
     pub(crate) fn delivered(&self) -> u64 {
-        lock(&self.inner).delivered
+        lock(&self.inner.0).delivered
     }
 
     pub(crate) fn set_limits(&self, limits: PendingLimits) {
-        lock(&self.inner).limits = limits;
+        lock(&self.inner.0).limits = limits;
     }
 
     pub(crate) fn limits(&self) -> PendingLimits {
-        lock(&self.inner).limits
+        lock(&self.inner.0).limits
     }
 }

@@ -5,7 +5,7 @@
 
 mod support;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use natrs_core::client::{ConnectionState, SubscriptionEnd, TransportCommand};
 use natrs_core::error::{DisconnectReason, PermissionOp, ServerError, TransportError};
 use natrs_core::headers::HeaderError;
@@ -174,6 +174,48 @@ fn invalid_input_gives_typed_errors_and_sends_nothing() {
     assert_eq!(sim.commands(), vec![]);
     assert_eq!(sim.events(), vec![]);
     assert_eq!(sim.client.state(), ConnectionState::Connected);
+}
+
+#[test]
+fn input_is_taken_in_pieces_of_at_most_max_ops() {
+    let mut sim = connected();
+    let sid = sim.run(|c, _| c.subscribe("p", None)).unwrap();
+    sim.sent();
+    let whole: String = (0..5).map(|i| msg("p", 1, None, &i.to_string())).collect();
+    let mut buf = BytesMut::from(format!("{whole}MSG p 1 3\r\nab").as_bytes());
+    let mut pieces = Vec::new();
+    let mut payloads = Vec::new();
+    loop {
+        let more = sim.run(|c, now| c.handle_input_some(now, &mut buf, 2));
+        let events = sim.events();
+        pieces.push((events.len(), more));
+        for event in events {
+            match event {
+                Event::Message { sid: s, message } if s == sid => payloads.push(message.payload),
+                other => panic!("{other:?}"),
+            }
+        }
+        if !more {
+            break;
+        }
+    }
+    assert_eq!(pieces, [(2, true), (2, true), (1, false)]);
+    assert_eq!(payloads, ["0", "1", "2", "3", "4"]);
+    assert_eq!(&buf[..], b"MSG p 1 3\r\nab", "the incomplete frame waits");
+
+    // A protocol violation ends the piece and the connection.
+    buf.extend_from_slice(b"c\r\nBOGUS\r\nMSG p 1 1\r\ny\r\n");
+    let more = sim.run(|c, now| c.handle_input_some(now, &mut buf, 10));
+    assert!(!more);
+    assert!(buf.is_empty(), "the rest of the read is dropped");
+    let events = sim.events();
+    assert!(matches!(events[0], Event::Message { .. }), "{events:?}");
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::Disconnected { .. })),
+        "{events:?}"
+    );
 }
 
 #[test]
