@@ -116,20 +116,25 @@ fn size_of(m: &Message) -> usize {
 }
 
 impl Inner {
+    /// Whether `count` more messages of `size` bytes in all stay within the
+    /// limits, counting `held` (messages, bytes) the consumer side holds as
+    /// pending too.
+    fn fits(&self, count: usize, size: usize, held: (usize, usize)) -> bool {
+        (self.msgs.len() + held.0).saturating_add(count) <= self.limits.messages
+            && (self.bytes + held.1).saturating_add(size) <= self.limits.bytes
+    }
+
     /// Queues one message unless the limits are reached, counting `held`
     /// (messages, bytes) the consumer side holds as pending too.
     fn push(&mut self, message: Message, held: (usize, usize)) -> Pushed {
-        let size = size_of(&message);
-        if self.msgs.len() + held.0 >= self.limits.messages
-            || (self.bytes + held.1).saturating_add(size) > self.limits.bytes
-        {
+        if !self.fits(1, size_of(&message), held) {
             self.dropped += 1;
             let first = !self.slow;
             self.slow = true;
             return Pushed::Dropped { first };
         }
         self.slow = false;
-        self.bytes += size;
+        self.bytes += size_of(&message);
         self.delivered += 1;
         self.msgs.push_back(message);
         Pushed::Queued
@@ -162,18 +167,27 @@ impl DeliveryQueue {
     /// the drop that started a slow-consumer episode, if one did.
     pub(crate) fn push_batch(
         &self,
-        batch: &mut Vec<Message>,
+        batch: &mut VecDeque<Message>,
         wake: &mut Vec<Waker>,
     ) -> Option<u64> {
         let held = (
             self.consumer.0.held_msgs.load(Ordering::Relaxed),
             self.consumer.0.held_bytes.load(Ordering::Relaxed),
         );
+        let size: usize = batch.iter().map(size_of).sum();
         let mut episode = None;
         let mut q = lock(&self.inner.0);
-        for message in batch.drain(..) {
-            if let Pushed::Dropped { first: true } = q.push(message, held) {
-                episode.get_or_insert(q.dropped);
+        if q.fits(batch.len(), size, held) {
+            // Everything fits: one bulk move, no checks per message.
+            q.slow = false;
+            q.bytes += size;
+            q.delivered += batch.len() as u64;
+            q.msgs.append(batch);
+        } else {
+            for message in batch.drain(..) {
+                if let Pushed::Dropped { first: true } = q.push(message, held) {
+                    episode.get_or_insert(q.dropped);
+                }
             }
         }
         wake.extend(q.waker.take());
@@ -270,5 +284,78 @@ impl DeliveryQueue {
 
     pub(crate) fn limits(&self) -> PendingLimits {
         lock(&self.inner.0).limits
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+    use natrs_core::Subject;
+
+    fn message(payload: &'static str) -> Message {
+        Message {
+            subject: Subject::from_static("s"),
+            reply: None,
+            headers: None,
+            payload: Bytes::from_static(payload.as_bytes()),
+            length: 0,
+        }
+    }
+
+    fn batch(payloads: &[&'static str]) -> VecDeque<Message> {
+        payloads.iter().map(|p| message(p)).collect()
+    }
+
+    fn drain(q: &DeliveryQueue) -> Vec<Bytes> {
+        std::iter::from_fn(|| q.try_next())
+            .map(|m| m.payload)
+            .collect()
+    }
+
+    #[test]
+    fn a_batch_that_fits_goes_in_whole_and_one_that_does_not_is_cut() {
+        let q = DeliveryQueue::new(PendingLimits {
+            messages: 3,
+            bytes: 100,
+        });
+        let mut wake = Vec::new();
+        let mut b = batch(&["a", "b"]);
+        assert_eq!(q.push_batch(&mut b, &mut wake), None);
+        assert!(b.is_empty());
+        assert_eq!(q.pending(), (2, 2));
+        // One more fits; the fourth starts a slow-consumer episode.
+        let mut b = batch(&["c", "d", "e"]);
+        assert_eq!(q.push_batch(&mut b, &mut wake), Some(1));
+        assert!(b.is_empty());
+        assert_eq!((q.pending(), q.dropped(), q.delivered()), ((3, 3), 2, 3));
+        // Messages the consumer holds count against the limits too.
+        assert_eq!(q.try_next().map(|m| m.payload), Some(Bytes::from("a")));
+        // "f" gets in, which ends the episode; "g" starts another.
+        let mut b = batch(&["f", "g"]);
+        assert_eq!(q.push_batch(&mut b, &mut wake), Some(3));
+        assert_eq!(drain(&q), ["b", "c", "f"]);
+        // An empty queue takes a whole batch again.
+        let mut b = batch(&["h", "i", "j"]);
+        assert_eq!(q.push_batch(&mut b, &mut wake), None);
+        let mut b = batch(&["k"]);
+        assert_eq!(q.push_batch(&mut b, &mut wake), Some(4));
+        assert_eq!(drain(&q), ["h", "i", "j"]);
+    }
+
+    #[test]
+    fn the_byte_limit_counts_payloads() {
+        let q = DeliveryQueue::new(PendingLimits {
+            messages: 100,
+            bytes: 5,
+        });
+        let mut wake = Vec::new();
+        let mut b = batch(&["12", "345", "6"]);
+        assert_eq!(q.push_batch(&mut b, &mut wake), Some(1));
+        assert_eq!(q.pending(), (2, 5));
+        assert_eq!(drain(&q), ["12", "345"]);
+        let mut b = batch(&["12345"]);
+        assert_eq!(q.push_batch(&mut b, &mut wake), None);
+        assert_eq!(q.pending(), (1, 5));
     }
 }

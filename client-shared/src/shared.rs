@@ -19,7 +19,7 @@ use natrs_core::proto::WriteBuffer;
 use natrs_core::{Error, HeaderMap};
 use rustls::ClientConfig;
 use std::cell::Cell;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll, Waker};
@@ -127,7 +127,7 @@ pub(crate) struct State {
     pub(crate) close_waiters: Vec<(Arc<Slot<CloseReason>>, bool)>,
     pub(crate) closed: Option<CloseReason>,
     /// Reused buffer for batches of messages on their way to a queue.
-    batch: Vec<Message>,
+    batch: VecDeque<Message>,
     /// Routed events for the application, each with the waiters to release
     /// after it, until [`Shared::with`] hands them on.
     routed: Vec<(ClientEvent, Vec<Release>)>,
@@ -159,7 +159,7 @@ impl State {
                     self.deliver(batch_sid, &mut batch, out);
                     batch_sid = Some(sid.0);
                 }
-                batch.push(message);
+                batch.push_back(message);
                 continue;
             }
             // Anything else comes after the messages before it.
@@ -291,7 +291,7 @@ impl State {
     fn deliver(
         &mut self,
         sid: Option<u64>,
-        batch: &mut Vec<Message>,
+        batch: &mut VecDeque<Message>,
         out: &mut Vec<(ClientEvent, Vec<Release>)>,
     ) {
         if batch.is_empty() {
@@ -387,7 +387,7 @@ impl Shared {
                 connect_waiters: Vec::new(),
                 close_waiters: Vec::new(),
                 closed: None,
-                batch: Vec::new(),
+                batch: VecDeque::new(),
                 routed: Vec::new(),
                 wake: Vec::new(),
                 app_events: Vec::new(),
