@@ -33,6 +33,7 @@ impl Message {
     ///
     /// The subject, reply and payload are slices of the frame's buffer; the
     /// payload reuses the frame's own handle.
+    #[inline]
     pub fn from_frame(frame: MsgFrame) -> (Message, Option<HeaderError>) {
         let (headers, error) = match frame.headers_raw().map(HeaderMap::parse_lossy) {
             None => (None, None),

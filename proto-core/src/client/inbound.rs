@@ -35,6 +35,7 @@ impl Client {
         }
     }
 
+    #[inline]
     fn on_msg(&mut self, now: Instant, frame: MsgFrame) {
         self.stats.in_msgs += 1;
         self.stats.in_bytes += (frame.header_len() + frame.payload_len()) as u64;

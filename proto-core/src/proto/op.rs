@@ -147,6 +147,7 @@ impl MsgFrame {
 
     /// The subject as a [`Subject`] sharing the frame's buffer (one
     /// reference-count increment, no copy).
+    #[inline]
     pub fn to_subject(&self) -> Subject {
         // SAFETY: the parser checked the subject to be UTF-8.
         unsafe { Subject::from_utf8_unchecked(self.frame.slice(self.subject_range())) }
@@ -160,6 +161,7 @@ impl MsgFrame {
     }
 
     /// The reply subject as a [`Subject`] sharing the frame's buffer.
+    #[inline]
     pub fn to_reply(&self) -> Option<Subject> {
         self.reply_range().map(|r| {
             // SAFETY: the parser checked the reply to be UTF-8.
@@ -205,6 +207,7 @@ impl MsgFrame {
 
     /// The payload, reusing the frame's own handle (no reference-count
     /// operation at all).
+    #[inline]
     pub fn into_payload(self) -> Bytes {
         let mut frame = self.frame;
         frame.truncate(self.payload_end as usize);
