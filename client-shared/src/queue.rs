@@ -6,8 +6,8 @@ use crate::writer::note_wait;
 use natrs_core::Message;
 use natrs_core::client::SubscriptionEnd;
 use std::collections::VecDeque;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Waker};
 
 /// Pending limits of a subscription: past either, new messages are dropped.
@@ -59,18 +59,20 @@ struct Inner {
     waker: Option<Waker>,
 }
 
-/// Messages for one subscription, waiting for its consumer.
+/// Messages for one subscription, waiting for its consumer: the producer's
+/// side, shared by the driver and the subscription's [`Consumer`].
 ///
 /// Two locks keep the producer (the driver) and the consumer apart: the
-/// driver pushes batches under `inner`; the consumer pops from `taken` and
-/// refills it from `inner` a batch at a time, so a busy subscription does not
-/// bounce one lock between two threads per message. The two sides live on
-/// cache lines of their own, so that a pop and a push running on two CPUs
-/// at once do not contend for one line. Lock order: `taken`, then `inner`.
+/// driver pushes batches under `inner`; the consumer pops from what it took
+/// (its own [`Consumer`]) and refills that from `inner` a batch at a time, so
+/// a busy subscription does not bounce one lock between two threads per
+/// message. What the consumer holds is published in `held`, on cache lines
+/// of its own, for the producer's limit checks. Lock order: the consumer's,
+/// then `inner`.
 #[derive(Debug)]
 pub(crate) struct DeliveryQueue {
     inner: Lines<Mutex<Inner>>,
-    consumer: Lines<ConsumerSide>,
+    held: Lines<Held>,
 }
 
 /// Keeps what it holds on cache lines of its own (128 bytes: two lines, as
@@ -79,18 +81,16 @@ pub(crate) struct DeliveryQueue {
 #[repr(align(128))]
 struct Lines<T>(T);
 
-/// The consumer's side of a [`DeliveryQueue`].
-#[derive(Debug)]
-struct ConsumerSide {
-    /// Messages the consumer took from the producer side in one batch.
-    taken: Mutex<Taken>,
-    /// Messages and bytes `taken` holds, for the producer's limit checks
-    /// (read once per batch). Only the consumer writes them, under `taken`'s
-    /// lock, so plain stores do.
-    held_msgs: AtomicUsize,
-    held_bytes: AtomicUsize,
+/// Messages and payload bytes the consumer holds, read by the producer once
+/// per batch. Only the consumer writes them, under its own lock or with its
+/// own `&mut`, so plain stores do.
+#[derive(Debug, Default)]
+struct Held {
+    msgs: AtomicUsize,
+    bytes: AtomicUsize,
 }
 
+/// Messages a consumer took from the producer side in one batch.
 #[derive(Debug, Default)]
 struct Taken {
     msgs: VecDeque<Message>,
@@ -98,16 +98,14 @@ struct Taken {
     bytes: usize,
 }
 
-impl ConsumerSide {
-    /// Pops the next taken message, publishing what is left for the
-    /// producer's limit checks.
-    fn pop(&self, taken: &mut Taken) -> Option<Message> {
-        let m = taken.msgs.pop_front()?;
-        taken.bytes -= size_of(&m);
-        self.held_msgs.store(taken.msgs.len(), Ordering::Relaxed);
-        self.held_bytes.store(taken.bytes, Ordering::Relaxed);
-        Some(m)
-    }
+/// The consumer's end of a [`DeliveryQueue`]: what it took, handed out one
+/// message at a time. Polled through `&mut` (as a `Stream` is), it takes a
+/// message without any lock or atomic read-modify-write; through `&` (from
+/// any thread) it locks what it took.
+#[derive(Debug)]
+pub(crate) struct Consumer {
+    queue: Arc<DeliveryQueue>,
+    taken: Mutex<Taken>,
 }
 
 /// What a message counts against the byte limit: its payload, as in nats.go.
@@ -154,11 +152,7 @@ impl DeliveryQueue {
                 end: None,
                 waker: None,
             })),
-            consumer: Lines(ConsumerSide {
-                taken: Mutex::new(Taken::default()),
-                held_msgs: AtomicUsize::new(0),
-                held_bytes: AtomicUsize::new(0),
-            }),
+            held: Lines(Held::default()),
         }
     }
 
@@ -171,8 +165,8 @@ impl DeliveryQueue {
         wake: &mut Vec<Waker>,
     ) -> Option<u64> {
         let held = (
-            self.consumer.0.held_msgs.load(Ordering::Relaxed),
-            self.consumer.0.held_bytes.load(Ordering::Relaxed),
+            self.held.0.msgs.load(Ordering::Relaxed),
+            self.held.0.bytes.load(Ordering::Relaxed),
         );
         let size: usize = batch.iter().map(size_of).sum();
         let mut episode = None;
@@ -204,12 +198,10 @@ impl DeliveryQueue {
         wake.extend(q.waker.take());
     }
 
-    /// Takes the next message from the consumer side, refilling it from the
-    /// producer side when empty. `Err(ended)` when there is none.
-    fn take(&self, cx: Option<&mut Context<'_>>) -> Result<Message, bool> {
-        let side = &self.consumer.0;
-        let mut taken = lock(&side.taken);
-        if let Some(m) = side.pop(&mut taken) {
+    /// Pops the next message `taken` holds, refilling it from the producer
+    /// side when empty. `Err(ended)` when there is none.
+    fn take(&self, taken: &mut Taken, cx: Option<&mut Context<'_>>) -> Result<Message, bool> {
+        if let Some(m) = self.pop(taken) {
             return Ok(m);
         }
         // Everything queued moves over at once: the two queues swap (the
@@ -217,7 +209,7 @@ impl DeliveryQueue {
         let mut q = lock(&self.inner.0);
         std::mem::swap(&mut taken.msgs, &mut q.msgs);
         taken.bytes = std::mem::take(&mut q.bytes);
-        if let Some(m) = side.pop(&mut taken) {
+        if let Some(m) = self.pop(taken) {
             return Ok(m);
         }
         if q.end.is_some() {
@@ -232,40 +224,19 @@ impl DeliveryQueue {
         Err(false)
     }
 
-    /// The next message, `None` once ended and empty, or `Pending`.
-    pub(crate) fn poll_next(&self, cx: &mut Context<'_>) -> Poll<Option<Message>> {
-        match self.take(Some(cx)) {
-            Ok(m) => Poll::Ready(Some(m)),
-            Err(true) => Poll::Ready(None),
-            Err(false) => {
-                note_wait();
-                Poll::Pending
-            }
-        }
-    }
-
-    /// The next message if one is queued, without waiting.
-    pub(crate) fn try_next(&self) -> Option<Message> {
-        self.take(None).ok()
-    }
-
-    /// Whether the subscription ended and everything was consumed.
-    pub(crate) fn is_finished(&self) -> bool {
-        let taken = lock(&self.consumer.0.taken);
-        let q = lock(&self.inner.0);
-        q.end.is_some() && q.msgs.is_empty() && taken.msgs.is_empty()
+    /// Pops the next message of `taken`, publishing what is left for the
+    /// producer's limit checks.
+    fn pop(&self, taken: &mut Taken) -> Option<Message> {
+        let m = taken.msgs.pop_front()?;
+        taken.bytes -= size_of(&m);
+        self.held.0.msgs.store(taken.msgs.len(), Ordering::Relaxed);
+        self.held.0.bytes.store(taken.bytes, Ordering::Relaxed);
+        Some(m)
     }
 
     /// Why it ended, if it did.
     pub(crate) fn end_reason(&self) -> Option<SubscriptionEnd> {
         lock(&self.inner.0).end.clone()
-    }
-
-    /// Messages and bytes waiting.
-    pub(crate) fn pending(&self) -> (usize, usize) {
-        let taken = lock(&self.consumer.0.taken);
-        let q = lock(&self.inner.0);
-        (q.msgs.len() + taken.msgs.len(), q.bytes + taken.bytes)
     }
 
     /// Messages dropped because the limits were reached.
@@ -284,6 +255,62 @@ impl DeliveryQueue {
 
     pub(crate) fn limits(&self) -> PendingLimits {
         lock(&self.inner.0).limits
+    }
+}
+
+impl Consumer {
+    pub(crate) fn new(queue: Arc<DeliveryQueue>) -> Consumer {
+        Consumer {
+            queue,
+            taken: Mutex::new(Taken::default()),
+        }
+    }
+
+    /// The producer's side: counts, limits and how the subscription ended.
+    pub(crate) fn queue(&self) -> &DeliveryQueue {
+        &self.queue
+    }
+
+    /// The next message, `None` once ended and empty, or `Pending`.
+    pub(crate) fn poll_next(&self, cx: &mut Context<'_>) -> Poll<Option<Message>> {
+        ready(self.queue.take(&mut lock(&self.taken), Some(cx)))
+    }
+
+    /// [`poll_next`](Consumer::poll_next) for the consumer's owner.
+    pub(crate) fn poll_next_mut(&mut self, cx: &mut Context<'_>) -> Poll<Option<Message>> {
+        let taken = self.taken.get_mut().unwrap_or_else(PoisonError::into_inner);
+        ready(self.queue.take(taken, Some(cx)))
+    }
+
+    /// The next message if one is queued, without waiting.
+    pub(crate) fn try_next(&self) -> Option<Message> {
+        self.queue.take(&mut lock(&self.taken), None).ok()
+    }
+
+    /// Whether the subscription ended and everything was consumed.
+    pub(crate) fn is_finished(&self) -> bool {
+        let taken = lock(&self.taken);
+        let q = lock(&self.queue.inner.0);
+        q.end.is_some() && q.msgs.is_empty() && taken.msgs.is_empty()
+    }
+
+    /// Messages and bytes waiting.
+    pub(crate) fn pending(&self) -> (usize, usize) {
+        let taken = lock(&self.taken);
+        let q = lock(&self.queue.inner.0);
+        (q.msgs.len() + taken.msgs.len(), q.bytes + taken.bytes)
+    }
+}
+
+/// What a take means to a poll.
+fn ready(taken: Result<Message, bool>) -> Poll<Option<Message>> {
+    match taken {
+        Ok(m) => Poll::Ready(Some(m)),
+        Err(true) => Poll::Ready(None),
+        Err(false) => {
+            note_wait();
+            Poll::Pending
+        }
     }
 }
 
@@ -307,7 +334,11 @@ mod tests {
         payloads.iter().map(|p| message(p)).collect()
     }
 
-    fn drain(q: &DeliveryQueue) -> Vec<Bytes> {
+    fn consumer(limits: PendingLimits) -> Consumer {
+        Consumer::new(Arc::new(DeliveryQueue::new(limits)))
+    }
+
+    fn drain(q: &Consumer) -> Vec<Bytes> {
         std::iter::from_fn(|| q.try_next())
             .map(|m| m.payload)
             .collect()
@@ -315,47 +346,80 @@ mod tests {
 
     #[test]
     fn a_batch_that_fits_goes_in_whole_and_one_that_does_not_is_cut() {
-        let q = DeliveryQueue::new(PendingLimits {
+        let c = consumer(PendingLimits {
             messages: 3,
             bytes: 100,
         });
+        let q = c.queue();
         let mut wake = Vec::new();
         let mut b = batch(&["a", "b"]);
         assert_eq!(q.push_batch(&mut b, &mut wake), None);
         assert!(b.is_empty());
-        assert_eq!(q.pending(), (2, 2));
+        assert_eq!(c.pending(), (2, 2));
         // One more fits; the fourth starts a slow-consumer episode.
         let mut b = batch(&["c", "d", "e"]);
         assert_eq!(q.push_batch(&mut b, &mut wake), Some(1));
         assert!(b.is_empty());
-        assert_eq!((q.pending(), q.dropped(), q.delivered()), ((3, 3), 2, 3));
+        assert_eq!((c.pending(), q.dropped(), q.delivered()), ((3, 3), 2, 3));
         // Messages the consumer holds count against the limits too.
-        assert_eq!(q.try_next().map(|m| m.payload), Some(Bytes::from("a")));
+        assert_eq!(c.try_next().map(|m| m.payload), Some(Bytes::from("a")));
         // "f" gets in, which ends the episode; "g" starts another.
         let mut b = batch(&["f", "g"]);
         assert_eq!(q.push_batch(&mut b, &mut wake), Some(3));
-        assert_eq!(drain(&q), ["b", "c", "f"]);
+        assert_eq!(drain(&c), ["b", "c", "f"]);
         // An empty queue takes a whole batch again.
         let mut b = batch(&["h", "i", "j"]);
         assert_eq!(q.push_batch(&mut b, &mut wake), None);
         let mut b = batch(&["k"]);
         assert_eq!(q.push_batch(&mut b, &mut wake), Some(4));
-        assert_eq!(drain(&q), ["h", "i", "j"]);
+        assert_eq!(drain(&c), ["h", "i", "j"]);
     }
 
     #[test]
     fn the_byte_limit_counts_payloads() {
-        let q = DeliveryQueue::new(PendingLimits {
+        let c = consumer(PendingLimits {
             messages: 100,
             bytes: 5,
         });
+        let q = c.queue();
         let mut wake = Vec::new();
         let mut b = batch(&["12", "345", "6"]);
         assert_eq!(q.push_batch(&mut b, &mut wake), Some(1));
-        assert_eq!(q.pending(), (2, 5));
-        assert_eq!(drain(&q), ["12", "345"]);
+        assert_eq!(c.pending(), (2, 5));
+        assert_eq!(drain(&c), ["12", "345"]);
         let mut b = batch(&["12345"]);
         assert_eq!(q.push_batch(&mut b, &mut wake), None);
-        assert_eq!(q.pending(), (1, 5));
+        assert_eq!(c.pending(), (1, 5));
+    }
+
+    #[test]
+    fn owner_and_shared_takes_hand_out_one_sequence() {
+        let mut c = consumer(PendingLimits::UNLIMITED);
+        let mut wake = Vec::new();
+        let mut b = batch(&["a", "b", "c", "d"]);
+        c.queue().push_batch(&mut b, &mut wake);
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut next = |c: &mut Consumer, owner: bool| {
+            let polled = if owner {
+                c.poll_next_mut(&mut cx)
+            } else {
+                c.poll_next(&mut cx)
+            };
+            match polled {
+                Poll::Ready(Some(m)) => Some(m.payload),
+                Poll::Ready(None) => None,
+                Poll::Pending => Some(Bytes::from_static(b"pending")),
+            }
+        };
+        assert_eq!(next(&mut c, true).unwrap(), "a");
+        assert_eq!(c.pending(), (3, 3));
+        assert_eq!(next(&mut c, false).unwrap(), "b");
+        assert_eq!(c.try_next().unwrap().payload, "c");
+        assert_eq!(next(&mut c, true).unwrap(), "d");
+        assert_eq!(next(&mut c, true).unwrap(), "pending");
+        c.queue().end(SubscriptionEnd::Unsubscribed, &mut wake);
+        assert!(c.is_finished());
+        assert_eq!(next(&mut c, true), None);
+        assert_eq!(next(&mut c, false), None);
     }
 }

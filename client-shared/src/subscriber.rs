@@ -2,7 +2,7 @@
 
 use crate::client::Client;
 use crate::error::Error;
-use crate::queue::{DeliveryQueue, PendingLimits};
+use crate::queue::{Consumer, DeliveryQueue, PendingLimits};
 use natrs_core::Message;
 use natrs_core::client::{Sid, SubscriptionEnd};
 use std::pin::Pin;
@@ -18,7 +18,7 @@ pub struct Subscriber {
     client: Client,
     sid: Sid,
     subject: Arc<str>,
-    queue: Arc<DeliveryQueue>,
+    queue: Consumer,
 }
 
 impl Subscriber {
@@ -32,7 +32,7 @@ impl Subscriber {
             client,
             sid,
             subject,
-            queue,
+            queue: Consumer::new(queue),
         }
     }
 
@@ -69,7 +69,7 @@ impl Subscriber {
 
     /// Why the subscription ended, once it did.
     pub fn end_reason(&self) -> Option<SubscriptionEnd> {
-        self.queue.end_reason()
+        self.queue.queue().end_reason()
     }
 
     /// Unsubscribes now; messages already delivered can still be read.
@@ -108,7 +108,7 @@ impl Subscriber {
         &self,
         f: impl FnOnce(&mut natrs_core::client::Client, Sid) -> Result<(), Error>,
     ) -> Result<(), Error> {
-        if self.queue.end_reason().is_some() {
+        if self.queue.queue().end_reason().is_some() {
             return Ok(());
         }
         let sid = self.sid;
@@ -120,12 +120,12 @@ impl Subscriber {
 
     /// Messages dropped because the pending limits were reached.
     pub fn dropped(&self) -> u64 {
-        self.queue.dropped()
+        self.queue.queue().dropped()
     }
 
     /// Messages delivered to this subscription so far (taken or waiting).
     pub fn delivered(&self) -> u64 {
-        self.queue.delivered()
+        self.queue.queue().delivered()
     }
 
     /// Messages and payload bytes waiting to be taken.
@@ -135,25 +135,27 @@ impl Subscriber {
 
     /// Changes the pending limits (messages, payload bytes).
     pub fn set_pending_limits(&self, messages: usize, bytes: usize) {
-        self.queue.set_limits(PendingLimits { messages, bytes });
+        self.queue
+            .queue()
+            .set_limits(PendingLimits { messages, bytes });
     }
 
     /// The pending limits.
     pub fn pending_limits(&self) -> PendingLimits {
-        self.queue.limits()
+        self.queue.queue().limits()
     }
 }
 
 impl futures_core::Stream for Subscriber {
     type Item = Message;
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Message>> {
-        self.queue.poll_next(cx)
+        self.get_mut().queue.poll_next_mut(cx)
     }
 }
 
 impl Drop for Subscriber {
     fn drop(&mut self) {
-        if self.queue.end_reason().is_some() {
+        if self.queue.queue().end_reason().is_some() {
             return;
         }
         let sid = self.sid;
