@@ -18,7 +18,7 @@ pub struct Subscriber {
     client: Client,
     sid: Sid,
     subject: Arc<str>,
-    queue: Consumer,
+    consumer: Consumer,
 }
 
 impl Subscriber {
@@ -32,7 +32,7 @@ impl Subscriber {
             client,
             sid,
             subject,
-            queue: Consumer::new(queue),
+            consumer: Consumer::new(queue),
         }
     }
 
@@ -54,22 +54,22 @@ impl Subscriber {
     /// The next message, `None` once the subscription ended and every message
     /// was taken, or `Pending`.
     pub fn poll_next_message(&self, cx: &mut Context<'_>) -> Poll<Option<Message>> {
-        self.queue.poll_next(cx)
+        self.consumer.poll_next(cx)
     }
 
     /// The next message if one is waiting, without waiting.
     pub fn try_next(&self) -> Option<Message> {
-        self.queue.try_next()
+        self.consumer.try_next()
     }
 
     /// Whether the subscription ended and every message was taken.
     pub fn is_finished(&self) -> bool {
-        self.queue.is_finished()
+        self.consumer.is_finished()
     }
 
     /// Why the subscription ended, once it did.
     pub fn end_reason(&self) -> Option<SubscriptionEnd> {
-        self.queue.queue().end_reason()
+        self.consumer.queue().end_reason()
     }
 
     /// Unsubscribes now; messages already delivered can still be read.
@@ -108,7 +108,7 @@ impl Subscriber {
         &self,
         f: impl FnOnce(&mut natrs_core::client::Client, Sid) -> Result<(), Error>,
     ) -> Result<(), Error> {
-        if self.queue.queue().end_reason().is_some() {
+        if self.consumer.queue().end_reason().is_some() {
             return Ok(());
         }
         let sid = self.sid;
@@ -120,42 +120,42 @@ impl Subscriber {
 
     /// Messages dropped because the pending limits were reached.
     pub fn dropped(&self) -> u64 {
-        self.queue.queue().dropped()
+        self.consumer.queue().dropped()
     }
 
     /// Messages delivered to this subscription so far (taken or waiting).
     pub fn delivered(&self) -> u64 {
-        self.queue.queue().delivered()
+        self.consumer.queue().delivered()
     }
 
     /// Messages and payload bytes waiting to be taken.
     pub fn pending(&self) -> (usize, usize) {
-        self.queue.pending()
+        self.consumer.pending()
     }
 
     /// Changes the pending limits (messages, payload bytes).
     pub fn set_pending_limits(&self, messages: usize, bytes: usize) {
-        self.queue
+        self.consumer
             .queue()
             .set_limits(PendingLimits { messages, bytes });
     }
 
     /// The pending limits.
     pub fn pending_limits(&self) -> PendingLimits {
-        self.queue.queue().limits()
+        self.consumer.queue().limits()
     }
 }
 
 impl futures_core::Stream for Subscriber {
     type Item = Message;
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Message>> {
-        self.get_mut().queue.poll_next_mut(cx)
+        self.get_mut().consumer.poll_next_mut(cx)
     }
 }
 
 impl Drop for Subscriber {
     fn drop(&mut self) {
-        if self.queue.queue().end_reason().is_some() {
+        if self.consumer.queue().end_reason().is_some() {
             return;
         }
         let sid = self.sid;
