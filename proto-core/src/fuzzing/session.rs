@@ -3,8 +3,10 @@
 //! The input is a configuration (two bytes) and then a sequence of actions,
 //! each an opcode byte and its arguments: server bytes (raw or from a table of
 //! realistic operations), clock advances, transport events, and every client
-//! command. After each action the outputs are drained the way an adapter
-//! must, and these are checked:
+//! command. Server bytes are fed a few operations at a time, with the
+//! outputs drained between pieces, as the client crates feed a read. After
+//! each action the outputs are drained the way an adapter must, and these
+//! are checked:
 //!
 //! - nothing panics;
 //! - after `handle_timeout(now)`, `poll_timeout` is `None` or after `now`;
@@ -31,6 +33,8 @@ use core::time::Duration;
 
 const MS: u64 = 1_000_000;
 const BUFFER_LIMIT: usize = 512;
+/// Operations per piece of a read (see `Session::feed`).
+const FEED_PIECE: usize = 3;
 
 /// What a session did, for tests that check a corpus input reaches what it
 /// was written for.
@@ -278,9 +282,16 @@ impl Session {
         assert!(self.client.buffered_bytes() <= BUFFER_LIMIT);
     }
 
+    /// Feeds server bytes the way the client crates do: a few operations at
+    /// a time, draining the outputs after each piece.
     fn feed(&mut self, bytes: &[u8]) {
         self.read.extend_from_slice(bytes);
-        self.client.handle_input(self.now, &mut self.read);
+        while self
+            .client
+            .handle_input_some(self.now, &mut self.read, FEED_PIECE)
+        {
+            self.pump();
+        }
     }
 
     /// Moves the clock to `target`, calling `handle_timeout` at each deadline.
