@@ -259,6 +259,7 @@ impl DeliveryQueue {
 }
 
 impl Consumer {
+    /// The consumer of `queue`, holding nothing yet.
     pub(crate) fn new(queue: Arc<DeliveryQueue>) -> Consumer {
         Consumer {
             queue,
@@ -334,8 +335,11 @@ mod tests {
         payloads.iter().map(|p| message(p)).collect()
     }
 
-    fn consumer(limits: PendingLimits) -> Consumer {
-        Consumer::new(Arc::new(DeliveryQueue::new(limits)))
+    fn consumer(messages: usize, bytes: usize) -> Consumer {
+        Consumer::new(Arc::new(DeliveryQueue::new(PendingLimits {
+            messages,
+            bytes,
+        })))
     }
 
     fn drain(q: &Consumer) -> Vec<Bytes> {
@@ -346,10 +350,7 @@ mod tests {
 
     #[test]
     fn a_batch_that_fits_goes_in_whole_and_one_that_does_not_is_cut() {
-        let c = consumer(PendingLimits {
-            messages: 3,
-            bytes: 100,
-        });
+        let c = consumer(3, 100);
         let q = c.queue();
         let mut wake = Vec::new();
         let mut b = batch(&["a", "b"]);
@@ -377,10 +378,7 @@ mod tests {
 
     #[test]
     fn the_byte_limit_counts_payloads() {
-        let c = consumer(PendingLimits {
-            messages: 100,
-            bytes: 5,
-        });
+        let c = consumer(100, 5);
         let q = c.queue();
         let mut wake = Vec::new();
         let mut b = batch(&["12", "345", "6"]);
@@ -394,7 +392,7 @@ mod tests {
 
     #[test]
     fn owner_and_shared_takes_hand_out_one_sequence() {
-        let mut c = consumer(PendingLimits::UNLIMITED);
+        let mut c = consumer(usize::MAX, usize::MAX);
         let mut wake = Vec::new();
         let mut b = batch(&["a", "b", "c", "d"]);
         c.queue().push_batch(&mut b, &mut wake);
