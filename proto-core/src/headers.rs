@@ -14,7 +14,7 @@
 //! (trailing whitespace is kept, so what was sent comes back unchanged).
 //! Encoding always writes CRLF and one space after each `:`.
 
-use crate::proto::decimal::{MAX_U64_DIGITS, decimal_len, format_u64};
+use crate::proto::decimal::{decimal_len, put_u64};
 use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -360,8 +360,7 @@ impl HeaderMap {
         out.put_slice(VERSION);
         if let Some(status) = self.inner.status {
             out.put_u8(b' ');
-            let mut digits = [0u8; MAX_U64_DIGITS];
-            out.put_slice(format_u64(u64::from(status.0), &mut digits));
+            put_u64(out, u64::from(status.0));
             if let Some(d) = self.inner.description.as_deref().filter(|d| !d.is_empty()) {
                 out.put_u8(b' ');
                 out.put_slice(d.as_bytes());

@@ -6,7 +6,7 @@
 //! allocate (`CONNECT`, sent once per connection, serializes its JSON first).
 
 use crate::headers::{HeaderError, HeaderMap};
-use crate::proto::decimal::{MAX_U64_DIGITS, decimal_len, format_u64};
+use crate::proto::decimal::{MAX_U64_DIGITS, decimal_len, put_u64};
 use crate::proto::{ConnectInfo, WriteBuffer};
 use bytes::{BufMut, Bytes, BytesMut};
 
@@ -41,16 +41,16 @@ pub fn encode_pub(
         (Some(h), Some(hlen)) => {
             inline.put_slice(b"HPUB ");
             put_subjects(inline, subject, reply);
-            put_number(inline, hlen as u64);
+            put_u64(inline, hlen as u64);
             inline.put_u8(b' ');
-            put_number(inline, hlen.saturating_add(payload.len()) as u64);
+            put_u64(inline, hlen.saturating_add(payload.len()) as u64);
             inline.put_slice(b"\r\n");
             h.encode_unchecked(inline);
         }
         _ => {
             inline.put_slice(b"PUB ");
             put_subjects(inline, subject, reply);
-            put_number(inline, payload.len() as u64);
+            put_u64(inline, payload.len() as u64);
             inline.put_slice(b"\r\n");
         }
     }
@@ -96,18 +96,13 @@ fn put_subjects(out: &mut BytesMut, subject: &str, reply: Option<&str>) {
     }
 }
 
-fn put_number(out: &mut BytesMut, n: u64) {
-    let mut digits = [0u8; MAX_U64_DIGITS];
-    out.put_slice(format_u64(n, &mut digits));
-}
-
 /// `SUB subject [queue] sid\r\n`.
 pub fn encode_sub(out: &mut WriteBuffer, subject: &str, queue: Option<&str>, sid: u64) {
     let inline = &mut out.inline;
     inline.reserve(4 + sub_args_len(subject, queue, sid) + 2);
     inline.put_slice(b"SUB ");
     put_subjects(inline, subject, queue);
-    put_number(inline, sid);
+    put_u64(inline, sid);
     inline.put_slice(b"\r\n");
 }
 
@@ -116,10 +111,10 @@ pub fn encode_unsub(out: &mut WriteBuffer, sid: u64, max: Option<u64>) {
     let inline = &mut out.inline;
     inline.reserve(6 + 2 * MAX_U64_DIGITS + 1 + 2);
     inline.put_slice(b"UNSUB ");
-    put_number(inline, sid);
+    put_u64(inline, sid);
     if let Some(max) = max {
         inline.put_u8(b' ');
-        put_number(inline, max);
+        put_u64(inline, max);
     }
     inline.put_slice(b"\r\n");
 }
