@@ -73,7 +73,7 @@ async fn run_pub(driver: Driver, url: &str, n: u64, size: usize) -> Result<Outco
     let payload = Bytes::from(vec![b'x'; size]);
     let t0 = Instant::now();
     for _ in 0..n {
-        c.publish("bench.pub", payload.clone()).await?;
+        c.publish("bench.pub", &payload).await?;
     }
     c.flush().await?;
     Ok(Outcome::new(t0.elapsed()))
@@ -97,7 +97,7 @@ async fn run_pubsub(driver: Driver, url: &str, n: u64, size: usize) -> Result<Ou
         (got, Instant::now())
     });
     for _ in 0..n {
-        pc.publish("bench.ps", payload.clone()).await?;
+        pc.publish("bench.ps", &payload).await?;
     }
     pc.flush().await?;
     let (got, t1) = counter.await;

@@ -72,7 +72,7 @@ fn run_pub(url: &str, n: u64, size: usize) -> Result<Outcome, BenchError> {
     let payload = Bytes::from(vec![b'x'; size]);
     let t0 = Instant::now();
     for _ in 0..n {
-        c.publish("bench.pub", payload.clone())?;
+        c.publish("bench.pub", &payload)?;
     }
     c.flush()?;
     let mut out = Outcome::new(t0.elapsed());
@@ -92,7 +92,7 @@ fn run_pubsub(url: &str, n: u64, size: usize) -> Result<Outcome, BenchError> {
         (got, Instant::now())
     });
     for _ in 0..n {
-        pc.publish("bench.ps", payload.clone())?;
+        pc.publish("bench.ps", &payload)?;
     }
     pc.flush()?;
     let (got, t1) = counter

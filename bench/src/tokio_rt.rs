@@ -63,7 +63,7 @@ async fn run_pub(url: &str, n: u64, size: usize) -> Result<Outcome, BenchError> 
     let payload = Bytes::from(vec![b'x'; size]);
     let t0 = Instant::now();
     for _ in 0..n {
-        c.publish("bench.pub", payload.clone()).await?;
+        c.publish("bench.pub", &payload).await?;
     }
     c.flush().await?;
     Ok(Outcome::new(t0.elapsed()))
@@ -87,7 +87,7 @@ async fn run_pubsub(url: &str, n: u64, size: usize) -> Result<Outcome, BenchErro
         (got, Instant::now())
     });
     for _ in 0..n {
-        pc.publish("bench.ps", payload.clone()).await?;
+        pc.publish("bench.ps", &payload).await?;
     }
     pc.flush().await?;
     let (got, t1) = counter.await?;

@@ -10,7 +10,7 @@ use crate::subscription::Subscription;
 use bytes::Bytes;
 use natrs_client::{
     CloseReason, ConnectionState, DrainError, Error, FlushError, HeaderMap, JsonError, Message,
-    Request, RequestError, RequestManyOptions, ServerAddr, ServerInfo, Statistics,
+    Payload, Request, RequestError, RequestManyOptions, ServerAddr, ServerInfo, Statistics,
 };
 use std::future::poll_fn;
 use std::sync::Arc;
@@ -70,20 +70,20 @@ impl Client {
     /// Returns once the message is queued for the server (or for the reconnect
     /// buffer); it blocks only while more than 8 MiB already wait to be
     /// written. Use [`flush`](Client::flush) to know the server has it.
-    pub fn publish(
+    pub fn publish<'p>(
         &self,
         subject: impl AsRef<str>,
-        payload: impl Into<Bytes>,
+        payload: impl Into<Payload<'p>>,
     ) -> Result<(), Error> {
         self.publish_parts(subject.as_ref(), None, None, &payload.into())
     }
 
     /// Publishes with a reply subject.
-    pub fn publish_with_reply(
+    pub fn publish_with_reply<'p>(
         &self,
         subject: impl AsRef<str>,
         reply: impl AsRef<str>,
-        payload: impl Into<Bytes>,
+        payload: impl Into<Payload<'p>>,
     ) -> Result<(), Error> {
         self.publish_parts(
             subject.as_ref(),
@@ -94,22 +94,22 @@ impl Client {
     }
 
     /// Publishes with headers.
-    pub fn publish_with_headers(
+    pub fn publish_with_headers<'p>(
         &self,
         subject: impl AsRef<str>,
         headers: HeaderMap,
-        payload: impl Into<Bytes>,
+        payload: impl Into<Payload<'p>>,
     ) -> Result<(), Error> {
         self.publish_parts(subject.as_ref(), None, Some(&headers), &payload.into())
     }
 
     /// Publishes with a reply subject and headers.
-    pub fn publish_with_reply_and_headers(
+    pub fn publish_with_reply_and_headers<'p>(
         &self,
         subject: impl AsRef<str>,
         reply: impl AsRef<str>,
         headers: HeaderMap,
-        payload: impl Into<Bytes>,
+        payload: impl Into<Payload<'p>>,
     ) -> Result<(), Error> {
         self.publish_parts(
             subject.as_ref(),
@@ -125,7 +125,7 @@ impl Client {
         subject: impl AsRef<str>,
         value: &T,
     ) -> Result<(), JsonError> {
-        let payload = Bytes::from(serde_json::to_vec(value)?);
+        let payload = Payload::from(serde_json::to_vec(value)?);
         Ok(self.publish_parts(subject.as_ref(), None, None, &payload)?)
     }
 
@@ -134,7 +134,7 @@ impl Client {
         subject: &str,
         reply: Option<&str>,
         headers: Option<&HeaderMap>,
-        payload: &Bytes,
+        payload: &Payload<'_>,
     ) -> Result<(), Error> {
         // The high-water mark is looked at (under the core's lock) only once
         // a good part of it may be used.
@@ -236,19 +236,19 @@ impl Client {
     /// Sends `payload` to `subject` and waits for one reply, up to the default
     /// request timeout. Fails at once with [`RequestError::NoResponders`] when
     /// nobody listens.
-    pub fn request(
+    pub fn request<'p>(
         &self,
         subject: impl AsRef<str>,
-        payload: impl Into<Bytes>,
+        payload: impl Into<Payload<'p>>,
     ) -> Result<Message, RequestError> {
         self.send_request(subject, Request::new(payload))
     }
 
     /// [`request`](Client::request) with a timeout of its own.
-    pub fn request_with_timeout(
+    pub fn request_with_timeout<'p>(
         &self,
         subject: impl AsRef<str>,
-        payload: impl Into<Bytes>,
+        payload: impl Into<Payload<'p>>,
         timeout: Duration,
     ) -> Result<Message, RequestError> {
         self.send_request(subject, Request::new(payload).timeout(timeout))

@@ -14,7 +14,7 @@ use natrs_core::client::{
 };
 use natrs_core::error::CloseReason;
 use natrs_core::proto::ServerInfo;
-use natrs_core::{HeaderMap, Message, ServerAddr};
+use natrs_core::{HeaderMap, Message, Payload, ServerAddr};
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -59,9 +59,9 @@ pub struct Request {
 
 impl Request {
     /// A request with this payload, no headers and the client's default timeout.
-    pub fn new(payload: impl Into<Bytes>) -> Request {
+    pub fn new<'p>(payload: impl Into<Payload<'p>>) -> Request {
         Request {
-            payload: payload.into(),
+            payload: payload.into().into_bytes(),
             headers: None,
             timeout: None,
         }
@@ -104,7 +104,7 @@ impl Client {
     pub async fn publish(
         &self,
         subject: impl AsRef<str>,
-        payload: impl Into<Bytes>,
+        payload: impl Into<Payload<'_>>,
     ) -> Result<(), Error> {
         let payload = payload.into();
         self.publish_when_room(subject.as_ref(), None, None, &payload)
@@ -116,7 +116,7 @@ impl Client {
         &self,
         subject: impl AsRef<str>,
         reply: impl AsRef<str>,
-        payload: impl Into<Bytes>,
+        payload: impl Into<Payload<'_>>,
     ) -> Result<(), Error> {
         let payload = payload.into();
         self.publish_when_room(subject.as_ref(), Some(reply.as_ref()), None, &payload)
@@ -128,7 +128,7 @@ impl Client {
         &self,
         subject: impl AsRef<str>,
         headers: HeaderMap,
-        payload: impl Into<Bytes>,
+        payload: impl Into<Payload<'_>>,
     ) -> Result<(), Error> {
         let payload = payload.into();
         self.publish_when_room(subject.as_ref(), None, Some(&headers), &payload)
@@ -141,7 +141,7 @@ impl Client {
         subject: impl AsRef<str>,
         reply: impl AsRef<str>,
         headers: HeaderMap,
-        payload: impl Into<Bytes>,
+        payload: impl Into<Payload<'_>>,
     ) -> Result<(), Error> {
         let payload = payload.into();
         self.publish_when_room(
@@ -159,7 +159,7 @@ impl Client {
         subject: impl AsRef<str>,
         value: &T,
     ) -> Result<(), JsonError> {
-        let payload = Bytes::from(serde_json::to_vec(value)?);
+        let payload = Payload::from(serde_json::to_vec(value)?);
         Ok(self
             .publish_when_room(subject.as_ref(), None, None, &payload)
             .await?)
@@ -168,16 +168,16 @@ impl Client {
     /// Publishes without waiting, even past the write high-water mark: the
     /// building block of the async and blocking publish methods. Queues the
     /// message or returns the reason it cannot be sent.
-    pub fn try_publish(
+    pub fn try_publish<'p>(
         &self,
         subject: &str,
         reply: Option<&str>,
         headers: Option<&HeaderMap>,
-        payload: &Bytes,
+        payload: impl Into<Payload<'p>>,
     ) -> Result<(), Error> {
         match self
             .shared()
-            .poll_publish(None, subject, reply, headers, payload)
+            .poll_publish(None, subject, reply, headers, &payload.into())
         {
             Poll::Ready(r) => r,
             Poll::Pending => Ok(()),
@@ -186,16 +186,16 @@ impl Client {
 
     /// Publishes once the write buffer has room: the building block of the
     /// async publish methods (one lock per message).
-    pub fn poll_publish(
+    pub fn poll_publish<'p>(
         &self,
         cx: &mut Context<'_>,
         subject: &str,
         reply: Option<&str>,
         headers: Option<&HeaderMap>,
-        payload: &Bytes,
+        payload: impl Into<Payload<'p>>,
     ) -> Poll<Result<(), Error>> {
         self.shared()
-            .poll_publish(Some(cx), subject, reply, headers, payload)
+            .poll_publish(Some(cx), subject, reply, headers, &payload.into())
     }
 
     /// `Ready` when the write buffer has room for more publishes.
@@ -208,7 +208,7 @@ impl Client {
         subject: &str,
         reply: Option<&str>,
         headers: Option<&HeaderMap>,
-        payload: &Bytes,
+        payload: &Payload<'_>,
     ) -> Result<(), Error> {
         poll_fn(|cx| self.poll_publish(cx, subject, reply, headers, payload)).await
     }
@@ -258,7 +258,7 @@ impl Client {
     pub async fn request(
         &self,
         subject: impl AsRef<str>,
-        payload: impl Into<Bytes>,
+        payload: impl Into<Payload<'_>>,
     ) -> Result<Message, RequestError> {
         self.send_request(subject, Request::new(payload)).await
     }

@@ -55,6 +55,7 @@ pub use subscriber::Subscriber;
 pub use writer::InlineWrite;
 
 pub use bytes::Bytes;
+pub use natrs_core::Payload;
 pub use natrs_core::auth::Credentials;
 pub use natrs_core::client::{ConnectionState, RequestManyOptions, Statistics, SubscriptionEnd};
 pub use natrs_core::error::{

@@ -11,12 +11,12 @@ use crate::signal::Signal;
 use crate::slot::{Slot, lock};
 use crate::tls::TlsOptions;
 use crate::writer::{Inline, Writer, isolated_publish};
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 use natrs_core::Message;
 use natrs_core::client::{self as core, Event, TransportCommand, TransportEvent};
 use natrs_core::error::CloseReason;
 use natrs_core::proto::WriteBuffer;
-use natrs_core::{Error, HeaderMap};
+use natrs_core::{Error, HeaderMap, Payload};
 use rustls::ClientConfig;
 use std::cell::Cell;
 use std::collections::{HashMap, VecDeque};
@@ -727,7 +727,7 @@ impl Shared {
         subject: &str,
         reply: Option<&str>,
         headers: Option<&HeaderMap>,
-        payload: &Bytes,
+        payload: &Payload<'_>,
     ) -> Poll<Result<(), Error>> {
         let (filled, crossed) = {
             let mut st = self.lock();

@@ -35,7 +35,7 @@ use crate::timer::Deadline;
 use crate::transport::{ConnectionEvent, MessageStream, Transport};
 use bytes::Bytes;
 use futures_core::Stream as _;
-use natrs_client::{HeaderMap, Message, RequestError};
+use natrs_client::{HeaderMap, Message, Payload, RequestError};
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -56,9 +56,9 @@ pub struct PublishMessage {
 
 impl PublishMessage {
     /// A message with this payload.
-    pub fn new(payload: impl Into<Bytes>) -> PublishMessage {
+    pub fn new<'p>(payload: impl Into<Payload<'p>>) -> PublishMessage {
         PublishMessage {
-            payload: payload.into(),
+            payload: payload.into().into_bytes(),
             headers: None,
             options: PublishOptions::default(),
         }
@@ -96,7 +96,7 @@ impl<T: Transport> JetStream<T> {
     pub async fn publish(
         &self,
         subject: impl AsRef<str>,
-        payload: impl Into<Bytes>,
+        payload: impl Into<Payload<'_>>,
     ) -> Result<PubAck, Error> {
         self.send_publish(subject, PublishMessage::new(payload))
             .await
@@ -106,7 +106,7 @@ impl<T: Transport> JetStream<T> {
     pub async fn publish_with_options(
         &self,
         subject: impl AsRef<str>,
-        payload: impl Into<Bytes>,
+        payload: impl Into<Payload<'_>>,
         options: PublishOptions,
     ) -> Result<PubAck, Error> {
         self.send_publish(subject, PublishMessage::new(payload).options(options))
@@ -170,7 +170,7 @@ impl<T: Transport> JetStream<T> {
     pub async fn publish_async(
         &self,
         subject: impl AsRef<str>,
-        payload: impl Into<Bytes>,
+        payload: impl Into<Payload<'_>>,
     ) -> Result<PubAckFuture<T>, Error> {
         self.send_publish_async(subject, PublishMessage::new(payload))
             .await

@@ -37,7 +37,7 @@ fn session(seed: u64) -> Run {
     sim.server("PONG\r\n");
     let sid = sim.run(|c, _| c.subscribe("s.>", None)).unwrap();
     let id = sim
-        .run(|c, now| c.request(now, "svc", None, &Bytes::from_static(b"q"), 5 * SEC))
+        .run(|c, now| c.request(now, "svc", None, Bytes::from_static(b"q"), 5 * SEC))
         .unwrap();
     let sent = sim.sent();
     let reply = sent

@@ -30,7 +30,7 @@ fn drain_unsubscribes_delivers_waits_for_requests_then_closes() {
     let a = sim.run(|c, _| c.subscribe("a", None)).unwrap();
     let b = sim.run(|c, _| c.subscribe("b", Some("q"))).unwrap();
     let id = sim
-        .run(|c, now| c.request(now, "svc", None, &Bytes::new(), 10 * SEC))
+        .run(|c, now| c.request(now, "svc", None, Bytes::new(), 10 * SEC))
         .unwrap();
     let sent = sim.sent();
     let reply = sent
@@ -82,7 +82,7 @@ fn drain_unsubscribes_delivers_waits_for_requests_then_closes() {
     assert_eq!(sim.sent(), "UNSUB 3\r\nPING\r\n");
     assert_eq!(sim.publish("x", "2"), Err(Error::ConnectionDraining));
     assert_eq!(
-        sim.run(|c, now| c.request(now, "svc", None, &Bytes::new(), SEC)),
+        sim.run(|c, now| c.request(now, "svc", None, Bytes::new(), SEC)),
         Err(Error::ConnectionDraining)
     );
     assert_eq!(sim.commands(), vec![]);
@@ -172,7 +172,7 @@ fn drain_asked_for_while_disconnected_starts_once_connected() {
 fn drain_waits_for_requests_across_a_reconnect() {
     let mut sim = connected();
     let id = sim
-        .run(|c, now| c.request(now, "svc", None, &Bytes::new(), 10 * SEC))
+        .run(|c, now| c.request(now, "svc", None, Bytes::new(), 10 * SEC))
         .unwrap();
     let reply = sim
         .sent()
@@ -208,7 +208,7 @@ fn drain_waits_for_requests_across_a_reconnect() {
 fn a_timed_out_request_lets_the_drain_finish() {
     let mut sim = connected();
     let id = sim
-        .run(|c, now| c.request(now, "svc", None, &Bytes::new(), SEC))
+        .run(|c, now| c.request(now, "svc", None, Bytes::new(), SEC))
         .unwrap();
     sim.sent();
     sim.run(|c, now| c.drain(now)).unwrap();
@@ -278,10 +278,10 @@ fn close_fails_what_is_pending_and_still_hands_out_the_bytes() {
     sim.sent();
     let (req, flush) = sim.run(|c, now| {
         let req = c
-            .request(now, "svc", None, &Bytes::from_static(b"q"), SEC)
+            .request(now, "svc", None, Bytes::from_static(b"q"), SEC)
             .unwrap();
         let flush = c.flush(now).unwrap();
-        c.publish("last", None, None, &Bytes::from_static(b"words"))
+        c.publish("last", None, None, Bytes::from_static(b"words"))
             .unwrap();
         c.close(now);
         (req, flush)

@@ -38,15 +38,15 @@ fn publish_bytes() {
     let mut sim = connected();
     sim.publish("foo.bar", "hello").unwrap();
     assert_eq!(sim.sent(), "PUB foo.bar 5\r\nhello\r\n");
-    sim.run(|c, _| c.publish("a", Some("r.1"), None, &Bytes::new()))
+    sim.run(|c, _| c.publish("a", Some("r.1"), None, Bytes::new()))
         .unwrap();
     assert_eq!(sim.sent(), "PUB a r.1 0\r\n\r\n");
     let mut h = HeaderMap::new();
     h.insert("K", "v");
-    sim.run(|c, _| c.publish("a", None, Some(&h), &bytes("xy")))
+    sim.run(|c, _| c.publish("a", None, Some(&h), bytes("xy")))
         .unwrap();
     assert_eq!(sim.sent(), "HPUB a 18 20\r\nNATS/1.0\r\nK: v\r\n\r\nxy\r\n");
-    sim.run(|c, _| c.publish("a", Some("r"), Some(&HeaderMap::new()), &Bytes::new()))
+    sim.run(|c, _| c.publish("a", Some("r"), Some(&HeaderMap::new()), Bytes::new()))
         .unwrap();
     assert_eq!(sim.sent(), "HPUB a r 12 12\r\nNATS/1.0\r\n\r\n\r\n");
 }
@@ -64,16 +64,16 @@ fn max_payload_is_checked_before_queuing() {
     );
     // Headers count: "NATS/1.0\r\n\r\n" is 12 bytes.
     let h = HeaderMap::new();
-    sim.run(|c, _| c.publish("a", None, Some(&h), &bytes("abcd")))
+    sim.run(|c, _| c.publish("a", None, Some(&h), bytes("abcd")))
         .unwrap();
     assert_eq!(
-        sim.run(|c, _| c.publish("a", None, Some(&h), &bytes("abcde"))),
+        sim.run(|c, _| c.publish("a", None, Some(&h), bytes("abcde"))),
         Err(Error::MaxPayloadExceeded { size: 17, max: 16 })
     );
     assert_eq!(sim.sent(), "HPUB a 12 16\r\nNATS/1.0\r\n\r\nabcd\r\n");
     // A request over the limit fails the same way and leaves nothing behind.
     assert_eq!(
-        sim.run(|c, now| c.request(now, "svc", None, &bytes("0123456789abcdefg"), SEC)),
+        sim.run(|c, now| c.request(now, "svc", None, bytes("0123456789abcdefg"), SEC)),
         Err(Error::MaxPayloadExceeded { size: 17, max: 16 })
     );
     assert_eq!(
@@ -93,7 +93,7 @@ fn headers_need_a_server_with_headers() {
     sim.handshake(r#"{"server_id":"S","proto":1,"max_payload":1024}"#);
     let h = HeaderMap::new();
     assert_eq!(
-        sim.run(|c, _| c.publish("a", None, Some(&h), &bytes("x"))),
+        sim.run(|c, _| c.publish("a", None, Some(&h), bytes("x"))),
         Err(Error::HeadersNotSupported)
     );
     sim.publish("a", "x").unwrap();
@@ -410,7 +410,7 @@ fn reconnect_buffer_holds_publishes_until_reconnected() {
     sim.publish("b", "22").unwrap();
     let mut h = HeaderMap::new();
     h.insert("K", "v");
-    sim.run(|c, _| c.publish("c", Some("r"), Some(&h), &bytes("3")))
+    sim.run(|c, _| c.publish("c", Some("r"), Some(&h), bytes("3")))
         .unwrap();
     assert_eq!(sim.sent(), "", "nothing goes out while disconnected");
     let expected =
@@ -693,7 +693,7 @@ fn statistics_count_messages_bytes_and_connections() {
     sim.publish("a", "12345").unwrap();
     let mut h = HeaderMap::new();
     h.insert("K", "v");
-    sim.run(|c, _| c.publish("a", None, Some(&h), &bytes("xy")))
+    sim.run(|c, _| c.publish("a", None, Some(&h), bytes("xy")))
         .unwrap();
     sim.server(msg("s", 1, None, "abc") + &hmsg("s", 1, None, "NATS/1.0\r\n\r\n", "de"));
     let st = sim.client.statistics();

@@ -40,7 +40,7 @@ fn request_many(
     options: RequestManyOptions,
 ) -> (natrs_core::client::RequestId, String) {
     let id = sim
-        .run(|c, now| c.request_many(now, "svc", None, &Bytes::new(), timeout, options))
+        .run(|c, now| c.request_many(now, "svc", None, Bytes::new(), timeout, options))
         .unwrap();
     (id, reply_of(&sim.sent()))
 }
@@ -217,11 +217,11 @@ fn requests_outlive_a_reconnect_and_keep_their_deadline() {
 fn invalid_requests_leave_nothing_behind() {
     let mut sim = connected();
     assert!(matches!(
-        sim.run(|c, now| c.request(now, "bad subject", None, &Bytes::new(), SEC)),
+        sim.run(|c, now| c.request(now, "bad subject", None, Bytes::new(), SEC)),
         Err(Error::InvalidSubject { .. })
     ));
     assert!(matches!(
-        sim.run(|c, now| c.request(now, "wild.*", None, &Bytes::new(), SEC)),
+        sim.run(|c, now| c.request(now, "wild.*", None, Bytes::new(), SEC)),
         Err(Error::InvalidSubject { .. })
     ));
     assert_eq!(sim.sent(), "");
@@ -394,7 +394,7 @@ fn requests_fail_at_close() {
     );
     assert_eq!(sim.commands(), vec![TransportCommand::Close]);
     assert_eq!(
-        sim.run(|c, now| c.request(now, "svc", None, &Bytes::new(), SEC)),
+        sim.run(|c, now| c.request(now, "svc", None, Bytes::new(), SEC)),
         Err(Error::ConnectionClosed)
     );
 }

@@ -19,7 +19,7 @@
 use super::{Iter, JetStream, block_on};
 use crate::kv::{Config, Entry, KvError, PurgeOptions, Status, WatchOptions};
 use bytes::Bytes;
-use natrs_client::Client;
+use natrs_client::{Client, Payload};
 use std::time::Duration;
 
 /// A bucket's watch as a blocking iterator of `Result<WatchEvent>`.
@@ -89,7 +89,7 @@ impl KeyValue {
     }
 
     /// Writes `value` to `key`; returns its revision.
-    pub fn put(&self, key: &str, value: impl Into<Bytes>) -> Result<u64, KvError> {
+    pub fn put<'p>(&self, key: &str, value: impl Into<Payload<'p>>) -> Result<u64, KvError> {
         block_on(self.inner.put(key, value))
     }
 

@@ -42,9 +42,8 @@ use crate::metadata::{AckSubject, Metadata};
 use crate::publish::PublishMessage;
 use crate::state::ordered::OrderedOptions;
 use crate::state::pull::{ConsumeOptions, FetchOptions};
-use bytes::Bytes;
 use futures_core::Stream as FuturesStream;
-use natrs_client::{Client, Message};
+use natrs_client::{Client, Message, Payload};
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 use std::future::poll_fn;
@@ -281,15 +280,19 @@ impl JetStream {
     }
 
     /// Publishes and waits for the ack.
-    pub fn publish(&self, subject: &str, payload: impl Into<Bytes>) -> Result<PubAck, Error> {
+    pub fn publish<'p>(
+        &self,
+        subject: &str,
+        payload: impl Into<Payload<'p>>,
+    ) -> Result<PubAck, Error> {
         block_on(self.inner.publish(subject, payload))
     }
 
     /// Publishes with options and waits for the ack.
-    pub fn publish_with_options(
+    pub fn publish_with_options<'p>(
         &self,
         subject: &str,
-        payload: impl Into<Bytes>,
+        payload: impl Into<Payload<'p>>,
         options: PublishOptions,
     ) -> Result<PubAck, Error> {
         block_on(self.inner.publish_with_options(subject, payload, options))
@@ -302,10 +305,10 @@ impl JetStream {
 
     /// Publishes without waiting for the ack (waits only for room in the
     /// window); [`PubAckHandle::wait`] gets the ack.
-    pub fn publish_async(
+    pub fn publish_async<'p>(
         &self,
         subject: &str,
-        payload: impl Into<Bytes>,
+        payload: impl Into<Payload<'p>>,
     ) -> Result<PubAckHandle, Error> {
         block_on(self.inner.publish_async(subject, payload)).map(|f| PubAckHandle { inner: f })
     }

@@ -23,7 +23,7 @@ use crate::state::ordered::OrderedOptions;
 use crate::stream::Stream;
 use crate::transport::Transport;
 use bytes::Bytes;
-use natrs_client::{Client, HeaderMap};
+use natrs_client::{Client, HeaderMap, Payload};
 use std::time::Duration;
 use time::OffsetDateTime;
 
@@ -166,7 +166,7 @@ impl<T: Transport> KeyValue<T> {
     // ----- writes -----
 
     /// Writes `value` to `key`; returns its revision.
-    pub async fn put(&self, key: &str, value: impl Into<Bytes>) -> Result<u64, KvError> {
+    pub async fn put(&self, key: &str, value: impl Into<Payload<'_>>) -> Result<u64, KvError> {
         validate_write_key(key)?;
         Ok(self
             .js

@@ -84,7 +84,7 @@ fn answer(inner: &Inner, verb: Verb, request: &Message) {
     let sent = match inner.respond_to(verb) {
         Ok(json) => inner
             .client
-            .try_publish(reply.as_str(), None, None, &Bytes::from(json))
+            .try_publish(reply.as_str(), None, None, Bytes::from(json))
             .map_err(|e| e.to_string()),
         Err(e) => Err(e.to_string()),
     };

@@ -26,6 +26,7 @@ pub use stats::Statistics;
 use crate::error::{CloseReason, DisconnectReason, Error};
 use crate::headers::HeaderMap;
 use crate::nuid::Nuid;
+use crate::payload::Payload;
 use crate::proto::{self, ParserLimits, ServerInfo, WriteBuffer};
 use crate::server_addr::{Scheme, ServerAddr};
 use crate::subject;
@@ -33,7 +34,7 @@ use crate::time::Instant;
 use alloc::collections::{BTreeSet, VecDeque};
 use alloc::string::String;
 use alloc::vec::Vec;
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 use conn::{Conn, PingPurpose};
 use core::time::Duration;
 use pool::Pool;
@@ -258,14 +259,14 @@ impl Client {
     ///
     /// While connected the bytes go to the transmit buffer; while reconnecting
     /// they go to the reconnect buffer, up to its size limit.
-    pub fn publish(
+    pub fn publish<'p>(
         &mut self,
         subject: &str,
         reply: Option<&str>,
         headers: Option<&HeaderMap>,
-        payload: &Bytes,
+        payload: impl Into<Payload<'p>>,
     ) -> Result<(), Error> {
-        self.publish_inner(subject, reply, headers, payload)
+        self.publish_inner(subject, reply, headers, &payload.into())
     }
 
     /// Subscribes to `subject` (wildcards allowed), optionally in a queue group.
@@ -352,15 +353,15 @@ impl Client {
     ///
     /// Ends with [`Event::Reply`] or [`Event::RequestFailed`] (no responders
     /// fails at once, the deadline with [`RequestError::TimedOut`]).
-    pub fn request(
+    pub fn request<'p>(
         &mut self,
         now: Instant,
         subject: &str,
         headers: Option<&HeaderMap>,
-        payload: &Bytes,
+        payload: impl Into<Payload<'p>>,
         timeout: Duration,
     ) -> Result<RequestId, Error> {
-        self.start_request(now, subject, headers, payload, timeout, None)
+        self.start_request(now, subject, headers, &payload.into(), timeout, None)
     }
 
     /// Sends a request and collects several replies (ADR-47): each arrives as
@@ -368,16 +369,17 @@ impl Client {
     /// `options.max_messages`, after `options.stall` without a reply (counted
     /// from the previous reply; the first is awaited with `timeout` only), or
     /// at a sentinel (empty) reply.
-    pub fn request_many(
+    pub fn request_many<'p>(
         &mut self,
         now: Instant,
         subject: &str,
         headers: Option<&HeaderMap>,
-        payload: &Bytes,
+        payload: impl Into<Payload<'p>>,
         timeout: Duration,
         options: RequestManyOptions,
     ) -> Result<RequestId, Error> {
-        self.start_request(now, subject, headers, payload, timeout, Some(options))
+        let payload = payload.into();
+        self.start_request(now, subject, headers, &payload, timeout, Some(options))
     }
 
     /// Stops waiting for a request's replies; no more events come for it.
@@ -645,7 +647,7 @@ impl Client {
         subject: &str,
         reply: Option<&str>,
         headers: Option<&HeaderMap>,
-        payload: &Bytes,
+        payload: &Payload<'_>,
     ) -> Result<(), Error> {
         self.check_open()?;
         if self.drain.is_some_and(|d| d.stage == DrainStage::Publishes) {
@@ -701,7 +703,7 @@ impl Client {
         now: Instant,
         subject: &str,
         headers: Option<&HeaderMap>,
-        payload: &Bytes,
+        payload: &Payload<'_>,
         timeout: Duration,
         many: Option<RequestManyOptions>,
     ) -> Result<RequestId, Error> {

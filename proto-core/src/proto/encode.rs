@@ -5,23 +5,26 @@
 //! bytes once, so encoding into a [`WriteBuffer`] with spare capacity does not
 //! allocate (`CONNECT`, sent once per connection, serializes its JSON first).
 
+use crate::Payload;
 use crate::headers::{HeaderError, HeaderMap};
 use crate::proto::decimal::{MAX_U64_DIGITS, decimal_len, put_u64};
 use crate::proto::{ConnectInfo, WriteBuffer};
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{BufMut, BytesMut};
 
 /// `PUB subject [reply] #bytes\r\npayload\r\n`, or `HPUB` when `headers` is given.
 /// Fails only when a header name or value cannot be sent; nothing is written then.
 ///
 /// The payload is copied into the buffer, or queued as its own `Bytes` when it
-/// is at least [`WriteBuffer::share_threshold`] long.
-pub fn encode_pub(
+/// has a handle ([`Payload::Shared`], [`Payload::Owned`]) and is at least
+/// [`WriteBuffer::share_threshold`] long.
+pub fn encode_pub<'p>(
     out: &mut WriteBuffer,
     subject: &str,
     reply: Option<&str>,
     headers: Option<&HeaderMap>,
-    payload: &Bytes,
+    payload: impl Into<Payload<'p>>,
 ) -> Result<(), HeaderError> {
+    let payload = payload.into();
     let header_len = match headers {
         Some(h) => {
             h.validate()?;
@@ -30,11 +33,8 @@ pub fn encode_pub(
         None => None,
     };
     let args_len = pub_args_len(subject, reply, header_len, payload.len());
-    let copied_payload = if payload.len() >= out.share_threshold() {
-        0
-    } else {
-        payload.len()
-    };
+    let queued = payload.shared().is_some() && payload.len() >= out.share_threshold();
+    let copied_payload = if queued { 0 } else { payload.len() };
     let inline = &mut out.inline;
     inline.reserve(5 + args_len + 2 + header_len.unwrap_or(0) + copied_payload + 2);
     match (headers, header_len) {
@@ -54,7 +54,7 @@ pub fn encode_pub(
             inline.put_slice(b"\r\n");
         }
     }
-    out.push_payload(payload);
+    out.push_payload(&payload);
     out.inline.put_slice(b"\r\n");
     Ok(())
 }
@@ -147,7 +147,7 @@ mod tests {
     use crate::headers::StatusCode;
     use alloc::string::String;
     use alloc::vec::Vec;
-    use bytes::Buf;
+    use bytes::{Buf, Bytes};
 
     fn drain(mut out: WriteBuffer) -> Vec<u8> {
         let mut v = Vec::new();
@@ -163,13 +163,13 @@ mod tests {
     #[test]
     fn pub_forms() {
         let mut out = WriteBuffer::new();
-        encode_pub(&mut out, "foo", None, None, &Bytes::new()).unwrap();
+        encode_pub(&mut out, "foo", None, None, Bytes::new()).unwrap();
         encode_pub(
             &mut out,
             "foo",
             Some("_INBOX.1"),
             None,
-            &Bytes::from_static(b"hello"),
+            Bytes::from_static(b"hello"),
         )
         .unwrap();
         assert_eq!(
@@ -183,17 +183,17 @@ mod tests {
         let mut out = WriteBuffer::new();
         let mut h = HeaderMap::new();
         h.append("A", "1");
-        encode_pub(&mut out, "foo", None, Some(&h), &Bytes::from_static(b"hi")).unwrap();
+        encode_pub(&mut out, "foo", None, Some(&h), Bytes::from_static(b"hi")).unwrap();
         encode_pub(
             &mut out,
             "foo",
             Some("r"),
             Some(&HeaderMap::new()),
-            &Bytes::new(),
+            Bytes::new(),
         )
         .unwrap();
         let status = HeaderMap::with_status(StatusCode::NO_RESPONDERS, None);
-        encode_pub(&mut out, "s", None, Some(&status), &Bytes::new()).unwrap();
+        encode_pub(&mut out, "s", None, Some(&status), Bytes::new()).unwrap();
         assert_eq!(
             drain(out),
             &b"HPUB foo 18 20\r\nNATS/1.0\r\nA: 1\r\n\r\nhi\r\n\
@@ -207,10 +207,10 @@ mod tests {
         let mut out = WriteBuffer::new();
         let mut h = HeaderMap::new();
         h.append("Bad Name", "1");
-        assert!(encode_pub(&mut out, "foo", None, Some(&h), &Bytes::from_static(b"x")).is_err());
+        assert!(encode_pub(&mut out, "foo", None, Some(&h), Bytes::from_static(b"x")).is_err());
         let mut h = HeaderMap::new();
         h.append("Good", "line\r\nbreak");
-        assert!(encode_pub(&mut out, "foo", None, Some(&h), &Bytes::from_static(b"x")).is_err());
+        assert!(encode_pub(&mut out, "foo", None, Some(&h), Bytes::from_static(b"x")).is_err());
         assert!(out.is_empty());
     }
 

@@ -1,6 +1,7 @@
 //! The outbound byte queue: small operations coalesced into one buffer, large
 //! payloads kept as their own `Bytes` so they are written without a copy.
 
+use crate::Payload;
 use alloc::collections::VecDeque;
 use bytes::{Buf, Bytes, BytesMut};
 
@@ -114,13 +115,12 @@ impl WriteBuffer {
         }
     }
 
-    /// Appends `bytes` like [`push_bytes`](WriteBuffer::push_bytes), cloning the
-    /// handle only when it is queued.
-    pub(crate) fn push_payload(&mut self, bytes: &Bytes) {
-        if bytes.len() >= self.share_threshold {
-            self.push_shared(bytes.clone());
-        } else {
-            self.inline.extend_from_slice(bytes);
+    /// Appends `payload` like [`push_bytes`](WriteBuffer::push_bytes), cloning
+    /// its handle only when it is queued. A borrowed slice is always copied.
+    pub(crate) fn push_payload(&mut self, payload: &Payload<'_>) {
+        match payload.shared() {
+            Some(bytes) if bytes.len() >= self.share_threshold => self.push_shared(bytes.clone()),
+            _ => self.inline.extend_from_slice(payload.as_slice()),
         }
     }
 

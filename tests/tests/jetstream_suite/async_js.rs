@@ -247,7 +247,10 @@ impl<R: AsyncRuntime> SuiteJs for AsyncJs<R> {
     }
 
     fn publish(&self, subject: &str, payload: impl Into<Bytes>) -> Result<PubAck, Error> {
-        run::<R, _>("publish", self.js.publish(subject, payload))
+        run::<R, _>(
+            "publish",
+            self.js.publish(subject, Into::<Bytes>::into(payload)),
+        )
     }
 
     fn publish_with_options(
@@ -258,7 +261,8 @@ impl<R: AsyncRuntime> SuiteJs for AsyncJs<R> {
     ) -> Result<PubAck, Error> {
         run::<R, _>(
             "publish_with_options",
-            self.js.publish_with_options(subject, payload, options),
+            self.js
+                .publish_with_options(subject, Into::<Bytes>::into(payload), options),
         )
     }
 
@@ -271,7 +275,11 @@ impl<R: AsyncRuntime> SuiteJs for AsyncJs<R> {
         subject: &str,
         payload: impl Into<Bytes>,
     ) -> Result<AsyncPubAck<R>, Error> {
-        run::<R, _>("publish_async", self.js.publish_async(subject, payload)).map(AsyncPubAck::wrap)
+        run::<R, _>(
+            "publish_async",
+            self.js.publish_async(subject, Into::<Bytes>::into(payload)),
+        )
+        .map(AsyncPubAck::wrap)
     }
 
     fn send_publish_async(

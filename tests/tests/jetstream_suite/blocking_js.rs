@@ -180,7 +180,7 @@ impl SuiteJs for BlockingJs {
     }
 
     fn publish(&self, subject: &str, payload: impl Into<Bytes>) -> Result<PubAck, Error> {
-        self.js.publish(subject, payload)
+        self.js.publish(subject, Into::<Bytes>::into(payload))
     }
 
     fn publish_with_options(
@@ -189,7 +189,8 @@ impl SuiteJs for BlockingJs {
         payload: impl Into<Bytes>,
         options: PublishOptions,
     ) -> Result<PubAck, Error> {
-        self.js.publish_with_options(subject, payload, options)
+        self.js
+            .publish_with_options(subject, Into::<Bytes>::into(payload), options)
     }
 
     fn send_publish(&self, subject: &str, message: PublishMessage) -> Result<PubAck, Error> {
@@ -201,7 +202,9 @@ impl SuiteJs for BlockingJs {
         subject: &str,
         payload: impl Into<Bytes>,
     ) -> Result<BlockingPubAck, Error> {
-        self.js.publish_async(subject, payload).map(BlockingPubAck)
+        self.js
+            .publish_async(subject, Into::<Bytes>::into(payload))
+            .map(BlockingPubAck)
     }
 
     fn send_publish_async(

@@ -6,7 +6,7 @@
 use crate::support::{Bytes, GUARD, SuiteClient, SuiteEvents, SuiteSubscriber};
 use natrs_client::{
     Client, ClientEvent, CloseReason, ConnectError, ConnectOptions, ConnectionState, DrainError,
-    Error, EventStream, FlushError, HeaderMap, JsonError, Message, Request, RequestError,
+    Error, EventStream, FlushError, HeaderMap, JsonError, Message, Payload, Request, RequestError,
     RequestManyOptions, ServerAddr, ServerInfo, Statistics, Subscriber, SubscriptionEnd,
 };
 use std::future::{Future, poll_fn};
@@ -61,7 +61,7 @@ impl<R: AsyncRuntime> SuiteClient for AsyncClient<R> {
         })
     }
 
-    fn publish(&self, subject: &str, payload: Bytes) -> Result<(), Error> {
+    fn publish<'p>(&self, subject: &str, payload: impl Into<Payload<'p>>) -> Result<(), Error> {
         block_on::<R, _>("publish", self.client.publish(subject, payload))
     }
 

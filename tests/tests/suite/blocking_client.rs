@@ -15,7 +15,7 @@ use crate::support::{Bytes, GUARD, SuiteClient, SuiteEvents, SuiteSubscriber};
 use natrs_blocking::{Client, Events, Subscription};
 use natrs_client::{
     ClientEvent, CloseReason, ConnectError, ConnectOptions, ConnectionState, DrainError, Error,
-    FlushError, HeaderMap, JsonError, Message, Request, RequestError, RequestManyOptions,
+    FlushError, HeaderMap, JsonError, Message, Payload, Request, RequestError, RequestManyOptions,
     ServerAddr, ServerInfo, Statistics, SubscriptionEnd,
 };
 use std::collections::BTreeMap;
@@ -140,7 +140,7 @@ impl SuiteClient for BlockingClient {
         .map(|client| BlockingClient { client })
     }
 
-    fn publish(&self, subject: &str, payload: Bytes) -> Result<(), Error> {
+    fn publish<'p>(&self, subject: &str, payload: impl Into<Payload<'p>>) -> Result<(), Error> {
         watched("publish", || self.client.publish(subject, payload))
     }
 

@@ -68,6 +68,7 @@ macro_rules! suite_tests {
                     messages_keep_their_order,
                     a_burst_leaves_without_a_flush,
                     large_payloads_round_trip,
+                    every_payload_form_round_trips,
                     publish_with_reply_carries_the_reply_subject,
                     headers_round_trip,
                     invalid_input_is_refused_locally,

@@ -142,7 +142,7 @@ fn handles_outliving_their_runtime_never_panic() {
         (client, sub, events, reply, flush)
     });
     drop(rt);
-    let _ = client.try_publish("after", None, None, &b("late"));
+    let _ = client.try_publish("after", None, None, b("late"));
     let _ = client.connection_state();
     let _ = client.statistics();
     client.force_reconnect();

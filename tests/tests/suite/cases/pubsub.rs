@@ -74,6 +74,35 @@ pub fn large_payloads_round_trip<C: SuiteClient>() {
     assert!(got.payload == payload);
 }
 
+/// Every payload form publishes the same bytes, in order: owned and
+/// borrowed, short (copied into the write buffer) and long (a `Bytes` handle
+/// queued without a copy, a borrowed slice copied).
+pub fn every_payload_form_round_trips<C: SuiteClient>() {
+    let server = server();
+    let client: C = connect(&server.url());
+    let mut sub = client.subscribe("forms").unwrap();
+    client.flush().unwrap();
+    let short = Bytes::from_static(b"short");
+    let long = Bytes::from((0..4096).map(|i| (i % 251) as u8).collect::<Vec<u8>>());
+    let text = String::from("text");
+    client.publish("forms", &short).unwrap();
+    client.publish("forms", &long).unwrap();
+    client.publish("forms", &long[..]).unwrap();
+    client.publish("forms", b"array").unwrap();
+    client.publish("forms", "str").unwrap();
+    client.publish("forms", &text).unwrap();
+    client.publish("forms", text.clone()).unwrap();
+    client.publish("forms", long.clone()).unwrap();
+    client.flush().unwrap();
+    let expected: [&[u8]; 8] = [
+        b"short", &long, &long, b"array", b"str", b"text", b"text", &long,
+    ];
+    let got = take(&mut sub, expected.len());
+    for (i, (m, want)) in got.iter().zip(expected).enumerate() {
+        assert_eq!(m.payload.as_ref(), want, "message {i}");
+    }
+}
+
 pub fn publish_with_reply_carries_the_reply_subject<C: SuiteClient>() {
     let server = server();
     let client: C = connect(&server.url());

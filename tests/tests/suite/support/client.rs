@@ -9,7 +9,7 @@
 
 use natrs_client::{
     ClientEvent, CloseReason, ConnectError, ConnectOptions, ConnectionState, DrainError, Error,
-    FlushError, HeaderMap, JsonError, Message, Request, RequestError, RequestManyOptions,
+    FlushError, HeaderMap, JsonError, Message, Payload, Request, RequestError, RequestManyOptions,
     ServerAddr, ServerInfo, Statistics, SubscriptionEnd,
 };
 use std::time::{Duration, Instant};
@@ -32,8 +32,8 @@ pub trait SuiteClient: Clone + Send + Sync + 'static {
     /// Connects to `url` (one URL or a comma-separated list) with `options`.
     fn connect(url: &str, options: ConnectOptions) -> Result<Self, ConnectError>;
 
-    /// Publishes `payload` to `subject`.
-    fn publish(&self, subject: &str, payload: Bytes) -> Result<(), Error>;
+    /// Publishes `payload` (owned or borrowed) to `subject`.
+    fn publish<'p>(&self, subject: &str, payload: impl Into<Payload<'p>>) -> Result<(), Error>;
     /// Publishes with a reply subject.
     fn publish_with_reply(&self, subject: &str, reply: &str, payload: Bytes) -> Result<(), Error>;
     /// Publishes with headers.
