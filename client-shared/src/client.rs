@@ -203,14 +203,17 @@ impl Client {
         self.shared().poll_write_room(cx)
     }
 
-    async fn publish_when_room(
-        &self,
-        subject: &str,
-        reply: Option<&str>,
-        headers: Option<&HeaderMap>,
-        payload: &Payload<'_>,
-    ) -> Result<(), Error> {
-        poll_fn(|cx| self.poll_publish(cx, subject, reply, headers, payload)).await
+    /// The future of the async publish methods: a plain `poll_fn`, not an
+    /// `async fn`, so that a publish polls one state machine, not two.
+    fn publish_when_room<'a>(
+        &'a self,
+        subject: &'a str,
+        reply: Option<&'a str>,
+        headers: Option<&'a HeaderMap>,
+        payload: &'a Payload<'_>,
+    ) -> impl Future<Output = Result<(), Error>> + 'a {
+        let shared = self.shared();
+        poll_fn(move |cx| shared.poll_publish(Some(cx), subject, reply, headers, payload))
     }
 
     // ----- subscribing -----

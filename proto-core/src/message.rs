@@ -35,19 +35,33 @@ impl Message {
     /// payload reuses the frame's own handle.
     #[inline]
     pub fn from_frame(frame: MsgFrame) -> (Message, Option<HeaderError>) {
-        let (headers, error) = match frame.headers_raw().map(HeaderMap::parse_lossy) {
+        let (headers, error) = Message::parse_headers(&frame);
+        (Message::with_headers(frame, headers), error)
+    }
+
+    /// The frame's header block, parsed as [`from_frame`](Message::from_frame)
+    /// does.
+    #[inline]
+    pub(crate) fn parse_headers(frame: &MsgFrame) -> (Option<HeaderMap>, Option<HeaderError>) {
+        match frame.headers_raw().map(HeaderMap::parse_lossy) {
             None => (None, None),
             Some(Ok((map, error))) => (Some(map), error),
             Some(Err(error)) => (None, Some(error)),
-        };
-        let message = Message {
+        }
+    }
+
+    /// The message of `frame`, with its header block already parsed. Called
+    /// inside the expression that places the message, so that it is built
+    /// where it goes rather than built and then copied there.
+    #[inline(always)]
+    pub(crate) fn with_headers(frame: MsgFrame, headers: Option<HeaderMap>) -> Message {
+        Message {
             subject: frame.to_subject(),
             reply: frame.to_reply(),
             headers,
             length: frame.wire_len(),
             payload: frame.into_payload(),
-        };
-        (message, error)
+        }
     }
 
     /// The status code of the header block, if any.

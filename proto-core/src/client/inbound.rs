@@ -40,9 +40,8 @@ impl Client {
         self.stats.in_msgs += 1;
         self.stats.in_bytes += (frame.header_len() + frame.payload_len()) as u64;
         let sid = Sid(frame.sid());
-        let (message, bad) = Message::from_frame(frame);
         if self.requests.mux_sid == Some(sid) {
-            self.on_reply(now, message);
+            self.on_reply(now, Message::from_frame(frame).0);
             return;
         }
         let Some(sub) = self.subs.get_mut(sid) else {
@@ -51,10 +50,15 @@ impl Client {
         };
         sub.delivered += 1;
         let done = sub.max.is_some_and(|m| sub.delivered >= m);
+        let (headers, bad) = Message::parse_headers(&frame);
         if let Some(error) = bad {
             self.events.push_back(Event::BadHeaders { sid, error });
         }
-        self.events.push_back(Event::Message { sid, message });
+        // Built in the expression that queues it: one copy of the event.
+        self.events.push_back(Event::Message {
+            sid,
+            message: Message::with_headers(frame, headers),
+        });
         if done {
             self.end_subscription(sid, SubscriptionEnd::MaxMessages);
         }

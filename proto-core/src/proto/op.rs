@@ -207,7 +207,7 @@ impl MsgFrame {
 
     /// The payload, reusing the frame's own handle (no reference-count
     /// operation at all).
-    #[inline]
+    #[inline(always)]
     pub fn into_payload(self) -> Bytes {
         let mut frame = self.frame;
         frame.truncate(self.payload_end as usize);
