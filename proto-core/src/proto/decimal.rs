@@ -43,11 +43,26 @@ pub(crate) fn parse_usize(digits: &[u8]) -> Option<usize> {
 
 /// Appends the decimal form of `n` to `out`.
 ///
-/// The digits go out one byte at a time. Copying them as a slice would make
-/// a `memmove` call for one or two digits, and its wide loads would wait for
-/// the one-byte stores that formatted the digits (no store forwarding).
-#[inline]
-pub(crate) fn put_u64(out: &mut impl BufMut, mut n: u64) {
+/// Numbers below 10,000 (most payload lengths and subscription ids) go out as
+/// one write of a fixed size, straight from registers. Formatting on the
+/// stack and copying the digits as a slice would make a `memmove` call for
+/// one or two digits, whose wide loads wait for the one-byte stores that
+/// formatted them (no store forwarding).
+#[inline(always)]
+pub(crate) fn put_u64(out: &mut impl BufMut, n: u64) {
+    let digit = |d: u64| b'0' + (d % 10) as u8;
+    match n {
+        0..=9 => out.put_u8(digit(n)),
+        10..=99 => out.put_slice(&[digit(n / 10), digit(n)]),
+        100..=999 => out.put_slice(&[digit(n / 100), digit(n / 10), digit(n)]),
+        1000..=9999 => out.put_slice(&[digit(n / 1000), digit(n / 100), digit(n / 10), digit(n)]),
+        _ => put_u64_long(out, n),
+    }
+}
+
+/// [`put_u64`] for numbers of five digits and more, a byte at a time.
+#[inline(never)]
+fn put_u64_long(out: &mut impl BufMut, mut n: u64) {
     let mut digits = [0u8; MAX_U64_DIGITS];
     let mut start = digits.len();
     loop {
@@ -98,7 +113,24 @@ mod tests {
 
     #[test]
     fn formats() {
-        for n in [0, 1, 9, 10, 99, 100, 12345, u64::MAX / 10, u64::MAX] {
+        for n in [
+            0,
+            1,
+            9,
+            10,
+            42,
+            99,
+            100,
+            507,
+            999,
+            1000,
+            1024,
+            9999,
+            10000,
+            12345,
+            u64::MAX / 10,
+            u64::MAX,
+        ] {
             let text = alloc::format!("{n}");
             let mut out = alloc::vec::Vec::new();
             put_u64(&mut out, n);

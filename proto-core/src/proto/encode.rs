@@ -87,6 +87,7 @@ pub fn sub_args_len(subject: &str, queue: Option<&str>, sid: u64) -> usize {
 }
 
 /// `subject ` and `reply ` if any.
+#[inline(always)]
 fn put_subjects(out: &mut BytesMut, subject: &str, reply: Option<&str>) {
     out.put_slice(subject.as_bytes());
     out.put_u8(b' ');

@@ -117,6 +117,7 @@ impl WriteBuffer {
 
     /// Appends `payload` like [`push_bytes`](WriteBuffer::push_bytes), cloning
     /// its handle only when it is queued. A borrowed slice is always copied.
+    #[inline]
     pub(crate) fn push_payload(&mut self, payload: &Payload<'_>) {
         match payload.shared() {
             Some(bytes) if bytes.len() >= self.share_threshold => self.push_shared(bytes.clone()),
