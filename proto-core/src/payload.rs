@@ -50,22 +50,13 @@ impl Payload<'_> {
         self.as_slice().is_empty()
     }
 
-    /// A [`Bytes`] handle on the payload: a clone of the handle when there
-    /// is one, a copy of borrowed bytes otherwise.
-    pub fn to_bytes(&self) -> Bytes {
-        match self {
-            Payload::Slice(bytes) => Bytes::copy_from_slice(bytes),
-            Payload::Shared(bytes) => (*bytes).clone(),
-            Payload::Owned(bytes) => bytes.clone(),
-        }
-    }
-
     /// The payload as an owned [`Bytes`]: the handle itself when owned, a
     /// clone of a borrowed handle, a copy of borrowed bytes.
     pub fn into_bytes(self) -> Bytes {
         match self {
+            Payload::Slice(bytes) => Bytes::copy_from_slice(bytes),
+            Payload::Shared(bytes) => bytes.clone(),
             Payload::Owned(bytes) => bytes,
-            borrowed => borrowed.to_bytes(),
         }
     }
 
@@ -174,7 +165,7 @@ mod tests {
         let bytes = Bytes::from_static(b"hello");
         let vec = b"hello".to_vec();
         let text = String::from("hello");
-        let forms: [Payload<'_>; 10] = [
+        let forms: [Payload<'_>; 11] = [
             Payload::from(&bytes),
             Payload::from(&b"hello"[..]),
             Payload::from(b"hello"),
@@ -184,12 +175,12 @@ mod tests {
             Payload::from(bytes.clone()),
             Payload::from(BytesMut::from(&b"hello"[..])),
             Payload::from(vec.clone()),
+            Payload::from(vec.clone().into_boxed_slice()),
             Payload::from(text.clone()),
         ];
         for form in &forms {
             assert_eq!(form.as_slice(), b"hello");
             assert_eq!(form.len(), 5);
-            assert_eq!(form.to_bytes(), bytes);
             assert_eq!(form.clone().into_bytes(), bytes);
             assert_eq!(Payload::from(form).as_slice(), b"hello");
         }
