@@ -378,8 +378,14 @@ impl Client {
         timeout: Duration,
         options: RequestManyOptions,
     ) -> Result<RequestId, Error> {
-        let payload = payload.into();
-        self.start_request(now, subject, headers, &payload, timeout, Some(options))
+        self.start_request(
+            now,
+            subject,
+            headers,
+            &payload.into(),
+            timeout,
+            Some(options),
+        )
     }
 
     /// Stops waiting for a request's replies; no more events come for it.
