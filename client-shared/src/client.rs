@@ -98,6 +98,10 @@ impl Client {
 
     /// Publishes `payload` to `subject`.
     ///
+    /// The payload is any [`Payload`] form, owned or borrowed. A short payload
+    /// is copied into the write buffer, so lending one buffer again and again
+    /// (`client.publish(subject, &payload)`) costs no reference count.
+    ///
     /// Returns once the message is queued for the server (or for the reconnect
     /// buffer); it waits only while more than 8 MiB are already waiting to be
     /// written. Use [`flush`](Client::flush) to know the server has it.
