@@ -90,9 +90,9 @@ pub use subscription::{Iter, Subscription};
 
 pub use natrs_client::{
     Bytes, ClientEvent, CloseReason, ConnectError, ConnectOptions, ConnectionState,
-    DisconnectReason, DrainError, Error, FlushError, HeaderMap, JsonError, Message, PendingLimits,
-    Request, RequestError, RequestManyOptions, ServerAddr, ServerError, ServerInfo, SignFn,
-    Statistics, StatusCode, Subject, SubscriptionEnd, TransportError,
+    DisconnectReason, DrainError, Error, FlushError, HeaderMap, JsonError, Message, Payload,
+    PendingLimits, Request, RequestError, RequestManyOptions, ServerAddr, ServerError, ServerInfo,
+    SignFn, Statistics, StatusCode, Subject, SubscriptionEnd, TransportError,
 };
 
 use natrs_client::prepare;

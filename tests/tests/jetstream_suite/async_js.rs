@@ -8,9 +8,8 @@ use crate::support::{
     GUARD, SuiteBatch, SuiteConsumer, SuiteJs, SuiteMessages, SuiteMsg, SuitePubAck, SuiteStream,
     SuiteSub,
 };
-use bytes::Bytes;
 use futures_core::Stream as FuturesStream;
-use natrs_client::{Client, ConnectError, ConnectOptions, Message, Subscriber};
+use natrs_client::{Client, ConnectError, ConnectOptions, Message, Payload, Subscriber};
 use natrs_jetstream::ack::AckKind;
 use natrs_jetstream::api::account::AccountInfo;
 use natrs_jetstream::api::consumer::{ConsumerConfig, ConsumerInfo, PauseResponse};
@@ -246,23 +245,19 @@ impl<R: AsyncRuntime> SuiteJs for AsyncJs<R> {
         run::<R, _>("consumers", self.js.consumers(stream))
     }
 
-    fn publish(&self, subject: &str, payload: impl Into<Bytes>) -> Result<PubAck, Error> {
-        run::<R, _>(
-            "publish",
-            self.js.publish(subject, Into::<Bytes>::into(payload)),
-        )
+    fn publish<'p>(&self, subject: &str, payload: impl Into<Payload<'p>>) -> Result<PubAck, Error> {
+        run::<R, _>("publish", self.js.publish(subject, payload))
     }
 
-    fn publish_with_options(
+    fn publish_with_options<'p>(
         &self,
         subject: &str,
-        payload: impl Into<Bytes>,
+        payload: impl Into<Payload<'p>>,
         options: PublishOptions,
     ) -> Result<PubAck, Error> {
         run::<R, _>(
             "publish_with_options",
-            self.js
-                .publish_with_options(subject, Into::<Bytes>::into(payload), options),
+            self.js.publish_with_options(subject, payload, options),
         )
     }
 
@@ -270,16 +265,12 @@ impl<R: AsyncRuntime> SuiteJs for AsyncJs<R> {
         run::<R, _>("send_publish", self.js.send_publish(subject, message))
     }
 
-    fn publish_async(
+    fn publish_async<'p>(
         &self,
         subject: &str,
-        payload: impl Into<Bytes>,
+        payload: impl Into<Payload<'p>>,
     ) -> Result<AsyncPubAck<R>, Error> {
-        run::<R, _>(
-            "publish_async",
-            self.js.publish_async(subject, Into::<Bytes>::into(payload)),
-        )
-        .map(AsyncPubAck::wrap)
+        run::<R, _>("publish_async", self.js.publish_async(subject, payload)).map(AsyncPubAck::wrap)
     }
 
     fn send_publish_async(

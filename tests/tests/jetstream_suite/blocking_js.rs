@@ -6,7 +6,6 @@
 use crate::support::{
     SuiteBatch, SuiteConsumer, SuiteJs, SuiteMessages, SuiteMsg, SuitePubAck, SuiteStream, SuiteSub,
 };
-use bytes::Bytes;
 use natrs_blocking::jetstream::ack::AckKind;
 use natrs_blocking::jetstream::api::account::AccountInfo;
 use natrs_blocking::jetstream::api::consumer::{ConsumerConfig, ConsumerInfo, PauseResponse};
@@ -23,7 +22,7 @@ use natrs_blocking::jetstream::{
     JetStreamOptions, JsMessage, OrderedMessages, PubAckHandle, PublishMessage, PushMessages,
     Stream,
 };
-use natrs_blocking::{Client, ConnectOptions, Message, Subscription};
+use natrs_blocking::{Client, ConnectOptions, Message, Payload, Subscription};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -179,32 +178,29 @@ impl SuiteJs for BlockingJs {
         self.js.consumers(stream)
     }
 
-    fn publish(&self, subject: &str, payload: impl Into<Bytes>) -> Result<PubAck, Error> {
-        self.js.publish(subject, Into::<Bytes>::into(payload))
+    fn publish<'p>(&self, subject: &str, payload: impl Into<Payload<'p>>) -> Result<PubAck, Error> {
+        self.js.publish(subject, payload)
     }
 
-    fn publish_with_options(
+    fn publish_with_options<'p>(
         &self,
         subject: &str,
-        payload: impl Into<Bytes>,
+        payload: impl Into<Payload<'p>>,
         options: PublishOptions,
     ) -> Result<PubAck, Error> {
-        self.js
-            .publish_with_options(subject, Into::<Bytes>::into(payload), options)
+        self.js.publish_with_options(subject, payload, options)
     }
 
     fn send_publish(&self, subject: &str, message: PublishMessage) -> Result<PubAck, Error> {
         self.js.send_publish(subject, message)
     }
 
-    fn publish_async(
+    fn publish_async<'p>(
         &self,
         subject: &str,
-        payload: impl Into<Bytes>,
+        payload: impl Into<Payload<'p>>,
     ) -> Result<BlockingPubAck, Error> {
-        self.js
-            .publish_async(subject, Into::<Bytes>::into(payload))
-            .map(BlockingPubAck)
+        self.js.publish_async(subject, payload).map(BlockingPubAck)
     }
 
     fn send_publish_async(

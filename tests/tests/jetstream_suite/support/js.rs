@@ -10,7 +10,7 @@
 
 use super::WAIT;
 use bytes::Bytes;
-use natrs_client::{ConnectOptions, Message};
+use natrs_client::{ConnectOptions, Message, Payload};
 use natrs_jetstream::Error;
 use natrs_jetstream::JetStreamOptions;
 use natrs_jetstream::ack::AckKind;
@@ -117,21 +117,21 @@ pub trait SuiteJs: Clone + Debug + Send + Sync + Sized + 'static {
     fn consumers(&self, stream: &str) -> Result<Vec<ConsumerInfo>, Error>;
 
     /// Publishes and waits for the ack.
-    fn publish(&self, subject: &str, payload: impl Into<Bytes>) -> Result<PubAck, Error>;
+    fn publish<'p>(&self, subject: &str, payload: impl Into<Payload<'p>>) -> Result<PubAck, Error>;
     /// Publishes with options and waits for the ack.
-    fn publish_with_options(
+    fn publish_with_options<'p>(
         &self,
         subject: &str,
-        payload: impl Into<Bytes>,
+        payload: impl Into<Payload<'p>>,
         options: PublishOptions,
     ) -> Result<PubAck, Error>;
     /// Publishes a message and waits for the ack.
     fn send_publish(&self, subject: &str, message: PublishMessage) -> Result<PubAck, Error>;
     /// Publishes without waiting for the ack (only for room in the window).
-    fn publish_async(
+    fn publish_async<'p>(
         &self,
         subject: &str,
-        payload: impl Into<Bytes>,
+        payload: impl Into<Payload<'p>>,
     ) -> Result<Self::PubAck, Error>;
     /// [`publish_async`](SuiteJs::publish_async) of a message.
     fn send_publish_async(
