@@ -28,6 +28,17 @@ use std::time::Duration;
 /// Above this many bytes waiting to be written, publishers wait for the
 /// driver to catch up.
 pub(crate) const WRITE_HIGH_WATER: usize = 8 * 1024 * 1024;
+/// Publishers also wait above this many copied bytes waiting (operations and
+/// short payloads; long payloads are held by reference and count only
+/// against [`WRITE_HIGH_WATER`]). The two write buffers swap between the
+/// publishers and the driver, so each grows to what waits. With this mark
+/// they stay near 1 MiB instead of 8: fewer first-touch page faults, and bytes
+/// still in cache when they are written. In the bench program (interleaved
+/// runs, medians), client CPU fell from 165 to 154 ms for `pubsub` 1M x 16 B
+/// (8 runs each) and from 103 to 92 ms for `pub` 2M x 16 B (6 runs), rates
+/// unchanged. A single 1 MiB mark for all bytes cut `pub` 500k x 1 KiB from
+/// 2.62 M to 2.00 M messages a second (6 runs): large payloads keep 8 MiB.
+const COPIED_HIGH_WATER: usize = 1024 * 1024;
 
 /// A task publishing a burst writes it itself each time this many more bytes
 /// are buffered (when the transport lends an inline writer).
@@ -709,8 +720,8 @@ impl Shared {
         self.notify();
     }
 
-    /// Publishes under one lock, unless more than [`WRITE_HIGH_WATER`] bytes
-    /// wait to be written: then registers the waker (called once the driver
+    /// Publishes under one lock, unless the bytes waiting to be written are
+    /// above a high water (see [`above_high_water`]): then registers the waker (called once the driver
     /// took the buffer) and returns `Pending`.
     ///
     /// Who sends the bytes: an async publish that is likely a lone one (a
@@ -732,7 +743,7 @@ impl Shared {
         let (filled, crossed) = {
             let mut st = self.lock();
             let pending = st.core.transmit_len();
-            if pending > WRITE_HIGH_WATER {
+            if above_high_water(&st.core) {
                 if let Some(cx) = cx {
                     lock(&self.write_waiters).push(cx.waker().clone());
                     self.has_write_waiters.store(true, Ordering::Release);
@@ -774,7 +785,7 @@ impl Shared {
     /// is called once the driver took the buffer.
     pub(crate) fn poll_write_room(&self, cx: &mut Context<'_>) -> Poll<()> {
         let st = self.lock();
-        if st.core.transmit_len() <= WRITE_HIGH_WATER {
+        if !above_high_water(&st.core) {
             return Poll::Ready(());
         }
         lock(&self.write_waiters).push(cx.waker().clone());
@@ -785,11 +796,20 @@ impl Shared {
     }
 }
 
+/// Whether publishers must wait for the driver: more than
+/// [`WRITE_HIGH_WATER`] bytes wait to be written, or more than
+/// [`COPIED_HIGH_WATER`] of them were copied.
+fn above_high_water(core: &core::Client) -> bool {
+    core.transmit_len() > WRITE_HIGH_WATER || core.transmit_copied_len() > COPIED_HIGH_WATER
+}
+
 #[cfg(test)]
 mod tests {
     use crate::{ConnectOptions, prepare};
-    use bytes::BytesMut;
+    use bytes::{Bytes, BytesMut};
+    use natrs_core::Payload;
     use natrs_core::client::{TransportCommand, TransportEvent};
+    use std::task::{Context, Poll, Waker};
 
     #[test]
     fn inputs_of_an_old_transport_are_refused() {
@@ -826,5 +846,55 @@ mod tests {
         assert_eq!(shared.poll_transport(), Some(TransportCommand::Close));
         assert!(!shared.is_current(1));
         assert!(shared.is_current(2));
+    }
+
+    /// A connected client with nobody draining its write buffer (the
+    /// client handle is kept: dropping the last one closes).
+    fn connected() -> crate::Prepared {
+        let prepared = prepare("nats://127.0.0.1:4222", ConnectOptions::new()).unwrap();
+        let shared = &prepared.shared;
+        assert!(shared.poll_transport().is_some());
+        assert!(shared.handle_transport_at(1, TransportEvent::Connected));
+        let mut input = BytesMut::from(&b"INFO {\"max_payload\":1048576}\r\nPONG\r\n"[..]);
+        assert!(shared.handle_input_at(1, &mut input));
+        prepared
+    }
+
+    /// Publishes `payload` until a publish must wait; returns the bytes then
+    /// waiting and the part of them copied in.
+    fn fill(shared: &super::Shared, payload: &Payload<'_>) -> (usize, usize) {
+        let mut cx = Context::from_waker(Waker::noop());
+        for _ in 0..1_000_000 {
+            match shared.poll_publish(Some(&mut cx), "fill", None, None, payload) {
+                Poll::Ready(r) => r.unwrap(),
+                Poll::Pending => {
+                    let st = shared.lock();
+                    return (st.core.transmit_len(), st.core.transmit_copied_len());
+                }
+            }
+        }
+        panic!("publishes never had to wait");
+    }
+
+    #[test]
+    fn short_payloads_wait_at_the_copied_high_water() {
+        let prepared = connected();
+        let shared = &prepared.shared;
+        let (waiting, copied) = fill(shared, &Payload::from(&[b'x'; 100]));
+        assert_eq!(waiting, copied, "short payloads are copied");
+        assert!(copied > super::COPIED_HIGH_WATER, "{copied}");
+        assert!(copied < super::COPIED_HIGH_WATER + 200, "{copied}");
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(shared.poll_write_room(&mut cx).is_pending());
+    }
+
+    #[test]
+    fn queued_payloads_wait_at_the_total_high_water() {
+        let prepared = connected();
+        let payload = Bytes::from(vec![b'x'; 16 * 1024]);
+        let (waiting, copied) = fill(&prepared.shared, &Payload::from(&payload));
+        assert!(waiting > super::WRITE_HIGH_WATER, "{waiting}");
+        assert!(waiting < super::WRITE_HIGH_WATER + 17 * 1024, "{waiting}");
+        assert!(copied < super::COPIED_HIGH_WATER, "{copied}");
     }
 }

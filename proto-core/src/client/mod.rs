@@ -523,10 +523,22 @@ impl Client {
 
     /// Bytes `poll_transmit` would hand out now.
     pub fn transmit_len(&self) -> usize {
+        self.transmit_buffer().map_or(0, WriteBuffer::len)
+    }
+
+    /// The part of [`transmit_len`](Client::transmit_len) that was copied into
+    /// the write buffer, leaving out the payloads it holds by reference (see
+    /// [`WriteBuffer::copied_len`]).
+    pub fn transmit_copied_len(&self) -> usize {
+        self.transmit_buffer().map_or(0, WriteBuffer::copied_len)
+    }
+
+    /// The buffer `poll_transmit` hands out from, if any.
+    fn transmit_buffer(&self) -> Option<&WriteBuffer> {
         match &self.conn {
-            Some(conn) => conn.out.len(),
-            None if self.state == ConnectionState::Closed => self.pending.len(),
-            None => 0,
+            Some(conn) => Some(&conn.out),
+            None if self.state == ConnectionState::Closed => Some(&self.pending),
+            None => None,
         }
     }
 

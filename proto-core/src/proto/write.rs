@@ -70,6 +70,13 @@ impl WriteBuffer {
         self.inline.len() + self.shared_len
     }
 
+    /// Bytes waiting that were copied in, leaving out the queued payloads
+    /// (which stay in their owners' buffers): how much this buffer's own
+    /// allocation holds.
+    pub fn copied_len(&self) -> usize {
+        self.inline.len()
+    }
+
     /// Whether nothing is waiting.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
