@@ -42,8 +42,7 @@
 //! flushes and isolated publishes (the first after the thread waited, such as
 //! a handler's reply) are written by the calling thread itself when no one
 //! else is writing, without waking the driver; so is a backlog of 64 KiB. A
-//! publish blocks only while more than 8 MiB wait to be written, or more than
-//! 1 MiB of short messages copied into the buffer.
+//! publish blocks only while more than 8 MiB wait to be written.
 //!
 //! Waiting (for a reply, a message, a flush, a drain) parks the calling
 //! thread until the driver's threads complete what it waits for; on a

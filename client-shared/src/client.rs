@@ -202,7 +202,11 @@ impl Client {
             .poll_publish(Some(cx), subject, reply, headers, &payload.into())
     }
 
-    /// `Ready` when the write buffer has room for more publishes.
+    /// `Ready` when the write buffer has room for more publishes: unless
+    /// more than 8 MiB wait to be written. This is the mark a thread that
+    /// blocks waits for; an async publish also waits while more than 1 MiB of
+    /// the bytes waiting were copied in (short payloads), which keeps the
+    /// buffers small at the cost of a task switch rather than a thread's.
     pub fn poll_write_room(&self, cx: &mut Context<'_>) -> Poll<()> {
         self.shared().poll_write_room(cx)
     }

@@ -28,16 +28,22 @@ use std::time::Duration;
 /// Above this many bytes waiting to be written, publishers wait for the
 /// driver to catch up.
 pub(crate) const WRITE_HIGH_WATER: usize = 8 * 1024 * 1024;
-/// Publishers also wait above this many copied bytes waiting (operations and
-/// short payloads; long payloads are held by reference and count only
-/// against [`WRITE_HIGH_WATER`]). The two write buffers swap between the
-/// publishers and the driver, so each grows to what waits. With this mark
-/// they stay near 1 MiB instead of 8: fewer first-touch page faults, and bytes
-/// still in cache when they are written. In the bench program (interleaved
-/// runs, medians), client CPU fell from 165 to 154 ms for `pubsub` 1M x 16 B
-/// (8 runs each) and from 103 to 92 ms for `pub` 2M x 16 B (6 runs), rates
-/// unchanged. A single 1 MiB mark for all bytes cut `pub` 500k x 1 KiB from
-/// 2.62 M to 2.00 M messages a second (6 runs): large payloads keep 8 MiB.
+/// Async publishers ([`Shared::poll_publish`]) also wait above this many
+/// copied bytes waiting (operations and short payloads; long payloads are
+/// held by reference and count only against [`WRITE_HIGH_WATER`]). The two
+/// write buffers swap between the publishers and the driver, so each grows
+/// to what waits. With this mark they stay near 1 MiB instead of 8: fewer
+/// first-touch page faults, and bytes still in cache when they are written.
+/// In the bench program (interleaved runs, medians), natrs-tokio's client
+/// CPU fell from 165 to 154 ms for `pubsub` 1M x 16 B (8 runs each) and from
+/// 103 to 92 ms for `pub` 2M x 16 B (6 runs), rates unchanged. A single
+/// 1 MiB mark for all bytes cut `pub` 500k x 1 KiB from 2.62 M to 2.00 M
+/// messages a second (6 runs): large payloads keep 8 MiB.
+///
+/// [`Shared::poll_write_room`], which blocking publishers wait on, looks at
+/// [`WRITE_HIGH_WATER`] only: their wait parks a thread rather than a task.
+/// With this mark there too, natrs-blocking's `pub` 2M x 16 B took 263
+/// against 199 ms of CPU (8 runs), waking its driver thousands of times.
 const COPIED_HIGH_WATER: usize = 1024 * 1024;
 
 /// A task publishing a burst writes it itself each time this many more bytes
@@ -781,11 +787,12 @@ impl Shared {
         Poll::Ready(Ok(()))
     }
 
-    /// `Ready` when publishers may add to the write buffer; otherwise the waker
-    /// is called once the driver took the buffer.
+    /// `Ready` unless more than [`WRITE_HIGH_WATER`] bytes wait to be
+    /// written; otherwise the waker is called once the driver took the
+    /// buffer.
     pub(crate) fn poll_write_room(&self, cx: &mut Context<'_>) -> Poll<()> {
         let st = self.lock();
-        if !above_high_water(&st.core) {
+        if st.core.transmit_len() <= WRITE_HIGH_WATER {
             return Poll::Ready(());
         }
         lock(&self.write_waiters).push(cx.waker().clone());
@@ -796,7 +803,7 @@ impl Shared {
     }
 }
 
-/// Whether publishers must wait for the driver: more than
+/// Whether an async publisher must wait for the driver: more than
 /// [`WRITE_HIGH_WATER`] bytes wait to be written, or more than
 /// [`COPIED_HIGH_WATER`] of them were copied.
 fn above_high_water(core: &core::Client) -> bool {
@@ -884,8 +891,9 @@ mod tests {
         assert_eq!(waiting, copied, "short payloads are copied");
         assert!(copied > super::COPIED_HIGH_WATER, "{copied}");
         assert!(copied < super::COPIED_HIGH_WATER + 200, "{copied}");
+        // Blocking publishers wait at the total mark only.
         let mut cx = Context::from_waker(Waker::noop());
-        assert!(shared.poll_write_room(&mut cx).is_pending());
+        assert!(shared.poll_write_room(&mut cx).is_ready());
     }
 
     #[test]
@@ -896,5 +904,7 @@ mod tests {
         assert!(waiting > super::WRITE_HIGH_WATER, "{waiting}");
         assert!(waiting < super::WRITE_HIGH_WATER + 17 * 1024, "{waiting}");
         assert!(copied < super::COPIED_HIGH_WATER, "{copied}");
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(prepared.shared.poll_write_room(&mut cx).is_pending());
     }
 }

@@ -67,8 +67,8 @@ const CLOSE_WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 const INLINE_WRITE_THRESHOLD: u64 = 64 * 1024;
 
 /// Bytes queued by publishers (since the core's buffer was last taken) below
-/// which a publish need not look at the write buffer's high-water marks
-/// (1 MiB of copied bytes, 8 MiB in all; checked under the core's lock).
+/// which a publish need not look at the write buffer's high-water mark (8 MiB,
+/// checked under the core's lock).
 const ROOM_CHECK_THRESHOLD: u64 = 1024 * 1024;
 
 /// What a publish adds to the write buffer besides subject, reply, header
