@@ -727,8 +727,8 @@ impl Shared {
     }
 
     /// Publishes under one lock, unless the bytes waiting to be written are
-    /// above a high water (see [`above_high_water`]): then registers the waker (called once the driver
-    /// took the buffer) and returns `Pending`.
+    /// above a high-water mark (see [`above_high_water`]): then registers the
+    /// waker (called once the driver took the buffer) and returns `Pending`.
     ///
     /// Who sends the bytes: an async publish that is likely a lone one (a
     /// reply) writes them at once. One of a burst of small messages (payloads

@@ -148,6 +148,9 @@ fn interleaving_gives_separate_chunks() {
         ]
     );
     assert_eq!(buf.chunk_count(), 6);
+    // The three queued payloads are not in the copied bytes.
+    assert_eq!(buf.len(), 37);
+    assert_eq!(buf.copied_len(), 23);
     // Partial advance inside the first inline run, then across a payload.
     buf.advance(3);
     assert_eq!(buf.chunk(), b" a 4\r\n");
@@ -157,6 +160,7 @@ fn interleaving_gives_separate_chunks() {
     assert_eq!(buf.chunk(), b"ore!");
     buf.advance(6);
     assert!(buf.is_empty());
+    assert_eq!(buf.copied_len(), 0);
     assert_eq!(buf.chunk(), b"");
 }
 

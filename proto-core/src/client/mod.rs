@@ -515,10 +515,7 @@ impl Client {
 
     /// Whether `poll_transmit` has bytes to hand out.
     pub fn has_transmit(&self) -> bool {
-        match &self.conn {
-            Some(conn) => !conn.out.is_empty(),
-            None => self.state == ConnectionState::Closed && !self.pending.is_empty(),
-        }
+        self.transmit_buffer().is_some_and(|buf| !buf.is_empty())
     }
 
     /// Bytes `poll_transmit` would hand out now.
