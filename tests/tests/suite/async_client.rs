@@ -65,6 +65,15 @@ impl<R: AsyncRuntime> SuiteClient for AsyncClient<R> {
         block_on::<R, _>("publish", self.client.publish(subject, payload))
     }
 
+    fn publish_all(&self, subject: &str, payloads: &[Bytes]) -> Result<(), Error> {
+        block_on::<R, _>("publish_all", async {
+            for payload in payloads {
+                self.client.publish(subject, payload).await?;
+            }
+            Ok(())
+        })
+    }
+
     fn publish_with_reply(&self, subject: &str, reply: &str, payload: Bytes) -> Result<(), Error> {
         block_on::<R, _>(
             "publish_with_reply",

@@ -144,6 +144,14 @@ impl SuiteClient for BlockingClient {
         watched("publish", || self.client.publish(subject, payload))
     }
 
+    fn publish_all(&self, subject: &str, payloads: &[Bytes]) -> Result<(), Error> {
+        watched("publish_all", || {
+            payloads
+                .iter()
+                .try_for_each(|payload| self.client.publish(subject, payload))
+        })
+    }
+
     fn publish_with_reply(&self, subject: &str, reply: &str, payload: Bytes) -> Result<(), Error> {
         watched("publish_with_reply", || {
             self.client.publish_with_reply(subject, reply, payload)

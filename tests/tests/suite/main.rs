@@ -81,6 +81,7 @@ macro_rules! suite_tests {
                     statistics_count_messages_and_bytes,
                     publish_json_round_trips,
                     publishing_past_the_write_buffer_limit,
+                    publishing_short_messages_past_the_copied_limit,
                     headers_refused_when_the_server_lacks_them,
                 }
                 requests {

@@ -34,6 +34,10 @@ pub trait SuiteClient: Clone + Send + Sync + 'static {
 
     /// Publishes `payload` (owned or borrowed) to `subject`.
     fn publish<'p>(&self, subject: &str, payload: impl Into<Payload<'p>>) -> Result<(), Error>;
+    /// Publishes every payload to `subject` in one go: from one task on an
+    /// async runtime (a burst, as an application loop publishes), one call
+    /// after another on a blocking client.
+    fn publish_all(&self, subject: &str, payloads: &[Bytes]) -> Result<(), Error>;
     /// Publishes with a reply subject.
     fn publish_with_reply(&self, subject: &str, reply: &str, payload: Bytes) -> Result<(), Error>;
     /// Publishes with headers.
