@@ -104,7 +104,8 @@ impl Client {
     ///
     /// Returns once the message is queued for the server (or for the reconnect
     /// buffer); it waits only while more than 8 MiB are already waiting to be
-    /// written. Use [`flush`](Client::flush) to know the server has it.
+    /// written, or more than 1 MiB of short messages copied into the write
+    /// buffer. Use [`flush`](Client::flush) to know the server has it.
     pub async fn publish(
         &self,
         subject: impl AsRef<str>,

@@ -33,8 +33,11 @@ pub fn encode_pub<'p>(
         None => None,
     };
     let args_len = pub_args_len(subject, reply, header_len, payload.len());
-    let queued = payload.shared().is_some() && payload.len() >= out.share_threshold();
-    let copied_payload = if queued { 0 } else { payload.len() };
+    let copied_payload = if out.queued(&payload).is_some() {
+        0
+    } else {
+        payload.len()
+    };
     let inline = &mut out.inline;
     inline.reserve(5 + args_len + 2 + header_len.unwrap_or(0) + copied_payload + 2);
     match (headers, header_len) {

@@ -126,10 +126,20 @@ impl WriteBuffer {
     /// its handle only when it is queued. A borrowed slice is always copied.
     #[inline]
     pub(crate) fn push_payload(&mut self, payload: &Payload<'_>) {
-        match payload.shared() {
-            Some(bytes) if bytes.len() >= self.share_threshold => self.push_shared(bytes.clone()),
-            _ => self.inline.extend_from_slice(payload.as_slice()),
+        match self.queued(payload) {
+            Some(bytes) => self.push_shared(bytes.clone()),
+            None => self.inline.extend_from_slice(payload.as_slice()),
         }
+    }
+
+    /// The handle [`push_payload`](WriteBuffer::push_payload) queues for
+    /// `payload`, or `None` when it copies it: only a payload with a handle,
+    /// at least the share threshold long, is queued.
+    #[inline]
+    pub(crate) fn queued<'b>(&self, payload: &'b Payload<'_>) -> Option<&'b Bytes> {
+        payload
+            .shared()
+            .filter(|bytes| bytes.len() >= self.share_threshold)
     }
 
     /// Queues `bytes` after what is already waiting.
