@@ -4,6 +4,7 @@
 use crate::connect::DriverDone;
 use crate::runtime::{Runtime, Timer, Transport};
 use crate::shared::Shared;
+use crate::tls::{tls_error_text, tls_failure_text};
 use crate::writer::{MAX_SLICES, WriteSide};
 use bytes::{Buf, BytesMut};
 use natrs_core::Instant as CoreInstant;
@@ -425,19 +426,7 @@ fn io_failure(e: &io::Error) -> TransportError {
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<rustls::Error>())
     {
-        Some(tls) => TransportError::Tls(tls.to_string()),
+        Some(tls) => TransportError::Tls(tls_failure_text(tls)),
         None => TransportError::Io(e.to_string()),
-    }
-}
-
-/// The most specific text of a TLS failure: the rustls error inside an io
-/// error when there is one.
-fn tls_error_text(e: &io::Error) -> String {
-    match e
-        .get_ref()
-        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-    {
-        Some(tls) => tls.to_string(),
-        None => e.to_string(),
     }
 }

@@ -52,6 +52,7 @@ pub use responses::Responses;
 pub use runtime::{BoxFuture, Runtime, Timer, Transport};
 pub use shared::Shared;
 pub use subscriber::Subscriber;
+pub use tls::{tls_error_text, tls_failure_text};
 pub use writer::InlineWrite;
 
 pub use bytes::Bytes;

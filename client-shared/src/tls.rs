@@ -4,8 +4,36 @@ use crate::error::ConnectError;
 use rustls::ClientConfig;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use std::io;
 use std::path::PathBuf;
 use std::sync::Arc;
+
+/// The text of a TLS failure that surfaced as an io error, for a driver to
+/// report: the rustls error inside it when there is one (see
+/// [`tls_failure_text`]), else the io error's own text.
+pub fn tls_error_text(e: &io::Error) -> String {
+    match e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    {
+        Some(tls) => tls_failure_text(tls),
+        None => e.to_string(),
+    }
+}
+
+/// rustls' text for `e`, followed by what it means where rustls' words leave
+/// the cause to guess: plain text where a TLS record was due is a server
+/// that sent its INFO first, one not set up for `handshake_first`.
+pub fn tls_failure_text(e: &rustls::Error) -> String {
+    match e {
+        rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType) => format!(
+            "{e}: the server sent plain text where TLS was due; a server sends its INFO \
+             in plain text first unless its tls block sets handshake_first, which \
+             tls_first needs"
+        ),
+        _ => e.to_string(),
+    }
+}
 
 /// Where trusted root certificates come from.
 #[derive(Debug, Clone, Default)]

@@ -28,8 +28,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
 /// Connects with the TLS handshake first, trusting `ca` if given, and
 /// returns the id of the server.
 pub(crate) async fn run(url: &str, ca: Option<&Path>) -> Result<String, Box<dyn Error>> {
-    // `tls_first` implies `require_tls`. Against a server that waits to send
-    // its INFO in the clear, the connect fails with a TLS error that says so.
+    // `tls_first` implies `require_tls`. Against a server that sends its INFO
+    // in plain text first, the connect fails with a TLS error that says so.
     let mut options = ConnectOptions::new().tls_first();
     if let Some(ca) = ca {
         options = options.add_root_certificates(ca);

@@ -8,7 +8,7 @@
 //! writer, nor the other way round).
 
 use bytes::BytesMut;
-use natrs_client::TransportError;
+use natrs_client::{TransportError, tls_error_text, tls_failure_text};
 use rustls::ClientConnection;
 use std::io::{self, BufRead, Read};
 use std::net::{Shutdown, TcpStream, ToSocketAddrs};
@@ -203,18 +203,6 @@ pub(crate) fn set_running_timeouts(tcp: &TcpStream) -> io::Result<()> {
     tcp.set_write_timeout(Some(WRITE_SLICE))
 }
 
-/// The most specific text of a TLS failure: the rustls error inside an io
-/// error when there is one.
-pub(crate) fn tls_error_text(e: &io::Error) -> String {
-    match e
-        .get_ref()
-        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-    {
-        Some(tls) => tls.to_string(),
-        None => e.to_string(),
-    }
-}
-
 /// Whether an io error only means "not now" (a timed-out blocking call).
 pub(crate) fn is_timeout(e: &io::Error) -> bool {
     matches!(
@@ -265,7 +253,7 @@ pub(crate) fn decrypt(
             Err(e) => return Err(TransportError::Io(e.to_string())),
         }
         if let Err(e) = conn.process_new_packets() {
-            return Err(TransportError::Tls(e.to_string()));
+            return Err(TransportError::Tls(tls_failure_text(&e)));
         }
     }
     Ok(Decrypted {

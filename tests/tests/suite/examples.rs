@@ -318,12 +318,10 @@ fn tls_examples() {
             .await
             .unwrap();
         assert!(id.starts_with('N'), "{id}");
-        assert!(
-            tls_first::run(&plain_tls.tls_url(), Some(tls.ca_cert_path()))
-                .await
-                .is_err(),
-            "the server sends its INFO before TLS"
-        );
+        let error = tls_first::run(&plain_tls.tls_url(), Some(tls.ca_cert_path()))
+            .await
+            .expect_err("the server sends its INFO before TLS");
+        assert!(error.to_string().contains("handshake_first"), "{error}");
         let untrusted = tls.untrusted_client();
         assert!(
             mtls::run(

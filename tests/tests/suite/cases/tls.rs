@@ -185,7 +185,8 @@ pub fn tls_handshake_first<C: SuiteClient>() {
 }
 
 /// Handshake-first against a server that talks first (plain or TLS after
-/// INFO): the server's INFO line is not a TLS record.
+/// INFO): the server's INFO line is not a TLS record, and the error says
+/// what that means.
 pub fn tls_first_against_a_server_that_sends_info_fails<C: SuiteClient>() {
     let tls = TlsMaterial::generate().unwrap();
     for server in [server(), tls_server(&tls, TlsOptions::new())] {
@@ -194,7 +195,8 @@ pub fn tls_first_against_a_server_that_sends_info_fails<C: SuiteClient>() {
             .expect("INFO is not a TLS record");
         match failure(err) {
             DisconnectReason::Transport(TransportError::Tls(text)) => {
-                assert!(!text.is_empty())
+                assert!(text.contains("plain text where TLS was due"), "{text}");
+                assert!(text.contains("handshake_first"), "{text}");
             }
             other => panic!("{other:?}"),
         }
