@@ -60,7 +60,8 @@ pub use natrs_core::Payload;
 pub use natrs_core::auth::Credentials;
 pub use natrs_core::client::{ConnectionState, RequestManyOptions, Statistics, SubscriptionEnd};
 pub use natrs_core::error::{
-    CloseReason, DisconnectReason, HandshakeError, PermissionOp, ServerError, TransportError,
+    CloseReason, ConnectStep, DisconnectReason, HandshakeError, PermissionOp, ServerError,
+    TransportError,
 };
 pub use natrs_core::headers::HeaderError;
 pub use natrs_core::proto::ProtocolError;

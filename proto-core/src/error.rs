@@ -225,15 +225,43 @@ pub enum DisconnectReason {
     /// Too many PINGs went unanswered.
     #[error("stale connection: {0} pings unanswered")]
     Stale(u32),
-    /// Connecting and the handshake took longer than the connect timeout.
-    #[error("connect timed out")]
-    ConnectTimeout,
+    /// Connecting and the handshake took longer than the connect timeout;
+    /// the step says where the attempt was then.
+    #[error("connect timed out {0}")]
+    ConnectTimeout(ConnectStep),
     /// The handshake failed for a reason on the client's side.
     #[error("handshake failed: {0}")]
     Handshake(HandshakeError),
     /// The user asked to reconnect or to move off a lame-duck server.
     #[error("reconnect requested")]
     Requested,
+}
+
+/// Where a connection attempt was when its connect timeout ran out: each
+/// step has its own likely causes, which the text names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConnectStep {
+    /// Opening the TCP connection.
+    #[error("opening the TCP connection")]
+    Tcp,
+    /// The TLS handshake that comes before INFO (`tls_first`).
+    #[error(
+        "in the TLS handshake before INFO (tls_first): is the server's tls block set to handshake_first?"
+    )]
+    TlsFirst,
+    /// Waiting for the server's first INFO.
+    #[error(
+        "waiting for the server's INFO: a server whose tls block sets handshake_first \
+         sends nothing until the client starts TLS (connect with tls_first)"
+    )]
+    Info,
+    /// The TLS handshake that INFO called for.
+    #[error("in the TLS handshake")]
+    Tls,
+    /// Waiting for the server to answer CONNECT (the PONG to its PING).
+    #[error("waiting for the server to answer CONNECT")]
+    Pong,
 }
 
 /// What went wrong with the transport, as the adapter reports it.

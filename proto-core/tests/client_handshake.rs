@@ -5,7 +5,7 @@ mod support;
 
 use natrs_core::auth::{Auth, NkeyAuth};
 use natrs_core::client::{ConnectionState, TransportCommand, TransportEvent};
-use natrs_core::error::{CloseReason, DisconnectReason, HandshakeError, ServerError};
+use natrs_core::error::{CloseReason, ConnectStep, DisconnectReason, HandshakeError, ServerError};
 use natrs_core::{Event, ServerAddr};
 use support::*;
 
@@ -518,7 +518,7 @@ fn connect_timeout_at_the_exact_instant() {
     assert_eq!(
         sim.events(),
         vec![closed(CloseReason::NoServers(Some(
-            DisconnectReason::ConnectTimeout
+            DisconnectReason::ConnectTimeout(ConnectStep::Tcp)
         )))]
     );
     assert!(sim.client.is_closed());

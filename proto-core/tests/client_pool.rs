@@ -6,7 +6,7 @@
 mod support;
 
 use natrs_core::client::{ConnectionState, TransportCommand};
-use natrs_core::error::{CloseReason, DisconnectReason, ServerError, TransportError};
+use natrs_core::error::{CloseReason, ConnectStep, DisconnectReason, ServerError, TransportError};
 use natrs_core::{Client, Event, Instant, ServerAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -309,7 +309,9 @@ fn servers_leave_the_pool_after_max_reconnects() {
     assert_eq!(
         sim.events(),
         vec![Event::Closed {
-            reason: CloseReason::NoServers(Some(DisconnectReason::ConnectTimeout))
+            reason: CloseReason::NoServers(Some(DisconnectReason::ConnectTimeout(
+                ConnectStep::Info
+            )))
         }]
     );
 }

@@ -1,6 +1,7 @@
 //! Per-connection state, rebuilt for every connection attempt.
 
 use crate::client::event::{FlushId, Sid};
+use crate::error::ConnectStep;
 use crate::proto::{Parser, ParserLimits, ServerInfo, WriteBuffer};
 use crate::server_addr::ServerAddr;
 use crate::time::Instant;
@@ -21,6 +22,20 @@ pub(crate) enum Phase {
     Pong,
     /// Established.
     Ready,
+}
+
+impl Phase {
+    /// The step of the handshake this phase is, for a connect timeout.
+    pub(crate) fn step(self) -> ConnectStep {
+        match self {
+            Phase::Tcp => ConnectStep::Tcp,
+            Phase::TlsFirst => ConnectStep::TlsFirst,
+            Phase::Info => ConnectStep::Info,
+            Phase::Tls => ConnectStep::Tls,
+            // A ready connection has no handshake deadline left.
+            Phase::Pong | Phase::Ready => ConnectStep::Pong,
+        }
+    }
 }
 
 /// Why a PING was sent; PONGs answer them in order.

@@ -49,7 +49,8 @@ impl Client {
     pub(super) fn on_timeout(&mut self, now: Instant) {
         if let Some(conn) = self.conn.as_mut() {
             if conn.handshake_deadline.is_some_and(|d| d <= now) {
-                self.fail_connection(now, DisconnectReason::ConnectTimeout);
+                let step = conn.phase.step();
+                self.fail_connection(now, DisconnectReason::ConnectTimeout(step));
             } else if conn.next_ping.is_some_and(|t| t <= now) {
                 if conn.pings_out >= self.config.max_pings_out {
                     let out = conn.pings_out;

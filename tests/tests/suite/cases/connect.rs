@@ -3,8 +3,8 @@
 
 use crate::support::*;
 use natrs_client::{
-    ClientEvent, CloseReason, ConnectError, ConnectOptions, ConnectionState, DisconnectReason,
-    TransportError,
+    ClientEvent, CloseReason, ConnectError, ConnectOptions, ConnectStep, ConnectionState,
+    DisconnectReason, TransportError,
 };
 use natrs_tests::{Cluster, FakeServer, Script, ServerConfig};
 use std::time::{Duration, Instant};
@@ -217,7 +217,7 @@ pub fn connect_timeout_bounds_the_handshake<C: SuiteClient>() {
     assert_eq!(
         err,
         ConnectError::Failed(CloseReason::NoServers(Some(
-            DisconnectReason::ConnectTimeout
+            DisconnectReason::ConnectTimeout(ConnectStep::Info)
         )))
     );
     assert!(took >= Duration::from_millis(200), "{took:?}");
@@ -240,7 +240,7 @@ pub fn connect_timeout_bounds_the_tcp_connect<C: SuiteClient>() {
     assert_eq!(
         err,
         ConnectError::Failed(CloseReason::NoServers(Some(
-            DisconnectReason::ConnectTimeout
+            DisconnectReason::ConnectTimeout(ConnectStep::Tcp)
         )))
     );
     assert!(took >= Duration::from_millis(300), "{took:?}");

@@ -4,7 +4,8 @@
 
 use crate::support::*;
 use natrs_client::{
-    CloseReason, ConnectError, ConnectOptions, DisconnectReason, HandshakeError, TransportError,
+    CloseReason, ConnectError, ConnectOptions, ConnectStep, DisconnectReason, HandshakeError,
+    TransportError,
 };
 use natrs_tests::tls::{ClientCert, Trust};
 use natrs_tests::{Server, ServerConfig, TlsMaterial, TlsOptions};
@@ -214,7 +215,9 @@ pub fn plain_client_against_handshake_first_server_times_out<C: SuiteClient>() {
     )
     .err()
     .expect("no INFO without TLS first");
-    assert_eq!(failure(err), DisconnectReason::ConnectTimeout);
+    let reason = failure(err);
+    assert_eq!(reason, DisconnectReason::ConnectTimeout(ConnectStep::Info));
+    assert!(reason.to_string().contains("tls_first"), "{reason}");
 }
 
 pub fn unreadable_tls_material_fails_before_connecting<C: SuiteClient>() {
@@ -324,7 +327,10 @@ pub fn tls_first_against_a_silent_server_times_out<C: SuiteClient>() {
     .err()
     .expect("no handshake, no connection");
     let took = started.elapsed();
-    assert_eq!(failure(err), DisconnectReason::ConnectTimeout);
+    assert_eq!(
+        failure(err),
+        DisconnectReason::ConnectTimeout(ConnectStep::TlsFirst)
+    );
     assert!(took >= Duration::from_millis(300), "{took:?}");
     assert!(took < Duration::from_secs(3), "{took:?}");
 }
