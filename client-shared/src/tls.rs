@@ -22,17 +22,36 @@ pub fn tls_error_text(e: &io::Error) -> String {
 }
 
 /// rustls' text for `e`, followed by what it means where rustls' words leave
-/// the cause to guess: plain text where a TLS record was due is a server
-/// that sent its INFO first, one not set up for `handshake_first`.
+/// the cause to guess (plain text where a TLS record was due is a server
+/// that sent its INFO first, one not set up for `handshake_first`) or the
+/// remedy unsaid.
 pub fn tls_failure_text(e: &rustls::Error) -> String {
-    match e {
-        rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType) => format!(
-            "{e}: the server sent plain text where TLS was due; a server sends its INFO \
-             in plain text first unless its tls block sets handshake_first, which \
-             tls_first needs"
-        ),
-        _ => e.to_string(),
-    }
+    use rustls::{AlertDescription, CertificateError, Error, InvalidMessage};
+    let meaning = match e {
+        Error::InvalidMessage(InvalidMessage::InvalidContentType) => {
+            "the server sent plain text where TLS was due; a server sends its INFO in \
+             plain text first unless its tls block sets handshake_first, which tls_first \
+             needs"
+        }
+        Error::InvalidCertificate(CertificateError::UnknownIssuer) => {
+            "the server's certificate is not signed by a trusted root; trust its CA with \
+             add_root_certificates"
+        }
+        Error::InvalidCertificate(
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+        ) => "the server's certificate is not for the host name in the URL",
+        Error::AlertReceived(AlertDescription::CertificateRequired) => {
+            "the server requires a client certificate (mutual TLS); set one with \
+             add_client_certificate"
+        }
+        Error::AlertReceived(
+            AlertDescription::UnknownCA
+            | AlertDescription::BadCertificate
+            | AlertDescription::CertificateUnknown,
+        ) => "the server did not accept the client certificate",
+        _ => return e.to_string(),
+    };
+    format!("{e}: {meaning}")
 }
 
 /// Where trusted root certificates come from.

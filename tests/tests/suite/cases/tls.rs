@@ -118,6 +118,7 @@ pub fn mutual_tls_without_a_valid_certificate_fails<C: SuiteClient>() {
         "{reason:?}"
     );
     assert!(text.contains("CertificateRequired"), "{text}");
+    assert!(text.contains("add_client_certificate"), "{text}");
 
     let err = C::connect(
         &server.tls_url(),
@@ -138,6 +139,10 @@ pub fn mutual_tls_without_a_valid_certificate_fails<C: SuiteClient>() {
         text.contains("UnknownCA") || text.contains("BadCertificate"),
         "{text}"
     );
+    assert!(
+        text.contains("did not accept the client certificate"),
+        "{text}"
+    );
 }
 
 pub fn unknown_ca_is_a_clear_error<C: SuiteClient>() {
@@ -152,7 +157,8 @@ pub fn unknown_ca_is_a_clear_error<C: SuiteClient>() {
     let reason = failure(err);
     match &reason {
         DisconnectReason::Transport(TransportError::Tls(text)) => {
-            assert!(text.contains("UnknownIssuer"), "{text}")
+            assert!(text.contains("UnknownIssuer"), "{text}");
+            assert!(text.contains("add_root_certificates"), "{text}");
         }
         other => panic!("{other:?}"),
     }
@@ -170,7 +176,8 @@ pub fn wrong_server_name_is_a_clear_error<C: SuiteClient>() {
         .expect("certificate for another name");
     match failure(err) {
         DisconnectReason::Transport(TransportError::Tls(text)) => {
-            assert!(text.contains("not valid for name"), "{text}")
+            assert!(text.contains("not valid for name"), "{text}");
+            assert!(text.contains("not for the host name"), "{text}");
         }
         other => panic!("{other:?}"),
     }
