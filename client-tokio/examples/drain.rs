@@ -9,7 +9,9 @@
 //! ```
 
 use futures_util::StreamExt;
+use natrs_tokio::ConnectOptions;
 use std::error::Error;
+use std::time::Duration;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
@@ -22,7 +24,10 @@ async fn main() -> Result<(), Box<dyn Error>> {
 /// Publishes `count` messages to a worker, drains the worker's connection
 /// and returns how many it handled (all of them).
 pub(crate) async fn run(url: &str, count: usize) -> Result<usize, Box<dyn Error>> {
-    let worker = natrs_tokio::connect(url).await?;
+    // A drain that takes longer than this closes the client anyway, with
+    // `DrainError::TimedOut` (default: 30 s, as in nats.go).
+    let options = ConnectOptions::new().drain_timeout(Duration::from_secs(10));
+    let worker = natrs_tokio::connect_with_options(url, options).await?;
     let producer = natrs_tokio::connect(url).await?;
 
     let mut sub = worker.subscribe("tasks").await?;
