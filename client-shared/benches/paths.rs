@@ -77,8 +77,8 @@ fn publish(c: &mut Criterion) {
     let shared = &prepared.shared;
     let client = &prepared.client;
     let payload = Bytes::from_static(b"0123456789abcdef");
-    // "PUB bench.pub 16\r\n" and the payload's line.
-    let per_message = 18 + payload.len() + 2;
+    // The control line, then the payload's line.
+    let per_message = format!("PUB bench.pub {}\r\n", payload.len()).len() + payload.len() + 2;
     let messages = CHUNK / per_message;
     let mut wbuf = WriteBuffer::new();
     let mut cx = Context::from_waker(Waker::noop());

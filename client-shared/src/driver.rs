@@ -4,7 +4,7 @@
 use crate::connect::DriverDone;
 use crate::runtime::{Runtime, Timer, Transport};
 use crate::shared::Shared;
-use crate::tls::{tls_error_text, tls_failure_text};
+use crate::tls::{rustls_error, tls_error_text, tls_failure_text};
 use crate::writer::{MAX_SLICES, WriteSide};
 use bytes::{Buf, BytesMut};
 use natrs_core::Instant as CoreInstant;
@@ -422,10 +422,7 @@ impl<R: Runtime> Driver<R> {
 /// (for example the server refusing a missing client certificate, which TLS
 /// 1.3 reports only after the client finished its side) is a TLS error.
 fn io_failure(e: &io::Error) -> TransportError {
-    match e
-        .get_ref()
-        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-    {
+    match rustls_error(e) {
         Some(tls) => TransportError::Tls(tls_failure_text(tls)),
         None => TransportError::Io(e.to_string()),
     }

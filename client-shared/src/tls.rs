@@ -12,13 +12,16 @@ use std::sync::Arc;
 /// report: the rustls error inside it when there is one (see
 /// [`tls_failure_text`]), else the io error's own text.
 pub fn tls_error_text(e: &io::Error) -> String {
-    match e
-        .get_ref()
-        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-    {
+    match rustls_error(e) {
         Some(tls) => tls_failure_text(tls),
         None => e.to_string(),
     }
+}
+
+/// The rustls error an io error carries, if it carries one.
+pub(crate) fn rustls_error(e: &io::Error) -> Option<&rustls::Error> {
+    e.get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
 }
 
 /// rustls' text for `e`, followed by what it means where rustls' words leave
