@@ -45,9 +45,11 @@ for ((rep = 0; rep < reps; rep++)); do
         [[ -n "$port" ]] || { echo "the server did not start" >&2; exit 1; }
         read -r r0 w0 < <(schedstat "$pid")
         # shellcheck disable=SC2086 # CMD is a command line of several words
-        out=$($cmd "$scenario" "nats://127.0.0.1:$port" "$count" "$size")
+        out=$($cmd "$scenario" "nats://127.0.0.1:$port" "$count" "$size" 2>&1) ||
+            { echo "$cmd failed: $out" >&2; exit 1; }
         read -r r1 w1 < <(schedstat "$pid")
-        rate=$(grep -oE 'rate=[0-9.]+' <<<"$out" | cut -d= -f2)
+        rate=$(grep -oE 'rate=[0-9.]+' <<<"$out" | cut -d= -f2 || true)
+        [[ -n "$rate" ]] || { echo "no RESULT line from $cmd: $out" >&2; exit 1; }
         echo "$k $rate $(((r1 - r0) / 1000000)) $(((w1 - w0) / 1000000))" >>"$work/runs"
         kill "$pid"
         wait "$pid" 2>/dev/null || true
