@@ -15,23 +15,29 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 /// Connects with `runtime`; also returns the name of the thread the driver
-/// reported the connection on.
+/// runs on.
+///
+/// An event goes to the callback on whichever thread emits it, and a thread
+/// calling into the client emits what is queued (as this one may while
+/// `connect` runs). So the driver's thread is the one that reports a
+/// reconnection while this thread only waits for that report.
 async fn connect_noting_the_driver_thread(
     runtime: AsyncIoRuntime,
     url: String,
 ) -> (Client, Option<String>) {
     let (tx, rx) = mpsc::channel();
     let options = ConnectOptions::new().event_callback(move |event| {
-        if matches!(event, ClientEvent::Connected { .. }) {
+        if matches!(event, ClientEvent::Reconnected { .. }) {
             let _ = tx.send(std::thread::current().name().map(str::to_string));
         }
     });
     let client = natrs_async_std::connect_with_runtime(runtime, url, options)
         .await
         .unwrap();
+    client.force_reconnect();
     let name = rx
         .recv_timeout(Duration::from_secs(5))
-        .expect("a Connected event");
+        .expect("a Reconnected event");
     (client, name)
 }
 
