@@ -287,7 +287,11 @@ impl ConnectOptions {
         self
     }
 
-    /// Call `f` with every connection event (from the driver; keep it short).
+    /// Call `f` with every connection event, in order and one at a time.
+    ///
+    /// `f` runs on the thread that hands the event out: mostly the driver,
+    /// sometimes a thread that called into the client just after the driver
+    /// queued the event. Keep it short; later events wait for it.
     pub fn event_callback(mut self, f: impl Fn(ClientEvent) + Send + Sync + 'static) -> Self {
         self.event_callback = Some(Arc::new(f));
         self
