@@ -368,8 +368,8 @@ impl Client {
     /// Connection events from now on, as a blocking iterator. To get them as
     /// they happen without a thread of your own, use
     /// [`ConnectOptions::event_callback`](crate::ConnectOptions::event_callback)
-    /// (it runs on the driver's threads: keep it short and do not wait there
-    /// for the connection).
+    /// (it runs mostly on the driver's threads: keep it short and do not wait
+    /// there for the connection).
     pub fn events(&self) -> Events {
         Events::new(self.inner.events())
     }

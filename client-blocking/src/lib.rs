@@ -54,7 +54,9 @@
 //! # Callbacks
 //!
 //! The event callback ([`ConnectOptions::event_callback`]) runs on the
-//! driver's threads and must return quickly. It may publish, and
+//! thread that hands the event out, mostly one of the driver's threads
+//! (sometimes a thread of yours that called into the client just after the
+//! event was queued), and must return quickly. It may publish, and
 //! [`Client::close`] and [`Client::drain`] called there start closing and
 //! return at once; but it must not wait for the connection (a flush, a
 //! request, the next message of a subscription), which may need the very
