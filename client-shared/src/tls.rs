@@ -2,6 +2,7 @@
 
 use crate::error::ConnectError;
 use rustls::ClientConfig;
+use rustls::crypto::CryptoProvider;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use std::io;
@@ -78,8 +79,33 @@ pub(crate) struct TlsOptions {
     pub(crate) custom: Option<Arc<ClientConfig>>,
 }
 
-fn provider() -> Arc<rustls::crypto::CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
+/// The crypto provider TLS connections use: the process default when the
+/// application installed one (`CryptoProvider::install_default`), otherwise
+/// aws-lc-rs with the `aws-lc-rs` feature, otherwise ring (the default
+/// `ring` feature).
+fn provider() -> Result<Arc<CryptoProvider>, ConnectError> {
+    if let Some(installed) = CryptoProvider::get_default() {
+        return Ok(installed.clone());
+    }
+    #[cfg(feature = "aws-lc-rs")]
+    {
+        Ok(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
+    }
+    #[cfg(all(feature = "ring", not(feature = "aws-lc-rs")))]
+    {
+        // rustls 0.23.48 deprecates ring's provider because ring has no
+        // post-quantum key exchange; it is still supported. The `aws-lc-rs`
+        // feature (rustls' own default) brings the post-quantum groups.
+        #[allow(deprecated)]
+        Ok(Arc::new(rustls::crypto::ring::default_provider()))
+    }
+    #[cfg(not(any(feature = "ring", feature = "aws-lc-rs")))]
+    {
+        Err(ConnectError::TlsConfig(String::from(
+            "no TLS crypto provider: enable natrs' `ring` or `aws-lc-rs` feature, \
+             or install a process default with rustls' CryptoProvider::install_default",
+        )))
+    }
 }
 
 impl TlsOptions {
@@ -119,7 +145,7 @@ impl TlsOptions {
                 }
             }
         }
-        let builder = ClientConfig::builder_with_provider(provider())
+        let builder = ClientConfig::builder_with_provider(provider()?)
             .with_safe_default_protocol_versions()
             .map_err(|e| err(e.to_string()))?
             .with_root_certificates(roots);

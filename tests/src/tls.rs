@@ -267,10 +267,13 @@ impl TlsMaterial {
             Trust::OtherCa => self.other_ca_cert_der(),
         };
         roots.add(anchor).map_err(HarnessError::Tls)?;
-        let builder =
-            ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-                .with_safe_default_protocol_versions()?
-                .with_root_certificates(roots);
+        // ring's provider is deprecated from rustls 0.23.48 (no post-quantum
+        // key exchange); test certificates do not need it.
+        #[allow(deprecated)]
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let builder = ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()?
+            .with_root_certificates(roots);
         let config = match cert {
             ClientCert::None => builder.with_no_client_auth(),
             ClientCert::Trusted => builder
