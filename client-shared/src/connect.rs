@@ -13,6 +13,7 @@ use crate::slot::{Latch, Slot};
 use natrs_core::ServerAddr;
 use natrs_core::client as core;
 use natrs_core::error::CloseReason;
+use natrs_core::server_addr;
 use std::collections::hash_map::RandomState;
 use std::future::Future;
 use std::hash::{BuildHasher, Hasher};
@@ -23,7 +24,7 @@ use std::task::{Context, Poll};
 /// Parses a comma-separated list of server URLs.
 pub fn parse_servers(addrs: &str) -> Result<Vec<ServerAddr>, ConnectError> {
     let servers = ServerAddr::parse_list(addrs).map_err(|e| ConnectError::InvalidAddress {
-        address: addrs.to_string(),
+        address: server_addr::redact_credentials(addrs),
         reason: e.to_string(),
     })?;
     if let Some(ws) = servers.iter().find(|s| s.is_websocket()) {
@@ -148,4 +149,22 @@ pub async fn connect<R: Runtime>(
         prepared.connected.await?;
     }
     Ok(prepared.client)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_address_that_fails_to_parse_keeps_its_secrets() {
+        for bad in [
+            "nats://alice:hunter2@bad host",
+            "nats://h:1, tls://hunter2@h:x",
+        ] {
+            let e = parse_servers(bad).unwrap_err();
+            let shown = format!("{e} {e:?}");
+            assert!(!shown.contains("hunter2"), "{shown}");
+            assert!(shown.contains("xxxxx@"), "{shown}");
+        }
+    }
 }

@@ -13,7 +13,8 @@ pub enum ConnectError {
     /// A server address could not be parsed or uses an unsupported scheme.
     #[error("invalid server address {address:?}: {reason}")]
     InvalidAddress {
-        /// The address as given.
+        /// The address as given, with any password or token replaced by
+        /// `xxxxx`.
         address: String,
         /// What is wrong with it.
         reason: String,

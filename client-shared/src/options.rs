@@ -4,6 +4,7 @@ use crate::auth::{CallbackAuth, CredsFile};
 use crate::events::ClientEvent;
 use crate::queue::PendingLimits;
 use crate::tls::{Roots, TlsOptions};
+use natrs_core::Secret;
 use natrs_core::auth::{Auth, Credentials, CredsText, JwtCallbackAuth, NkeyAuth};
 use natrs_core::client::Config;
 use std::path::PathBuf;
@@ -192,14 +193,14 @@ impl ConnectOptions {
     ) -> Self {
         self.config.auth = Auth::UserPassword {
             user: user.into(),
-            password: password.into(),
+            password: Secret::new(password.into()),
         };
         self
     }
 
     /// Authenticate with a token.
     pub fn token(mut self, token: impl Into<String>) -> Self {
-        self.config.auth = Auth::Token(token.into());
+        self.config.auth = Auth::Token(Secret::new(token.into()));
         self
     }
 

@@ -49,7 +49,7 @@ pub(crate) async fn run(
         let (user, password) = secrets.lock().map_err(|e| e.to_string())?.clone();
         Ok(Credentials {
             user: Some(user),
-            password: Some(password),
+            password: Some(password.into()),
             ..Default::default()
         })
     });

@@ -15,6 +15,7 @@
 //! after the authority (a path, query or fragment) is ignored. `Display` and
 //! `Debug` never show a password or token.
 
+use crate::secret::Secret;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -115,8 +116,8 @@ pub struct ServerAddr {
     /// Host name or IP address, without brackets.
     host: String,
     port: u16,
-    user: Option<String>,
-    password: Option<String>,
+    user: Option<Secret>,
+    password: Option<Secret>,
 }
 
 impl ServerAddr {
@@ -196,10 +197,11 @@ impl ServerAddr {
             None => (None, None),
             Some(info) => match info.split_once(':') {
                 Some((user, password)) => {
-                    (Some(percent_decode(user)?), Some(percent_decode(password)?))
+                    let user = Secret::from(percent_decode(user)?);
+                    (Some(user), Some(Secret::from(percent_decode(password)?)))
                 }
                 None if info.is_empty() => (None, None),
-                None => (Some(percent_decode(info)?), None),
+                None => (Some(Secret::from(percent_decode(info)?)), None),
             },
         };
         let (host, port) = split_host_port(host_port)?;
@@ -235,19 +237,19 @@ impl ServerAddr {
     /// The percent-decoded user name, if the URL had one. Without a password this
     /// is a token (see [`ServerAddr::token`]).
     pub fn user(&self) -> Option<&str> {
-        self.user.as_deref()
+        self.user.as_ref().map(Secret::expose)
     }
 
     /// The percent-decoded password, if the URL had one (`user:pass@`).
     pub fn password(&self) -> Option<&str> {
-        self.password.as_deref()
+        self.password.as_ref().map(Secret::expose)
     }
 
     /// The token: the user information of a URL without a password
     /// (`nats://token@host`).
     pub fn token(&self) -> Option<&str> {
         match self.password {
-            None => self.user.as_deref(),
+            None => self.user.as_ref().map(Secret::expose),
             Some(_) => None,
         }
     }
@@ -311,7 +313,7 @@ impl fmt::Display for ServerAddr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}://", self.scheme)?;
         match (&self.user, &self.password) {
-            (Some(user), Some(_)) => write!(f, "{user}:xxxxx@")?,
+            (Some(user), Some(_)) => write!(f, "{}:xxxxx@", user.expose())?,
             (None, Some(_)) => f.write_str(":xxxxx@")?,
             (Some(_), None) => f.write_str("xxxxx@")?,
             (None, None) => {}
@@ -332,6 +334,39 @@ impl FromStr for ServerAddr {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         ServerAddr::parse(s)
     }
+}
+
+/// `input` (one server URL or a comma-separated list of them, parsed or not)
+/// with the user information of every URL replaced as [`ServerAddr`]'s
+/// `Display` does: `user:xxxxx@` for a user and password, `xxxxx@` for a
+/// token. For showing an address that failed to parse without its secrets.
+pub fn redact_credentials(input: &str) -> String {
+    let mut out = String::with_capacity(input.len());
+    for (i, item) in input.split(',').enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let (scheme, rest) = match item.find("://") {
+            Some(at) => item.split_at(at + 3),
+            None => ("", item),
+        };
+        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        out.push_str(scheme);
+        match rest[..end].rsplit_once('@') {
+            Some((user_info, _)) => {
+                match user_info.split_once(':') {
+                    Some((user, _)) => {
+                        out.push_str(user);
+                        out.push_str(":xxxxx");
+                    }
+                    None => out.push_str("xxxxx"),
+                }
+                out.push_str(&rest[user_info.len()..]);
+            }
+            None => out.push_str(rest),
+        }
+    }
+    out
 }
 
 /// Splits `host[:port]` / `[v6][:port]` / a bare IPv6 address.
@@ -571,6 +606,17 @@ mod tests {
             let e = ServerAddr::parse(s).unwrap_err();
             assert!(!format!("{e} {e:?}").contains("hunter2"), "{s}");
         }
+    }
+
+    #[test]
+    fn redacting_hides_user_information_of_every_url() {
+        assert_eq!(
+            redact_credentials("nats://u:hunter2@bad host, tls://tok@h:x,h:4222"),
+            "nats://u:xxxxx@bad host, tls://xxxxx@h:x,h:4222"
+        );
+        assert_eq!(redact_credentials("u:p@w@h/x@y"), "u:xxxxx@h/x@y");
+        assert_eq!(redact_credentials("nats://h:1"), "nats://h:1");
+        assert_eq!(redact_credentials(""), "");
     }
 
     #[test]

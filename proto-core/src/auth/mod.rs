@@ -34,6 +34,7 @@ pub use nkey::{CredsText, JwtAuth, NkeyAuth};
 #[cfg(feature = "std")]
 pub use sign::{public_key_from_seed, sign_nonce};
 
+use crate::secret::Secret;
 use crate::server_addr::ServerAddr;
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -55,9 +56,9 @@ pub struct Credentials {
     /// User name.
     pub user: Option<String>,
     /// Password.
-    pub password: Option<String>,
+    pub password: Option<Secret>,
     /// Token.
-    pub token: Option<String>,
+    pub token: Option<Secret>,
     /// User JWT.
     pub jwt: Option<String>,
     /// Public nkey (bare nkey authentication).
@@ -70,8 +71,8 @@ impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Credentials")
             .field("user", &self.user)
-            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
-            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("password", &self.password)
+            .field("token", &self.token)
             .field("jwt", &self.jwt.as_ref().map(|_| "<jwt>"))
             .field("nkey", &self.nkey)
             .finish_non_exhaustive()
@@ -121,10 +122,10 @@ pub enum Auth {
         /// User name.
         user: String,
         /// Password.
-        password: String,
+        password: Secret,
     },
     /// A token.
-    Token(String),
+    Token(Secret),
     /// Credentials computed per handshake (nkeys, JWTs, creds files, callbacks).
     Provider(Arc<dyn AuthProvider>),
 }
@@ -182,13 +183,13 @@ impl Auth {
             match addr.password() {
                 Some(password) => {
                     credentials.user = Some(String::from(user));
-                    credentials.password = Some(String::from(password));
+                    credentials.password = Some(Secret::from(password));
                     credentials.token = None;
                 }
                 None => {
                     credentials.user = None;
                     credentials.password = None;
-                    credentials.token = Some(String::from(user));
+                    credentials.token = Some(Secret::from(user));
                 }
             }
         }
@@ -209,15 +210,18 @@ mod tests {
         );
         let c = Auth::UserPassword {
             user: "alice".to_string(),
-            password: "s3cret".to_string(),
+            password: "s3cret".into(),
         }
         .credentials(None)
         .unwrap();
         assert_eq!(c.user.as_deref(), Some("alice"));
-        assert_eq!(c.password.as_deref(), Some("s3cret"));
+        assert_eq!(
+            c.password.as_ref().map(crate::Secret::expose),
+            Some("s3cret")
+        );
         assert_eq!(c.token, None);
-        let c = Auth::Token("tok".to_string()).credentials(None).unwrap();
-        assert_eq!(c.token.as_deref(), Some("tok"));
+        let c = Auth::Token("tok".into()).credentials(None).unwrap();
+        assert_eq!(c.token.as_ref().map(crate::Secret::expose), Some("tok"));
         assert_eq!(c.user, None);
     }
 
@@ -244,7 +248,7 @@ mod tests {
     fn url_user_info_overrides_configured_user_and_token() {
         let auth = Auth::UserPassword {
             user: "alice".to_string(),
-            password: "pw".to_string(),
+            password: "pw".into(),
         };
         let plain: ServerAddr = "nats://host:4222".parse().unwrap();
         let c = auth.credentials_for(&plain, None).unwrap();
@@ -253,12 +257,12 @@ mod tests {
         let with_user: ServerAddr = "nats://bob:x%40y@host".parse().unwrap();
         let c = auth.credentials_for(&with_user, None).unwrap();
         assert_eq!(c.user.as_deref(), Some("bob"));
-        assert_eq!(c.password.as_deref(), Some("x@y"));
+        assert_eq!(c.password.as_ref().map(crate::Secret::expose), Some("x@y"));
         assert_eq!(c.token, None);
 
         let with_token: ServerAddr = "nats://t0k@host".parse().unwrap();
         let c = auth.credentials_for(&with_token, None).unwrap();
-        assert_eq!(c.token.as_deref(), Some("t0k"));
+        assert_eq!(c.token.as_ref().map(crate::Secret::expose), Some("t0k"));
         assert_eq!(c.user, None);
         assert_eq!(c.password, None);
     }
@@ -272,7 +276,7 @@ mod tests {
         let c = auth.credentials_for(&addr, Some("n")).unwrap();
         assert_eq!(c.jwt.as_deref(), Some("eyJ.a.b"));
         assert!(c.signature.is_some());
-        assert_eq!(c.token.as_deref(), Some("tok"));
+        assert_eq!(c.token.as_ref().map(crate::Secret::expose), Some("tok"));
         assert_eq!(
             auth.credentials_for(&addr, None).unwrap_err(),
             AuthError::NoNonce
@@ -284,8 +288,8 @@ mod tests {
         let shown = alloc::format!(
             "{:?}",
             Credentials {
-                password: Some("hunter2".to_string()),
-                token: Some("tok-secret".to_string()),
+                password: Some("hunter2".into()),
+                token: Some("tok-secret".into()),
                 signature: Some("sig".to_string()),
                 ..Credentials::default()
             }

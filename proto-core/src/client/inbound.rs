@@ -218,10 +218,9 @@ impl Client {
             no_responders: headers,
         };
         proto::encode_connect(&mut conn.out, &info);
-        for secret in [&mut info.auth_token, &mut info.pass, &mut info.sig] {
-            if let Some(s) = secret.as_mut() {
-                s.zeroize();
-            }
+        // The password and token are `Secret`s, wiped when `info` drops.
+        if let Some(sig) = info.sig.as_mut() {
+            sig.zeroize();
         }
         proto::encode_ping(&mut conn.out);
         conn.pings.push_back(PingPurpose::Handshake);
