@@ -1,28 +1,28 @@
 //! A replicated stream placed in one cluster of a supercluster by its tag;
-//! its leader is killed while a client of the other cluster publishes, and
-//! the library's own publish retry carries every publish through the
-//! election: each stored exactly once.
+//! its leader is killed in the middle of a run of publishes with message
+//! ids, and the library's own publish retry carries every publish through
+//! the election: each stored exactly once.
 
 use crate::support::*;
 use natrs_jetstream::JetStreamOptions;
 use natrs_jetstream::api::stream::{Placement, StreamConfig};
 use natrs_jetstream::publish::PublishMessage;
-use natrs_tests::Supercluster;
+use natrs_tests::{Server, Supercluster};
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
+/// Whether `server`'s `/routez` lists a route to the server named `name`.
+fn routes_to(server: &Server, name: &str) -> bool {
+    let routez = server.monitor_json("/routez").expect("GET /routez");
+    routez["routes"]
+        .as_array()
+        .is_some_and(|routes| routes.iter().any(|r| r["remote_name"] == name))
+}
+
 pub fn r3_stream_placed_by_tag_rides_out_losing_its_leader<J: SuiteJs>() {
     let sc = Supercluster::start(&[3, 3]).expect("start a supercluster");
-    // The publisher is a client of c2: the stream lives in c1, behind the
-    // gateway, so killing its leader never drops the publisher's connection.
-    let plain: J = connect(&sc.cluster(1).urls().join(","));
-    // Retries as an application configures them to ride out an election
-    // (6 to 7 s measured); no retry loop of the test's own.
-    let js = plain.with_options(
-        JetStreamOptions::new()
-            .timeout(Duration::from_secs(2))
-            .publish_retry(Duration::from_millis(250), 60),
-    );
+    // The stream is made from the other cluster, through the gateway.
+    let admin: J = connect(&sc.cluster(1).urls().join(","));
     let config = StreamConfig {
         placement: Some(Placement {
             tags: vec!["cluster:c1".to_owned()],
@@ -32,7 +32,7 @@ pub fn r3_stream_placed_by_tag_rides_out_losing_its_leader<J: SuiteJs>() {
             .subjects(["placed.>"])
             .replicas(3)
     };
-    let info = js
+    let info = admin
         .create_stream(config)
         .expect("create the stream")
         .cached_info();
@@ -47,6 +47,23 @@ pub fn r3_stream_placed_by_tag_rides_out_losing_its_leader<J: SuiteJs>() {
         "every replica in c1"
     );
 
+    // The publisher is a client of a follower in c1, so that killing the
+    // leader does not drop its connection, and its server knows exactly when
+    // nobody serves the stream's subjects (no leader: a 503 at once).
+    let home = sc
+        .cluster(0)
+        .nodes()
+        .iter()
+        .find(|n| n.server_name() != Some(leader.as_str()))
+        .expect("a follower");
+    let plain: J = connect(&home.url());
+    // Retries as an application configures them to ride out an election
+    // (5 to 9 s measured here); no retry loop of the test's own.
+    let js = plain.with_options(
+        JetStreamOptions::new()
+            .timeout(Duration::from_secs(2))
+            .publish_retry(Duration::from_millis(250), 120),
+    );
     const N: usize = 300;
     let started = Instant::now();
     let mut killed_at = started;
@@ -58,6 +75,12 @@ pub fn r3_stream_placed_by_tag_rides_out_losing_its_leader<J: SuiteJs>() {
                 .kill()
                 .expect("kill the leader");
             killed_at = Instant::now();
+            // Until the publisher's server notices that the route is gone,
+            // a publish can still go down it and is lost without an
+            // answer: it times out, which the library does not retry.
+            natrs_tests::wait_for("the route to the killed leader to close", WAIT, || {
+                !routes_to(home, &leader)
+            });
         }
         let msg = PublishMessage::new(i.to_string()).msg_id(format!("id-{i}"));
         let one = Instant::now();
