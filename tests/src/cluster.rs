@@ -30,6 +30,18 @@ pub struct ClusterConfig {
     name: Option<String>,
     start_timeout: Option<Duration>,
     form_timeout: Duration,
+    node_prefix: String,
+    /// What each node gets besides the shared config (set by [`crate::Supercluster`]).
+    pub(crate) node_extras: Vec<NodeExtra>,
+}
+
+/// Config one node of a cluster gets on top of the shared text.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct NodeExtra {
+    /// Config text the harness writes after the shared text.
+    pub(crate) generated: String,
+    /// The gateway port that text makes the node listen on.
+    pub(crate) gateway_port: Option<u16>,
 }
 
 impl Default for ClusterConfig {
@@ -41,6 +53,8 @@ impl Default for ClusterConfig {
             name: None,
             start_timeout: None,
             form_timeout: DEFAULT_FORM_TIMEOUT,
+            node_prefix: "n".to_owned(),
+            node_extras: Vec::new(),
         }
     }
 }
@@ -76,6 +90,13 @@ impl ClusterConfig {
         self
     }
 
+    /// Nodes are named `<prefix>1`, `<prefix>2`, ... (default prefix `n`). Server names
+    /// must be unique among servers that JetStream connects (a supercluster, leaf nodes).
+    pub fn node_name_prefix(mut self, prefix: impl Into<String>) -> ClusterConfig {
+        self.node_prefix = prefix.into();
+        self
+    }
+
     /// How long each node may take to accept clients.
     pub fn start_timeout(mut self, timeout: Duration) -> ClusterConfig {
         self.start_timeout = Some(timeout);
@@ -96,6 +117,13 @@ impl ClusterConfig {
     /// them; if another process takes one meanwhile, the nodes are stopped and the
     /// cluster starts again with fresh ports.
     pub fn start(self) -> Result<Cluster> {
+        let cluster = self.start_unformed()?;
+        cluster.wait_formed()?;
+        Ok(cluster)
+    }
+
+    /// Starts every node without waiting for the cluster to form.
+    pub(crate) fn start_unformed(self) -> Result<Cluster> {
         if self.size == 0 {
             return Err(HarnessError::Usage(
                 "a cluster needs at least one node".to_owned(),
@@ -111,14 +139,12 @@ impl ClusterConfig {
                 Err(e) => return Err(e),
             }
         };
-        let cluster = Cluster {
+        Ok(Cluster {
             nodes,
             name,
             jetstream: self.jetstream,
             form_timeout: self.form_timeout,
-        };
-        cluster.wait_formed()?;
-        Ok(cluster)
+        })
     }
 
     fn start_nodes(&self, name: &str) -> Result<Vec<Server>> {
@@ -128,9 +154,15 @@ impl ClusterConfig {
             let mut config = ServerConfig::new()
                 .jetstream(self.jetstream)
                 .monitoring(true)
-                .server_name(format!("n{}", i + 1));
+                .server_name(format!("{}{}", self.node_prefix, i + 1));
             if let Some(text) = &self.config_text {
                 config = config.config(text.clone());
+            }
+            if let Some(extra) = self.node_extras.get(i) {
+                if !extra.generated.is_empty() {
+                    config.generated.push(extra.generated.clone());
+                }
+                config.gateway_port = extra.gateway_port;
             }
             if let Some(timeout) = self.start_timeout {
                 config = config.start_timeout(timeout);
@@ -146,7 +178,8 @@ impl ClusterConfig {
     }
 }
 
-/// Nodes started by [`Cluster::start`]: each a [`Server`] named `n1`..`nN`, with its own
+/// Nodes started by [`Cluster::start`]: each a [`Server`] named `n1`..`nN` (see
+/// [`ClusterConfig::node_name_prefix`]), with its own
 /// ports and store, routed to the others.
 ///
 /// Reach a node with [`Cluster::node`] to stop, restart (same ports and store), kill,
@@ -238,7 +271,7 @@ impl Cluster {
     }
 
     /// What still keeps the cluster from being formed, `None` once it is.
-    fn formation_problem(&self) -> Result<Option<String>> {
+    pub(crate) fn formation_problem(&self) -> Result<Option<String>> {
         let running: Vec<&Server> = self.nodes.iter().filter(|n| n.is_running()).collect();
         for node in &running {
             let me = node.server_name().unwrap_or("?");
@@ -258,7 +291,8 @@ impl Cluster {
                 Err(e) => return Ok(Some(format!("{me}: /varz: {e}"))),
             };
             let urls = connect_urls(&info);
-            for other in &running {
+            // A lone node advertises no URLs: only routed servers gossip them.
+            for other in running.iter().filter(|_| running.len() > 1) {
                 let url = other.addr().to_string();
                 if !urls.contains(&url) {
                     return Ok(Some(format!(
@@ -317,7 +351,7 @@ fn connect_urls(info: &serde_json::Value) -> Vec<String> {
 }
 
 /// `meta_cluster.leader` of a `/jsz` response, when non-empty.
-fn meta_leader_of(jsz: &serde_json::Value) -> Option<String> {
+pub(crate) fn meta_leader_of(jsz: &serde_json::Value) -> Option<String> {
     jsz.get("meta_cluster")?
         .get("leader")?
         .as_str()
@@ -326,7 +360,7 @@ fn meta_leader_of(jsz: &serde_json::Value) -> Option<String> {
 }
 
 /// `n` distinct free loopback ports (all held at once while picking, then released).
-fn free_ports(n: usize) -> Result<Vec<u16>> {
+pub(crate) fn free_ports(n: usize) -> Result<Vec<u16>> {
     let listeners = (0..n)
         .map(|_| TcpListener::bind((HOST, 0)))
         .collect::<std::io::Result<Vec<_>>>()

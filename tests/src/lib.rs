@@ -5,6 +5,9 @@
 //! See `tests/README.md` for an overview. The main entry points:
 //! - [`Server`] / [`ServerConfig`]: one nats-server (JetStream on by default).
 //! - [`Cluster`] / [`ClusterConfig`]: a routed cluster with JetStream.
+//! - [`Supercluster`] / [`SuperclusterConfig`]: clusters joined by gateways.
+//! - [`LeafNode`] / [`LeafNodeConfig`]: a hub and a leaf node server, each with its own
+//!   JetStream domain.
 //! - [`TlsMaterial`]: a CA, server and client certificates as PEM files.
 //! - [`Operator`], [`Account`], [`User`], [`NkeyUser`]: JWT and nkey auth material.
 //! - [`RawClient`]: speak the wire protocol line by line.
@@ -18,10 +21,12 @@ pub mod cluster;
 pub mod error;
 pub mod fake_server;
 pub mod jwt;
+pub mod leaf;
 pub mod monitor;
 mod process;
 pub mod raw_client;
 pub mod server;
+pub mod supercluster;
 pub mod tls;
 pub mod wait;
 
@@ -33,7 +38,9 @@ pub use binary::{
 pub use cluster::{Cluster, ClusterConfig};
 pub use error::{HarnessError, Result};
 pub use fake_server::{FakeServer, Gate, Script};
+pub use leaf::{LeafNode, LeafNodeConfig};
 pub use raw_client::{RawClient, RawMsg};
 pub use server::{Server, ServerConfig, UrlAuth};
+pub use supercluster::{Supercluster, SuperclusterConfig};
 pub use tls::{TlsMaterial, TlsOptions};
 pub use wait::{try_wait_for, wait_for};

@@ -75,6 +75,12 @@ pub struct ServerConfig {
     start_timeout: Duration,
     stop_timeout: Duration,
     pub(crate) cluster: Option<ClusterArgs>,
+    /// Config text the harness writes after the caller's (gateway and leaf node blocks).
+    pub(crate) generated: Vec<String>,
+    /// The gateway port written into `generated`, if any.
+    pub(crate) gateway_port: Option<u16>,
+    /// The leaf node listen port written into `generated`, if any.
+    pub(crate) leafnode_port: Option<u16>,
 }
 
 impl Default for ServerConfig {
@@ -88,6 +94,9 @@ impl Default for ServerConfig {
             start_timeout: DEFAULT_START_TIMEOUT,
             stop_timeout: DEFAULT_STOP_TIMEOUT,
             cluster: None,
+            generated: Vec::new(),
+            gateway_port: None,
+            leafnode_port: None,
         }
     }
 }
@@ -162,6 +171,22 @@ impl ServerConfig {
         Server::start_with(self)
     }
 
+    /// The config file's text: the caller's, then the harness's generated blocks; `None`
+    /// when there is neither (no `-c` then).
+    pub(crate) fn file_text(&self) -> Option<String> {
+        if self.config_text.is_none() && self.generated.is_empty() {
+            return None;
+        }
+        let mut text = self.config_text.clone().unwrap_or_default();
+        for block in &self.generated {
+            if !text.is_empty() && !text.ends_with('\n') {
+                text.push('\n');
+            }
+            text.push_str(block);
+        }
+        Some(text)
+    }
+
     fn greeting(&self) -> Greeting {
         match &self.config_text {
             Some(text) if text.contains("handshake_first") => Greeting::TlsFirst,
@@ -216,7 +241,7 @@ impl Server {
             .prefix("natrs-server-")
             .tempdir()
             .map_err(|e| HarnessError::io("creating the server temp dir", e))?;
-        if let Some(text) = &config.config_text {
+        if let Some(text) = config.file_text() {
             let path = dir.path().join("server.conf");
             fs::write(&path, text)
                 .map_err(|e| HarnessError::io(format!("writing {}", path.display()), e))?;
@@ -300,6 +325,17 @@ impl Server {
         self.ports.cluster.map(|a| a.port())
     }
 
+    /// The gateway port of a supercluster node (see [`crate::Supercluster`]).
+    pub fn gateway_port(&self) -> Option<u16> {
+        self.config.gateway_port
+    }
+
+    /// The port this server accepts leaf node connections on (a hub of a
+    /// [`crate::LeafNode`]).
+    pub fn leafnode_port(&self) -> Option<u16> {
+        self.config.leafnode_port
+    }
+
     /// The server name given with [`ServerConfig::server_name`], if any.
     pub fn server_name(&self) -> Option<&str> {
         self.config.server_name.as_deref()
@@ -348,8 +384,7 @@ impl Server {
     /// The config file, if the server has one.
     pub fn config_path(&self) -> Option<PathBuf> {
         self.config
-            .config_text
-            .as_ref()
+            .file_text()
             .map(|_| self.dir.path().join("server.conf"))
     }
 
@@ -519,7 +554,7 @@ impl Drop for Server {
 fn build_args(config: &ServerConfig, dir: &Path, fixed: Option<&Ports>) -> Vec<String> {
     let path = |p: PathBuf| p.to_string_lossy().into_owned();
     let mut args = Vec::new();
-    if config.config_text.is_some() {
+    if config.file_text().is_some() {
         args.extend(["-c".to_owned(), path(dir.join("server.conf"))]);
     }
     let port = fixed.map_or("-1".to_owned(), |p| p.client.port().to_string());

@@ -5,8 +5,9 @@ use std::time::Duration;
 use natrs_tests::binary::{BinarySource, CACHE_DIR_ENV, NATS_SERVER_BIN_ENV};
 use natrs_tests::tls::{ClientCert, Trust};
 use natrs_tests::{
-    BinaryLookup, Cluster, HarnessError, NATS_SERVER_VERSION, NkeyUser, Operator, RawClient,
-    Server, ServerConfig, TlsMaterial, TlsOptions, UrlAuth, located_server, wait_for,
+    BinaryLookup, Cluster, HarnessError, LeafNode, NATS_SERVER_VERSION, NkeyUser, Operator,
+    RawClient, Server, ServerConfig, Supercluster, TlsMaterial, TlsOptions, UrlAuth,
+    located_server, wait_for,
 };
 use serde_json::json;
 
@@ -251,6 +252,55 @@ fn cluster_forms_and_nodes_restart() {
     // With one node stopped the other two still form a cluster.
     cluster.node(2).stop().unwrap();
     cluster.wait_formed().unwrap();
+}
+
+#[test]
+fn supercluster_places_streams_by_cluster_tag() {
+    let sc = Supercluster::start(&[2, 1]).unwrap();
+    assert_eq!(sc.clusters().len(), 2);
+    assert_eq!(sc.urls().len(), 3);
+    assert_eq!(sc.cluster(0).name(), "c1");
+    let node = sc.node_named("c2-n1").expect("c2-n1");
+    assert!(node.gateway_port().is_some());
+    let gatewayz = node.monitor_json("/gatewayz").unwrap();
+    assert_eq!(gatewayz["name"], "c2", "{gatewayz}");
+    // The JetStream API of the whole supercluster answers anywhere; placement by tag
+    // puts the replicas into the tagged cluster.
+    let mut client = connected(node);
+    let created = client
+        .request_json(
+            "$JS.API.STREAM.CREATE.IN_C1",
+            &json!({"name": "IN_C1", "subjects": ["c1.>"], "num_replicas": 2,
+                    "placement": {"tags": ["cluster:c1"]}}),
+        )
+        .unwrap();
+    assert_eq!(created["cluster"]["name"], "c1", "{created}");
+    // A node restarts on its gateway port and rejoins.
+    let c1 = sc.cluster(0).node(1);
+    let gateway_port = c1.gateway_port();
+    c1.restart().unwrap();
+    assert_eq!(c1.gateway_port(), gateway_port);
+    sc.wait_formed().unwrap();
+}
+
+#[test]
+fn leaf_node_links_two_jetstream_domains() {
+    let pair = LeafNode::start().unwrap();
+    assert_eq!(pair.hub_domain(), Some("hub"));
+    assert_eq!(pair.leaf_domain(), Some("leaf"));
+    assert!(pair.hub().leafnode_port().is_some());
+    // Each domain's API answers from the other server.
+    let mut client = connected(pair.hub());
+    let info = client
+        .request_json("$JS.leaf.API.INFO", &json!({}))
+        .unwrap();
+    assert_eq!(info["domain"], "leaf", "{info}");
+    let mut client = connected(pair.leaf());
+    let info = client.request_json("$JS.hub.API.INFO", &json!({})).unwrap();
+    assert_eq!(info["domain"], "hub", "{info}");
+    // The hub restarts on its leaf node port and the leaf links again.
+    pair.hub().restart().unwrap();
+    pair.wait_linked().unwrap();
 }
 
 fn tls_server(tls: &TlsMaterial, options: TlsOptions) -> Server {

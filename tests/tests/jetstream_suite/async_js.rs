@@ -5,9 +5,10 @@
 //! `async_std_runtime.rs`).
 
 use crate::support::{
-    GUARD, SuiteBatch, SuiteConsumer, SuiteJs, SuiteMessages, SuiteMsg, SuitePubAck, SuiteStream,
-    SuiteSub,
+    GUARD, SuiteBatch, SuiteConsumer, SuiteJs, SuiteKv, SuiteMessages, SuiteMsg, SuiteObjects,
+    SuitePubAck, SuiteStream, SuiteSub,
 };
+use bytes::Bytes;
 use futures_core::Stream as FuturesStream;
 use natrs_client::{Client, ConnectError, ConnectOptions, Message, Payload, Subscriber};
 use natrs_jetstream::ack::AckKind;
@@ -19,8 +20,10 @@ use natrs_jetstream::api::stream::{
     PurgeRequest, PurgeResponse, StreamConfig, StreamInfo, StreamInfoRequest, StreamInfoResponse,
 };
 use natrs_jetstream::consumer::{Consumer, Fetch, Messages, OrderedMessages, PushMessages};
+use natrs_jetstream::kv::{self, Entry, KeyValue, KvError};
 use natrs_jetstream::message::JsMessage;
 use natrs_jetstream::metadata::Metadata;
+use natrs_jetstream::object::{self, ObjectError, ObjectInfo, ObjectStore};
 use natrs_jetstream::publish::{PubAckFuture, PublishMessage};
 use natrs_jetstream::state::ordered::OrderedOptions;
 use natrs_jetstream::state::pull::{ConsumeOptions, FetchOptions};
@@ -106,6 +109,8 @@ impl<R: AsyncRuntime> SuiteJs for AsyncJs<R> {
     type Batch = AsyncBatch<R>;
     type PubAck = AsyncPubAck<R>;
     type Sub = AsyncSub<R>;
+    type Kv = AsyncKv<R>;
+    type Objects = AsyncObjects<R>;
 
     fn connect(url: &str, options: ConnectOptions) -> Self {
         let client = match run::<R, _>("connect", R::connect(url.to_owned(), options)) {
@@ -305,6 +310,83 @@ impl<R: AsyncRuntime> SuiteJs for AsyncJs<R> {
         }
         run::<R, _>("ordered messages", ordered.messages())
             .map(|m| AsyncMessages::wrap(Kind::Ordered(m)))
+    }
+
+    fn create_key_value(&self, config: kv::Config) -> Result<AsyncKv<R>, KvError> {
+        run::<R, _>("create_key_value", self.js.create_key_value(config)).map(AsyncKv::wrap)
+    }
+
+    fn key_value(&self, bucket: &str) -> Result<AsyncKv<R>, KvError> {
+        run::<R, _>("key_value", self.js.key_value(bucket)).map(AsyncKv::wrap)
+    }
+
+    fn create_object_store(&self, config: object::Config) -> Result<AsyncObjects<R>, ObjectError> {
+        run::<R, _>("create_object_store", self.js.create_object_store(config))
+            .map(AsyncObjects::wrap)
+    }
+
+    fn object_store(&self, bucket: &str) -> Result<AsyncObjects<R>, ObjectError> {
+        run::<R, _>("object_store", self.js.object_store(bucket)).map(AsyncObjects::wrap)
+    }
+}
+
+/// A Key-Value bucket of an [`AsyncJs`].
+#[derive(Debug)]
+pub struct AsyncKv<R> {
+    kv: KeyValue,
+    runtime: PhantomData<fn() -> R>,
+}
+
+impl<R> AsyncKv<R> {
+    fn wrap(kv: KeyValue) -> Self {
+        AsyncKv {
+            kv,
+            runtime: PhantomData,
+        }
+    }
+}
+
+impl<R: AsyncRuntime> SuiteKv for AsyncKv<R> {
+    fn put(&self, key: &str, value: &str) -> Result<u64, KvError> {
+        run::<R, _>("kv put", self.kv.put(key, value))
+    }
+
+    fn get(&self, key: &str) -> Result<Entry, KvError> {
+        run::<R, _>("kv get", self.kv.get(key))
+    }
+
+    fn keys(&self) -> Result<Vec<String>, KvError> {
+        run::<R, _>("kv keys", self.kv.keys())
+    }
+}
+
+/// An object store of an [`AsyncJs`].
+#[derive(Debug)]
+pub struct AsyncObjects<R> {
+    store: ObjectStore,
+    runtime: PhantomData<fn() -> R>,
+}
+
+impl<R> AsyncObjects<R> {
+    fn wrap(store: ObjectStore) -> Self {
+        AsyncObjects {
+            store,
+            runtime: PhantomData,
+        }
+    }
+}
+
+impl<R: AsyncRuntime> SuiteObjects for AsyncObjects<R> {
+    fn put_bytes(&self, name: &str, data: Bytes) -> Result<ObjectInfo, ObjectError> {
+        run::<R, _>("object put", self.store.put_bytes(name, data))
+    }
+
+    fn get_bytes(&self, name: &str) -> Result<Bytes, ObjectError> {
+        run::<R, _>("object get", self.store.get_bytes(name))
+    }
+
+    fn list(&self) -> Result<Vec<ObjectInfo>, ObjectError> {
+        run::<R, _>("object list", self.store.list())
     }
 }
 

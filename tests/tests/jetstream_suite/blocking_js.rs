@@ -4,8 +4,12 @@
 //! waits for messages use the iterators' `next_timeout`.
 
 use crate::support::{
-    SuiteBatch, SuiteConsumer, SuiteJs, SuiteMessages, SuiteMsg, SuitePubAck, SuiteStream, SuiteSub,
+    SuiteBatch, SuiteConsumer, SuiteJs, SuiteKv, SuiteMessages, SuiteMsg, SuiteObjects,
+    SuitePubAck, SuiteStream, SuiteSub,
 };
+use bytes::Bytes;
+// natrs-blocking re-exports the context but not the KV and object store
+// types: they come from natrs-jetstream.
 use natrs_blocking::jetstream::ack::AckKind;
 use natrs_blocking::jetstream::api::account::AccountInfo;
 use natrs_blocking::jetstream::api::consumer::{ConsumerConfig, ConsumerInfo, PauseResponse};
@@ -23,6 +27,10 @@ use natrs_blocking::jetstream::{
     Stream,
 };
 use natrs_blocking::{Client, ConnectOptions, Message, Payload, Subscription};
+use natrs_jetstream::blocking::kv::KeyValue;
+use natrs_jetstream::blocking::object::ObjectStore;
+use natrs_jetstream::kv::{self, Entry, KvError};
+use natrs_jetstream::object::{self, ObjectError, ObjectInfo};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -50,6 +58,8 @@ impl SuiteJs for BlockingJs {
     type Batch = BlockingBatch;
     type PubAck = BlockingPubAck;
     type Sub = BlockingSub;
+    type Kv = BlockingKv;
+    type Objects = BlockingObjects;
 
     fn connect(url: &str, options: ConnectOptions) -> Self {
         let client = match natrs_blocking::connect_with_options(url, options) {
@@ -232,6 +242,58 @@ impl SuiteJs for BlockingJs {
             ordered = ordered.consume_options(consume);
         }
         ordered.messages().map(BlockingMessages::Ordered)
+    }
+
+    fn create_key_value(&self, config: kv::Config) -> Result<BlockingKv, KvError> {
+        self.js.create_key_value(config).map(BlockingKv)
+    }
+
+    fn key_value(&self, bucket: &str) -> Result<BlockingKv, KvError> {
+        self.js.key_value(bucket).map(BlockingKv)
+    }
+
+    fn create_object_store(&self, config: object::Config) -> Result<BlockingObjects, ObjectError> {
+        self.js.create_object_store(config).map(BlockingObjects)
+    }
+
+    fn object_store(&self, bucket: &str) -> Result<BlockingObjects, ObjectError> {
+        self.js.object_store(bucket).map(BlockingObjects)
+    }
+}
+
+/// A Key-Value bucket of the blocking facade.
+#[derive(Debug)]
+pub struct BlockingKv(KeyValue);
+
+impl SuiteKv for BlockingKv {
+    fn put(&self, key: &str, value: &str) -> Result<u64, KvError> {
+        self.0.put(key, value)
+    }
+
+    fn get(&self, key: &str) -> Result<Entry, KvError> {
+        self.0.get(key)
+    }
+
+    fn keys(&self) -> Result<Vec<String>, KvError> {
+        self.0.keys()
+    }
+}
+
+/// An object store of the blocking facade.
+#[derive(Debug)]
+pub struct BlockingObjects(ObjectStore);
+
+impl SuiteObjects for BlockingObjects {
+    fn put_bytes(&self, name: &str, data: Bytes) -> Result<ObjectInfo, ObjectError> {
+        self.0.put_bytes(name, data)
+    }
+
+    fn get_bytes(&self, name: &str) -> Result<Bytes, ObjectError> {
+        self.0.get_bytes(name)
+    }
+
+    fn list(&self) -> Result<Vec<ObjectInfo>, ObjectError> {
+        self.0.list()
     }
 }
 

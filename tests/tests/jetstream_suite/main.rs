@@ -91,6 +91,18 @@ macro_rules! jetstream_tests {
                 cluster {
                     r3_stream_survives_losing_its_leader,
                 }
+                leaf {
+                    stream_kv_and_objects_through_the_domains,
+                    kv_mirrored_into_the_other_domain,
+                }
+                supercluster {
+                    r3_stream_placed_by_tag_rides_out_losing_its_leader,
+                }
+                soak {
+                    async_publishes_through_three_restarts,
+                    #[ignore = "the big soak, minutes long: run it with --ignored (see tests/README.md)"]
+                    million_async_publishes_through_five_restarts,
+                }
             );
         }
     };

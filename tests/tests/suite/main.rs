@@ -161,6 +161,10 @@ macro_rules! suite_tests {
                     discovered_servers_inherit_url_credentials,
                     frozen_server_does_not_block_publishers_or_close,
                 }
+                supercluster {
+                    requests_and_queue_groups_cross_the_gateway,
+                    failover_to_the_other_cluster,
+                }
             );
         }
     };

@@ -4,6 +4,9 @@
 pub mod cluster;
 pub mod consume;
 pub mod consumers;
+pub mod leaf;
 pub mod messages;
 pub mod publish;
+pub mod soak;
 pub mod streams;
+pub mod supercluster;

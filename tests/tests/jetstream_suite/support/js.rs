@@ -21,7 +21,9 @@ use natrs_jetstream::api::publish::{PubAck, PublishOptions};
 use natrs_jetstream::api::stream::{
     PurgeRequest, PurgeResponse, StreamConfig, StreamInfo, StreamInfoRequest, StreamInfoResponse,
 };
+use natrs_jetstream::kv::{self, Entry, KvError};
 use natrs_jetstream::metadata::Metadata;
+use natrs_jetstream::object::{self, ObjectError, ObjectInfo};
 use natrs_jetstream::publish::PublishMessage;
 use natrs_jetstream::state::ordered::OrderedOptions;
 use natrs_jetstream::state::pull::{ConsumeOptions, FetchOptions};
@@ -46,6 +48,10 @@ pub trait SuiteJs: Clone + Debug + Send + Sync + Sized + 'static {
     type PubAck: SuitePubAck;
     /// A core NATS subscription.
     type Sub: SuiteSub;
+    /// A Key-Value bucket.
+    type Kv: SuiteKv;
+    /// An object store.
+    type Objects: SuiteObjects;
 
     /// Connects with `options` and makes a context with the defaults;
     /// panics on failure.
@@ -152,6 +158,44 @@ pub trait SuiteJs: Clone + Debug + Send + Sync + Sized + 'static {
         options: OrderedOptions,
         consume: Option<ConsumeOptions>,
     ) -> Result<Self::Messages, Error>;
+
+    /// Creates a Key-Value bucket.
+    fn create_key_value(&self, config: kv::Config) -> Result<Self::Kv, KvError>;
+    /// A handle to an existing bucket.
+    fn key_value(&self, bucket: &str) -> Result<Self::Kv, KvError>;
+    /// Creates an object store.
+    fn create_object_store(&self, config: object::Config) -> Result<Self::Objects, ObjectError>;
+    /// A handle to an existing object store.
+    fn object_store(&self, bucket: &str) -> Result<Self::Objects, ObjectError>;
+}
+
+/// A Key-Value bucket.
+pub trait SuiteKv: Debug + Send + 'static {
+    /// Writes `value` under `key`; the revision.
+    fn put(&self, key: &str, value: &str) -> Result<u64, KvError>;
+    /// The latest value of `key`.
+    fn get(&self, key: &str) -> Result<Entry, KvError>;
+    /// Every key with a value.
+    fn keys(&self) -> Result<Vec<String>, KvError>;
+
+    /// The latest value of `key` as text; panics when there is none.
+    #[track_caller]
+    fn text(&self, key: &str) -> String {
+        match self.get(key) {
+            Ok(e) => String::from_utf8_lossy(&e.value).into_owned(),
+            Err(e) => panic!("get {key}: {e:?}"),
+        }
+    }
+}
+
+/// An object store.
+pub trait SuiteObjects: Debug + Send + 'static {
+    /// Stores `data` as object `name`.
+    fn put_bytes(&self, name: &str, data: Bytes) -> Result<ObjectInfo, ObjectError>;
+    /// Reads object `name` whole.
+    fn get_bytes(&self, name: &str) -> Result<Bytes, ObjectError>;
+    /// Every object.
+    fn list(&self) -> Result<Vec<ObjectInfo>, ObjectError>;
 }
 
 /// A stream handle.

@@ -4,7 +4,8 @@
 pub mod js;
 
 pub use js::{
-    SuiteBatch, SuiteConsumer, SuiteJs, SuiteMessages, SuiteMsg, SuitePubAck, SuiteStream, SuiteSub,
+    SuiteBatch, SuiteConsumer, SuiteJs, SuiteKv, SuiteMessages, SuiteMsg, SuiteObjects,
+    SuitePubAck, SuiteStream, SuiteSub,
 };
 
 use natrs_client::ConnectOptions;

@@ -9,4 +9,5 @@ pub mod faults;
 pub mod pubsub;
 pub mod reconnect;
 pub mod requests;
+pub mod supercluster;
 pub mod tls;
