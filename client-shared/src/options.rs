@@ -3,7 +3,7 @@
 use crate::auth::{CallbackAuth, CredsFile};
 use crate::events::ClientEvent;
 use crate::queue::PendingLimits;
-use crate::tls::{Roots, TlsOptions};
+use crate::tls::{Pem, Roots, TlsOptions};
 use natrs_core::Secret;
 use natrs_core::auth::{Auth, Credentials, CredsText, JwtCallbackAuth, NkeyAuth};
 use natrs_core::client::Config;
@@ -262,11 +262,22 @@ impl ConnectOptions {
     }
 
     /// Trust the CA certificates in this PEM file (instead of the system roots);
-    /// may be called for several files.
-    pub fn add_root_certificates(mut self, path: impl Into<PathBuf>) -> Self {
+    /// may be called for several files, and mixed with
+    /// [`add_root_certificates_pem`](Self::add_root_certificates_pem).
+    pub fn add_root_certificates(self, path: impl Into<PathBuf>) -> Self {
+        self.add_roots(Pem::File(path.into()))
+    }
+
+    /// Trust the CA certificates in this PEM text (instead of the system
+    /// roots), for certificates that come from memory rather than a file.
+    pub fn add_root_certificates_pem(self, pem: impl Into<Vec<u8>>) -> Self {
+        self.add_roots(Pem::bytes(pem.into()))
+    }
+
+    fn add_roots(mut self, source: Pem) -> Self {
         match &mut self.tls.roots {
-            Roots::Files(files) => files.push(path.into()),
-            roots => *roots = Roots::Files(vec![path.into()]),
+            Roots::Pem(sources) => sources.push(source),
+            roots => *roots = Roots::Pem(vec![source]),
         }
         self
     }
@@ -277,7 +288,19 @@ impl ConnectOptions {
         cert: impl Into<PathBuf>,
         key: impl Into<PathBuf>,
     ) -> Self {
-        self.tls.client_cert = Some((cert.into(), key.into()));
+        self.tls.client_cert = Some((Pem::File(cert.into()), Pem::File(key.into())));
+        self
+    }
+
+    /// Present this certificate chain and key (PEM text) for mutual TLS. The
+    /// key's bytes are wiped from memory when the options and the clients
+    /// made from them are dropped.
+    pub fn add_client_certificate_pem(
+        mut self,
+        cert: impl Into<Vec<u8>>,
+        key: impl Into<Vec<u8>>,
+    ) -> Self {
+        self.tls.client_cert = Some((Pem::bytes(cert.into()), Pem::bytes(key.into())));
         self
     }
 

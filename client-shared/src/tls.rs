@@ -5,9 +5,11 @@ use rustls::ClientConfig;
 use rustls::crypto::CryptoProvider;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use std::fmt;
 use std::io;
 use std::path::PathBuf;
 use std::sync::Arc;
+use zeroize::Zeroizing;
 
 /// The text of a TLS failure that surfaced as an io error, for a driver to
 /// report: the rustls error inside it when there is one (see
@@ -58,6 +60,63 @@ pub fn tls_failure_text(e: &rustls::Error) -> String {
     format!("{e}: {meaning}")
 }
 
+/// PEM text: a file read when the client connects, or bytes given in memory.
+#[derive(Clone)]
+pub(crate) enum Pem {
+    File(PathBuf),
+    /// Wiped when the last copy is dropped (it may hold a private key).
+    Bytes(Arc<Zeroizing<Vec<u8>>>),
+}
+
+impl Pem {
+    pub(crate) fn bytes(pem: Vec<u8>) -> Pem {
+        Pem::Bytes(Arc::new(Zeroizing::new(pem)))
+    }
+
+    /// How errors name it.
+    fn name(&self) -> String {
+        match self {
+            Pem::File(path) => path.display().to_string(),
+            Pem::Bytes(_) => String::from("the PEM bytes given"),
+        }
+    }
+
+    fn certificates(&self) -> Result<Vec<CertificateDer<'static>>, ConnectError> {
+        let parsed: Result<Vec<_>, _> = match self {
+            Pem::File(path) => CertificateDer::pem_file_iter(path)
+                .map_err(|e| tls_config(format!("reading {}: {e}", self.name())))?
+                .collect(),
+            Pem::Bytes(bytes) => CertificateDer::pem_slice_iter(bytes).collect(),
+        };
+        let certs = parsed.map_err(|e| tls_config(format!("parsing {}: {e}", self.name())))?;
+        if certs.is_empty() {
+            return Err(tls_config(format!("no certificate in {}", self.name())));
+        }
+        Ok(certs)
+    }
+
+    fn private_key(&self) -> Result<PrivateKeyDer<'static>, ConnectError> {
+        match self {
+            Pem::File(path) => PrivateKeyDer::from_pem_file(path),
+            Pem::Bytes(bytes) => PrivateKeyDer::from_pem_slice(bytes),
+        }
+        .map_err(|e| tls_config(format!("reading key {}: {e}", self.name())))
+    }
+}
+
+impl fmt::Debug for Pem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Pem::File(path) => write!(f, "File({})", path.display()),
+            Pem::Bytes(bytes) => write!(f, "Bytes({} bytes)", bytes.len()),
+        }
+    }
+}
+
+fn tls_config(what: String) -> ConnectError {
+    ConnectError::TlsConfig(what)
+}
+
 /// Where trusted root certificates come from.
 #[derive(Debug, Clone, Default)]
 pub(crate) enum Roots {
@@ -65,16 +124,16 @@ pub(crate) enum Roots {
     /// when it has none).
     #[default]
     Native,
-    /// Only the CA certificates in these PEM files.
-    Files(Vec<PathBuf>),
+    /// Only the CA certificates in these PEM files or bytes.
+    Pem(Vec<Pem>),
 }
 
 /// TLS settings of [`ConnectOptions`](crate::ConnectOptions).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TlsOptions {
     pub(crate) roots: Roots,
-    /// Client certificate chain and key (PEM files), for mutual TLS.
-    pub(crate) client_cert: Option<(PathBuf, PathBuf)>,
+    /// Client certificate chain and key, for mutual TLS.
+    pub(crate) client_cert: Option<(Pem, Pem)>,
     /// A complete configuration supplied by the user, used as is.
     pub(crate) custom: Option<Arc<ClientConfig>>,
 }
@@ -114,7 +173,6 @@ impl TlsOptions {
         if let Some(custom) = &self.custom {
             return Ok(custom.clone());
         }
-        let err = |what: String| ConnectError::TlsConfig(what);
         let mut roots = rustls::RootCertStore::empty();
         match &self.roots {
             Roots::Native => {
@@ -126,46 +184,42 @@ impl TlsOptions {
                     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
                 }
             }
-            Roots::Files(files) => {
-                for file in files {
-                    let certs = CertificateDer::pem_file_iter(file)
-                        .map_err(|e| err(format!("reading {}: {e}", file.display())))?;
-                    let mut any = false;
-                    for cert in certs {
-                        let cert =
-                            cert.map_err(|e| err(format!("parsing {}: {e}", file.display())))?;
+            Roots::Pem(sources) => {
+                for source in sources {
+                    for cert in source.certificates()? {
                         roots.add(cert).map_err(|e| {
-                            err(format!("bad CA certificate in {}: {e}", file.display()))
+                            tls_config(format!("bad CA certificate in {}: {e}", source.name()))
                         })?;
-                        any = true;
-                    }
-                    if !any {
-                        return Err(err(format!("no certificate in {}", file.display())));
                     }
                 }
             }
         }
         let builder = ClientConfig::builder_with_provider(provider()?)
             .with_safe_default_protocol_versions()
-            .map_err(|e| err(e.to_string()))?
+            .map_err(|e| tls_config(e.to_string()))?
             .with_root_certificates(roots);
         let config = match &self.client_cert {
             None => builder.with_no_client_auth(),
-            Some((cert, key)) => {
-                let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
-                    .map_err(|e| err(format!("reading {}: {e}", cert.display())))?
-                    .collect::<Result<_, _>>()
-                    .map_err(|e| err(format!("parsing {}: {e}", cert.display())))?;
-                if chain.is_empty() {
-                    return Err(err(format!("no certificate in {}", cert.display())));
-                }
-                let key = PrivateKeyDer::from_pem_file(key)
-                    .map_err(|e| err(format!("reading key {}: {e}", key.display())))?;
-                builder
-                    .with_client_auth_cert(chain, key)
-                    .map_err(|e| err(format!("client certificate: {e}")))?
-            }
+            Some((cert, key)) => builder
+                .with_client_auth_cert(cert.certificates()?, key.private_key()?)
+                .map_err(|e| tls_config(format!("client certificate: {e}")))?,
         };
         Ok(Arc::new(config))
+    }
+}
+
+#[cfg(test)]
+mod provider_tests {
+    use rustls::NamedGroup;
+
+    #[test]
+    fn the_features_pick_the_crypto_provider() {
+        // aws-lc-rs offers the post-quantum hybrid group; ring has none.
+        let provider = super::provider().unwrap();
+        let post_quantum = provider
+            .kx_groups
+            .iter()
+            .any(|g| g.name() == NamedGroup::X25519MLKEM768);
+        assert_eq!(post_quantum, cfg!(feature = "aws-lc-rs"));
     }
 }

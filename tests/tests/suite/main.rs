@@ -136,6 +136,7 @@ macro_rules! suite_tests {
                     require_tls_against_a_plain_server_fails,
                     user_supplied_rustls_config,
                     mutual_tls_with_a_client_certificate,
+                    certificates_and_keys_from_pem_bytes,
                     mutual_tls_without_a_valid_certificate_fails,
                     unknown_ca_is_a_clear_error,
                     wrong_server_name_is_a_clear_error,

@@ -103,6 +103,37 @@ pub fn mutual_tls_with_a_client_certificate<C: SuiteClient>() {
     assert_works(&client);
 }
 
+/// Roots, a client certificate and its key given as PEM bytes work as their
+/// files do; bytes that hold no certificate fail before any connection.
+pub fn certificates_and_keys_from_pem_bytes<C: SuiteClient>() {
+    let tls = TlsMaterial::generate().unwrap();
+    let server = tls_server(&tls, TlsOptions::new().verify(true));
+    let read = |path: &std::path::Path| std::fs::read(path).unwrap();
+    let client: C = connect_with(
+        &server.tls_url(),
+        ConnectOptions::new()
+            .add_root_certificates_pem(read(tls.ca_cert_path()))
+            .add_client_certificate_pem(
+                read(tls.client().cert_path()),
+                read(tls.client().key_path()),
+            )
+            .connection_timeout(Duration::from_secs(2)),
+    );
+    assert!(client.server_info().unwrap().tls_verify);
+    assert_works(&client);
+
+    let err = C::connect(
+        &server.tls_url(),
+        ConnectOptions::new().add_root_certificates_pem("not a certificate"),
+    )
+    .err()
+    .expect("no certificate in the PEM bytes");
+    assert!(
+        matches!(&err, ConnectError::TlsConfig(text) if text == "no certificate in the PEM bytes given"),
+        "{err:?}"
+    );
+}
+
 /// mTLS without a certificate, or with one from another CA: the server
 /// rejects the handshake and the error says so.
 pub fn mutual_tls_without_a_valid_certificate_fails<C: SuiteClient>() {
