@@ -39,3 +39,26 @@ pub use natrs_jetstream::stream::BatchEnd;
 pub use natrs_jetstream::{
     ApiError, Error, ErrorCode, JetStreamOptions, ack, api, error, metadata, parse_time, state,
 };
+
+/// Key-Value with blocking calls: the bucket handle and its iterators, with
+/// the types they take and return. Buckets are made and bound through
+/// [`JetStream`] (`create_key_value`, `key_value`, ...).
+pub mod kv {
+    pub use natrs_jetstream::blocking::kv::{KeyValue, Keys, Watch};
+    pub use natrs_jetstream::kv::{
+        Config, Entry, KvError, MAX_HISTORY, Operation, PurgeOptions, Status, WatchEvent,
+        WatchOptions, names,
+    };
+}
+
+/// Object Store with blocking calls: the store handle, a reader that is a
+/// `std::io::Read`, and watches as iterators, with the types they take and
+/// return. Stores are made and bound through [`JetStream`]
+/// (`create_object_store`, `object_store`, ...).
+pub mod object {
+    pub use natrs_jetstream::blocking::object::{ObjectReader, ObjectStore, ObjectWatch};
+    pub use natrs_jetstream::object::{
+        Config, DEFAULT_CHUNK_SIZE, ObjectError, ObjectHeaders, ObjectInfo, ObjectLink,
+        ObjectMeta, ObjectMetaOptions, ObjectWatchEvent, ObjectWatchOptions, Status,
+    };
+}

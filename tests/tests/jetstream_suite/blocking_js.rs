@@ -27,10 +27,9 @@ use natrs_blocking::jetstream::{
     Stream,
 };
 use natrs_blocking::{Client, ConnectOptions, Message, Payload, Subscription};
-use natrs_jetstream::blocking::kv::KeyValue;
-use natrs_jetstream::blocking::object::ObjectStore;
-use natrs_jetstream::kv::{self, Entry, KvError};
-use natrs_jetstream::object::{self, ObjectError, ObjectInfo};
+// Key-Value and Object Store as natrs-blocking users reach them.
+use natrs_blocking::jetstream::kv::{self, Entry, KeyValue, KvError};
+use natrs_blocking::jetstream::object::{self, ObjectError, ObjectInfo, ObjectStore};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
