@@ -58,7 +58,7 @@ pub mod kv {
 pub mod object {
     pub use natrs_jetstream::blocking::object::{ObjectReader, ObjectStore, ObjectWatch};
     pub use natrs_jetstream::object::{
-        Config, DEFAULT_CHUNK_SIZE, ObjectError, ObjectHeaders, ObjectInfo, ObjectLink,
-        ObjectMeta, ObjectMetaOptions, ObjectWatchEvent, ObjectWatchOptions, Status,
+        Config, DEFAULT_CHUNK_SIZE, ObjectError, ObjectHeaders, ObjectInfo, ObjectLink, ObjectMeta,
+        ObjectMetaOptions, ObjectWatchEvent, ObjectWatchOptions, Status,
     };
 }
