@@ -817,3 +817,36 @@ fn transport_errors_after_connect() {
         "no Close for a transport that is already gone"
     );
 }
+
+/// A hostile server's `-ERR` text is cut to `MAX_ERR_TEXT` bytes (and
+/// marked) before it becomes an event or a disconnect reason.
+#[test]
+fn long_err_texts_are_cut() {
+    use natrs_core::proto::MAX_ERR_TEXT;
+    let mut sim = connected();
+    let subject = "s".repeat(200_000);
+    sim.server(format!(
+        "-ERR 'Permissions Violation for Subscription to \"{subject}\"'\r\n"
+    ));
+    let events = sim.events();
+    let [Event::ServerError(err)] = events.as_slice() else {
+        panic!("{events:?}");
+    };
+    let text = err.to_string();
+    assert!(text.len() < MAX_ERR_TEXT + 100, "{} bytes", text.len());
+    let huge = "x".repeat(500_000);
+    sim.server(format!("-ERR '{huge}'\r\n"));
+    let events = sim.events();
+    let [Event::Disconnected { reason }] = events.as_slice() else {
+        panic!("{events:?}");
+    };
+    let DisconnectReason::Server(ServerError::Other(text)) = reason else {
+        panic!("{reason:?}");
+    };
+    assert!(text.len() < MAX_ERR_TEXT + 40, "{} bytes", text.len());
+    assert!(
+        text.ends_with("... (498976 more bytes cut)"),
+        "{}",
+        &text[1000..]
+    );
+}

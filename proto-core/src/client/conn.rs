@@ -74,6 +74,8 @@ pub(crate) struct Conn {
     pub(crate) tls: bool,
     /// This is the first connection the client ever made (no "discovered" event).
     pub(crate) initial: bool,
+    /// `LameDuck` was reported for this connection.
+    pub(crate) lame_duck_reported: bool,
 }
 
 impl Conn {
@@ -95,6 +97,7 @@ impl Conn {
             handshake_deadline: Some(deadline),
             tls: false,
             initial,
+            lame_duck_reported: false,
         }
     }
 

@@ -112,7 +112,10 @@ impl Client {
         let Some(conn) = self.conn.as_mut() else {
             return;
         };
-        let was_lame_duck = conn.info.as_ref().is_some_and(|i| i.lame_duck_mode);
+        // Only a connection that finished its handshake reports lame duck
+        // mode (as nats.go does), once.
+        let lame_duck = info.lame_duck_mode && conn.is_ready() && !conn.lame_duck_reported;
+        conn.lame_duck_reported |= lame_duck;
         let quiet_discovery = conn.initial && conn.phase != Phase::Ready;
         let handshake = conn.phase == Phase::Info;
         conn.info = Some(info.clone());
@@ -127,7 +130,7 @@ impl Client {
                     .push_back(Event::ServersDiscovered { servers: added });
             }
         }
-        if info.lame_duck_mode && !was_lame_duck {
+        if lame_duck {
             self.events.push_back(Event::LameDuck);
         }
         self.info = Some(info);

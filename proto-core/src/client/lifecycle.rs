@@ -7,7 +7,7 @@ use super::{
     Client, ConnectionState, Drain, DrainStage, Event, FlushError, RequestError, Sid,
     SubscriptionEnd, TimerId, TransportCommand, TransportEvent,
 };
-use crate::error::{CloseReason, DisconnectReason};
+use crate::error::{CloseReason, ConnectStep, DisconnectReason};
 use crate::proto;
 use crate::time::Instant;
 use alloc::vec::Vec;
@@ -49,7 +49,11 @@ impl Client {
     pub(super) fn on_timeout(&mut self, now: Instant) {
         if let Some(conn) = self.conn.as_mut() {
             if conn.handshake_deadline.is_some_and(|d| d <= now) {
-                let step = conn.phase.step();
+                let wants_tls = self.config.tls_required || conn.server.is_tls();
+                let step = match conn.phase.step() {
+                    ConnectStep::Info if wants_tls && !conn.tls => ConnectStep::InfoBeforeTls,
+                    step => step,
+                };
                 self.fail_connection(now, DisconnectReason::ConnectTimeout(step));
             } else if conn.next_ping.is_some_and(|t| t <= now) {
                 if conn.pings_out >= self.config.max_pings_out {
