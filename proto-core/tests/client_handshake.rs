@@ -624,3 +624,51 @@ fn no_lame_duck_from_the_first_info() {
     sim.server(info_line(ldm));
     assert_eq!(sim.events(), vec![]);
 }
+
+/// No TLS downgrade: a client that uses TLS (a `tls://` URL, or TLS required
+/// by the options) uses a server announced as `nats://` (or bare) with TLS
+/// too, so a server that offers no TLS never sees its CONNECT.
+#[test]
+fn discovered_plain_servers_are_used_with_tls() {
+    let plain_info = r#"{"server_id":"P","proto":1,"max_payload":1024,"headers":true}"#;
+    for (url, require_tls) in [
+        ("tls://127.0.0.1:4222", false),
+        ("nats://127.0.0.1:4222", true),
+    ] {
+        let mut cfg = config(&[url]);
+        cfg.tls_required = require_tls;
+        cfg.auth = Auth::UserPassword {
+            user: "u".into(),
+            password: "secret".into(),
+        };
+        let mut sim = Sim::new(cfg);
+        sim.expect_connect();
+        sim.tcp_up();
+        sim.server(info_line(
+            r#"{"server_id":"S","proto":1,"max_payload":1024,"headers":true,"tls_required":true,"connect_urls":["nats://127.0.0.8:4222","127.0.0.9:4222"]}"#,
+        ));
+        assert!(matches!(
+            sim.commands().as_slice(),
+            [TransportCommand::UpgradeTls { .. }]
+        ));
+        sim.transport(TransportEvent::TlsEstablished);
+        sim.server("PONG\r\n");
+        sim.sent();
+        let pool: Vec<String> = sim.client.servers().map(|s| s.to_string()).collect();
+        assert!(
+            pool.contains(&"tls://127.0.0.8:4222".to_string())
+                && pool.contains(&"tls://127.0.0.9:4222".to_string()),
+            "{pool:?}"
+        );
+        sim.eof();
+        sim.events();
+        for _ in 0..2 {
+            let server = sim.expect_connect();
+            assert!(server.is_tls(), "{server}");
+            sim.tcp_up();
+            // The server offers no TLS: the attempt ends, with no CONNECT.
+            sim.server(info_line(plain_info));
+            assert_eq!(sim.sent(), "", "{url}");
+        }
+    }
+}

@@ -8,6 +8,7 @@ use crate::auth::AuthError;
 use crate::error::{DisconnectReason, HandshakeError, PermissionOp, ServerError};
 use crate::message::Message;
 use crate::proto::{self, ConnectInfo, MsgFrame, ServerInfo, ServerOp};
+use crate::server_addr::ServerAddr;
 use crate::time::Instant;
 use alloc::string::ToString;
 use alloc::vec::Vec;
@@ -120,8 +121,15 @@ impl Client {
         let handshake = conn.phase == Phase::Info;
         conn.info = Some(info.clone());
         if !self.config.ignore_discovered_servers && !info.connect_urls.is_empty() {
+            // Once TLS (asked for, or used by the connection that sends the
+            // list), TLS with every server.
+            let secure = self.config.tls_required
+                || conn.tls
+                || conn.server.is_tls()
+                || self.config.servers.iter().any(ServerAddr::is_tls);
             let added = self.pool.update_discovered(
                 &info.connect_urls,
+                secure,
                 self.config.retain_servers_order,
                 &mut self.rng,
             );

@@ -20,6 +20,7 @@ pub use event::{
     Event, FlushError, FlushId, RequestError, RequestId, Sid, SubscriptionEnd, TimerId,
     TransportCommand, TransportEvent,
 };
+pub use pool::MAX_DISCOVERED;
 pub use requests::RequestManyOptions;
 pub use stats::Statistics;
 

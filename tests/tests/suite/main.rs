@@ -160,6 +160,8 @@ macro_rules! suite_tests {
                     protocol_violation_drops_the_connection,
                     discovered_servers_inherit_url_credentials,
                     frozen_server_does_not_block_publishers_or_close,
+                    discovered_plain_server_is_used_with_tls,
+                    huge_connect_urls_do_not_stall_publishers,
                 }
             );
         }

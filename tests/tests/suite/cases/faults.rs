@@ -423,3 +423,112 @@ pub fn frozen_server_does_not_block_publishers_or_close<C: SuiteClient>() {
     );
     server.resume().unwrap();
 }
+
+/// No TLS downgrade: a client that connects with `tls://` and a password
+/// learns (from a scripted INFO) of a server listed as `nats://`. It uses
+/// that server with TLS too: the server offers none, so the attempt ends
+/// after its INFO and the password never goes out in plain text.
+pub fn discovered_plain_server_is_used_with_tls<C: SuiteClient>() {
+    let plain = FakeServer::start_with(|_| {
+        Some(
+            Script::new()
+                .send_info(&Script::default_info())
+                .expect_prefix("CONNECT ")
+                .hold_open(),
+        )
+    })
+    .unwrap();
+    let mut info = Script::default_info();
+    info["tls_required"] = true.into();
+    info["connect_urls"] = vec![format!("nats://127.0.0.1:{}", plain.port())].into();
+    // Announces the plain server, then closes instead of starting TLS.
+    let announcer =
+        FakeServer::start_with(move |_| Some(Script::new().send_info(&info).close())).unwrap();
+    let url = format!("tls://127.0.0.1:{}", announcer.port());
+    let log = EventLog::new();
+    let client: C = connect_with(
+        &url,
+        log.attach(
+            fast_reconnect()
+                .retry_on_initial_connect()
+                .user_and_password("app", "s3cret"),
+        ),
+    );
+    plain.wait_connections(2, WAIT).unwrap();
+    let tried: Vec<String> = client.servers().iter().map(|s| s.to_string()).collect();
+    assert!(
+        tried.contains(&format!("tls://127.0.0.1:{}", plain.port())),
+        "{tried:?}"
+    );
+    client.close();
+    for i in 0..2 {
+        let report = plain.report(i, WAIT).unwrap();
+        assert!(
+            !report.received.iter().any(|l| l.contains("CONNECT")),
+            "the plain server got {:?}",
+            report.received
+        );
+    }
+    let refused = log.count(|e| {
+        matches!(
+            e,
+            ClientEvent::Disconnected { .. } | ClientEvent::Connected { .. }
+        )
+    });
+    assert_eq!(refused, 0, "never connected: {:?}", log.events());
+}
+
+/// An async INFO listing 50,000 servers (about 1 MB) neither stalls a
+/// publisher nor fills the pool: the update is O(n log n) under the
+/// client's lock, and the pool keeps `MAX_DISCOVERED` of them.
+pub fn huge_connect_urls_do_not_stall_publishers<C: SuiteClient>() {
+    let urls: Vec<String> = (0..50_000u32)
+        .map(|i| format!("10.{}.{}.{}:4222", i >> 16, (i >> 8) & 255, i & 255))
+        .collect();
+    let mut info = Script::default_info();
+    info["connect_urls"] = urls.into();
+    let gate = natrs_tests::Gate::new();
+    let fake = FakeServer::start(vec![
+        Script::new()
+            .handshake(&Script::default_info())
+            .wait(&gate)
+            .send_info(&info)
+            .hold_open(),
+    ])
+    .unwrap();
+    let log = EventLog::new();
+    let client: C = connect_with(&fake.url(), log.attach(ConnectOptions::new()));
+    let publisher = client.clone();
+    let discovered = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let done = discovered.clone();
+    let slowest = in_background(move || {
+        let mut slowest = Duration::ZERO;
+        while !done.load(std::sync::atomic::Ordering::SeqCst) {
+            let started = Instant::now();
+            publisher.publish("tick", b("x")).unwrap();
+            slowest = slowest.max(started.elapsed());
+            std::thread::yield_now();
+        }
+        slowest
+    });
+    let opened = Instant::now();
+    gate.open();
+    let (at, _) = log.wait("ServersDiscovered", |e| {
+        matches!(e, ClientEvent::ServersDiscovered { .. })
+    });
+    discovered.store(true, std::sync::atomic::Ordering::SeqCst);
+    let slowest = join("the publisher", &slowest, WAIT);
+    let took = at - opened;
+    // Sending, parsing and applying 1 MB of INFO in a debug build on a
+    // loaded machine; a quadratic update took seconds here.
+    assert!(took < Duration::from_secs(3), "the INFO took {took:?}");
+    assert!(
+        slowest < Duration::from_secs(2),
+        "a publish took {slowest:?}"
+    );
+    assert_eq!(
+        client.servers().len(),
+        natrs_client::MAX_DISCOVERED + 1,
+        "the pool is capped"
+    );
+}
