@@ -120,7 +120,9 @@ impl ConnectOptions {
     }
 
     /// A custom reconnect wait: given how many passes over the pool failed in a
-    /// row (1 for the first), return how long to wait.
+    /// row (1 for the first), return how long to wait. It also gives the least
+    /// time between two attempts to one server (asked with the same count,
+    /// at least 1), so it may be called more than once per pass.
     pub fn reconnect_delay_callback(
         mut self,
         f: impl Fn(u32) -> Duration + Send + Sync + 'static,

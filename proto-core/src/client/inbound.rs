@@ -250,6 +250,7 @@ impl Client {
         let server = conn.server.clone();
         self.pool.connected();
         self.failed_passes = 0;
+        self.unspaced_pass = false;
         self.stats.connects += 1;
 
         // Resubscribe in order, dropping subscriptions that were draining.

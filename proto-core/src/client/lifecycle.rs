@@ -71,6 +71,10 @@ impl Client {
             self.retry_at = None;
             self.start_pass(now);
         }
+        if self.attempt_at.is_some_and(|t| t <= now) {
+            self.attempt_at = None;
+            self.try_next(now);
+        }
         let mut ended = false;
         while let Some(expired) = self.requests.pop_expired(now) {
             ended = true;
@@ -110,14 +114,27 @@ impl Client {
             self.pass_failed(now);
             return;
         }
-        self.pass_left -= 1;
         let counting = self.ever_connected || self.config.retry_on_initial_connect;
         let max = if counting {
             self.config.max_reconnects
         } else {
             None
         };
-        let Some(server) = self.pool.pick(max, counting) else {
+        // Attempts to one server are a reconnect wait apart, whatever made
+        // the last one end: a server that accepts and then drops the client
+        // at once (a replayed operation it refuses, an expiring JWT) must not
+        // make the client storm it. Only the application's own reconnect()
+        // skips this (as nats.go does for the same server).
+        if let Some(last) = self.pool.next_last_attempt(max) {
+            let earliest = last + self.least_spacing();
+            if now < earliest && !self.unspaced_pass {
+                let jitter = self.jitter();
+                self.attempt_at = Some(earliest + self.random_up_to(jitter));
+                return;
+            }
+        }
+        self.pass_left -= 1;
+        let Some(server) = self.pool.pick(max, counting, now) else {
             let last = self.last_error.take();
             self.close_with(now, CloseReason::NoServers(last));
             return;
@@ -147,18 +164,42 @@ impl Client {
             return;
         }
         self.failed_passes += 1;
-        let wait = match &self.config.reconnect_delay {
+        self.unspaced_pass = false;
+        let wait = self.reconnect_wait();
+        self.retry_at = Some(now + wait);
+    }
+
+    /// The wait before the next pass: the custom policy's, or the reconnect
+    /// wait plus a random jitter.
+    fn reconnect_wait(&mut self) -> Duration {
+        match &self.config.reconnect_delay {
             Some(delay) => delay(self.failed_passes),
             None => {
-                let jitter = if self.pool.any_tls() || self.config.tls_required {
-                    self.config.reconnect_jitter_tls
-                } else {
-                    self.config.reconnect_jitter
-                };
+                let jitter = self.jitter();
                 self.config.reconnect_wait + self.random_up_to(jitter)
             }
-        };
-        self.retry_at = Some(now + wait);
+        }
+    }
+
+    /// The least time between two attempts to one server: the reconnect
+    /// wait, or what the custom policy says for the passes failed so far
+    /// (at least 1).
+    fn least_spacing(&self) -> Duration {
+        match &self.config.reconnect_delay {
+            Some(delay) => delay(self.failed_passes.max(1)),
+            None => self.config.reconnect_wait,
+        }
+    }
+
+    /// The most random time added to a wait.
+    fn jitter(&self) -> Duration {
+        if self.config.reconnect_delay.is_some() {
+            Duration::ZERO
+        } else if self.pool.any_tls() || self.config.tls_required {
+            self.config.reconnect_jitter_tls
+        } else {
+            self.config.reconnect_jitter
+        }
     }
 
     /// A uniformly random duration in `0..=max`, from the seeded generator.
@@ -234,6 +275,7 @@ impl Client {
         }
         self.state = ConnectionState::Closed;
         self.retry_at = None;
+        self.attempt_at = None;
         self.drain = None;
         self.timers.clear();
         for id in self.requests.take_all().collect::<Vec<_>>() {

@@ -105,6 +105,12 @@ pub struct Client {
     conn_epoch: u64,
     /// When to start the next pass over the pool.
     retry_at: Option<Instant>,
+    /// When to go on with the current pass: its next server was tried less
+    /// than a reconnect wait ago.
+    attempt_at: Option<Instant>,
+    /// The pass the application asked for with `reconnect`: its attempts
+    /// are not spaced.
+    unspaced_pass: bool,
     /// Servers still to try in the current pass.
     pass_left: usize,
     /// Passes that failed in a row.
@@ -184,6 +190,8 @@ impl Client {
             conn: None,
             conn_epoch: 0,
             retry_at: None,
+            attempt_at: None,
+            unspaced_pass: false,
             pass_left: 0,
             failed_passes: 0,
             pending: WriteBuffer::default(),
@@ -450,9 +458,12 @@ impl Client {
             return;
         }
         if self.conn.is_some() {
+            self.unspaced_pass = true;
             self.fail_connection(now, DisconnectReason::Requested);
-        } else if self.retry_at.is_some() {
+        } else if self.retry_at.is_some() || self.attempt_at.is_some() {
             self.retry_at = None;
+            self.attempt_at = None;
+            self.unspaced_pass = true;
             self.start_pass(now);
         }
     }
@@ -558,6 +569,7 @@ impl Client {
             consider(conn.next_ping);
         }
         consider(self.retry_at);
+        consider(self.attempt_at);
         consider(self.requests.next_deadline());
         consider(self.timers.first().map(|(t, _)| *t));
         consider(self.drain.map(|d| d.deadline));

@@ -3,6 +3,7 @@
 
 use crate::error::ServerError;
 use crate::server_addr::ServerAddr;
+use crate::time::Instant;
 use alloc::collections::BTreeSet;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -18,6 +19,8 @@ pub(crate) struct Entry {
     /// The last authentication error it sent since the last successful
     /// connection to it.
     pub(crate) last_auth_error: Option<ServerError>,
+    /// When the client last started connecting to it.
+    pub(crate) last_attempt: Option<Instant>,
 }
 
 /// The servers to try, front first. The server being tried or used was moved
@@ -44,6 +47,7 @@ impl Pool {
                     implicit: false,
                     attempts: 0,
                     last_auth_error: None,
+                    last_attempt: None,
                 });
             }
         }
@@ -78,13 +82,23 @@ impl Pool {
         self.current.and_then(|i| self.entries.get_mut(i))
     }
 
+    /// When the server [`pick`](Pool::pick) would take next was last tried.
+    pub(crate) fn next_last_attempt(&self, max_attempts: Option<u32>) -> Option<Instant> {
+        self.entries
+            .iter()
+            .find(|e| max_attempts.is_none_or(|max| e.attempts < max))
+            .and_then(|e| e.last_attempt)
+    }
+
     /// Picks the server at the front, moves it to the back and makes it current.
     /// When `max_attempts` is set, servers that reached it are dropped first;
-    /// `count_attempt` adds one to the picked server's attempts.
+    /// `count_attempt` adds one to the picked server's attempts. `now` is
+    /// remembered as its last attempt.
     pub(crate) fn pick(
         &mut self,
         max_attempts: Option<u32>,
         count_attempt: bool,
+        now: Instant,
     ) -> Option<ServerAddr> {
         if let Some(max) = max_attempts {
             self.entries.retain(|e| e.attempts < max);
@@ -97,6 +111,7 @@ impl Pool {
         if count_attempt {
             entry.attempts += 1;
         }
+        entry.last_attempt = Some(now);
         let addr = entry.addr.clone();
         self.entries.push(entry);
         self.current = Some(self.entries.len() - 1);
@@ -177,6 +192,7 @@ impl Pool {
                 implicit: true,
                 attempts: 0,
                 last_auth_error: None,
+                last_attempt: None,
             });
         }
         self.entries.retain(|e| {
@@ -289,7 +305,7 @@ mod tests {
     fn pool_connected_to(url: &str) -> (Pool, fastrand::Rng) {
         let mut rng = fastrand::Rng::with_seed(7);
         let mut pool = Pool::new(alloc::vec![ServerAddr::parse(url).unwrap()], true, &mut rng);
-        pool.pick(None, false);
+        pool.pick(None, false, Instant::ZERO);
         (pool, rng)
     }
 

@@ -128,6 +128,7 @@ macro_rules! suite_tests {
                     auth_callback,
                     expired_jwt_is_refused,
                     jwt_expiring_while_connected,
+                    expiring_jwt_reconnects_are_paced,
                     max_connections_refuses_the_extra_client,
                 }
                 tls {
