@@ -174,6 +174,17 @@ impl ConnectOptions {
         self
     }
 
+    /// The server's `max_control_line` (4096 bytes unless its configuration
+    /// says otherwise): a subscription or publish whose control line would be
+    /// longer is refused at once with [`Error::ControlLineTooLong`]
+    /// (`crate::Error`), instead of making the server close the connection.
+    ///
+    /// [`Error::ControlLineTooLong`]: natrs_core::Error::ControlLineTooLong
+    pub fn max_control_line(mut self, bytes: usize) -> Self {
+        self.config.max_control_line = bytes;
+        self
+    }
+
     /// Ask the server to acknowledge every operation with `+OK`.
     pub fn verbose(mut self) -> Self {
         self.config.verbose = true;

@@ -236,6 +236,7 @@ impl Client {
         self.events.push_back(Event::Disconnected {
             reason: reason.clone(),
         });
+        self.check_replay(&conn, &reason);
         self.last_error = Some(reason.clone());
         let mut drained_subs = false;
         for purpose in conn.pings {
@@ -250,7 +251,10 @@ impl Client {
                 }
                 PingPurpose::DrainSubscriptions => drained_subs = true,
                 // Re-sent after reconnecting, behind the reconnect buffer.
-                PingPurpose::DrainPublishes | PingPurpose::Handshake | PingPurpose::KeepAlive => {}
+                PingPurpose::DrainPublishes
+                | PingPurpose::Handshake
+                | PingPurpose::KeepAlive
+                | PingPurpose::Confirm => {}
             }
         }
         if drained_subs {
@@ -266,6 +270,30 @@ impl Client {
         self.state = ConnectionState::Reconnecting;
         self.failed_passes = 0;
         self.start_pass(now);
+    }
+
+    /// A connection the server ended before confirming a SUB: the next replay
+    /// confirms every SUB on its own; if this was such a careful replay, the
+    /// first SUB left unconfirmed is the one the server ends connections
+    /// over (it processes operations in order), and it is dropped, with
+    /// why, so the next connection comes up without it.
+    fn check_replay(&mut self, conn: &Conn, reason: &DisconnectReason) {
+        // Only a server that says why it ends the connection counts: a
+        // restart in the middle of a replay is not a subscription's fault.
+        let refused = matches!(reason, DisconnectReason::Server(_));
+        let Some(first) = conn.sent_subs.front().filter(|_| refused) else {
+            return;
+        };
+        if !self.careful_replay || !first.replayed || Some(first.sid) == self.requests.mux_sid {
+            self.careful_replay = true;
+            return;
+        }
+        if self.subs.get(first.sid).is_some() {
+            self.end_subscription(first.sid, SubscriptionEnd::EndedConnections(reason.clone()));
+            if let DisconnectReason::Server(err) = reason {
+                self.events.push_back(Event::ServerError(err.clone()));
+            }
+        }
     }
 
     /// Closes for good with `reason`, settling everything still pending.

@@ -111,6 +111,10 @@ pub struct Client {
     /// The pass the application asked for with `reconnect`: its attempts
     /// are not spaced.
     unspaced_pass: bool,
+    /// The last connection ended before the server confirmed a SUB: the
+    /// next replay sends a PING after every SUB, so that the one a server
+    /// ends connections over is known (and dropped) if it happens again.
+    careful_replay: bool,
     /// Servers still to try in the current pass.
     pass_left: usize,
     /// Passes that failed in a row.
@@ -192,6 +196,7 @@ impl Client {
             retry_at: None,
             attempt_at: None,
             unspaced_pass: false,
+            careful_replay: false,
             pass_left: 0,
             failed_passes: 0,
             pending: WriteBuffer::default(),
@@ -302,7 +307,7 @@ impl Client {
             .subs
             .insert(String::from(subject), queue.map(String::from));
         if let Some(conn) = self.ready_conn() {
-            proto::encode_sub(&mut conn.out, subject, queue, sid.0);
+            conn.send_sub(sid, subject, queue, false);
         }
         Ok(sid)
     }
@@ -768,7 +773,7 @@ impl Client {
         self.requests.mux_sid = Some(sid);
         if let Some(conn) = self.conn.as_mut().filter(|c| c.is_ready()) {
             if let Some(sub) = self.subs.get(sid) {
-                proto::encode_sub(&mut conn.out, &sub.subject, None, sid.0);
+                conn.send_sub(sid, &sub.subject, None, false);
             }
         }
     }

@@ -368,7 +368,11 @@ impl Sim {
     /// sent, PONG. Returns the handshake bytes the client sent, the CONNECT
     /// line included, and checks that `Connected` or `Reconnected` was reported.
     pub fn handshake(&mut self, info: &str) -> String {
-        if self.commands.is_empty() && !self.attempt_open {
+        let connect_pending = self
+            .commands
+            .iter()
+            .any(|c| matches!(c, TransportCommand::Connect { .. }));
+        if !connect_pending && !self.attempt_open {
             self.wait_for_connect();
         }
         let server = if self.commands.is_empty() {

@@ -163,6 +163,9 @@ macro_rules! suite_tests {
                     frozen_server_does_not_block_publishers_or_close,
                     discovered_plain_server_is_used_with_tls,
                     huge_connect_urls_do_not_stall_publishers,
+                    subscription_the_server_ends_connections_over_is_dropped,
+                    max_control_line_option_refuses_long_subscriptions,
+                    subscription_over_the_maximum_ends,
                 }
             );
         }
