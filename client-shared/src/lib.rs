@@ -58,7 +58,9 @@ pub use writer::InlineWrite;
 pub use bytes::Bytes;
 pub use natrs_core::Payload;
 pub use natrs_core::auth::Credentials;
-pub use natrs_core::client::{ConnectionState, RequestManyOptions, Statistics, SubscriptionEnd};
+pub use natrs_core::client::{
+    ConnectionState, MAX_DISCOVERED, RequestManyOptions, Statistics, SubscriptionEnd,
+};
 pub use natrs_core::error::{
     CloseReason, ConnectStep, DisconnectReason, HandshakeError, PermissionOp, ServerError,
     TransportError,

@@ -121,7 +121,9 @@ impl ConnectOptions {
     }
 
     /// A custom reconnect wait: given how many passes over the pool failed in a
-    /// row (1 for the first), return how long to wait.
+    /// row (1 for the first), return how long to wait. It also gives the least
+    /// time between two attempts to one server (asked with the same count,
+    /// at least 1), so it may be called more than once per pass.
     pub fn reconnect_delay_callback(
         mut self,
         f: impl Fn(u32) -> Duration + Send + Sync + 'static,
@@ -170,6 +172,17 @@ impl ConnectOptions {
     /// How long a drain may take before the client closes anyway.
     pub fn drain_timeout(mut self, timeout: Duration) -> Self {
         self.config.drain_timeout = timeout;
+        self
+    }
+
+    /// The server's `max_control_line` (4096 bytes unless its configuration
+    /// says otherwise): a subscription or publish whose control line would be
+    /// longer is refused at once with [`Error::ControlLineTooLong`]
+    /// (`crate::Error`), instead of making the server close the connection.
+    ///
+    /// [`Error::ControlLineTooLong`]: natrs_core::Error::ControlLineTooLong
+    pub fn max_control_line(mut self, bytes: usize) -> Self {
+        self.config.max_control_line = bytes;
         self
     }
 

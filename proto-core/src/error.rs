@@ -251,11 +251,16 @@ pub enum ConnectStep {
     )]
     TlsFirst,
     /// Waiting for the server's first INFO.
+    #[error("waiting for the server's INFO")]
+    Info,
+    /// Waiting for the server's first INFO on a connection the URL or the
+    /// options want to use TLS (but not TLS first): the likely cause is a
+    /// server that expects the TLS handshake first, which the text names.
     #[error(
         "waiting for the server's INFO: a server whose tls block sets handshake_first \
          sends nothing until the client starts TLS (connect with tls_first)"
     )]
-    Info,
+    InfoBeforeTls,
     /// The TLS handshake that INFO called for.
     #[error("in the TLS handshake")]
     Tls,

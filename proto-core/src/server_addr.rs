@@ -273,6 +273,15 @@ impl ServerAddr {
         self.scheme.is_tls()
     }
 
+    /// This address with TLS: `nats` becomes `tls`, `ws` becomes `wss`.
+    pub(crate) fn into_tls(mut self) -> ServerAddr {
+        self.scheme = match self.scheme {
+            Scheme::Nats | Scheme::Tls => Scheme::Tls,
+            Scheme::Ws | Scheme::Wss => Scheme::Wss,
+        };
+        self
+    }
+
     /// Whether the scheme is a websocket one (`ws://`, `wss://`).
     pub fn is_websocket(&self) -> bool {
         self.scheme.is_websocket()

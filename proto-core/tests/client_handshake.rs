@@ -553,3 +553,122 @@ fn transport_failures_during_the_handshake_move_on() {
         )))]
     );
 }
+
+/// Waiting for INFO names that step; it names `handshake_first` (the likely
+/// cause) only when the URL or the options ask for TLS.
+#[test]
+fn info_timeout_mentions_handshake_first_only_when_tls_is_wanted() {
+    for (url, require_tls, step) in [
+        ("nats://127.0.0.1:4222", false, ConnectStep::Info),
+        ("tls://127.0.0.1:4222", false, ConnectStep::InfoBeforeTls),
+        ("nats://127.0.0.1:4222", true, ConnectStep::InfoBeforeTls),
+    ] {
+        let mut cfg = config(&[url]);
+        cfg.tls_required = require_tls;
+        let mut sim = Sim::new(cfg);
+        sim.expect_connect();
+        sim.tcp_up();
+        sim.advance(2 * SEC);
+        let events = sim.events();
+        let [Event::Closed { reason }] = events.as_slice() else {
+            panic!("{events:?}");
+        };
+        assert_eq!(
+            *reason,
+            CloseReason::NoServers(Some(DisconnectReason::ConnectTimeout(step))),
+            "{url} {require_tls}"
+        );
+        let text = reason.to_string();
+        assert!(text.contains("waiting for the server's INFO"), "{text}");
+        assert_eq!(
+            text.contains("handshake_first"),
+            step == ConnectStep::InfoBeforeTls,
+            "{text}"
+        );
+    }
+}
+
+/// A `max_payload` beyond what the client can address (2^63, beyond u64,
+/// negative) is clamped, and the handshake goes on.
+#[test]
+fn huge_max_payload_is_clamped() {
+    for (number, expected) in [
+        ("9223372036854775808", Some(1usize << 31)),
+        ("18446744073709551615", Some(1 << 31)),
+        ("18446744073709551616", Some(1 << 31)),
+        ("1e300", Some(1 << 31)),
+        ("-1", None),
+        ("1048576", Some(1 << 20)),
+    ] {
+        let mut sim = Sim::new(config(&["nats://127.0.0.1:4222"]));
+        sim.handshake(&format!(
+            r#"{{"server_id":"S","proto":1,"headers":true,"max_payload":{number}}}"#
+        ));
+        assert_eq!(sim.client.max_payload(), expected, "{number}");
+        sim.publish("a", "hello").unwrap();
+        assert_eq!(sim.sent(), "PUB a 5\r\nhello\r\n");
+    }
+}
+
+/// `LameDuck` comes only from a connection that finished its handshake: a
+/// first INFO that says `ldm` is not reported (nats.go does the same).
+#[test]
+fn no_lame_duck_from_the_first_info() {
+    let ldm = r#"{"server_id":"S","proto":1,"max_payload":1048576,"headers":true,"ldm":true}"#;
+    let mut sim = Sim::new(config(&["nats://127.0.0.1:4222"]));
+    sim.handshake(ldm);
+    assert_eq!(sim.events(), vec![]);
+    // An async INFO of the established connection is reported.
+    sim.server(info_line(ldm));
+    assert_eq!(sim.events(), vec![Event::LameDuck]);
+    sim.server(info_line(ldm));
+    assert_eq!(sim.events(), vec![]);
+}
+
+/// No TLS downgrade: a client that uses TLS (a `tls://` URL, or TLS required
+/// by the options) uses a server announced as `nats://` (or bare) with TLS
+/// too, so a server that offers no TLS never sees its CONNECT.
+#[test]
+fn discovered_plain_servers_are_used_with_tls() {
+    let plain_info = r#"{"server_id":"P","proto":1,"max_payload":1024,"headers":true}"#;
+    for (url, require_tls) in [
+        ("tls://127.0.0.1:4222", false),
+        ("nats://127.0.0.1:4222", true),
+    ] {
+        let mut cfg = config(&[url]);
+        cfg.tls_required = require_tls;
+        cfg.auth = Auth::UserPassword {
+            user: "u".into(),
+            password: "secret".into(),
+        };
+        let mut sim = Sim::new(cfg);
+        sim.expect_connect();
+        sim.tcp_up();
+        sim.server(info_line(
+            r#"{"server_id":"S","proto":1,"max_payload":1024,"headers":true,"tls_required":true,"connect_urls":["nats://127.0.0.8:4222","127.0.0.9:4222"]}"#,
+        ));
+        assert!(matches!(
+            sim.commands().as_slice(),
+            [TransportCommand::UpgradeTls { .. }]
+        ));
+        sim.transport(TransportEvent::TlsEstablished);
+        sim.server("PONG\r\n");
+        sim.sent();
+        let pool: Vec<String> = sim.client.servers().map(|s| s.to_string()).collect();
+        assert!(
+            pool.contains(&"tls://127.0.0.8:4222".to_string())
+                && pool.contains(&"tls://127.0.0.9:4222".to_string()),
+            "{pool:?}"
+        );
+        sim.eof();
+        sim.events();
+        for _ in 0..2 {
+            let server = sim.expect_connect();
+            assert!(server.is_tls(), "{server}");
+            sim.tcp_up();
+            // The server offers no TLS: the attempt ends, with no CONNECT.
+            sim.server(info_line(plain_info));
+            assert_eq!(sim.sent(), "", "{url}");
+        }
+    }
+}

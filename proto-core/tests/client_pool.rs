@@ -238,43 +238,46 @@ fn custom_delay_policy() {
     }));
     let mut sim = Sim::new(cfg);
     sim.connect_ok();
+    // Longer than the wait: the first pass tries both servers at once.
+    sim.advance_to(at_ms(10_000));
     sim.eof();
     sim.events();
     sim.expect_connect();
     sim.refused();
     sim.expect_connect();
     sim.refused();
-    assert_eq!(sim.client.poll_timeout(), Some(at_ms(100)));
-    sim.advance_to(at_ms(100));
+    assert_eq!(sim.client.poll_timeout(), Some(at_ms(10_100)));
+    sim.advance_to(at_ms(10_100));
     sim.expect_connect();
     sim.refused();
     sim.expect_connect();
     sim.refused();
     assert_eq!(
         sim.client.poll_timeout(),
-        Some(at_ms(300)),
+        Some(at_ms(10_300)),
         "second pass: 200 ms"
     );
-    sim.advance_to(at_ms(300));
+    sim.advance_to(at_ms(10_300));
     sim.expect_connect();
     sim.refused();
     sim.expect_connect();
     sim.refused();
     assert_eq!(
         sim.client.poll_timeout(),
-        Some(at_ms(600)),
+        Some(at_ms(10_600)),
         "third pass: 300 ms"
     );
-    sim.advance_to(at_ms(600));
+    sim.advance_to(at_ms(10_600));
     sim.connect_ok();
     // A successful connection starts the count over.
+    sim.advance_to(at_ms(20_000));
     sim.eof();
     sim.events();
     sim.expect_connect();
     sim.refused();
     sim.expect_connect();
     sim.refused();
-    assert_eq!(sim.client.poll_timeout(), Some(at_ms(700)));
+    assert_eq!(sim.client.poll_timeout(), Some(at_ms(20_100)));
 }
 
 #[test]
@@ -283,6 +286,7 @@ fn servers_leave_the_pool_after_max_reconnects() {
     cfg.max_reconnects = Some(2);
     let mut sim = Sim::new(cfg);
     sim.connect_ok(); // A
+    sim.advance(10 * SEC);
     sim.eof();
     sim.events();
     // Pass 1: B (1), A (1).
@@ -322,11 +326,13 @@ fn a_successful_connection_resets_that_servers_attempts() {
     cfg.max_reconnects = Some(1);
     let mut sim = Sim::new(cfg);
     sim.connect_ok(); // A
+    sim.advance(10 * SEC);
     sim.eof();
     assert_eq!(sim.commands(), vec![connect_to(B)]);
     sim.refused(); // B: 1 attempt, at the limit
     assert_eq!(sim.commands(), vec![connect_to(A)]);
     sim.connect_ok(); // A again: its count starts over
+    sim.advance(10 * SEC);
     sim.eof();
     // B is dropped, A is tried again.
     assert_eq!(sim.commands(), vec![connect_to(A)]);
@@ -506,7 +512,11 @@ fn the_same_auth_error_twice_from_one_server_closes() {
             reason: DisconnectReason::Server(ServerError::AuthorizationViolation)
         }]
     );
-    assert_eq!(sim.commands(), vec![TransportCommand::Close, connect_to(A)]);
+    // A was tried a moment ago: the next attempt waits a reconnect wait.
+    assert_eq!(sim.commands(), vec![TransportCommand::Close]);
+    sim.wait_for_connect();
+    assert!(sim.now >= at_ms(2_000));
+    assert_eq!(sim.commands(), vec![connect_to(A)]);
     sim.tcp_up();
     sim.server(info_line(INFO));
     sim.sent();
@@ -526,6 +536,7 @@ fn different_auth_errors_do_not_close() {
     sim.connect_ok();
     sim.server("-ERR 'User Authentication Expired'\r\n");
     sim.events();
+    sim.wait_for_connect();
     sim.expect_connect();
     sim.tcp_up();
     sim.server(info_line(INFO));
@@ -547,7 +558,9 @@ fn the_same_auth_error_from_each_of_two_servers_closes() {
     sim.server(info_line(INFO));
     sim.sent();
     sim.server("-ERR 'Authorization Violation'\r\n"); // from B
-    assert_eq!(sim.commands(), vec![TransportCommand::Close, connect_to(A)]);
+    assert_eq!(sim.commands(), vec![TransportCommand::Close]);
+    sim.wait_for_connect();
+    assert_eq!(sim.commands(), vec![connect_to(A)]);
     sim.tcp_up();
     sim.server(info_line(INFO));
     sim.sent();

@@ -542,13 +542,13 @@ fn permission_violations_are_not_fatal() {
             Event::ServerError(denied_q)
         ]
     );
-    sim.server("-ERR 'Invalid Subject'\r\n-ERR 'maximum subscriptions exceeded'\r\n");
+    // (The maximum number of subscriptions: subscriptions_refused_for_the_maximum_end.)
+    sim.server("-ERR 'Invalid Subject'\r\n");
     assert_eq!(
         sim.events(),
-        vec![
-            Event::ServerError(ServerError::Other("Invalid Subject".into())),
-            Event::ServerError(ServerError::MaxSubscriptionsExceeded),
-        ]
+        vec![Event::ServerError(ServerError::Other(
+            "Invalid Subject".into()
+        ))]
     );
     assert_eq!(sim.commands(), vec![]);
     assert_eq!(sim.sent(), "");
@@ -816,4 +816,181 @@ fn transport_errors_after_connect() {
         vec![TransportCommand::Connect { server: addr(B) }],
         "no Close for a transport that is already gone"
     );
+}
+
+/// A hostile server's `-ERR` text is cut to `MAX_ERR_TEXT` bytes (and
+/// marked) before it becomes an event or a disconnect reason.
+#[test]
+fn long_err_texts_are_cut() {
+    use natrs_core::proto::MAX_ERR_TEXT;
+    let mut sim = connected();
+    let subject = "s".repeat(200_000);
+    sim.server(format!(
+        "-ERR 'Permissions Violation for Subscription to \"{subject}\"'\r\n"
+    ));
+    let events = sim.events();
+    let [Event::ServerError(err)] = events.as_slice() else {
+        panic!("{events:?}");
+    };
+    let text = err.to_string();
+    assert!(text.len() < MAX_ERR_TEXT + 100, "{} bytes", text.len());
+    let huge = "x".repeat(500_000);
+    sim.server(format!("-ERR '{huge}'\r\n"));
+    let events = sim.events();
+    let [Event::Disconnected { reason }] = events.as_slice() else {
+        panic!("{events:?}");
+    };
+    let DisconnectReason::Server(ServerError::Other(text)) = reason else {
+        panic!("{reason:?}");
+    };
+    assert!(text.len() < MAX_ERR_TEXT + 40, "{} bytes", text.len());
+    assert!(
+        text.ends_with("... (498976 more bytes cut)"),
+        "{}",
+        &text[1000..]
+    );
+}
+
+/// A subscription the server ends every connection over (here a control
+/// line over its `max_control_line`) is not replayed forever: after a
+/// connection ends before the server confirmed a SUB, the next replay sends
+/// a PING after each SUB; the first one left unconfirmed when the server
+/// ends that connection too is dropped, with why, and the next connection
+/// comes up without it.
+#[test]
+fn a_subscription_that_ends_every_connection_is_dropped() {
+    let mut sim = Sim::new(config(&[A]));
+    sim.connect_ok();
+    let ok = sim.run(|c, _| c.subscribe("ok", None)).unwrap();
+    sim.server("PING\r\n");
+    sim.advance(10 * SEC);
+    let long = "x".repeat(300);
+    let bad = sim.run(|c, _| c.subscribe(&long, None)).unwrap();
+    assert_eq!(sim.sent(), format!("SUB ok 1\r\nPONG\r\nSUB {long} 2\r\n"));
+    let refused = "-ERR 'Maximum Control Line Exceeded'\r\n";
+    let reason =
+        DisconnectReason::Server(ServerError::Other("Maximum Control Line Exceeded".into()));
+    // "ok" was never confirmed either (no PONG came for it).
+    sim.server(refused);
+    assert_eq!(
+        sim.events(),
+        vec![Event::Disconnected {
+            reason: reason.clone()
+        }]
+    );
+    // The retry comes at once (the connection lived 10 s); the replay
+    // confirms each SUB on its own.
+    sim.handshake(INFO);
+    assert_eq!(
+        sim.sent(),
+        format!("SUB ok 1\r\nPING\r\nSUB {long} 2\r\nPING\r\n")
+    );
+    sim.server(format!("PONG\r\n{refused}"));
+    assert_eq!(
+        sim.events(),
+        vec![
+            Event::Disconnected {
+                reason: reason.clone()
+            },
+            Event::SubscriptionEnded {
+                sid: bad,
+                reason: SubscriptionEnd::EndedConnections(reason.clone())
+            },
+            Event::ServerError(ServerError::Other("Maximum Control Line Exceeded".into())),
+        ]
+    );
+    // The next connection replays only "ok", and stays up.
+    sim.handshake(INFO);
+    assert_eq!(sim.sent(), "SUB ok 1\r\nPING\r\n");
+    sim.server("PONG\r\n");
+    sim.server(msg("ok", ok.0, None, "hi"));
+    assert!(matches!(sim.events().as_slice(), [Event::Message { .. }]));
+    // Confirmed: later replays are plain again.
+    sim.advance(10 * SEC);
+    sim.eof();
+    sim.connect_ok();
+    sim.events();
+    assert_eq!(sim.client.subscription_count(), 1);
+}
+
+/// A server restart during a replay is not the subscription's fault: only a
+/// connection the server ends with an error drops the unconfirmed SUB.
+#[test]
+fn a_restart_during_a_careful_replay_drops_nothing() {
+    let mut sim = Sim::new(config(&[A]));
+    sim.connect_ok();
+    sim.run(|c, _| c.subscribe("a", None)).unwrap();
+    assert_eq!(sim.sent(), "SUB a 1\r\n");
+    sim.advance(10 * SEC);
+    sim.eof();
+    // A restart: the replay stays plain.
+    sim.handshake(INFO);
+    assert_eq!(sim.sent(), "SUB a 1\r\n");
+    sim.server("-ERR 'Unknown Protocol Operation'\r\n");
+    sim.handshake(INFO);
+    assert_eq!(sim.sent(), "SUB a 1\r\nPING\r\n");
+    sim.eof();
+    sim.handshake(INFO);
+    assert_eq!(sim.sent(), "SUB a 1\r\nPING\r\n");
+    assert_eq!(sim.client.subscription_count(), 1);
+    assert!(
+        !sim.events()
+            .iter()
+            .any(|e| matches!(e, Event::SubscriptionEnded { .. }))
+    );
+}
+
+/// The account's maximum number of subscriptions: the server refuses every
+/// SUB past it with an `-ERR` that does not say which. The client makes sure
+/// a PONG follows, and ends the most recent SUBs of the batch that PONG
+/// confirms, as many as there were errors (and unsubscribes them).
+#[test]
+fn subscriptions_refused_for_the_maximum_end() {
+    let mut sim = connected();
+    let a = sim.run(|c, _| c.subscribe("a", None)).unwrap();
+    let b = sim.run(|c, _| c.subscribe("b", None)).unwrap();
+    let c = sim.run(|c, _| c.subscribe("c", None)).unwrap();
+    assert_eq!(sim.sent(), "SUB a 1\r\nSUB b 2\r\nSUB c 3\r\n");
+    let max = "-ERR 'maximum subscriptions exceeded'\r\n";
+    sim.server(max);
+    sim.server(max);
+    // A PING confirms the batch.
+    assert_eq!(sim.sent(), "PING\r\n");
+    assert_eq!(
+        sim.events(),
+        vec![Event::ServerError(ServerError::MaxSubscriptionsExceeded); 2]
+    );
+    sim.server("PONG\r\n");
+    assert_eq!(
+        sim.events(),
+        vec![
+            Event::SubscriptionEnded {
+                sid: c,
+                reason: SubscriptionEnd::Refused(ServerError::MaxSubscriptionsExceeded)
+            },
+            Event::SubscriptionEnded {
+                sid: b,
+                reason: SubscriptionEnd::Refused(ServerError::MaxSubscriptionsExceeded)
+            },
+        ]
+    );
+    assert_eq!(sim.sent(), "UNSUB 3\r\nUNSUB 2\r\n");
+    // Batches are told apart by PINGs: a flush between SUBs pins the
+    // refusal on the right one.
+    let d = sim.run(|c, _| c.subscribe("d", None)).unwrap();
+    sim.run(|c, now| c.flush(now)).unwrap();
+    let e = sim.run(|c, _| c.subscribe("e", None)).unwrap();
+    assert_eq!(sim.sent(), "SUB d 4\r\nPING\r\nSUB e 5\r\n");
+    sim.server(format!("PONG\r\n{max}"));
+    sim.events();
+    sim.server("PONG\r\n");
+    assert_eq!(
+        sim.events(),
+        vec![Event::SubscriptionEnded {
+            sid: e,
+            reason: SubscriptionEnd::Refused(ServerError::MaxSubscriptionsExceeded)
+        }]
+    );
+    assert_eq!(sim.client.subscription_count(), 2);
+    let _ = (a, d);
 }

@@ -199,10 +199,13 @@ fn requests_outlive_a_reconnect_and_keep_their_deadline() {
     sim.server(msg(&reply, 1, None, "after"));
     assert_eq!(reply_payload(&sim.events()[0]), (id, "after".into()));
 
+    // Reconnected after 2 s plus jitter: attempts to one server are a
+    // reconnect wait apart.
+    assert!(sim.now >= at_ms(2_000) && sim.now <= at_ms(2_100));
     let (id2, _) = request(&mut sim, "svc", "", 5 * SEC);
     sim.eof();
     sim.events();
-    sim.advance_to(at_ms(6_000));
+    sim.advance_to(at_ms(7_100));
     assert_eq!(
         sim.events(),
         vec![Event::RequestFailed {

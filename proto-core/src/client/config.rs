@@ -9,7 +9,9 @@ use core::fmt;
 use core::time::Duration;
 
 /// Picks the wait before the next pass over the server pool, given how many
-/// full passes have failed in a row (1 for the first).
+/// full passes have failed in a row (1 for the first). It is also asked, with
+/// that count (at least 1), for the least time between two attempts to one
+/// server, so it may be called more than once per pass.
 pub type ReconnectDelay = Arc<dyn Fn(u32) -> Duration + Send + Sync>;
 
 /// Configuration of a [`Client`](crate::client::Client). Start from

@@ -2,10 +2,11 @@
 
 use crate::client::event::{FlushId, Sid};
 use crate::error::ConnectStep;
-use crate::proto::{Parser, ParserLimits, ServerInfo, WriteBuffer};
+use crate::proto::{self, Parser, ParserLimits, ServerInfo, WriteBuffer};
 use crate::server_addr::ServerAddr;
 use crate::time::Instant;
 use alloc::collections::VecDeque;
+use alloc::vec::Vec;
 
 /// Where a connection is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +54,20 @@ pub(crate) enum PingPurpose {
     DrainSubscriptions,
     /// Proves that every publish before it was processed (end of connection drain).
     DrainPublishes,
+    /// Only confirms what was sent before it (a replayed SUB, or a batch of
+    /// SUBs the server refused some of).
+    Confirm,
+}
+
+/// A SUB written on this connection that no PONG has confirmed yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SentSub {
+    /// PINGs written on this connection before it: the PONG that confirms it
+    /// is the `seq`th (counting from 0).
+    pub(crate) seq: u64,
+    pub(crate) sid: Sid,
+    /// Sent in the replay after the handshake (not asked for on this connection).
+    pub(crate) replayed: bool,
 }
 
 /// One connection (or attempt).
@@ -74,6 +89,15 @@ pub(crate) struct Conn {
     pub(crate) tls: bool,
     /// This is the first connection the client ever made (no "discovered" event).
     pub(crate) initial: bool,
+    /// `LameDuck` was reported for this connection.
+    pub(crate) lame_duck_reported: bool,
+    /// PONGs received.
+    pub(crate) pongs: u64,
+    /// SUBs not confirmed yet, oldest first.
+    pub(crate) sent_subs: VecDeque<SentSub>,
+    /// "Maximum subscriptions exceeded" errors since the last PONG: all for
+    /// SUBs the next PONG confirms (the server answers in order).
+    pub(crate) subs_refused: u32,
 }
 
 impl Conn {
@@ -95,10 +119,48 @@ impl Conn {
             handshake_deadline: Some(deadline),
             tls: false,
             initial,
+            lame_duck_reported: false,
+            pongs: 0,
+            sent_subs: VecDeque::new(),
+            subs_refused: 0,
         }
     }
 
     pub(crate) fn is_ready(&self) -> bool {
         self.phase == Phase::Ready
+    }
+
+    /// Writes `SUB` for `sid` and remembers it until a PONG confirms it.
+    pub(crate) fn send_sub(
+        &mut self,
+        sid: Sid,
+        subject: &str,
+        queue: Option<&str>,
+        replayed: bool,
+    ) {
+        proto::encode_sub(&mut self.out, subject, queue, sid.0);
+        let seq = self.pongs + self.pings.len() as u64;
+        self.sent_subs.push_back(SentSub { seq, sid, replayed });
+    }
+
+    /// Writes a PING that only confirms what was written before it.
+    pub(crate) fn send_confirm_ping(&mut self) {
+        proto::encode_ping(&mut self.out);
+        self.pings.push_back(PingPurpose::Confirm);
+    }
+
+    /// A PONG arrived: takes the SUBs it confirms off the list and returns
+    /// those of its batch (written after the previous PING), oldest first.
+    pub(crate) fn pong_confirms(&mut self) -> Vec<Sid> {
+        self.pongs += 1;
+        let batch = self.pongs - 1;
+        let mut confirmed = Vec::new();
+        while let Some(s) = self.sent_subs.front().filter(|s| s.seq < self.pongs) {
+            if s.seq == batch {
+                confirmed.push(s.sid);
+            }
+            self.sent_subs.pop_front();
+        }
+        confirmed
     }
 }

@@ -88,6 +88,17 @@ pub enum SubscriptionEnd {
     Drained,
     /// The server refused it.
     PermissionDenied(ServerError),
+    /// The server refused it for the account's maximum number of
+    /// subscriptions. The server does not say which SUB it refused; it
+    /// refuses every one past the limit, so the client ends the most recent
+    /// ones of the batch the errors came for (as many as there were errors).
+    Refused(ServerError),
+    /// Every connection it was sent on ended before the server confirmed it:
+    /// the server closes the connection over it (for example a control line
+    /// longer than the server's `max_control_line`). It was dropped so the
+    /// client can connect without it; the reason is how the last such
+    /// connection ended.
+    EndedConnections(DisconnectReason),
     /// The client closed.
     Closed,
 }

@@ -8,6 +8,7 @@ use crate::auth::AuthError;
 use crate::error::{DisconnectReason, HandshakeError, PermissionOp, ServerError};
 use crate::message::Message;
 use crate::proto::{self, ConnectInfo, MsgFrame, ServerInfo, ServerOp};
+use crate::server_addr::ServerAddr;
 use crate::time::Instant;
 use alloc::string::ToString;
 use alloc::vec::Vec;
@@ -91,9 +92,18 @@ impl Client {
         let Some(purpose) = conn.pings.pop_front() else {
             return;
         };
+        let batch = conn.pong_confirms();
+        let refused = core::mem::take(&mut conn.subs_refused) as usize;
+        if self.careful_replay && !conn.sent_subs.iter().any(|s| s.replayed) && conn.is_ready() {
+            // The replay went through.
+            self.careful_replay = false;
+        }
+        if refused > 0 {
+            self.subscriptions_refused(&batch, refused);
+        }
         match purpose {
             PingPurpose::Handshake => self.handshake_done(now),
-            PingPurpose::KeepAlive => {}
+            PingPurpose::KeepAlive | PingPurpose::Confirm => {}
             PingPurpose::Flush(id, sent) => {
                 self.events.push_back(Event::FlushDone {
                     id,
@@ -112,13 +122,23 @@ impl Client {
         let Some(conn) = self.conn.as_mut() else {
             return;
         };
-        let was_lame_duck = conn.info.as_ref().is_some_and(|i| i.lame_duck_mode);
+        // Only a connection that finished its handshake reports lame duck
+        // mode (as nats.go does), once.
+        let lame_duck = info.lame_duck_mode && conn.is_ready() && !conn.lame_duck_reported;
+        conn.lame_duck_reported |= lame_duck;
         let quiet_discovery = conn.initial && conn.phase != Phase::Ready;
         let handshake = conn.phase == Phase::Info;
         conn.info = Some(info.clone());
         if !self.config.ignore_discovered_servers && !info.connect_urls.is_empty() {
+            // Once TLS (asked for, or used by the connection that sends the
+            // list), TLS with every server.
+            let secure = self.config.tls_required
+                || conn.tls
+                || conn.server.is_tls()
+                || self.config.servers.iter().any(ServerAddr::is_tls);
             let added = self.pool.update_discovered(
                 &info.connect_urls,
+                secure,
                 self.config.retain_servers_order,
                 &mut self.rng,
             );
@@ -127,7 +147,7 @@ impl Client {
                     .push_back(Event::ServersDiscovered { servers: added });
             }
         }
-        if info.lame_duck_mode && !was_lame_duck {
+        if lame_duck {
             self.events.push_back(Event::LameDuck);
         }
         self.info = Some(info);
@@ -238,6 +258,7 @@ impl Client {
         let server = conn.server.clone();
         self.pool.connected();
         self.failed_passes = 0;
+        self.unspaced_pass = false;
         self.stats.connects += 1;
 
         // Resubscribe in order, dropping subscriptions that were draining.
@@ -247,9 +268,12 @@ impl Client {
                 drained.push(sid);
                 continue;
             }
-            proto::encode_sub(&mut conn.out, &sub.subject, sub.queue.as_deref(), sid.0);
+            conn.send_sub(sid, &sub.subject, sub.queue.as_deref(), true);
             if let Some(remaining) = sub.remaining() {
                 proto::encode_unsub(&mut conn.out, sid.0, Some(remaining));
+            }
+            if self.careful_replay {
+                conn.send_confirm_ping();
             }
         }
         // Then what was published while disconnected, then deferred flushes.
@@ -272,6 +296,27 @@ impl Client {
         self.resume_drain(now);
     }
 
+    /// The server refused `refused` of the SUBs of `batch` (those a PONG just
+    /// confirmed) for the account's maximum number of subscriptions. It does
+    /// not say which; it refuses every SUB once at the limit, so they are
+    /// the most recent ones: they end, and are unsubscribed in case a
+    /// subscription made elsewhere freed a place meanwhile.
+    fn subscriptions_refused(&mut self, batch: &[Sid], refused: usize) {
+        let mux = self.requests.mux_sid;
+        for &sid in batch.iter().rev().take(refused) {
+            if Some(sid) == mux || self.subs.get(sid).is_none() {
+                continue;
+            }
+            if let Some(conn) = self.ready_conn() {
+                proto::encode_unsub(&mut conn.out, sid.0, None);
+            }
+            self.end_subscription(
+                sid,
+                SubscriptionEnd::Refused(ServerError::MaxSubscriptionsExceeded),
+            );
+        }
+    }
+
     fn on_err(&mut self, now: Instant, text: &str) {
         let err = ServerError::parse(text);
         let Some(conn) = self.conn.as_ref() else {
@@ -285,6 +330,15 @@ impl Client {
         if !ready || err.is_fatal() {
             self.fail_connection(now, DisconnectReason::Server(err));
             return;
+        }
+        if err == ServerError::MaxSubscriptionsExceeded {
+            if let Some(conn) = self.ready_conn() {
+                // Refers to a SUB the next PONG confirms: make sure one comes.
+                conn.subs_refused += 1;
+                if conn.pings.is_empty() {
+                    conn.send_confirm_ping();
+                }
+            }
         }
         if let ServerError::PermissionViolation {
             op: PermissionOp::Subscribe,

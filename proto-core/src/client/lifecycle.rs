@@ -7,7 +7,7 @@ use super::{
     Client, ConnectionState, Drain, DrainStage, Event, FlushError, RequestError, Sid,
     SubscriptionEnd, TimerId, TransportCommand, TransportEvent,
 };
-use crate::error::{CloseReason, DisconnectReason};
+use crate::error::{CloseReason, ConnectStep, DisconnectReason};
 use crate::proto;
 use crate::time::Instant;
 use alloc::vec::Vec;
@@ -49,7 +49,11 @@ impl Client {
     pub(super) fn on_timeout(&mut self, now: Instant) {
         if let Some(conn) = self.conn.as_mut() {
             if conn.handshake_deadline.is_some_and(|d| d <= now) {
-                let step = conn.phase.step();
+                let wants_tls = self.config.tls_required || conn.server.is_tls();
+                let step = match conn.phase.step() {
+                    ConnectStep::Info if wants_tls && !conn.tls => ConnectStep::InfoBeforeTls,
+                    step => step,
+                };
                 self.fail_connection(now, DisconnectReason::ConnectTimeout(step));
             } else if conn.next_ping.is_some_and(|t| t <= now) {
                 if conn.pings_out >= self.config.max_pings_out {
@@ -66,6 +70,10 @@ impl Client {
         if self.retry_at.is_some_and(|t| t <= now) {
             self.retry_at = None;
             self.start_pass(now);
+        }
+        if self.attempt_at.is_some_and(|t| t <= now) {
+            self.attempt_at = None;
+            self.try_next(now);
         }
         let mut ended = false;
         while let Some(expired) = self.requests.pop_expired(now) {
@@ -106,14 +114,27 @@ impl Client {
             self.pass_failed(now);
             return;
         }
-        self.pass_left -= 1;
         let counting = self.ever_connected || self.config.retry_on_initial_connect;
         let max = if counting {
             self.config.max_reconnects
         } else {
             None
         };
-        let Some(server) = self.pool.pick(max, counting) else {
+        // Attempts to one server are a reconnect wait apart, whatever made
+        // the last one end: a server that accepts and then drops the client
+        // at once (a replayed operation it refuses, an expiring JWT) must not
+        // make the client storm it. Only the application's own reconnect()
+        // skips this (as nats.go does for the same server).
+        if let Some(last) = self.pool.next_last_attempt(max) {
+            let earliest = last + self.least_spacing();
+            if now < earliest && !self.unspaced_pass {
+                let jitter = self.jitter();
+                self.attempt_at = Some(earliest + self.random_up_to(jitter));
+                return;
+            }
+        }
+        self.pass_left -= 1;
+        let Some(server) = self.pool.pick(max, counting, now) else {
             let last = self.last_error.take();
             self.close_with(now, CloseReason::NoServers(last));
             return;
@@ -143,18 +164,42 @@ impl Client {
             return;
         }
         self.failed_passes += 1;
-        let wait = match &self.config.reconnect_delay {
+        self.unspaced_pass = false;
+        let wait = self.reconnect_wait();
+        self.retry_at = Some(now + wait);
+    }
+
+    /// The wait before the next pass: the custom policy's, or the reconnect
+    /// wait plus a random jitter.
+    fn reconnect_wait(&mut self) -> Duration {
+        match &self.config.reconnect_delay {
             Some(delay) => delay(self.failed_passes),
             None => {
-                let jitter = if self.pool.any_tls() || self.config.tls_required {
-                    self.config.reconnect_jitter_tls
-                } else {
-                    self.config.reconnect_jitter
-                };
+                let jitter = self.jitter();
                 self.config.reconnect_wait + self.random_up_to(jitter)
             }
-        };
-        self.retry_at = Some(now + wait);
+        }
+    }
+
+    /// The least time between two attempts to one server: the reconnect
+    /// wait, or what the custom policy says for the passes failed so far
+    /// (at least 1).
+    fn least_spacing(&self) -> Duration {
+        match &self.config.reconnect_delay {
+            Some(delay) => delay(self.failed_passes.max(1)),
+            None => self.config.reconnect_wait,
+        }
+    }
+
+    /// The most random time added to a wait.
+    fn jitter(&self) -> Duration {
+        if self.config.reconnect_delay.is_some() {
+            Duration::ZERO
+        } else if self.pool.any_tls() || self.config.tls_required {
+            self.config.reconnect_jitter_tls
+        } else {
+            self.config.reconnect_jitter
+        }
     }
 
     /// A uniformly random duration in `0..=max`, from the seeded generator.
@@ -191,6 +236,7 @@ impl Client {
         self.events.push_back(Event::Disconnected {
             reason: reason.clone(),
         });
+        self.check_replay(&conn, &reason);
         self.last_error = Some(reason.clone());
         let mut drained_subs = false;
         for purpose in conn.pings {
@@ -205,7 +251,10 @@ impl Client {
                 }
                 PingPurpose::DrainSubscriptions => drained_subs = true,
                 // Re-sent after reconnecting, behind the reconnect buffer.
-                PingPurpose::DrainPublishes | PingPurpose::Handshake | PingPurpose::KeepAlive => {}
+                PingPurpose::DrainPublishes
+                | PingPurpose::Handshake
+                | PingPurpose::KeepAlive
+                | PingPurpose::Confirm => {}
             }
         }
         if drained_subs {
@@ -223,6 +272,30 @@ impl Client {
         self.start_pass(now);
     }
 
+    /// A connection the server ended before confirming a SUB: the next replay
+    /// confirms every SUB on its own; if this was such a careful replay, the
+    /// first SUB left unconfirmed is the one the server ends connections
+    /// over (it processes operations in order), and it is dropped, with
+    /// why, so the next connection comes up without it.
+    fn check_replay(&mut self, conn: &Conn, reason: &DisconnectReason) {
+        // Only a server that says why it ends the connection counts: a
+        // restart in the middle of a replay is not a subscription's fault.
+        let refused = matches!(reason, DisconnectReason::Server(_));
+        let Some(first) = conn.sent_subs.front().filter(|_| refused) else {
+            return;
+        };
+        if !self.careful_replay || !first.replayed || Some(first.sid) == self.requests.mux_sid {
+            self.careful_replay = true;
+            return;
+        }
+        if self.subs.get(first.sid).is_some() {
+            self.end_subscription(first.sid, SubscriptionEnd::EndedConnections(reason.clone()));
+            if let DisconnectReason::Server(err) = reason {
+                self.events.push_back(Event::ServerError(err.clone()));
+            }
+        }
+    }
+
     /// Closes for good with `reason`, settling everything still pending.
     pub(super) fn close_with(&mut self, _now: Instant, reason: CloseReason) {
         if self.state == ConnectionState::Closed {
@@ -230,6 +303,7 @@ impl Client {
         }
         self.state = ConnectionState::Closed;
         self.retry_at = None;
+        self.attempt_at = None;
         self.drain = None;
         self.timers.clear();
         for id in self.requests.take_all().collect::<Vec<_>>() {

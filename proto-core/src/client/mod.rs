@@ -20,6 +20,7 @@ pub use event::{
     Event, FlushError, FlushId, RequestError, RequestId, Sid, SubscriptionEnd, TimerId,
     TransportCommand, TransportEvent,
 };
+pub use pool::MAX_DISCOVERED;
 pub use requests::RequestManyOptions;
 pub use stats::Statistics;
 
@@ -104,6 +105,16 @@ pub struct Client {
     conn_epoch: u64,
     /// When to start the next pass over the pool.
     retry_at: Option<Instant>,
+    /// When to go on with the current pass: its next server was tried less
+    /// than a reconnect wait ago.
+    attempt_at: Option<Instant>,
+    /// The pass the application asked for with `reconnect`: its attempts
+    /// are not spaced.
+    unspaced_pass: bool,
+    /// The last connection ended before the server confirmed a SUB: the
+    /// next replay sends a PING after every SUB, so that the one a server
+    /// ends connections over is known (and dropped) if it happens again.
+    careful_replay: bool,
     /// Servers still to try in the current pass.
     pass_left: usize,
     /// Passes that failed in a row.
@@ -183,6 +194,9 @@ impl Client {
             conn: None,
             conn_epoch: 0,
             retry_at: None,
+            attempt_at: None,
+            unspaced_pass: false,
+            careful_replay: false,
             pass_left: 0,
             failed_passes: 0,
             pending: WriteBuffer::default(),
@@ -293,7 +307,7 @@ impl Client {
             .subs
             .insert(String::from(subject), queue.map(String::from));
         if let Some(conn) = self.ready_conn() {
-            proto::encode_sub(&mut conn.out, subject, queue, sid.0);
+            conn.send_sub(sid, subject, queue, false);
         }
         Ok(sid)
     }
@@ -449,9 +463,12 @@ impl Client {
             return;
         }
         if self.conn.is_some() {
+            self.unspaced_pass = true;
             self.fail_connection(now, DisconnectReason::Requested);
-        } else if self.retry_at.is_some() {
+        } else if self.retry_at.is_some() || self.attempt_at.is_some() {
             self.retry_at = None;
+            self.attempt_at = None;
+            self.unspaced_pass = true;
             self.start_pass(now);
         }
     }
@@ -557,6 +574,7 @@ impl Client {
             consider(conn.next_ping);
         }
         consider(self.retry_at);
+        consider(self.attempt_at);
         consider(self.requests.next_deadline());
         consider(self.timers.first().map(|(t, _)| *t));
         consider(self.drain.map(|d| d.deadline));
@@ -755,7 +773,7 @@ impl Client {
         self.requests.mux_sid = Some(sid);
         if let Some(conn) = self.conn.as_mut().filter(|c| c.is_ready()) {
             if let Some(sub) = self.subs.get(sid) {
-                proto::encode_sub(&mut conn.out, &sub.subject, None, sid.0);
+                conn.send_sub(sid, &sub.subject, None, false);
             }
         }
     }

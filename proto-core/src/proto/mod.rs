@@ -18,5 +18,5 @@ pub use encode::{
 };
 pub use info::ServerInfo;
 pub use op::{MsgFrame, ServerOp};
-pub use parser::{Parser, ParserLimits, ProtocolError};
+pub use parser::{MAX_ERR_TEXT, Parser, ParserLimits, ProtocolError};
 pub use write::WriteBuffer;

@@ -23,13 +23,18 @@ use crate::proto::{MsgFrame, ServerInfo, ServerOp};
 use alloc::boxed::Box;
 use alloc::string::{String, ToString};
 use bytes::{Buf, BytesMut};
+use core::fmt::Write as _;
 
 /// Longest control line the parser can address, whatever the limits say
 /// (frames are addressed with 32-bit offsets).
 const CONTROL_LINE_CAP: usize = 1 << 30;
 
 /// Largest `#bytes` the parser can address, whatever the limits say.
-const PAYLOAD_CAP: usize = 1 << 31;
+pub(crate) const PAYLOAD_CAP: usize = 1 << 31;
+
+/// Longest `-ERR` text kept, in bytes: a longer one is cut there and marked
+/// `... (<n> more bytes cut)` before it becomes an event or error.
+pub const MAX_ERR_TEXT: usize = 1024;
 
 /// Limits the parser enforces on what the server sends.
 ///
@@ -377,7 +382,14 @@ fn error_text(rest: &[u8]) -> String {
             text = t;
         }
     }
-    String::from_utf8_lossy(text).into_owned()
+    if text.len() <= MAX_ERR_TEXT {
+        return String::from_utf8_lossy(text).into_owned();
+    }
+    // A hostile server could make every event and error carrying this text
+    // as large as a control line may be (1 MiB by default).
+    let mut cut = String::from_utf8_lossy(&text[..MAX_ERR_TEXT]).into_owned();
+    let _ = write!(cut, "... ({} more bytes cut)", text.len() - MAX_ERR_TEXT);
+    cut
 }
 
 #[cfg(test)]
@@ -459,6 +471,19 @@ mod tests {
         assert_eq!(error_text(b" ''"), "");
         assert_eq!(error_text(b" '"), "");
         assert_eq!(error_text(b""), "");
+    }
+
+    #[test]
+    fn long_error_texts_are_cut() {
+        let exact = [b'a'; MAX_ERR_TEXT];
+        assert_eq!(error_text(&exact).len(), MAX_ERR_TEXT);
+        let mut long = alloc::vec![b'\''];
+        long.extend_from_slice(&[b'x'; 100_000]);
+        long.push(b'\'');
+        let text = error_text(&long);
+        assert!(text.starts_with(&"x".repeat(MAX_ERR_TEXT)), "{text}");
+        assert!(text.ends_with("x... (98976 more bytes cut)"), "{text}");
+        assert!(text.len() < MAX_ERR_TEXT + 40);
     }
 
     #[test]

@@ -121,6 +121,8 @@ pub struct Sim {
     last_connect: Option<ServerAddr>,
     /// Everything that happened, in order, with instants (for determinism checks).
     pub log: Vec<String>,
+    /// A `Connect` was asked for and its outcome not reported yet.
+    attempt_open: bool,
 }
 
 impl Sim {
@@ -145,6 +147,7 @@ impl Sim {
             closed: false,
             last_connect: None,
             log: Vec::new(),
+            attempt_open: false,
         };
         sim.pump();
         sim
@@ -166,6 +169,7 @@ impl Sim {
                 self.log(format!("command {cmd:?}"));
                 if let TransportCommand::Connect { server } = &cmd {
                     self.last_connect = Some(server.clone());
+                    self.attempt_open = true;
                 }
                 if matches!(
                     cmd,
@@ -239,6 +243,9 @@ impl Sim {
     /// Reports a transport event.
     pub fn transport(&mut self, event: TransportEvent) {
         self.log(format!("transport {event:?}"));
+        if !matches!(event, TransportEvent::TlsEstablished) {
+            self.attempt_open = false;
+        }
         self.client.handle_transport(self.now, event);
         self.pump();
     }
@@ -336,11 +343,38 @@ impl Sim {
         }
     }
 
+    /// Lets time pass, deadline by deadline, until the client asks to
+    /// connect: attempts to one server are a reconnect wait apart, so after
+    /// a connection that was just made ends, the next attempt to that server
+    /// waits. Panics if none comes within a minute.
+    pub fn wait_for_connect(&mut self) {
+        let limit = self.now + Duration::from_secs(60);
+        while !self
+            .commands
+            .iter()
+            .any(|c| matches!(c, TransportCommand::Connect { .. }))
+        {
+            let next = self
+                .client
+                .poll_timeout()
+                .filter(|t| *t <= limit)
+                .unwrap_or_else(|| panic!("no Connect within a minute\n{}", dump(&self.log)));
+            self.advance_to(next);
+        }
+    }
+
     /// Runs a handshake with `info` on the latest `Connect` (taking it if the
     /// test did not): TCP up, INFO, checks that `CONNECT ..\r\nPING\r\n` is
     /// sent, PONG. Returns the handshake bytes the client sent, the CONNECT
     /// line included, and checks that `Connected` or `Reconnected` was reported.
     pub fn handshake(&mut self, info: &str) -> String {
+        let connect_pending = self
+            .commands
+            .iter()
+            .any(|c| matches!(c, TransportCommand::Connect { .. }));
+        if !connect_pending && !self.attempt_open {
+            self.wait_for_connect();
+        }
         let server = if self.commands.is_empty() {
             self.last_connect.clone().expect("a Connect was asked for")
         } else {

@@ -128,6 +128,7 @@ macro_rules! suite_tests {
                     auth_callback,
                     expired_jwt_is_refused,
                     jwt_expiring_while_connected,
+                    expiring_jwt_reconnects_are_paced,
                     max_connections_refuses_the_extra_client,
                 }
                 tls {
@@ -161,6 +162,11 @@ macro_rules! suite_tests {
                     protocol_violation_drops_the_connection,
                     discovered_servers_inherit_url_credentials,
                     frozen_server_does_not_block_publishers_or_close,
+                    discovered_plain_server_is_used_with_tls,
+                    huge_connect_urls_do_not_stall_publishers,
+                    subscription_the_server_ends_connections_over_is_dropped,
+                    max_control_line_option_refuses_long_subscriptions,
+                    subscription_over_the_maximum_ends,
                 }
                 supercluster {
                     requests_and_queue_groups_cross_the_gateway,

@@ -388,3 +388,55 @@ pub fn max_connections_refuses_the_extra_client<C: SuiteClient>() {
     assert!(err.to_string().contains("maximum connections"), "{err}");
     first.flush().unwrap();
 }
+
+/// A JWT that expires while connected, with a reconnect wait of 250 ms:
+/// within the second it expires in, the server may accept a reconnect and
+/// expire it at once, but the client never comes back faster than the
+/// reconnect wait (it used to reconnect up to 60 times in 65 ms).
+pub fn expiring_jwt_reconnects_are_paced<C: SuiteClient>() {
+    let (_op, account, server) = operator_server();
+    let user = account
+        .user("brief")
+        .expires_in(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let wait = Duration::from_millis(250);
+    let log = EventLog::new();
+    let client: C = connect_with(
+        &server.url(),
+        log.attach(
+            ConnectOptions::new()
+                .reconnect_wait(wait)
+                .reconnect_jitter(Duration::ZERO, Duration::ZERO)
+                .max_reconnects(None)
+                .connection_timeout(Duration::from_secs(5))
+                .credentials(user.creds().unwrap()),
+        ),
+    );
+    let connected = std::time::Instant::now();
+    log.wait("Closed", |e| matches!(e, ClientEvent::Closed { .. }));
+    assert!(client.is_closed());
+    let events = log.events();
+    let lost = log.count(|e| matches!(e, ClientEvent::Disconnected { .. }));
+    // Connected, then each connection the server let through and expired.
+    let elapsed = connected.elapsed();
+    assert!(
+        lost as u128 <= elapsed.as_millis() / wait.as_millis() + 2,
+        "{lost} connections lost in {elapsed:?}: {events:?}"
+    );
+    let ups = log.instants(|e| {
+        matches!(
+            e,
+            ClientEvent::Connected { .. } | ClientEvent::Reconnected { .. }
+        )
+    });
+    for pair in ups.windows(2) {
+        // Handshakes take varying time (a debug build signs slowly): allow
+        // 100 ms of it.
+        assert!(
+            pair[1] - pair[0] >= wait - Duration::from_millis(100),
+            "reconnected {:?} after the previous connection: {events:?}",
+            pair[1] - pair[0]
+        );
+    }
+}

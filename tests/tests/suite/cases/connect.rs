@@ -222,6 +222,10 @@ pub fn connect_timeout_bounds_the_handshake<C: SuiteClient>() {
     );
     assert!(took >= Duration::from_millis(200), "{took:?}");
     assert!(took < Duration::from_secs(3), "{took:?}");
+    // Nothing asked for TLS: the text does not send the reader to handshake_first.
+    let text = err.to_string();
+    assert!(text.contains("waiting for the server's INFO"), "{text}");
+    assert!(!text.contains("handshake_first"), "{text}");
 }
 
 /// A server that never completes the TCP handshake (its accept queue is

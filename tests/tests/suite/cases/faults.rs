@@ -8,6 +8,7 @@
 use crate::support::*;
 use natrs_client::{
     ClientEvent, ConnectOptions, DisconnectReason, Error, HeaderMap, Request, RequestError,
+    SubscriptionEnd,
 };
 use natrs_tests::{Cluster, FakeServer, Script, ServerConfig};
 use std::sync::{Arc, OnceLock};
@@ -422,4 +423,224 @@ pub fn frozen_server_does_not_block_publishers_or_close<C: SuiteClient>() {
         closing.elapsed()
     );
     server.resume().unwrap();
+}
+
+/// No TLS downgrade: a client that connects with `tls://` and a password
+/// learns (from a scripted INFO) of a server listed as `nats://`. It uses
+/// that server with TLS too: the server offers none, so the attempt ends
+/// after its INFO and the password never goes out in plain text.
+pub fn discovered_plain_server_is_used_with_tls<C: SuiteClient>() {
+    let plain = FakeServer::start_with(|_| {
+        Some(
+            Script::new()
+                .send_info(&Script::default_info())
+                .expect_prefix("CONNECT ")
+                .hold_open(),
+        )
+    })
+    .unwrap();
+    let mut info = Script::default_info();
+    info["tls_required"] = true.into();
+    info["connect_urls"] = vec![format!("nats://127.0.0.1:{}", plain.port())].into();
+    // Announces the plain server, then closes instead of starting TLS.
+    let announcer =
+        FakeServer::start_with(move |_| Some(Script::new().send_info(&info).close())).unwrap();
+    let url = format!("tls://127.0.0.1:{}", announcer.port());
+    let log = EventLog::new();
+    let client: C = connect_with(
+        &url,
+        log.attach(
+            fast_reconnect()
+                .retry_on_initial_connect()
+                .user_and_password("app", "s3cret"),
+        ),
+    );
+    plain.wait_connections(2, WAIT).unwrap();
+    let tried: Vec<String> = client.servers().iter().map(|s| s.to_string()).collect();
+    assert!(
+        tried.contains(&format!("tls://127.0.0.1:{}", plain.port())),
+        "{tried:?}"
+    );
+    client.close();
+    for i in 0..2 {
+        let report = plain.report(i, WAIT).unwrap();
+        assert!(
+            !report.received.iter().any(|l| l.contains("CONNECT")),
+            "the plain server got {:?}",
+            report.received
+        );
+    }
+    let refused = log.count(|e| {
+        matches!(
+            e,
+            ClientEvent::Disconnected { .. } | ClientEvent::Connected { .. }
+        )
+    });
+    assert_eq!(refused, 0, "never connected: {:?}", log.events());
+}
+
+/// An async INFO listing 50,000 servers (about 1 MB) neither stalls a
+/// publisher nor fills the pool: the update is O(n log n) under the
+/// client's lock, and the pool keeps `MAX_DISCOVERED` of them.
+pub fn huge_connect_urls_do_not_stall_publishers<C: SuiteClient>() {
+    let urls: Vec<String> = (0..50_000u32)
+        .map(|i| format!("10.{}.{}.{}:4222", i >> 16, (i >> 8) & 255, i & 255))
+        .collect();
+    let mut info = Script::default_info();
+    info["connect_urls"] = urls.into();
+    let gate = natrs_tests::Gate::new();
+    let fake = FakeServer::start(vec![
+        Script::new()
+            .handshake(&Script::default_info())
+            .wait(&gate)
+            .send_info(&info)
+            .hold_open(),
+    ])
+    .unwrap();
+    let log = EventLog::new();
+    let client: C = connect_with(&fake.url(), log.attach(ConnectOptions::new()));
+    let publisher = client.clone();
+    let discovered = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let done = discovered.clone();
+    let slowest = in_background(move || {
+        let mut slowest = Duration::ZERO;
+        while !done.load(std::sync::atomic::Ordering::SeqCst) {
+            let started = Instant::now();
+            publisher.publish("tick", b("x")).unwrap();
+            slowest = slowest.max(started.elapsed());
+            std::thread::yield_now();
+        }
+        slowest
+    });
+    let opened = Instant::now();
+    gate.open();
+    let (at, _) = log.wait("ServersDiscovered", |e| {
+        matches!(e, ClientEvent::ServersDiscovered { .. })
+    });
+    discovered.store(true, std::sync::atomic::Ordering::SeqCst);
+    let slowest = join("the publisher", &slowest, WAIT);
+    let took = at - opened;
+    // Sending, parsing and applying 1 MB of INFO in a debug build on a
+    // loaded machine; a quadratic update took seconds here.
+    assert!(took < Duration::from_secs(3), "the INFO took {took:?}");
+    assert!(
+        slowest < Duration::from_secs(2),
+        "a publish took {slowest:?}"
+    );
+    assert_eq!(
+        client.servers().len(),
+        natrs_client::MAX_DISCOVERED + 1,
+        "the pool is capped"
+    );
+}
+
+/// A server with `max_control_line: 256` closes the connection over a SUB
+/// whose line is longer. The client used to replay it on every reconnect
+/// forever; now it notices that the same replayed SUB ends each connection,
+/// ends that subscription with why (its end reason and an error event), and
+/// the connection comes up without it.
+pub fn subscription_the_server_ends_connections_over_is_dropped<C: SuiteClient>() {
+    let server = server_with("max_control_line: 256");
+    let log = EventLog::new();
+    let client: C = connect_with(
+        &server.url(),
+        log.attach(
+            ConnectOptions::new()
+                .reconnect_wait(Duration::from_millis(100))
+                .reconnect_jitter(Duration::ZERO, Duration::ZERO)
+                .max_reconnects(None),
+        ),
+    );
+    let mut ok = client.subscribe("ok").unwrap();
+    client.flush().unwrap();
+    let long = format!("long.{}", "x".repeat(300));
+    let mut bad = client.subscribe(&long).unwrap();
+    natrs_tests::wait_for("the subscription to end", WAIT, || bad.is_finished());
+    let refused = |e: &ClientEvent| {
+        matches!(e, ClientEvent::ServerError(natrs_client::ServerError::Other(t))
+            if t.to_lowercase().contains("control line"))
+    };
+    log.wait("the error event", refused);
+    match bad.end_reason() {
+        Some(SubscriptionEnd::EndedConnections(DisconnectReason::Server(
+            natrs_client::ServerError::Other(text),
+        ))) => assert!(text.to_lowercase().contains("control line"), "{text}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(bad.next_timeout(Duration::ZERO).is_none());
+    // Up again without it; the other subscription still works.
+    log.wait_count("Reconnected", 2, is_reconnected);
+    client.flush().unwrap();
+    let publisher: C = connect(&server.url());
+    publisher.publish("ok", b("still here")).unwrap();
+    publisher.flush().unwrap();
+    assert_eq!(ok.next_timeout(WAIT).unwrap().payload, "still here");
+    assert!(!client.is_closed());
+    // The connection it killed, and the replay that showed it was the one.
+    assert_eq!(
+        log.count(|e| matches!(e, ClientEvent::Disconnected { .. })),
+        2,
+        "{:?}",
+        log.events()
+    );
+}
+
+/// With `max_control_line` in the options, the client refuses such a
+/// subscription locally with a typed error, and the connection is untouched.
+pub fn max_control_line_option_refuses_long_subscriptions<C: SuiteClient>() {
+    let server = server_with("max_control_line: 256");
+    let log = EventLog::new();
+    let client: C = connect_with(
+        &server.url(),
+        log.attach(ConnectOptions::new().max_control_line(256)),
+    );
+    let long = format!("long.{}", "x".repeat(300));
+    match client.subscribe(&long) {
+        Err(Error::ControlLineTooLong { len, max: 256 }) => assert!(len > 300, "{len}"),
+        Err(e) => panic!("{e}"),
+        Ok(_) => panic!("a {}-byte subject was accepted", long.len()),
+    }
+    let mut ok = client.subscribe("ok").unwrap();
+    client.publish("ok", b("hi")).unwrap();
+    assert_eq!(ok.next_timeout(WAIT).unwrap().payload, "hi");
+    assert_eq!(
+        log.count(|e| matches!(e, ClientEvent::Disconnected { .. })),
+        0
+    );
+}
+
+/// The server's maximum number of subscriptions: it refuses the SUB past it
+/// with an `-ERR` that does not say which. The subscription it refused ends
+/// with `Refused`, the error event says why, and the others keep working.
+pub fn subscription_over_the_maximum_ends<C: SuiteClient>() {
+    let server = server_with("max_subscriptions: 2");
+    let log = EventLog::new();
+    let client: C = connect_with(&server.url(), log.attach(ConnectOptions::new()));
+    let mut a = client.subscribe("a").unwrap();
+    let mut b_sub = client.subscribe("b").unwrap();
+    client.flush().unwrap();
+    let mut c = client.subscribe("c").unwrap();
+    client.flush().unwrap();
+    natrs_tests::wait_for("the refused subscription to end", WAIT, || c.is_finished());
+    assert_eq!(
+        c.end_reason(),
+        Some(SubscriptionEnd::Refused(
+            natrs_client::ServerError::MaxSubscriptionsExceeded
+        ))
+    );
+    log.wait("the error event", |e| {
+        matches!(
+            e,
+            ClientEvent::ServerError(natrs_client::ServerError::MaxSubscriptionsExceeded)
+        )
+    });
+    assert!(!a.is_finished() && !b_sub.is_finished());
+    for subject in ["a", "b", "c"] {
+        client.publish(subject, b(subject)).unwrap();
+    }
+    client.flush().unwrap();
+    assert_eq!(a.next_timeout(WAIT).unwrap().payload, "a");
+    assert_eq!(b_sub.next_timeout(WAIT).unwrap().payload, "b");
+    assert!(c.next_timeout(Duration::ZERO).is_none());
+    assert!(!client.is_closed());
 }

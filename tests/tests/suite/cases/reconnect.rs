@@ -96,7 +96,11 @@ pub fn custom_reconnect_delay_policy<C: SuiteClient>() {
     server.kill().unwrap();
     let lost = log.wait_count("Disconnected", 1, is_disconnected);
     let closed = log.wait_count("Closed", 1, is_closed);
-    assert_eq!(*calls.lock().unwrap(), [1, 2, 3]);
+    // Asked for each pass's wait, and (with the same count) for the least
+    // time between two attempts to one server.
+    let mut calls = calls.lock().unwrap().clone();
+    calls.dedup();
+    assert_eq!(calls, [1, 2, 3]);
     assert!(closed - lost >= Duration::from_millis(60));
 }
 

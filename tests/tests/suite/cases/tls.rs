@@ -243,19 +243,32 @@ pub fn tls_first_against_a_server_that_sends_info_fails<C: SuiteClient>() {
 }
 
 /// A client that waits for INFO against a handshake-first server: nothing
-/// comes, and the connect timeout says so.
+/// comes, and the connect timeout says so. When the client asked for TLS
+/// (`require_tls`, a `tls://` URL), the text points at `tls_first`.
 pub fn plain_client_against_handshake_first_server_times_out<C: SuiteClient>() {
     let tls = TlsMaterial::generate().unwrap();
     let server = tls_server(&tls, TlsOptions::new().handshake_first(true));
-    let err = C::connect(
-        &server.url(),
-        trusting(&tls).connection_timeout(Duration::from_millis(300)),
-    )
-    .err()
-    .expect("no INFO without TLS first");
-    let reason = failure(err);
-    assert_eq!(reason, DisconnectReason::ConnectTimeout(ConnectStep::Info));
-    assert!(reason.to_string().contains("tls_first"), "{reason}");
+    let tls_url = server.url().replace("nats://", "tls://");
+    for (url, options, step) in [
+        (server.url(), trusting(&tls), ConnectStep::Info),
+        (
+            server.url(),
+            trusting(&tls).require_tls(),
+            ConnectStep::InfoBeforeTls,
+        ),
+        (tls_url, trusting(&tls), ConnectStep::InfoBeforeTls),
+    ] {
+        let err = C::connect(&url, options.connection_timeout(Duration::from_millis(300)))
+            .err()
+            .expect("no INFO without TLS first");
+        let reason = failure(err);
+        assert_eq!(reason, DisconnectReason::ConnectTimeout(step), "{url}");
+        assert_eq!(
+            reason.to_string().contains("tls_first"),
+            step == ConnectStep::InfoBeforeTls,
+            "{reason}"
+        );
+    }
 }
 
 pub fn unreadable_tls_material_fails_before_connecting<C: SuiteClient>() {

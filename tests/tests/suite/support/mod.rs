@@ -143,6 +143,16 @@ impl EventLog {
         self.events().iter().filter(|e| f(e)).count()
     }
 
+    /// When each recorded event `f` accepts reached the callback.
+    pub fn instants(&self, f: impl Fn(&ClientEvent) -> bool) -> Vec<Instant> {
+        let events = self.inner.0.lock().unwrap();
+        events
+            .iter()
+            .filter(|(_, e)| f(e))
+            .map(|(at, _)| *at)
+            .collect()
+    }
+
     /// Waits until at least `n` recorded events match `f` and returns when the
     /// `n`th came; panics naming `what` after [`WAIT`].
     #[track_caller]
