@@ -66,6 +66,7 @@ macro_rules! jetstream_tests {
                     acks_and_dedupe_within_the_window,
                     expectation_headers_fail_with_typed_errors,
                     no_stream_is_retried_then_reported,
+                    async_publish_retries_when_no_stream_answers,
                     domains_and_prefixes,
                     jetstream_not_enabled,
                     async_publish_keeps_a_bounded_window,
