@@ -88,9 +88,9 @@ impl JetStreamOptions {
     }
 
     /// Sets the retries of a publish that found no stream (503, ADR-22):
-    /// `attempts` more, `wait` apart. An R3 stream elects a new leader in
-    /// seconds (6 to 7 s measured after killing a leader's server): e.g.
-    /// 250 ms × 40 rides that out.
+    /// `attempts` more, `wait` apart. An R3 stream that lost its leader
+    /// takes seconds to elect another: e.g. 250 ms × 40 (10 s) rides that
+    /// out.
     pub fn publish_retry(mut self, wait: Duration, attempts: usize) -> JetStreamOptions {
         self.publish_retry_wait = wait;
         self.publish_retry_attempts = attempts;

@@ -20,6 +20,7 @@ pub mod fake_server;
 pub mod jwt;
 pub mod monitor;
 mod process;
+pub mod python;
 pub mod raw_client;
 pub mod server;
 pub mod tls;
