@@ -401,10 +401,19 @@ impl Consume {
                 self.forget(unfilled);
                 Delivery::Ignore
             }
-            // The next message does not fit in what the pulls ask for: each
-            // pull ends at once, so pulling again at once would spin.
+            // The next message does not fit in the room this request had
+            // left. When that was less than `max_bytes`, a new pull has more
+            // room: pull again at once. When it was the whole `max_bytes`, no
+            // pull can take it and pulling again at once would spin.
             Some(Status::MessageTooLarge { unfilled }) => {
+                let whole = match (self.options.max_bytes, unfilled) {
+                    (Some(max), Some(u)) => u.bytes >= max as u64,
+                    _ => false,
+                };
                 self.forget(unfilled);
+                if !whole {
+                    return Delivery::Ignore;
+                }
                 self.back_off(now);
                 match self.options.max_bytes {
                     Some(max_bytes) if !self.too_large_reported => {
@@ -1096,9 +1105,25 @@ mod tests {
         assert_eq!(c.handle_message(now, &user("x")), Delivery::Message);
         c.poll_pull(now);
         assert!(matches!(
-            c.handle_message(now, &too_large("60")),
+            c.handle_message(now, &too_large("100")),
             Delivery::Warning(Error::MessageExceedsMaxBytes { .. })
         ));
+        // A request that had only part of max_bytes left ends the same way
+        // when the next message does not fit in that part: a new pull, with
+        // all the room, goes out at once.
+        let mut c = Consume::new(
+            ConsumeOptions::new()
+                .max_bytes(100)
+                .expires(Duration::from_secs(10)),
+            t0,
+        );
+        assert_eq!(c.poll_pull(t0).unwrap().max_bytes, 100);
+        for _ in 0..2 {
+            c.handle_message(t0, &user("0123456789"));
+        }
+        assert_eq!(c.pending().1, 100 - 2 * 32);
+        assert_eq!(c.handle_message(t0, &too_large("36")), Delivery::Ignore);
+        assert_eq!(c.poll_pull(t0).unwrap().max_bytes, 100);
     }
 
     #[test]
