@@ -27,10 +27,22 @@ pub struct JetStreamOptions {
     /// Timeout of API calls and publish acks (`None`: the client's request
     /// timeout).
     pub timeout: Option<Duration>,
-    /// Wait between publish attempts that found no stream (ADR-22).
+    /// Wait between attempts of a publish that found no stream (503, no
+    /// responders: no stream on the subject, or none with a leader during an
+    /// election; ADR-22). Default 250 ms, as nats.go's `DefaultPubRetryWait`.
     pub publish_retry_wait: Duration,
-    /// Extra publish attempts after a 503 (ADR-22: 2, so 3 in total).
+    /// Extra attempts of such a publish (default 2, so 3 in total, as
+    /// nats.go's `DefaultPubRetryAttempts`). Each attempt waits up to the
+    /// timeout for its answer.
     pub publish_retry_attempts: usize,
+    /// The same wait for asynchronous publishes (default 250 ms, as
+    /// nats.go's `PublishAsync`).
+    pub publish_async_retry_wait: Duration,
+    /// The same extra attempts for asynchronous publishes (default 2, as
+    /// nats.go's `PublishAsync`). Every attempt of an async publish falls
+    /// within its one ack timeout: to ride out an election of several
+    /// seconds, raise the timeout too.
+    pub publish_async_retry_attempts: usize,
     /// Most asynchronous publishes waiting for their acks.
     pub max_ack_pending: usize,
 }
@@ -43,13 +55,16 @@ impl Default for JetStreamOptions {
 
 impl JetStreamOptions {
     /// The defaults: `$JS.API`, the client's timeout, 250 ms × 2 publish
-    /// retries, 4000 async publishes in flight.
+    /// retries (synchronous and async, as nats.go), 4000 async publishes in
+    /// flight.
     pub fn new() -> JetStreamOptions {
         JetStreamOptions {
             prefix: ApiPrefix::new(),
             timeout: None,
             publish_retry_wait: Duration::from_millis(250),
             publish_retry_attempts: 2,
+            publish_async_retry_wait: Duration::from_millis(250),
+            publish_async_retry_attempts: 2,
             max_ack_pending: 4000,
         }
     }
@@ -72,10 +87,22 @@ impl JetStreamOptions {
         self
     }
 
-    /// Sets the publish retries after a 503 (ADR-22).
+    /// Sets the retries of a publish that found no stream (503, ADR-22):
+    /// `attempts` more, `wait` apart. An R3 stream that lost its leader
+    /// takes seconds to elect another: e.g. 250 ms × 40 (10 s) rides that
+    /// out.
     pub fn publish_retry(mut self, wait: Duration, attempts: usize) -> JetStreamOptions {
         self.publish_retry_wait = wait;
         self.publish_retry_attempts = attempts;
+        self
+    }
+
+    /// Sets the same retries for asynchronous publishes. They happen within
+    /// the publish's ack timeout (see [`timeout`](JetStreamOptions::timeout)),
+    /// which bounds them.
+    pub fn publish_async_retry(mut self, wait: Duration, attempts: usize) -> JetStreamOptions {
+        self.publish_async_retry_wait = wait;
+        self.publish_async_retry_attempts = attempts;
         self
     }
 

@@ -248,18 +248,42 @@ pub enum Error {
     RequiredApiLevel(String),
     /// A pull request exceeded a consumer limit (409 `Exceeded MaxWaiting`,
     /// `MaxRequestBatch`, `MaxRequestExpires`, `MaxRequestMaxBytes`); a
-    /// warning while consuming.
+    /// warning while consuming, which pulls again at once, then at a slowing
+    /// pace while the refusals go on.
     #[error("pull request limit exceeded: {0}")]
     LimitExceeded(String),
     /// Nobody took a pull request (503): the consumer does not exist, or
     /// JetStream has not recovered it yet after a restart or election; a
-    /// warning while consuming, which pulls again after the heartbeat
-    /// interval.
+    /// warning while consuming, which pulls again at once, then at a slowing
+    /// pace while the refusals go on.
     #[error("no responders for the pull request (consumer unavailable)")]
     ConsumerUnavailable,
     /// Two idle heartbeats did not come; a warning while consuming.
     #[error("missed idle heartbeats")]
     MissedHeartbeats,
+    /// The consumer's next message is larger than a consume's `max_bytes`
+    /// (409 `Message Size Exceeds MaxBytes`): the server ends every pull
+    /// request for it. A warning, reported once; consuming goes on, pulling
+    /// at a slowing pace until a message gets through (another client takes
+    /// it, or it is removed). Consume with a larger `max_bytes` to read it.
+    #[error("a message is larger than the consume's max_bytes of {max_bytes}")]
+    MessageExceedsMaxBytes {
+        /// The consume's `max_bytes`.
+        max_bytes: usize,
+    },
+    /// The server pinned another client of the priority group (423): the pin
+    /// id is forgotten, and the next pull asks without one.
+    #[error("pin id mismatch: another client is pinned")]
+    PinIdMismatch,
+    /// A pull's idle heartbeat is not under half its expiry (ADR-37: the
+    /// client would miss two heartbeats exactly when the request ends).
+    #[error("idle heartbeat {heartbeat:?} must be less than half of expires {expires:?}")]
+    InvalidHeartbeat {
+        /// The heartbeat asked for.
+        heartbeat: Duration,
+        /// The expiry asked for.
+        expires: Duration,
+    },
     /// The message was already acknowledged with a terminal ack.
     #[error("message already acknowledged")]
     AlreadyAcknowledged,
@@ -289,6 +313,7 @@ impl Error {
         matches!(
             self,
             Error::MissedHeartbeats
+                | Error::MessageExceedsMaxBytes { .. }
                 | Error::LimitExceeded(_)
                 | Error::Disconnected
                 | Error::ConsumerUnavailable

@@ -97,6 +97,8 @@ mod context;
 pub mod error;
 #[cfg(test)]
 mod fake_transport;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod kv;
 pub mod message;
 pub mod metadata;

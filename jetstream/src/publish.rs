@@ -7,7 +7,11 @@
 //! [`JetStream::publish_async`] waits only for room in the window (at most
 //! `max_ack_pending` acks outstanding), publishes with a reply subject of its
 //! own (`<inbox>.<token>` on one wildcard subscription) and returns a
-//! [`PubAckFuture`]. Every publish ends exactly once: with its ack, an API
+//! [`PubAckFuture`]. A publish nobody answered (503: no stream, or no
+//! leader during an election) is sent again under the same reply subject,
+//! `publish_async_retry_attempts` times `publish_async_retry_wait` apart
+//! within its ack timeout, as nats.go does (250 ms × 2 by default; see
+//! [`JetStreamOptions`](crate::JetStreamOptions)). Every publish ends exactly once: with its ack, an API
 //! error, [`Error::TimedOut`], or [`Error::Disconnected`] when the connection
 //! is lost before the ack came (the outcome is then unknown: publish again
 //! with the same `Nats-Msg-Id` and the stream drops the duplicate).
@@ -159,6 +163,7 @@ impl<T: Transport> JetStream<T> {
             &self.inner.transport,
             self.inner.options.max_ack_pending,
             self.inner.timeout,
+            self.inner.options.publish_async_retry_wait,
         )?;
         Ok(self.inner.publisher.get_or_init(|| Arc::new(p)))
     }
@@ -185,8 +190,19 @@ impl<T: Transport> JetStream<T> {
         let publisher = self.publisher()?.clone();
         let headers = message.wire_headers();
         let transport = &self.inner.transport;
+        let retries =
+            u32::try_from(self.inner.options.publish_async_retry_attempts).unwrap_or(u32::MAX);
+        let resend = (retries > 0).then(|| {
+            Arc::new(Resend {
+                subject: subject.as_ref().to_string(),
+                headers: headers.clone(),
+                payload: message.payload.clone(),
+            })
+        });
         poll_fn(|cx| transport.poll_write_room(cx)).await;
-        let token = WindowWait::new(&publisher, Wait::Room).await;
+        let mut wait = WindowWait::new(&publisher, Wait::Room);
+        wait.resend = resend.map(|r| (r, retries));
+        let token = wait.await;
         let sent = publisher.with_reply_subject(token, |reply| {
             transport.publish(
                 subject.as_ref(),
@@ -222,9 +238,16 @@ impl<T: Transport> JetStream<T> {
     }
 }
 
+/// What an async publish is sent again with after a 503.
+struct Resend {
+    subject: String,
+    headers: Option<HeaderMap>,
+    payload: Bytes,
+}
+
 /// The window behind the lock.
 struct Window {
-    acks: AckWindow<PubAck, Waker>,
+    acks: AckWindow<PubAck, Waker, Arc<Resend>>,
     /// Publishers waiting for room.
     room: Waiters,
     /// Callers of `publish_async_complete`.
@@ -363,6 +386,7 @@ impl<T: Transport> AsyncPublisher<T> {
         transport: &T,
         max_pending: usize,
         timeout: std::time::Duration,
+        retry_wait: std::time::Duration,
     ) -> Result<AsyncPublisher<T>, Error> {
         let inbox = transport.new_inbox();
         // Events first: a disconnect after the subscription is made must be seen.
@@ -370,7 +394,7 @@ impl<T: Transport> AsyncPublisher<T> {
         let mut acks = transport.subscribe(&format!("{inbox}.*"), None)?;
         acks.set_pending_limits(usize::MAX, usize::MAX);
         let window = Arc::new(Mutex::new(Window {
-            acks: AckWindow::new(max_pending, timeout),
+            acks: AckWindow::new(max_pending, timeout).with_retry_wait(retry_wait),
             room: Waiters::default(),
             complete: Waiters::default(),
             armed: None,
@@ -485,7 +509,13 @@ impl<T: Transport> AsyncPublisher<T> {
         let mut woken = Vec::new();
         let (result, timer_due) = {
             let mut w = lock(&self.window);
+            let now = Instant::now();
             for (token, result) in received {
+                // Nobody answered (no stream, or no leader during an
+                // election): send it again later, when it may.
+                if result == Err(Error::NoStreamResponse) && w.acks.retry(now, token) {
+                    continue;
+                }
                 woken.extend(w.acks.resolve(token, result));
             }
             if let Some(e) = lost {
@@ -521,7 +551,7 @@ impl<T: Transport> AsyncPublisher<T> {
         let fired = lock(&self.timer)
             .poll(&mut cx, now, deadline, |at| self.transport.sleep_until(at))
             .is_ready();
-        let woken = {
+        let (mut woken, due) = {
             let mut w = lock(&self.window);
             w.armed = if fired { None } else { deadline };
             if !fired {
@@ -529,8 +559,21 @@ impl<T: Transport> AsyncPublisher<T> {
             }
             let mut woken = w.acks.expire(now);
             settled(&mut w, &mut woken);
-            woken
+            (woken, w.acks.due_retries(now))
         };
+        // Sent again without the window's lock (publishing takes the
+        // connection's, under which the driver wakes the window).
+        for (token, m) in due {
+            let sent = self.with_reply_subject(token, |reply| {
+                self.transport
+                    .publish(&m.subject, Some(reply), m.headers.as_ref(), &m.payload)
+            });
+            if let Err(e) = sent {
+                let mut w = lock(&self.window);
+                woken.extend(w.acks.resolve(token, Err(e.into())));
+                settled(&mut w, &mut woken);
+            }
+        }
         for waker in woken {
             waker.wake();
         }
@@ -565,17 +608,32 @@ impl<T: Transport> AsyncPublisher<T> {
     }
 
     /// Takes a token when the window has room; `id` is the waiting future's.
-    fn poll_start(&self, id: &mut Option<u64>, cx: &mut Context<'_>) -> Poll<u64> {
-        let r = self.pump(|w| match w.acks.start(Instant::now()) {
-            Some(token) => {
-                if let Some(id) = id.take() {
-                    w.room.remove(id);
+    fn poll_start(
+        &self,
+        id: &mut Option<u64>,
+        resend: &mut Option<(Arc<Resend>, u32)>,
+        cx: &mut Context<'_>,
+    ) -> Poll<u64> {
+        let r = self.pump(|w| {
+            let now = Instant::now();
+            let started = if !w.acks.has_room() {
+                None
+            } else if let Some((message, retries)) = resend.take() {
+                w.acks.start_with_retries(now, message, retries)
+            } else {
+                w.acks.start(now)
+            };
+            match started {
+                Some(token) => {
+                    if let Some(id) = id.take() {
+                        w.room.remove(id);
+                    }
+                    Poll::Ready(token)
                 }
-                Poll::Ready(token)
-            }
-            None => {
-                w.room.register(id, cx.waker());
-                Poll::Pending
+                None => {
+                    w.room.register(id, cx.waker());
+                    Poll::Pending
+                }
             }
         });
         self.recheck(cx, r)
@@ -652,6 +710,9 @@ struct WindowWait<'a, T: Transport> {
     publisher: &'a AsyncPublisher<T>,
     wait: Wait,
     id: Option<u64>,
+    /// For [`Wait::Room`]: what the publish is sent again with after a 503,
+    /// and how many times at most.
+    resend: Option<(Arc<Resend>, u32)>,
 }
 
 impl<'a, T: Transport> WindowWait<'a, T> {
@@ -660,6 +721,7 @@ impl<'a, T: Transport> WindowWait<'a, T> {
             publisher,
             wait,
             id: None,
+            resend: None,
         }
     }
 }
@@ -670,7 +732,9 @@ impl<T: Transport> Future for WindowWait<'_, T> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<u64> {
         let this = &mut *self;
         match this.wait {
-            Wait::Room => this.publisher.poll_start(&mut this.id, cx),
+            Wait::Room => this
+                .publisher
+                .poll_start(&mut this.id, &mut this.resend, cx),
             Wait::Complete => this.publisher.poll_complete(&mut this.id, cx).map(|()| 0),
         }
     }

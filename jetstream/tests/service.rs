@@ -862,3 +862,65 @@ mod blocking {
         assert!(manual.next().is_none());
     }
 }
+
+/// nats-py's service client (`nats.micro`, installed by the harness) parses
+/// our PING, INFO and STATS replies: endpoint `data` is written as `null`
+/// without a stats handler, and `started` has microseconds.
+#[tokio::test]
+async fn nats_py_parses_discovery_replies() {
+    let server = server();
+    let client = connect(&server.url()).await;
+    let service = Service::add(
+        &client,
+        ServiceConfig::new("pyinterop", "1.0.0")
+            .description("read by nats-py")
+            .metadata_entry("k", "v"),
+    )
+    .unwrap();
+    let _task = echo(service.add_endpoint("plain").unwrap());
+    client.flush().await.unwrap();
+    within(5, "a request", client.request("plain", "x"))
+        .await
+        .unwrap();
+    let (_, stats) = raw_json(&client, "$SRV.STATS.pyinterop").await;
+    let started = stats["started"].as_str().unwrap().to_string();
+    assert_eq!(
+        started.len(),
+        "2026-12-06T17:14:44.456018Z".len(),
+        "{started}"
+    );
+
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/nats_py_service.py");
+    let url = server.url();
+    let output = tokio::task::spawn_blocking(move || {
+        natrs_tests::python::python()
+            .expect("python3 with nats-py")
+            .arg(script)
+            .arg(url)
+            .arg("pyinterop")
+            .output()
+    })
+    .await
+    .unwrap()
+    .expect("run python3");
+    assert!(
+        output.status.success(),
+        "nats-py could not read the replies: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let read: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let id = service.id();
+    for verb in ["PING", "INFO", "STATS"] {
+        assert_eq!(read[verb]["id"], id, "{verb}: {read}");
+        assert_eq!(read[verb]["name"], "pyinterop");
+        assert_eq!(read[verb]["version"], "1.0.0");
+        assert_eq!(read[verb]["metadata"], serde_json::json!({"k": "v"}));
+    }
+    assert_eq!(read["INFO"]["description"], "read by nats-py");
+    assert_eq!(read["INFO"]["endpoints"][0]["subject"], "plain");
+    let endpoint = &read["STATS"]["endpoints"][0];
+    assert_eq!(endpoint["name"], "plain");
+    assert_eq!(endpoint["num_requests"], 1);
+    assert_eq!(endpoint["data"], Value::Null);
+    assert_eq!(read["started"], started.as_str());
+}

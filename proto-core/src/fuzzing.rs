@@ -152,6 +152,31 @@ pub fn creds(data: &[u8]) {
     }
 }
 
+/// Fuzz target `server_addr`: server URL parsing (a URL, a list, an INFO
+/// `connect_urls` entry) never panics; a parsed address's scheme, host and
+/// port survive being written as `host_port` and parsed again.
+pub fn server_addr(data: &[u8]) {
+    use crate::server_addr::{Scheme, ServerAddr};
+    use alloc::format;
+    let Ok(text) = core::str::from_utf8(data) else {
+        return;
+    };
+    let _ = ServerAddr::parse_list(text);
+    let _ = ServerAddr::from_discovered(text, Scheme::Tls);
+    if let Ok(addr) = ServerAddr::parse(text) {
+        let _ = format!("{addr} {:?} {:?}", addr.ip(), addr.has_credentials());
+        let again = ServerAddr::parse(&format!("{}://{}", addr.scheme(), addr.host_port()))
+            .expect("scheme://host_port of a parsed address parses");
+        assert_eq!(
+            (again.scheme(), again.host(), again.port()),
+            (addr.scheme(), addr.host(), addr.port())
+        );
+        let new = ServerAddr::new(addr.scheme(), addr.host(), addr.port())
+            .expect("the parts of a parsed address make one");
+        assert_eq!(new, again);
+    }
+}
+
 /// Fuzz target `session`: a whole client session (configuration, server
 /// bytes, clock, transport events and commands, all taken from `data`) never
 /// panics and keeps the state machine's promises: `poll_timeout` is after

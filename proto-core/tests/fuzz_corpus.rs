@@ -36,3 +36,8 @@ fn headers_corpus() {
 fn creds_corpus() {
     replay("creds", natrs_core::fuzzing::creds);
 }
+
+#[test]
+fn server_addr_corpus() {
+    replay("server_addr", natrs_core::fuzzing::server_addr);
+}

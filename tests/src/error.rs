@@ -34,6 +34,10 @@ pub enum HarnessError {
         /// Whether pip's output says the package index could not be reached.
         network: bool,
     },
+    /// A Python package an interoperability test needs (nats-py) could not
+    /// be found or installed.
+    #[error("python package: {0}")]
+    PythonPackage(String),
     /// A nats-server process did not come up.
     #[error("nats-server did not start: {reason}\n--- server log (tail) ---\n{log_tail}")]
     Start {

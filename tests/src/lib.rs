@@ -24,6 +24,7 @@ pub mod jwt;
 pub mod leaf;
 pub mod monitor;
 mod process;
+pub mod python;
 pub mod raw_client;
 pub mod server;
 pub mod supercluster;

@@ -232,7 +232,7 @@ pub fn parse_ack(reply: &Message) -> Result<PubAck, Error> {
 /// `duplicate`, `val`, `batch`, `count`) without a general JSON parser, as
 /// acks come by the thousand. `None` for anything else (errors, escapes,
 /// unknown fields), which the full parser then reads.
-fn fast_ack(body: &[u8]) -> Option<PubAck> {
+pub(crate) fn fast_ack(body: &[u8]) -> Option<PubAck> {
     let mut r = Reader { b: body, i: 0 };
     r.byte(b'{')?;
     let mut ack = PubAck::default();

@@ -612,6 +612,18 @@ impl Consumer {
         block_on(self.inner.next_timeout(expires)).map(|m| m.map(JsMessage::wrap))
     }
 
+    /// The next message, pulled with `options` (expiry, heartbeat, priority
+    /// group, pin id; the batch is one message).
+    pub fn next_with(&self, options: FetchOptions) -> Result<Option<JsMessage>, Error> {
+        block_on(self.inner.next_with(options)).map(|m| m.map(JsMessage::wrap))
+    }
+
+    /// The pin id the server gave this handle's pulls (pinned-client
+    /// priority groups).
+    pub fn pin_id(&self) -> Option<String> {
+        self.inner.pin_id()
+    }
+
     /// Continuous pulling, as an iterator.
     pub fn messages(&self, options: ConsumeOptions) -> Result<ConsumeMessages, Error> {
         Ok(Messages(Iter(self.inner.messages(options)?)))

@@ -1,5 +1,6 @@
 //! [`Fetch`]: the messages of one pull request.
 
+use super::PinCell;
 use crate::context::JetStream;
 use crate::error::Error;
 use crate::message::JsMessage;
@@ -19,6 +20,7 @@ use std::time::{Duration, Instant};
 /// stream ends.
 pub struct Fetch<T: Transport> {
     transport: T,
+    pin: PinCell,
     timeout: Duration,
     sub: Option<T::Subscription>,
     state: pull::Fetch,
@@ -39,9 +41,13 @@ impl<T: Transport> Fetch<T> {
     pub(crate) fn start(
         js: &JetStream<T>,
         next_subject: String,
-        options: FetchOptions,
+        mut options: FetchOptions,
+        pin: &PinCell,
     ) -> Result<Fetch<T>, Error> {
         pull::Fetch::validate(&options)?;
+        if options.priority.is_some() && options.pin_id.is_none() {
+            options.pin_id = pin.get();
+        }
         let transport = js.transport().clone();
         let inbox = transport.new_inbox();
         let mut sub = transport.subscribe(&inbox, None)?;
@@ -56,6 +62,7 @@ impl<T: Transport> Fetch<T> {
         )?;
         Ok(Fetch {
             transport,
+            pin: pin.clone(),
             timeout: js.timeout(),
             sub: Some(sub),
             state,
@@ -79,6 +86,16 @@ impl<T: Transport> Fetch<T> {
         }
     }
 
+    /// Feeds `m` to the state machine and hands a new pin id to the
+    /// consumer handle.
+    fn handle_message(&mut self, m: &natrs_client::Message) -> FetchStep {
+        let step = self.state.handle_message(self.clock(), m);
+        if let Some(pin_id) = self.state.take_pin_update() {
+            self.pin.set(pin_id);
+        }
+        step
+    }
+
     fn finish(&mut self) {
         // Unsubscribe: nothing more of this request is wanted.
         self.sub = None;
@@ -95,7 +112,7 @@ impl<T: Transport> Stream for Fetch<T> {
                 return Poll::Ready(None);
             };
             match Pin::new(sub).poll_next(cx) {
-                Poll::Ready(Some(m)) => match this.state.handle_message(this.clock(), &m) {
+                Poll::Ready(Some(m)) => match this.handle_message(&m) {
                     FetchStep::Message => {
                         return Poll::Ready(Some(Ok(JsMessage::new(
                             m,

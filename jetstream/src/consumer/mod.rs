@@ -22,13 +22,33 @@ use futures_core::Stream as _;
 use natrs_client::Client;
 use std::future::poll_fn;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// The pin id a pinned-client priority group gave this consumer handle
+/// (ADR-42), shared by its clones and by every fetch and consume of it: each
+/// pull presents it, a delivered message's `Nats-Pin-Id` sets it, and a 423
+/// answer clears it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PinCell(Arc<Mutex<Option<String>>>);
+
+impl PinCell {
+    pub(crate) fn get(&self) -> Option<String> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub(crate) fn set(&self, pin_id: Option<String>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = pin_id;
+    }
+}
+
 /// A handle to a consumer, with the info it was created or looked up with.
+/// Clones share the pin id of a pinned-client priority group.
 pub struct Consumer<T: Transport = Client> {
     js: JetStream<T>,
     info: ConsumerInfo,
     next_subject: String,
+    pin: PinCell,
 }
 
 impl<T: Transport> Clone for Consumer<T> {
@@ -37,6 +57,7 @@ impl<T: Transport> Clone for Consumer<T> {
             js: self.js.clone(),
             info: self.info.clone(),
             next_subject: self.next_subject.clone(),
+            pin: self.pin.clone(),
         }
     }
 }
@@ -58,7 +79,14 @@ impl<T: Transport> Consumer<T> {
             js,
             info,
             next_subject,
+            pin: PinCell::default(),
         }
+    }
+
+    /// The pin id the server gave this handle's pulls (pinned-client
+    /// priority groups), until it answers that another client is pinned.
+    pub fn pin_id(&self) -> Option<String> {
+        self.pin.get()
     }
 
     /// The consumer's name.
@@ -133,9 +161,13 @@ impl<T: Transport> Consumer<T> {
     }
 
     /// Sends one pull request; the stream yields its messages until it ends.
+    /// With a priority group and no pin id of its own, the request presents
+    /// the handle's pin id ([`pin_id`](Consumer::pin_id)); a 423 answer
+    /// (another client is pinned) ends it with [`Error::PinIdMismatch`] and
+    /// clears that pin id, so the next pull asks without one.
     pub fn fetch(&self, options: FetchOptions) -> Result<Fetch<T>, Error> {
         self.require_pull()?;
-        Fetch::start(&self.js, self.next_subject.clone(), options)
+        Fetch::start(&self.js, self.next_subject.clone(), options, &self.pin)
     }
 
     /// Fetches up to `n` messages, waiting at most 30 s for them.
@@ -145,7 +177,17 @@ impl<T: Transport> Consumer<T> {
 
     /// The next message, waiting at most `expires` (`None` if none came).
     pub async fn next_timeout(&self, expires: Duration) -> Result<Option<JsMessage<T>>, Error> {
-        let mut fetch = self.fetch(FetchOptions::new(1).expires(expires))?;
+        self.next_with(FetchOptions::new(1).expires(expires)).await
+    }
+
+    /// The next message, pulled with `options` (its expiry, heartbeat,
+    /// priority group and pin id; the batch is one message): `None` if none
+    /// came.
+    pub async fn next_with(&self, options: FetchOptions) -> Result<Option<JsMessage<T>>, Error> {
+        let mut fetch = self.fetch(FetchOptions {
+            max_messages: 1,
+            ..options
+        })?;
         poll_fn(|cx| Pin::new(&mut fetch).poll_next(cx))
             .await
             .transpose()
@@ -161,7 +203,7 @@ impl<T: Transport> Consumer<T> {
     pub fn messages(&self, options: ConsumeOptions) -> Result<Messages<T>, Error> {
         self.require_pull()?;
         options.validate()?;
-        Messages::start(&self.js, self.next_subject.clone(), options)
+        Messages::start(&self.js, self.next_subject.clone(), options, &self.pin)
     }
 
     /// Subscribes to a push consumer's deliver subject (as a member of its

@@ -99,7 +99,7 @@ fn start<T: Transport>(
     options: &ConsumeOptions,
 ) -> Result<Messages<T>, Error> {
     let next = capi::next_subject(js.prefix(), &info.stream, &info.name);
-    Messages::start(js, next, options.clone())
+    Messages::start(js, next, options.clone(), &super::PinCell::default())
 }
 
 enum Phase<T: Transport> {
@@ -272,8 +272,13 @@ impl<T: Transport> Stream for OrderedMessages<T> {
                         }
                     }
                     Poll::Ready(Step::Idle) => this.caught_up = true,
-                    Poll::Ready(Step::Warning(Error::LimitExceeded(d))) => {
-                        return Poll::Ready(Some(Err(Error::LimitExceeded(d))));
+                    // Refused pulls and a message too large for the pulls
+                    // are the application's to know; a new consumer would
+                    // meet the same.
+                    Poll::Ready(Step::Warning(
+                        e @ (Error::LimitExceeded(_) | Error::MessageExceedsMaxBytes { .. }),
+                    )) => {
+                        return Poll::Ready(Some(Err(e)));
                     }
                     // Missed heartbeats, reconnects, a deleted consumer, no
                     // JetStream responder: start over from the next sequence.

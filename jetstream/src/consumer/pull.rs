@@ -1,5 +1,6 @@
 //! [`Messages`]: continuous pulling (ADR-37 `consume`).
 
+use super::PinCell;
 use crate::context::JetStream;
 use crate::error::Error;
 use crate::message::JsMessage;
@@ -32,6 +33,7 @@ pub(crate) enum Step<T: Transport> {
 /// Disconnects pause it; it pulls again after reconnecting.
 pub struct Messages<T: Transport> {
     transport: T,
+    pin: PinCell,
     timeout: Duration,
     next_subject: String,
     inbox: String,
@@ -57,6 +59,7 @@ impl<T: Transport> Messages<T> {
         js: &JetStream<T>,
         next_subject: String,
         options: ConsumeOptions,
+        pin: &PinCell,
     ) -> Result<Messages<T>, Error> {
         let transport = js.transport().clone();
         let events = transport.events();
@@ -65,6 +68,7 @@ impl<T: Transport> Messages<T> {
         sub.set_pending_limits(usize::MAX, usize::MAX);
         let mut m = Messages {
             transport,
+            pin: pin.clone(),
             timeout: js.timeout(),
             next_subject,
             inbox,
@@ -96,6 +100,10 @@ impl<T: Transport> Messages<T> {
         if self.stopping {
             return Ok(());
         }
+        if self.state.options().priority.is_some() {
+            // Another pull of the same consumer handle may have changed it.
+            self.state.set_pin_id(self.pin.get());
+        }
         while let Some(request) = self.state.poll_pull(now) {
             self.transport.publish(
                 &self.next_subject,
@@ -105,6 +113,16 @@ impl<T: Transport> Messages<T> {
             )?;
         }
         Ok(())
+    }
+
+    /// Feeds `m` to the state machine and hands a new pin id to the
+    /// consumer handle.
+    fn handle_message(&mut self, now: Instant, m: &natrs_client::Message) -> Delivery {
+        let delivery = self.state.handle_message(now, m);
+        if let Some(pin_id) = self.state.take_pin_update() {
+            self.pin.set(pin_id);
+        }
+        delivery
     }
 
     fn end(&mut self, e: Error) -> Poll<Step<T>> {
@@ -136,7 +154,7 @@ impl<T: Transport> Messages<T> {
                 return Poll::Ready(Step::Reconnected);
             }
             match Pin::new(&mut self.sub).poll_next(cx) {
-                Poll::Ready(Some(m)) => match self.state.handle_message(now, &m) {
+                Poll::Ready(Some(m)) => match self.handle_message(now, &m) {
                     Delivery::Message => {
                         if let Err(e) = self.send_pulls(now) {
                             return self.end(e);

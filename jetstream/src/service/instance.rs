@@ -169,7 +169,7 @@ impl Inner {
         for e in &st.endpoints {
             e.reset();
         }
-        st.started = OffsetDateTime::now_utc();
+        st.started = started_now();
     }
 
     /// Marks the service stopped and drains every subscription: endpoint
@@ -312,7 +312,7 @@ impl Service {
             stats_handler: config.stats_handler,
             error_handler: config.error_handler,
             state: Mutex::new(State {
-                started: OffsetDateTime::now_utc(),
+                started: started_now(),
                 endpoints: Vec::new(),
                 stopped: false,
                 waiters: Vec::new(),
@@ -510,4 +510,13 @@ impl Group {
             handle: self.service.clone(),
         }
     }
+}
+
+/// Now, to the microsecond: the precision `started` has on the wire
+/// ([`crate::wire::opt_time_micros`]), so the service's own statistics and
+/// the ones it answers with are equal.
+fn started_now() -> OffsetDateTime {
+    let now = OffsetDateTime::now_utc();
+    now.replace_nanosecond(now.microsecond() * 1000)
+        .unwrap_or(now)
 }

@@ -4,7 +4,7 @@
 //! of any implementation leniently (missing fields default, `null`
 //! collections read as empty, unknown fields are ignored).
 
-use crate::wire::{nanos, nullable, opt_time};
+use crate::wire::{nanos, nullable, opt_time_micros};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -152,8 +152,9 @@ pub struct StatsResponse {
     #[serde(rename = "type")]
     pub kind: String,
     /// When the service started (or its statistics were last reset), UTC,
-    /// RFC 3339.
-    #[serde(with = "opt_time")]
+    /// RFC 3339 with microseconds (`2026-12-06T17:14:44.456018Z`), as
+    /// nats-py reads it.
+    #[serde(with = "opt_time_micros")]
     pub started: Option<OffsetDateTime>,
     /// The endpoints, in the order they were added.
     #[serde(deserialize_with = "nullable")]
@@ -188,9 +189,9 @@ pub struct EndpointStats {
     /// without requests.
     #[serde(with = "nanos")]
     pub average_processing_time: Duration,
-    /// What the service's stats handler returned for this endpoint; absent
-    /// without a handler.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// What the service's stats handler returned for this endpoint; `null`
+    /// without a handler (written always: nats-py's client requires the
+    /// key).
     pub data: Option<serde_json::Value>,
 }
 
@@ -255,11 +256,20 @@ mod tests {
             serde_json::to_string(&stats).unwrap(),
             concat!(
                 r#"{"name":"s","id":"i","version":"1.0.0","metadata":{"k":"v"},"#,
-                r#""type":"io.nats.micro.v1.stats_response","started":"2023-11-14T22:13:20.123456789Z","#,
+                r#""type":"io.nats.micro.v1.stats_response","started":"2023-11-14T22:13:20.123456Z","#,
                 r#""endpoints":[{"name":"e","subject":"a.e","queue_group":"q","num_requests":3,"#,
                 r#""num_errors":1,"last_error":"500:boom","processing_time":3000,"#,
-                r#""average_processing_time":1000}]}"#
+                r#""average_processing_time":1000,"data":null}]}"#
             )
+        );
+        // Whole seconds keep their six digits.
+        let mut whole = stats.clone();
+        whole.started = Some(OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap());
+        whole.endpoints.clear();
+        assert!(
+            serde_json::to_string(&whole)
+                .unwrap()
+                .contains(r#""started":"2023-11-14T22:13:20.000000Z""#)
         );
     }
 

@@ -3,6 +3,11 @@
 //! (its reply subject is `<inbox>.<token>`), a deadline, and an optional
 //! waiter `W` (the async layer stores a waker there) that is handed back
 //! when the publish completes, so the caller can wake it.
+//!
+//! A publish can carry what it takes to send it again (`M`) and a number of
+//! retries: when nobody answered it (503, no stream listening, as during a
+//! stream leader election), [`AckWindow::retry`] schedules it to be sent
+//! again after the retry wait, within its deadline, under the same token.
 
 use crate::error::Error;
 use std::collections::VecDeque;
@@ -12,13 +17,15 @@ use std::time::{Duration, Instant};
 pub type AckResult<A> = Result<A, Error>;
 
 #[derive(Debug)]
-enum Entry<A, W> {
+enum Entry<A, W, M> {
     /// Sent, no answer yet.
     Waiting {
         deadline: Instant,
         waiter: Option<W>,
         /// Nobody will take the result.
         abandoned: bool,
+        /// What to send again, and how many more times.
+        resend: Option<(M, u32)>,
     },
     /// Answered; the result waits to be taken.
     Done(AckResult<A>),
@@ -26,13 +33,17 @@ enum Entry<A, W> {
     Gone,
 }
 
-/// Publishes in flight, bounded by `max_pending`. `A` is the ack type.
+/// Publishes in flight, bounded by `max_pending`. `A` is the ack type, `W`
+/// a waiter, `M` what a publish that may be retried is sent again with.
 #[derive(Debug)]
-pub struct AckWindow<A, W> {
+pub struct AckWindow<A, W, M = ()> {
     max_pending: usize,
     timeout: Duration,
+    retry_wait: Duration,
+    /// Retries due, in time order (one wait for all), by token.
+    retries: VecDeque<(Instant, u64)>,
     base: u64,
-    entries: VecDeque<Entry<A, W>>,
+    entries: VecDeque<Entry<A, W, M>>,
     waiting: usize,
     /// Token before which no publish is waiting (entries only ever leave
     /// the waiting state, so this only moves forward).
@@ -41,19 +52,27 @@ pub struct AckWindow<A, W> {
     with_waiter: usize,
 }
 
-impl<A, W> AckWindow<A, W> {
+impl<A, W, M> AckWindow<A, W, M> {
     /// A window of at most `max_pending` publishes waiting, each for at most
     /// `timeout`. Tokens start at 1.
-    pub fn new(max_pending: usize, timeout: Duration) -> AckWindow<A, W> {
+    pub fn new(max_pending: usize, timeout: Duration) -> AckWindow<A, W, M> {
         AckWindow {
             max_pending: max_pending.max(1),
             timeout,
+            retry_wait: Duration::ZERO,
+            retries: VecDeque::new(),
             base: 1,
             entries: VecDeque::new(),
             waiting: 0,
             cursor: 1,
             with_waiter: 0,
         }
+    }
+
+    /// Sets the wait before a publish is sent again ([`retry`](AckWindow::retry)).
+    pub fn with_retry_wait(mut self, wait: Duration) -> AckWindow<A, W, M> {
+        self.retry_wait = wait;
+        self
     }
 
     /// Publishes waiting for their ack.
@@ -98,6 +117,16 @@ impl<A, W> AckWindow<A, W> {
 
     /// Starts a publish at `now`: its token, or `None` when the window is full.
     pub fn start(&mut self, now: Instant) -> Option<u64> {
+        self.start_entry(now, None)
+    }
+
+    /// Starts a publish that may be sent again (with `message`) up to
+    /// `retries` times; see [`retry`](AckWindow::retry).
+    pub fn start_with_retries(&mut self, now: Instant, message: M, retries: u32) -> Option<u64> {
+        self.start_entry(now, (retries > 0).then_some((message, retries)))
+    }
+
+    fn start_entry(&mut self, now: Instant, resend: Option<(M, u32)>) -> Option<u64> {
         if !self.has_room() {
             return None;
         }
@@ -106,9 +135,57 @@ impl<A, W> AckWindow<A, W> {
             deadline: now + self.timeout,
             waiter: None,
             abandoned: false,
+            resend,
         });
         self.waiting += 1;
         Some(token)
+    }
+
+    /// Nobody answered publish `token` (503): schedules it to be sent again
+    /// after the retry wait and returns `true`, if it has retries left and
+    /// that is before its deadline. Otherwise `false`: resolve it.
+    pub fn retry(&mut self, now: Instant, token: u64) -> bool {
+        let at = now + self.retry_wait;
+        let Some(i) = self.index(token) else {
+            return false;
+        };
+        match &mut self.entries[i] {
+            Entry::Waiting {
+                deadline,
+                resend: Some((_, left)),
+                ..
+            } if *left > 0 && at < *deadline => {
+                *left -= 1;
+                self.retries.push_back((at, token));
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The publishes whose retry is due at `now`, with what to send (under
+    /// the same token).
+    pub fn due_retries(&mut self, now: Instant) -> Vec<(u64, M)>
+    where
+        M: Clone,
+    {
+        let mut due = Vec::new();
+        while let Some(&(at, token)) = self.retries.front() {
+            if at > now {
+                break;
+            }
+            self.retries.pop_front();
+            if let Some(i) = self.index(token) {
+                if let Entry::Waiting {
+                    resend: Some((m, _)),
+                    ..
+                } = &self.entries[i]
+                {
+                    due.push((token, m.clone()));
+                }
+            }
+        }
+        due
     }
 
     /// The waiter of the oldest waiting publish that has one.
@@ -234,12 +311,16 @@ impl<A, W> AckWindow<A, W> {
         woken
     }
 
-    /// The earliest deadline of a waiting publish.
+    /// The earliest deadline of a waiting publish, or retry.
     pub fn poll_timeout(&mut self) -> Option<Instant> {
-        let first = self.first_waiting()?;
-        match &self.entries[first] {
+        let retry = self.retries.front().map(|&(at, _)| at);
+        let deadline = self.first_waiting().and_then(|i| match &self.entries[i] {
             Entry::Waiting { deadline, .. } => Some(*deadline),
             _ => None,
+        });
+        match (deadline, retry) {
+            (Some(d), Some(r)) => Some(d.min(r)),
+            (d, r) => d.or(r),
         }
     }
 
@@ -331,6 +412,35 @@ mod tests {
         assert_eq!(w.take(b), Some(Ok(2)));
         assert_eq!(w.take(c), Some(Err(Error::Disconnected)));
         assert_eq!(w.waiting(), 0);
+    }
+
+    #[test]
+    fn retries_within_the_deadline() {
+        let t0 = Instant::now();
+        let mut w: AckWindow<u64, &str, &str> =
+            AckWindow::new(10, Duration::from_secs(1)).with_retry_wait(Duration::from_millis(300));
+        let a = w.start_with_retries(t0, "msg a", 5).unwrap();
+        let b = w.start(t0).unwrap();
+        w.set_waiter(a, "A");
+        // b has no retries; a is sent again after the wait, same token.
+        assert!(!w.retry(t0, b));
+        assert!(w.retry(t0, a));
+        let t1 = t0 + Duration::from_millis(300);
+        assert_eq!(w.poll_timeout(), Some(t1));
+        assert!(w.due_retries(t1 - Duration::from_millis(1)).is_empty());
+        assert_eq!(w.due_retries(t1), vec![(a, "msg a")]);
+        assert_eq!(w.waiting(), 2);
+        // Until the next wait would pass the deadline (t0 + 1 s).
+        assert!(w.retry(t1, a));
+        let t2 = t1 + Duration::from_millis(300);
+        assert_eq!(w.due_retries(t2), vec![(a, "msg a")]);
+        assert!(!w.retry(t2 + Duration::from_millis(100), a));
+        assert_eq!(w.resolve(a, Err(Error::NoStreamResponse)), Some("A"));
+        // A retry of a publish settled meanwhile is dropped.
+        let c = w.start_with_retries(t2, "msg c", 1).unwrap();
+        assert!(w.retry(t2, c));
+        w.resolve(c, Ok(3));
+        assert!(w.due_retries(t2 + Duration::from_secs(1)).is_empty());
     }
 
     #[test]

@@ -236,8 +236,24 @@ pub struct Consume {
     /// When two heartbeats will have been missed; `None` while paused.
     heartbeat_deadline: Option<Instant>,
     pin_id: Option<String>,
+    /// The pin id changed since [`take_pin_update`](Consume::take_pin_update).
+    pin_changed: bool,
+    /// Messages and bytes the last pull asked for.
+    last_pull: (usize, usize),
+    /// Pulls in a row that were refused or ended for a message too large,
+    /// with no message delivered since.
+    fruitless: u32,
+    /// No pull before this (backing off after fruitless pulls).
+    retry_at: Option<Instant>,
+    /// The message-too-large warning was given for the current run of
+    /// fruitless pulls.
+    too_large_reported: bool,
     terminated: bool,
 }
+
+/// The first wait before pulling again after two fruitless pulls in a row;
+/// it doubles with every further one, up to [`Consume::retry_cap`].
+pub const RETRY_BASE: Duration = Duration::from_millis(50);
 
 impl Consume {
     /// A consume that has requested nothing yet (the first
@@ -250,10 +266,52 @@ impl Consume {
             connected: true,
             heartbeat_deadline: None,
             pin_id: None,
+            pin_changed: false,
+            last_pull: (0, 0),
+            fruitless: 0,
+            retry_at: None,
+            too_large_reported: false,
             terminated: false,
         };
         c.touch(now);
         c
+    }
+
+    /// Sets the pin id to present in the next pulls (the one the consumer
+    /// handle holds, which other pulls of it may have changed).
+    pub fn set_pin_id(&mut self, pin_id: Option<String>) {
+        self.pin_id = pin_id;
+    }
+
+    /// The pin id, if it changed since the last call: `Some(Some(id))` when
+    /// the server pinned this client, `Some(None)` when it answered 423.
+    pub fn take_pin_update(&mut self) -> Option<Option<String>> {
+        std::mem::take(&mut self.pin_changed).then(|| self.pin_id.clone())
+    }
+
+    /// The longest wait between fruitless pulls: the heartbeat interval (so
+    /// the watchdog, which allows two, stays quiet), or half the expiry
+    /// without heartbeats.
+    pub fn retry_cap(&self) -> Duration {
+        if self.options.heartbeat.is_zero() {
+            self.options.expires / 2
+        } else {
+            self.options.heartbeat
+        }
+    }
+
+    /// One more fruitless pull: the first is retried at once (ADR-37), then
+    /// the wait doubles from [`RETRY_BASE`] up to the cap. Pulls thus never
+    /// come faster than the server answers them.
+    fn back_off(&mut self, now: Instant) {
+        self.fruitless = self.fruitless.saturating_add(1);
+        let wait = match self.fruitless {
+            0 | 1 => Duration::ZERO,
+            n => RETRY_BASE
+                .saturating_mul(1 << (n - 2).min(16))
+                .min(self.retry_cap()),
+        };
+        self.retry_at = Some(now + wait);
     }
 
     /// The options.
@@ -316,9 +374,13 @@ impl Consume {
                     if let Some(pin) = message.header("Nats-Pin-Id") {
                         if self.pin_id.as_deref() != Some(pin) {
                             self.pin_id = Some(pin.to_string());
+                            self.pin_changed = true;
                         }
                     }
                 }
+                self.fruitless = 0;
+                self.retry_at = None;
+                self.too_large_reported = false;
                 Delivery::Message
             }
             Some(Status::Heartbeat { stalled: Some(s) }) => Delivery::Reply(s),
@@ -333,14 +395,47 @@ impl Consume {
                 Delivery::Ignore
             }
             Some(Status::PinMismatch { unfilled }) => {
-                self.pin_id = None;
+                if self.pin_id.take().is_some() {
+                    self.pin_changed = true;
+                }
                 self.forget(unfilled);
                 Delivery::Ignore
             }
-            // The request was refused, but pulling again at once would be
-            // refused again: its count stays pending until the heartbeat
-            // watchdog gives up on it, which paces the retries.
-            Some(Status::Warning(e)) => Delivery::Warning(e),
+            // The next message does not fit in the room this request had
+            // left. When that was less than `max_bytes`, a new pull has more
+            // room: pull again at once. When it was the whole `max_bytes`, no
+            // pull can take it and pulling again at once would spin.
+            Some(Status::MessageTooLarge { unfilled }) => {
+                let whole = match (self.options.max_bytes, unfilled) {
+                    (Some(max), Some(u)) => u.bytes >= max as u64,
+                    _ => false,
+                };
+                self.forget(unfilled);
+                if !whole {
+                    return Delivery::Ignore;
+                }
+                self.back_off(now);
+                match self.options.max_bytes {
+                    Some(max_bytes) if !self.too_large_reported => {
+                        self.too_large_reported = true;
+                        Delivery::Warning(Error::MessageExceedsMaxBytes { max_bytes })
+                    }
+                    _ => Delivery::Ignore,
+                }
+            }
+            // The request was refused (a consumer limit, or nobody took
+            // it): it never waited on the server, so its count is no longer
+            // pending and the next pull goes out at once (ADR-37), later
+            // ones at a slowing pace while the refusals go on. The refused
+            // request is taken to be the last one sent: refusals come back
+            // at once.
+            Some(Status::Warning(e)) => {
+                let (messages, bytes) = self.last_pull;
+                self.pending_messages = self.pending_messages.saturating_sub(messages);
+                self.pending_bytes = self.pending_bytes.saturating_sub(bytes);
+                self.back_off(now);
+                Delivery::Warning(e)
+            }
             Some(Status::Terminal(e)) => {
                 self.terminated = true;
                 self.heartbeat_deadline = None;
@@ -354,6 +449,12 @@ impl Consume {
     pub fn poll_pull(&mut self, now: Instant) -> Option<PullRequest> {
         if self.terminated || !self.connected {
             return None;
+        }
+        if let Some(at) = self.retry_at {
+            if now < at {
+                return None;
+            }
+            self.retry_at = None;
         }
         let o = &self.options;
         let request = match o.max_bytes {
@@ -390,15 +491,20 @@ impl Consume {
             ..request
         }
         .with_priority(o.priority.as_ref(), self.pin_id.as_ref());
+        self.last_pull = (request.batch, request.max_bytes);
         if self.heartbeat_deadline.is_none() {
             self.touch(now);
         }
         Some(request)
     }
 
-    /// When [`handle_timeout`](Consume::handle_timeout) is due.
+    /// When [`handle_timeout`](Consume::handle_timeout) is due (the
+    /// heartbeat watchdog), or when pulling may resume after backing off.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.heartbeat_deadline
+        match (self.heartbeat_deadline, self.retry_at) {
+            (Some(h), Some(r)) => Some(h.min(r)),
+            (h, r) => h.or(r),
+        }
     }
 
     /// Checks the heartbeat deadline: after two missed heartbeats the
@@ -406,6 +512,7 @@ impl Consume {
     /// again) and [`Error::MissedHeartbeats`] is returned for the
     /// application. Consuming goes on.
     pub fn handle_timeout(&mut self, now: Instant) -> Option<Error> {
+        // A back-off that ran out needs nothing here: `poll_pull` pulls.
         let deadline = self.heartbeat_deadline?;
         if now < deadline {
             return None;
@@ -427,6 +534,8 @@ impl Consume {
         self.connected = true;
         self.forget(None);
         self.touch(now);
+        self.fruitless = 0;
+        self.retry_at = None;
     }
 }
 
@@ -475,12 +584,13 @@ impl FetchOptions {
         self
     }
 
-    /// Sets the expiry; heartbeats are turned on (at half of it, at most 30 s)
-    /// for expiries over 30 s.
+    /// Sets the expiry; heartbeats are turned on for expiries over 30 s
+    /// (ADR-37), at a third of it (under half, as a fetch's heartbeat must
+    /// be) and at most 30 s.
     pub fn expires(mut self, expires: Duration) -> FetchOptions {
         self.expires = expires;
         if expires > Duration::from_secs(30) {
-            self.heartbeat = (expires / 2).min(Duration::from_secs(30));
+            self.heartbeat = (expires / 3).min(Duration::from_secs(30));
         }
         self
     }
@@ -506,6 +616,14 @@ impl FetchOptions {
     /// Pulls for a priority group.
     pub fn priority(mut self, priority: PriorityOptions) -> FetchOptions {
         self.priority = Some(priority);
+        self
+    }
+
+    /// Presents this pin id (pinned-client priority groups). A consumer
+    /// handle fills in the pin id the server last gave it when this is not
+    /// set.
+    pub fn pin_id(mut self, pin_id: impl Into<String>) -> FetchOptions {
+        self.pin_id = Some(pin_id.into());
         self
     }
 }
@@ -541,6 +659,7 @@ pub struct Fetch {
     bytes: usize,
     deadline: Instant,
     heartbeat_deadline: Option<Instant>,
+    pin_changed: bool,
     done: bool,
 }
 
@@ -562,8 +681,15 @@ impl Fetch {
             bytes: 0,
             deadline,
             heartbeat_deadline,
+            pin_changed: false,
             done: false,
         }
+    }
+
+    /// The pin id, if it changed since the last call: `Some(Some(id))` when
+    /// the server pinned this client, `Some(None)` when it answered 423.
+    pub fn take_pin_update(&mut self) -> Option<Option<String>> {
+        std::mem::take(&mut self.pin_changed).then(|| self.options.pin_id.clone())
     }
 
     /// The request to send.
@@ -582,10 +708,13 @@ impl Fetch {
 
     /// Checks the options.
     pub fn validate(options: &FetchOptions) -> Result<(), Error> {
-        if !options.heartbeat.is_zero() && options.heartbeat * 2 > options.expires {
-            return Err(Error::InvalidArgument(
-                "the heartbeat must be at most half of expires".into(),
-            ));
+        // At half, the client's watchdog (two heartbeats) would run out
+        // just as the server ends the request.
+        if !options.heartbeat.is_zero() && options.heartbeat * 2 >= options.expires {
+            return Err(Error::InvalidHeartbeat {
+                heartbeat: options.heartbeat,
+                expires: options.expires,
+            });
         }
         if options.expires.is_zero() && !options.no_wait {
             return Err(Error::InvalidArgument(
@@ -625,6 +754,14 @@ impl Fetch {
                 if self.options.max_bytes.is_some() {
                     self.bytes += message_size(message);
                 }
+                if self.options.priority.is_some() {
+                    if let Some(pin) = message.header("Nats-Pin-Id") {
+                        if self.options.pin_id.as_deref() != Some(pin) {
+                            self.options.pin_id = Some(pin.to_string());
+                            self.pin_changed = true;
+                        }
+                    }
+                }
                 let full = self.received >= self.options.max_messages
                     || self.options.max_bytes.is_some_and(|m| self.bytes >= m);
                 if full {
@@ -637,16 +774,17 @@ impl Fetch {
             Some(Status::Heartbeat { stalled: Some(s) }) => FetchStep::Reply(s),
             Some(Status::Heartbeat { stalled: None }) => FetchStep::Ignore,
             Some(Status::FlowControl { reply }) => FetchStep::Reply(reply),
-            Some(Status::PullEnded { .. }) | Some(Status::PullLost) => {
+            Some(Status::PullEnded { .. })
+            | Some(Status::MessageTooLarge { .. })
+            | Some(Status::PullLost) => {
                 self.done = true;
                 FetchStep::Done
             }
             Some(Status::PinMismatch { .. }) => {
                 self.done = true;
-                FetchStep::Failed(Error::Status {
-                    code: 423,
-                    description: "pin id mismatch".into(),
-                })
+                self.options.pin_id = None;
+                self.pin_changed = true;
+                FetchStep::Failed(Error::PinIdMismatch)
             }
             Some(Status::Warning(e)) | Some(Status::Terminal(e)) => {
                 self.done = true;
@@ -847,18 +985,18 @@ mod tests {
             c.handle_message(t0, &status(409, "Exceeded MaxWaiting", &[])),
             Delivery::Warning(Error::LimitExceeded(_))
         ));
-        // No retry until the watchdog gives up on the refused request.
-        assert_eq!(c.poll_pull(t0), None);
-        let late = t0 + Duration::from_secs(10);
-        assert_eq!(c.handle_timeout(late), Some(Error::MissedHeartbeats));
-        assert_eq!(c.poll_pull(late).unwrap().batch, 10);
+        // The refused request is no longer pending: pull again at once.
+        assert_eq!(c.pending(), (0, 0));
+        assert_eq!(c.poll_pull(t0).unwrap().batch, 10);
         assert_eq!(
-            c.handle_message(late, &status(503, "", &[])),
+            c.handle_message(t0, &status(503, "", &[])),
             Delivery::Warning(Error::ConsumerUnavailable)
         );
-        assert_eq!(c.poll_pull(late), None);
-        let t0 = late + Duration::from_secs(10);
-        c.handle_timeout(t0);
+        // A second refusal in a row: wait before the next pull.
+        assert_eq!(c.poll_pull(t0), None);
+        assert_eq!(c.poll_timeout(), Some(t0 + RETRY_BASE));
+        let t0 = t0 + RETRY_BASE;
+        assert_eq!(c.handle_timeout(t0), None);
         assert_eq!(c.poll_pull(t0).unwrap().batch, 10);
         assert_eq!(
             c.handle_message(t0, &status(409, "Leadership Change", &[])),
@@ -885,6 +1023,144 @@ mod tests {
     }
 
     #[test]
+    fn refused_pulls_back_off_until_a_message_comes() {
+        let t0 = Instant::now();
+        let mut c = Consume::new(opts(10), t0);
+        let mut now = t0;
+        let mut waits = Vec::new();
+        for _ in 0..12 {
+            let r = c.poll_pull(now).expect("a pull once the wait is over");
+            assert_eq!(r.batch, 10);
+            assert!(matches!(
+                c.handle_message(now, &status(409, "Exceeded MaxRequestBatch of 5", &[])),
+                Delivery::Warning(Error::LimitExceeded(_))
+            ));
+            let at = c.poll_timeout().unwrap();
+            waits.push(at - now);
+            if at > now {
+                assert_eq!(c.poll_pull(now), None);
+            }
+            now = at;
+            assert_eq!(c.handle_timeout(now), None);
+        }
+        let ms: Vec<u128> = waits.iter().map(|w| w.as_millis()).collect();
+        // At once, then doubling from 50 ms up to the heartbeat (5 s).
+        assert_eq!(
+            ms,
+            [
+                0, 50, 100, 200, 400, 800, 1600, 3200, 5000, 5000, 5000, 5000
+            ]
+        );
+        // The watchdog never fires: every refusal counts as activity.
+        // A message resets the pace.
+        c.poll_pull(now).unwrap();
+        assert_eq!(c.handle_message(now, &user("x")), Delivery::Message);
+        c.handle_message(now, &status(409, "Exceeded MaxWaiting", &[]));
+        assert!(c.poll_pull(now).is_some());
+    }
+
+    #[test]
+    fn message_too_large_warns_once_and_backs_off() {
+        let t0 = Instant::now();
+        let mut c = Consume::new(
+            ConsumeOptions::new()
+                .max_bytes(100)
+                .expires(Duration::from_secs(10)),
+            t0,
+        );
+        let too_large = |left: &str| {
+            status(
+                409,
+                "Message Size Exceeds MaxBytes",
+                &[
+                    ("Nats-Pending-Messages", "1000000"),
+                    ("Nats-Pending-Bytes", left),
+                ],
+            )
+        };
+        let mut now = t0;
+        let mut pulls = 0;
+        let mut warnings = 0;
+        // Ten seconds of a server that ends every pull at once.
+        while now < t0 + Duration::from_secs(10) {
+            while let Some(r) = c.poll_pull(now) {
+                pulls += 1;
+                let answer = too_large(&r.max_bytes.to_string());
+                match c.handle_message(now, &answer) {
+                    Delivery::Warning(Error::MessageExceedsMaxBytes { max_bytes: 100 }) => {
+                        warnings += 1
+                    }
+                    Delivery::Ignore => {}
+                    other => panic!("{other:?}"),
+                }
+            }
+            now = c.poll_timeout().unwrap();
+            assert_eq!(c.handle_timeout(now), None);
+        }
+        assert_eq!(warnings, 1);
+        // 0, 50 ms, ... 3.2 s, 5 s: 10 pulls in 10 s.
+        assert!(pulls <= 10, "{pulls} pulls");
+        // Once a message gets through, a new run warns again.
+        c.poll_pull(now);
+        assert_eq!(c.handle_message(now, &user("x")), Delivery::Message);
+        c.poll_pull(now);
+        assert!(matches!(
+            c.handle_message(now, &too_large("100")),
+            Delivery::Warning(Error::MessageExceedsMaxBytes { .. })
+        ));
+        // A request that had only part of max_bytes left ends the same way
+        // when the next message does not fit in that part: a new pull, with
+        // all the room, goes out at once.
+        let mut c = Consume::new(
+            ConsumeOptions::new()
+                .max_bytes(100)
+                .expires(Duration::from_secs(10)),
+            t0,
+        );
+        assert_eq!(c.poll_pull(t0).unwrap().max_bytes, 100);
+        for _ in 0..2 {
+            c.handle_message(t0, &user("0123456789"));
+        }
+        assert_eq!(c.pending().1, 100 - 2 * 32);
+        assert_eq!(c.handle_message(t0, &too_large("36")), Delivery::Ignore);
+        assert_eq!(c.poll_pull(t0).unwrap().max_bytes, 100);
+    }
+
+    #[test]
+    fn fetch_keeps_and_clears_pin_ids() {
+        let t0 = Instant::now();
+        let group = PriorityOptions {
+            group: "g".into(),
+            ..Default::default()
+        };
+        let mut f = Fetch::new(
+            FetchOptions::new(2).priority(group.clone()),
+            t0,
+            Duration::ZERO,
+        );
+        assert_eq!(f.request().pin_id, None);
+        let mut m = user("x");
+        let mut h = HeaderMap::new();
+        h.insert("Nats-Pin-Id", "PIN1");
+        m.headers = Some(h);
+        assert_eq!(f.handle_message(t0, &m), FetchStep::Message);
+        assert_eq!(f.take_pin_update(), Some(Some("PIN1".into())));
+        assert_eq!(f.take_pin_update(), None);
+
+        let mut f = Fetch::new(
+            FetchOptions::new(2).priority(group).pin_id("PIN1"),
+            t0,
+            Duration::ZERO,
+        );
+        assert_eq!(f.request().pin_id.as_deref(), Some("PIN1"));
+        assert_eq!(
+            f.handle_message(t0, &status(423, "Nats-Pin-Id mismatch", &[])),
+            FetchStep::Failed(Error::PinIdMismatch)
+        );
+        assert_eq!(f.take_pin_update(), Some(None));
+    }
+
+    #[test]
     fn pin_ids() {
         let t0 = Instant::now();
         let mut c = Consume::new(
@@ -905,10 +1181,17 @@ mod tests {
             c.handle_message(t0, &m);
         }
         assert_eq!(c.pin_id(), Some("PIN1"));
+        assert_eq!(c.take_pin_update(), Some(Some("PIN1".into())));
+        assert_eq!(c.take_pin_update(), None);
         assert_eq!(c.poll_pull(t0).unwrap().pin_id.as_deref(), Some("PIN1"));
         c.handle_message(t0, &status(423, "Nats-Pin-Id mismatch", &[]));
         assert_eq!(c.pin_id(), None);
+        assert_eq!(c.take_pin_update(), Some(None));
         assert_eq!(c.poll_pull(t0).unwrap().pin_id, None);
+        // A pin id another pull of the handle got is presented.
+        c.set_pin_id(Some("PIN2".into()));
+        c.handle_message(t0, &status(408, "Request Timeout", &[]));
+        assert_eq!(c.poll_pull(t0).unwrap().pin_id.as_deref(), Some("PIN2"));
     }
 
     #[test]
@@ -959,12 +1242,20 @@ mod tests {
             t0,
             Duration::ZERO,
         );
-        assert_eq!(f.request().heartbeat, 30_000_000_000);
-        assert_eq!(f.poll_timeout(), Some(t0 + Duration::from_secs(60)));
-        assert_eq!(f.handle_timeout(t0 + Duration::from_secs(59)), None);
+        // A third of the expiry: the watchdog (two heartbeats) runs out
+        // before the request ends.
+        assert_eq!(f.request().heartbeat, 20_000_000_000);
+        assert_eq!(f.poll_timeout(), Some(t0 + Duration::from_secs(40)));
+        assert_eq!(f.handle_timeout(t0 + Duration::from_secs(39)), None);
         assert_eq!(
-            f.handle_timeout(t0 + Duration::from_secs(60)),
+            f.handle_timeout(t0 + Duration::from_secs(40)),
             Some(FetchStep::Failed(Error::MissedHeartbeats))
+        );
+        assert_eq!(
+            FetchOptions::new(1)
+                .expires(Duration::from_secs(120))
+                .heartbeat,
+            Duration::from_secs(30)
         );
         let mut f = Fetch::new(
             FetchOptions::new(3).expires(Duration::from_secs(2)),
@@ -976,13 +1267,26 @@ mod tests {
             Some(FetchStep::Done)
         );
         assert!(Fetch::validate(&FetchOptions::new(1).expires(Duration::ZERO)).is_err());
-        assert!(
+        for hb in [1000, 1500, 2000] {
+            assert_eq!(
+                Fetch::validate(
+                    &FetchOptions::new(1)
+                        .expires(Duration::from_secs(2))
+                        .heartbeat(Duration::from_millis(hb))
+                ),
+                Err(Error::InvalidHeartbeat {
+                    heartbeat: Duration::from_millis(hb),
+                    expires: Duration::from_secs(2)
+                })
+            );
+        }
+        assert_eq!(
             Fetch::validate(
                 &FetchOptions::new(1)
                     .expires(Duration::from_secs(2))
-                    .heartbeat(Duration::from_secs(2))
-            )
-            .is_err()
+                    .heartbeat(Duration::from_millis(999))
+            ),
+            Ok(())
         );
     }
 }

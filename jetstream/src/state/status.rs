@@ -31,14 +31,20 @@ pub enum Status {
         reply: String,
     },
     /// The pull request ended without an error: 404 `No Messages`, 408
-    /// `Request Timeout` / `Interest Expired`, 409 `Message Size Exceeds
-    /// MaxBytes` / `Batch Completed`. `unfilled` is what it had left, when
-    /// the server said.
+    /// `Request Timeout` / `Interest Expired`, 409 `Batch Completed`.
+    /// `unfilled` is what it had left, when the server said.
     PullEnded {
         /// Why, as the server described it.
         description: String,
         /// The status code.
         code: u16,
+        /// What the request had left.
+        unfilled: Option<Unfilled>,
+    },
+    /// 409 `Message Size Exceeds MaxBytes`: the next message is larger than
+    /// what the request had room for, so the server ended it. Pulling again
+    /// with the same room ends the same way.
+    MessageTooLarge {
         /// What the request had left.
         unfilled: Option<Unfilled>,
     },
@@ -113,9 +119,11 @@ pub fn classify(message: &Message) -> Option<Status> {
             } else if lower.starts_with("leadership change") || lower.starts_with("server shutdown")
             {
                 Status::PullLost
+            } else if lower.starts_with("message size exceeds maxbytes") {
+                Status::MessageTooLarge { unfilled }
             } else {
-                // Message Size Exceeds MaxBytes, Batch Completed, and any
-                // other conflict that ends the request.
+                // Batch Completed, and any other conflict that ends the
+                // request.
                 Status::PullEnded {
                     description: description.to_string(),
                     code,
@@ -221,10 +229,19 @@ pub(crate) mod tests {
             )),
             Some(Status::PullEnded { code: 409, .. })
         ));
-        assert!(matches!(
-            classify(&status(409, "Message Size Exceeds MaxBytes", &[])),
-            Some(Status::PullEnded { code: 409, .. })
-        ));
+        assert_eq!(
+            classify(&status(
+                409,
+                "Message Size Exceeds MaxBytes",
+                &[("Nats-Pending-Messages", "1"), ("Nats-Pending-Bytes", "64")]
+            )),
+            Some(Status::MessageTooLarge {
+                unfilled: Some(Unfilled {
+                    messages: 1,
+                    bytes: 64
+                })
+            })
+        );
         assert_eq!(
             classify(&status(409, "Consumer Deleted", &[])),
             Some(Status::Terminal(Error::ConsumerDeleted))

@@ -594,6 +594,14 @@ impl<R: AsyncRuntime> SuiteConsumer for AsyncConsumer<R> {
         run::<R, _>("next_timeout", self.inner.next_timeout(expires)).map(|m| m.map(AsyncMsg::wrap))
     }
 
+    fn next_with(&self, options: FetchOptions) -> Result<Option<AsyncMsg<R>>, Error> {
+        run::<R, _>("next_with", self.inner.next_with(options)).map(|m| m.map(AsyncMsg::wrap))
+    }
+
+    fn pin_id(&self) -> Option<String> {
+        self.inner.pin_id()
+    }
+
     fn messages(&self, options: ConsumeOptions) -> Result<AsyncMessages<R>, Error> {
         Ok(AsyncMessages::wrap(Kind::Consume(
             self.inner.messages(options)?,

@@ -451,6 +451,14 @@ impl SuiteConsumer for BlockingConsumer {
         self.0.next_timeout(expires).map(|m| m.map(BlockingMsg))
     }
 
+    fn next_with(&self, options: FetchOptions) -> Result<Option<BlockingMsg>, Error> {
+        self.0.next_with(options).map(|m| m.map(BlockingMsg))
+    }
+
+    fn pin_id(&self) -> Option<String> {
+        self.0.pin_id()
+    }
+
     fn messages(&self, options: ConsumeOptions) -> Result<BlockingMessages, Error> {
         self.0.messages(options).map(BlockingMessages::Consume)
     }

@@ -66,6 +66,7 @@ macro_rules! jetstream_tests {
                     acks_and_dedupe_within_the_window,
                     expectation_headers_fail_with_typed_errors,
                     no_stream_is_retried_then_reported,
+                    async_publish_retries_when_no_stream_answers,
                     domains_and_prefixes,
                     jetstream_not_enabled,
                     async_publish_keeps_a_bounded_window,
@@ -87,6 +88,10 @@ macro_rules! jetstream_tests {
                     ordered_consumer_survives_deletes_and_restarts,
                     ordered_consumer_with_filters_and_start,
                     stopping_a_consume_ends_it_after_the_buffer,
+                    pinned_pulls_present_the_pin_id_until_refused,
+                    fetch_heartbeat_must_be_under_half_the_expiry,
+                    consume_backs_off_from_a_message_larger_than_max_bytes,
+                    consume_pulls_again_at_once_after_a_refused_pull,
                 }
                 cluster {
                     r3_stream_survives_losing_its_leader,

@@ -3,10 +3,10 @@
 //! ordered consumers across deletes and restarts.
 
 use crate::support::*;
-use natrs_jetstream::api::consumer::{AckPolicy, ConsumerConfig, DeliverPolicy};
+use natrs_jetstream::api::consumer::{AckPolicy, ConsumerConfig, DeliverPolicy, PriorityPolicy};
 use natrs_jetstream::api::stream::{StorageType, StreamConfig};
 use natrs_jetstream::state::ordered::OrderedOptions;
-use natrs_jetstream::state::pull::{ConsumeOptions, FetchOptions};
+use natrs_jetstream::state::pull::{ConsumeOptions, FetchOptions, PriorityOptions};
 use natrs_jetstream::{Error, JetStreamOptions};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -470,4 +470,197 @@ pub fn stopping_a_consume_ends_it_after_the_buffer<J: SuiteJs>() {
     // Only what was requested before stopping (at most the buffer).
     assert!(rest.len() <= 5, "{}", rest.len());
     assert!(c.info().unwrap().num_pending >= 14);
+}
+
+/// Pulls on `sub` (a subscription to the consumer's `CONSUMER.MSG.NEXT`
+/// subject) within `window`.
+fn count_pulls<S: SuiteSub>(sub: &mut S, window: Duration) -> usize {
+    let end = Instant::now() + window;
+    let mut n = 0;
+    loop {
+        let left = end.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return n;
+        }
+        if sub.next_within(left).is_some() {
+            n += 1;
+        }
+    }
+}
+
+pub fn pinned_pulls_present_the_pin_id_until_refused<J: SuiteJs>() {
+    let server = server();
+    let js: J = jetstream(&server);
+    js.create_stream(StreamConfig::new("P").subjects(["p"]))
+        .unwrap();
+    let mut config = ConsumerConfig::durable_pull("C");
+    config.priority_groups = vec!["g".into()];
+    config.priority_policy = PriorityPolicy::PinnedClient;
+    config.pinned_ttl = Duration::from_secs(2);
+    let c = js.create_consumer("P", config).unwrap();
+    publish_n(&js, "p", 0, 4);
+    let group = PriorityOptions {
+        group: "g".into(),
+        ..Default::default()
+    };
+    let fetch = || {
+        FetchOptions::new(1)
+            .expires(Duration::from_secs(3))
+            .priority(group.clone())
+    };
+    // The first pull gets the pin.
+    let m = c.fetch(fetch()).unwrap().msg("the first message");
+    m.ack().unwrap();
+    assert_eq!(m.index(), 0);
+    let pin = m.header("Nats-Pin-Id").expect("a pin id").to_string();
+    assert_eq!(c.pin_id().as_deref(), Some(pin.as_str()));
+    // Every later pull of the handle and its clones presents it: without
+    // it the server would hold them back for the pinned client.
+    let m = c.fetch(fetch()).unwrap().msg("a second fetch");
+    m.ack().unwrap();
+    assert_eq!(m.index(), 1);
+    let clone = c.clone();
+    let m = clone
+        .next_with(fetch())
+        .unwrap()
+        .expect("next with the priority group");
+    m.ack().unwrap();
+    assert_eq!(m.index(), 2);
+    assert_eq!(m.header("Nats-Pin-Id"), Some(pin.as_str()));
+    let mut messages = c
+        .messages(
+            ConsumeOptions::new()
+                .max_messages(1)
+                .expires(Duration::from_secs(2))
+                .priority(group.clone()),
+        )
+        .unwrap();
+    let m = messages.msg("a consumed message");
+    m.ack().unwrap();
+    assert_eq!(m.index(), 3);
+    messages.stop();
+    while let Some(Some(_)) = messages.next_within(WAIT) {}
+    // Another handle with a wrong pin id is refused (423) and forgets it.
+    let other = js.get_consumer("P", "C").unwrap();
+    let mut f = other.fetch(fetch().pin_id("not-the-pin")).unwrap();
+    assert!(matches!(
+        f.item("a refusal"),
+        Some(Err(Error::PinIdMismatch))
+    ));
+    assert_eq!(other.pin_id(), None);
+    // Nobody pulls: the pin runs out, and a pull with the old id is
+    // answered 423, which clears it; the pull after that gets a new pin.
+    eventually("the pin to run out", WAIT, || {
+        js.consumer_info("P", "C").unwrap().priority_groups[0]
+            .pinned_client_id
+            .is_none()
+    });
+    publish_n(&js, "p", 4, 1);
+    let mut f = c.fetch(fetch()).unwrap();
+    assert!(matches!(
+        f.item("a refusal"),
+        Some(Err(Error::PinIdMismatch))
+    ));
+    assert_eq!(c.pin_id(), None);
+    let m = c
+        .next_with(fetch())
+        .unwrap()
+        .expect("a message with a new pin");
+    assert_eq!(m.index(), 4);
+    let new_pin = m.header("Nats-Pin-Id").expect("a new pin id").to_string();
+    assert_ne!(new_pin, pin);
+    assert_eq!(c.pin_id(), Some(new_pin));
+}
+
+pub fn fetch_heartbeat_must_be_under_half_the_expiry<J: SuiteJs>() {
+    let server = server();
+    let js: J = jetstream(&server);
+    js.create_stream(StreamConfig::new("H").subjects(["h"]))
+        .unwrap();
+    let c = js
+        .create_consumer("H", ConsumerConfig::durable_pull("C"))
+        .unwrap();
+    let half = FetchOptions::new(1)
+        .expires(Duration::from_secs(2))
+        .heartbeat(Duration::from_secs(1));
+    let refused = Error::InvalidHeartbeat {
+        heartbeat: Duration::from_secs(1),
+        expires: Duration::from_secs(2),
+    };
+    assert_eq!(c.fetch(half.clone()).err(), Some(refused.clone()));
+    assert_eq!(c.next_with(half).err(), Some(refused));
+    // Just under half is fine.
+    let mut f = c
+        .fetch(
+            FetchOptions::new(1)
+                .expires(Duration::from_secs(2))
+                .heartbeat(Duration::from_millis(900)),
+        )
+        .unwrap();
+    assert!(f.item("the fetch to expire").is_none());
+}
+
+pub fn consume_backs_off_from_a_message_larger_than_max_bytes<J: SuiteJs>() {
+    let server = server();
+    let js: J = jetstream(&server);
+    let stream = js
+        .create_stream(StreamConfig::new("B").subjects(["b"]))
+        .unwrap();
+    let c = js
+        .create_consumer("B", ConsumerConfig::durable_pull("C"))
+        .unwrap();
+    js.publish("b", vec![b'x'; 2000]).unwrap();
+    let mut pulls = js.subscribe(&format!("{}.CONSUMER.MSG.NEXT.B.C", js.prefix()));
+    js.flush();
+    let mut messages = c
+        .messages(
+            ConsumeOptions::new()
+                .max_bytes(1000)
+                .expires(Duration::from_secs(4)),
+        )
+        .unwrap();
+    // Reported once, as a warning.
+    assert!(matches!(
+        messages.item("the warning"),
+        Some(Err(Error::MessageExceedsMaxBytes { max_bytes: 1000 }))
+    ));
+    // Pulling slows down: at once, then 50 ms, 100 ms, ... up to the
+    // heartbeat (2 s), instead of thousands of pulls a second.
+    let n = count_pulls(&mut pulls, Duration::from_secs(3));
+    assert!(n <= 12, "{n} pulls in 3 s");
+    assert!(messages.next_within(Duration::from_millis(100)).is_none());
+    // Once the large message is gone, the next one comes.
+    stream.delete_message(1).unwrap();
+    js.publish("b", "small").unwrap();
+    let m = messages.msg("the next message");
+    assert_eq!(m.payload(), b"small".as_slice());
+}
+
+pub fn consume_pulls_again_at_once_after_a_refused_pull<J: SuiteJs>() {
+    let server = server();
+    let js: J = jetstream(&server);
+    js.create_stream(StreamConfig::new("R").subjects(["r"]))
+        .unwrap();
+    let mut config = ConsumerConfig::durable_pull("C");
+    config.max_batch = 5;
+    let c = js.create_consumer("R", config.clone()).unwrap();
+    publish_n(&js, "r", 0, 3);
+    // The default heartbeat (15 s) would pace retries at 30 s.
+    let mut messages = c.messages(ConsumeOptions::new().max_messages(10)).unwrap();
+    assert!(matches!(
+        messages.item("the refusal"),
+        Some(Err(Error::LimitExceeded(_)))
+    ));
+    config.max_batch = 0;
+    js.update_consumer("R", config).unwrap();
+    let start = Instant::now();
+    let first = loop {
+        match messages.item_within(Duration::from_secs(5), "a message after the update") {
+            Some(Ok(m)) => break m,
+            Some(Err(Error::LimitExceeded(_))) => continue,
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(first.index(), 0);
+    assert!(start.elapsed() < Duration::from_secs(5));
 }

@@ -185,6 +185,52 @@ pub fn no_stream_is_retried_then_reported<J: SuiteJs>() {
     assert_eq!(ack.stream, "LATE");
 }
 
+pub fn async_publish_retries_when_no_stream_answers<J: SuiteJs>() {
+    let server = server();
+    let js: J = jetstream(&server);
+    // A stream that appears while retrying takes the message.
+    let patient = js.with_options(
+        JetStreamOptions::new()
+            .timeout(Duration::from_secs(10))
+            .publish_async_retry(Duration::from_millis(50), 100),
+    );
+    let ack = patient.publish_async("late", "x").unwrap();
+    // Sent after the publish on the same connection: its first attempt
+    // found nobody.
+    js.create_stream(StreamConfig::new("LATE").subjects(["late"]))
+        .unwrap();
+    let ack = ack.wait().unwrap();
+    assert_eq!((ack.stream.as_str(), ack.sequence), ("LATE", 1));
+    // The retries run out: two, 100 ms apart.
+    let few =
+        js.with_options(JetStreamOptions::new().publish_async_retry(Duration::from_millis(100), 2));
+    let start = Instant::now();
+    let r = few.publish_async("nobody.home", "x").unwrap().wait();
+    assert_eq!(r.unwrap_err(), Error::NoStreamResponse);
+    assert!(
+        start.elapsed() >= Duration::from_millis(200),
+        "two retry waits"
+    );
+    // Without retries the first 503 is the answer.
+    let once =
+        js.with_options(JetStreamOptions::new().publish_async_retry(Duration::from_secs(5), 0));
+    let start = Instant::now();
+    let r = once.publish_async("nobody.home", "x").unwrap().wait();
+    assert_eq!(r.unwrap_err(), Error::NoStreamResponse);
+    assert!(start.elapsed() < Duration::from_secs(5), "no retry");
+    // Retries stay within the ack timeout.
+    let short = js.with_options(
+        JetStreamOptions::new()
+            .timeout(Duration::from_millis(500))
+            .publish_async_retry(Duration::from_millis(100), 1000),
+    );
+    let start = Instant::now();
+    let r = short.publish_async("nobody.home", "x").unwrap().wait();
+    assert_eq!(r.unwrap_err(), Error::NoStreamResponse);
+    assert!(start.elapsed() < Duration::from_secs(5));
+    assert_eq!(js.stream_info("LATE").unwrap().state.messages, 1);
+}
+
 pub fn domains_and_prefixes<J: SuiteJs>() {
     let server = server_with("jetstream { domain: hub }");
     let local: J = jetstream(&server);

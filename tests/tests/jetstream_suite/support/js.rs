@@ -285,6 +285,11 @@ pub trait SuiteConsumer: Clone + Debug + Send + Sync + 'static {
     fn next(&self) -> Result<Option<<Self::Js as SuiteJs>::Msg>, Error>;
     /// The next message, waiting at most `expires`.
     fn next_timeout(&self, expires: Duration) -> Result<Option<<Self::Js as SuiteJs>::Msg>, Error>;
+    /// The next message, pulled with `options`.
+    fn next_with(&self, options: FetchOptions)
+    -> Result<Option<<Self::Js as SuiteJs>::Msg>, Error>;
+    /// The pin id the server gave this handle (pinned priority groups).
+    fn pin_id(&self) -> Option<String>;
     /// Continuous pulling.
     fn messages(&self, options: ConsumeOptions) -> Result<<Self::Js as SuiteJs>::Messages, Error>;
     /// A push consumer's messages.

@@ -1,0 +1,162 @@
+//! Bodies of the fuzz targets for what natrs-jetstream reads off the wire
+//! (the `fuzz/` crate), kept here so that the fuzz binaries are one-liners
+//! and `cargo test` replays the committed corpus
+//! (`jetstream/tests/fuzz_corpus.rs`) through the very same code.
+//!
+//! Each function takes arbitrary bytes, must never panic on them, and
+//! panics (an assertion) only when it finds a bug. Not a stable API.
+
+use crate::api::account::AccountInfo;
+use crate::api::consumer::{ConsumerInfo, ConsumerListResponse, ConsumerNamesResponse};
+use crate::api::message::{DirectReply, parse_direct_reply};
+use crate::api::publish::{PubAck, fast_ack, parse_ack};
+use crate::api::stream::{StreamInfo, StreamListResponse, StreamNamesResponse};
+use crate::api::{parse_json, parse_response};
+use crate::kv::Operation;
+use crate::metadata::{AckSubject, Metadata};
+use crate::object::ObjectInfo;
+use crate::state::pull::{Consume, ConsumeOptions, Fetch, FetchOptions, PriorityOptions};
+use crate::state::status::classify;
+use bytes::Bytes;
+use natrs_client::{HeaderMap, Message, Subject};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::time::{Duration, Instant};
+
+/// Parses `body` as `R`; what parses serializes, and its JSON parses back.
+fn reparse<R: DeserializeOwned + Serialize>(body: &[u8]) {
+    if let Ok(v) = parse_json::<R>(body) {
+        let json = serde_json::to_vec(&v).expect("a parsed reply serializes");
+        parse_json::<R>(&json).expect("a serialized reply parses back");
+    }
+}
+
+/// Fuzz target `js_api`: a JetStream API reply body, read as each kind of
+/// reply (stream, consumer and account info, name and info lists, publish
+/// acks). Never panics; what parses serializes and parses back; the fast
+/// publish-ack reader agrees with the full parser whenever it reads an ack.
+pub fn js_api(data: &[u8]) {
+    reparse::<StreamInfo>(data);
+    reparse::<ConsumerInfo>(data);
+    reparse::<AccountInfo>(data);
+    let _ = parse_json::<StreamNamesResponse>(data);
+    let _ = parse_json::<StreamListResponse>(data);
+    let _ = parse_json::<ConsumerNamesResponse>(data);
+    let _ = parse_json::<ConsumerListResponse>(data);
+    reparse::<PubAck>(data);
+    if let Some(fast) = fast_ack(data) {
+        assert_eq!(
+            Ok(&fast),
+            parse_json::<PubAck>(data).as_ref(),
+            "the fast ack reader and the parser disagree"
+        );
+    }
+}
+
+/// The message a status target feeds: `data` is a header block (up to and
+/// including the first blank line) and the payload after it; without a
+/// blank line, all of it is the header block.
+fn message(data: &[u8]) -> Message {
+    let split = data
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(data.len(), |i| i + 4);
+    let (block, payload) = data.split_at(split);
+    Message {
+        subject: Subject::from_static("_INBOX.fuzz"),
+        reply: None,
+        headers: HeaderMap::parse(block).ok(),
+        payload: Bytes::copy_from_slice(payload),
+        length: 0,
+    }
+}
+
+/// Fuzz target `js_status`: a message delivered to a JetStream
+/// subscription (a header block, maybe with a status line, then a payload):
+/// classified, fed to consumes (by messages and by bytes, in a priority
+/// group) and fetches, read as a publish ack, an API reply, a direct get
+/// reply and a KV operation. Never panics; a consume keeps its pending
+/// counts within what it asked for and its deadlines ahead of the clock.
+pub fn js_status(data: &[u8]) {
+    let m = message(data);
+    let _ = classify(&m);
+    let _ = parse_ack(&m);
+    let _ = parse_response::<StreamInfo>(&m);
+    let _ = Operation::from_headers(m.headers.as_ref());
+    if let Ok(DirectReply::Message { message, .. }) = parse_direct_reply(m.clone()) {
+        let _ = Operation::from_headers(Some(&message.headers));
+    }
+    let t0 = Instant::now();
+    let priority = PriorityOptions {
+        group: "g".into(),
+        ..PriorityOptions::default()
+    };
+    for options in [
+        ConsumeOptions::new().max_messages(10),
+        ConsumeOptions::new()
+            .max_bytes(1000)
+            .priority(priority.clone()),
+    ] {
+        let mut c = Consume::new(options.clone(), t0);
+        let first = c.poll_pull(t0).expect("a new consume pulls");
+        for step in 0..3u64 {
+            let now = t0 + Duration::from_millis(step * 10);
+            let _ = c.handle_message(now, &m);
+            let _ = c.take_pin_update();
+            if let Some(at) = c.poll_timeout() {
+                let _ = c.handle_timeout(at.max(now));
+            }
+            if let Some(r) = c.poll_pull(now) {
+                assert!(r.batch >= 1);
+            }
+            let (messages, bytes) = c.pending();
+            assert!(messages <= first.batch.max(options.max_messages));
+            assert!(bytes <= options.max_bytes.unwrap_or(0));
+        }
+    }
+    for options in [
+        FetchOptions::new(2),
+        FetchOptions::new(5)
+            .max_bytes(100)
+            .priority(priority)
+            .pin_id("p"),
+    ] {
+        let mut f = Fetch::new(options, t0, Duration::from_secs(1));
+        let _ = f.request().to_json();
+        let _ = f.handle_message(t0, &m);
+        let _ = f.take_pin_update();
+        if let Some(at) = f.poll_timeout() {
+            let _ = f.handle_timeout(at);
+        }
+    }
+}
+
+/// Fuzz target `ack_subject`: a consumer message's reply subject, read as
+/// its metadata. Never panics; both readers agree.
+pub fn ack_subject(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    match (AckSubject::parse(text), Metadata::parse(text)) {
+        (Ok(a), Ok(m)) => assert_eq!(a.to_metadata(), m),
+        (Err(_), Err(_)) => {}
+        (a, m) => panic!("the readers disagree: {a:?} / {m:?}"),
+    }
+}
+
+/// Fuzz target `object_meta`: an Object Store meta message (JSON). Never
+/// panics; what parses is written back (as nats.go writes it) and parses
+/// to the same meta, and that writing is stable.
+pub fn object_meta(data: &[u8]) {
+    if let Ok(info) = ObjectInfo::from_meta_json(data) {
+        let json = info.to_meta_json();
+        let back = ObjectInfo::from_meta_json(&json).expect("written meta parses");
+        assert_eq!(
+            back,
+            info,
+            "meta changed through {}",
+            String::from_utf8_lossy(&json)
+        );
+        assert_eq!(back.to_meta_json(), json, "writing meta is not stable");
+    }
+}
