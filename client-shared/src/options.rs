@@ -154,7 +154,7 @@ impl ConnectOptions {
         self
     }
 
-    /// Default pending limits of new subscriptions (messages, payload bytes).
+    /// Default pending limits of new subscriptions (messages, payload and header bytes).
     pub fn subscription_pending_limits(mut self, messages: usize, bytes: usize) -> Self {
         self.pending_limits = PendingLimits { messages, bytes };
         self

@@ -51,6 +51,16 @@ const COPIED_HIGH_WATER: usize = 1024 * 1024;
 const BURST_CHUNK: usize = 64 * 1024;
 /// Operations of a read fed to the core before their events are routed.
 const INPUT_PIECE: usize = 64;
+/// Reads shorter than this are copied out of the driver's read buffer before
+/// they are parsed. A message shares the buffer it was parsed from (its
+/// subject, reply and payload are slices of it), so one kept by the
+/// application keeps that whole allocation alive: 64 KiB or more for a
+/// driver's read buffer, which a few bytes of a quiet connection's read
+/// would otherwise pin. Copied, a short read's messages share an
+/// allocation the size of that read, and the read buffer, never shared, is
+/// reused. Longer reads (a busy connection, where the buffer is mostly
+/// messages) are parsed in place: no copy where throughput matters.
+const COPY_BELOW: usize = 16 * 1024;
 
 /// How long the driver leaves a burst's bytes to its publisher before it
 /// writes them itself: the tail of a burst waits at most this long.
@@ -298,7 +308,22 @@ impl State {
     /// [`INPUT_PIECE`] operations as they come: the core's event queue and
     /// the batch stay small enough to stay in the CPU's cache, where the
     /// events of a whole 64 KiB read (some 1,700 small messages) would not.
+    ///
+    /// A read shorter than [`COPY_BELOW`] is parsed from a copy the size of
+    /// the read (see there); the read buffer keeps what the core left (an
+    /// incomplete operation).
     fn feed(&mut self, now: natrs_core::Instant, buf: &mut BytesMut) {
+        if buf.len() >= COPY_BELOW {
+            self.feed_all(now, buf);
+            return;
+        }
+        let mut own = BytesMut::from(&buf[..]);
+        self.feed_all(now, &mut own);
+        buf.clear();
+        buf.extend_from_slice(&own);
+    }
+
+    fn feed_all(&mut self, now: natrs_core::Instant, buf: &mut BytesMut) {
         while self.core.handle_input_some(now, buf, INPUT_PIECE) {
             self.dispatch();
         }
@@ -881,6 +906,48 @@ mod tests {
             }
         }
         panic!("publishes never had to wait");
+    }
+
+    /// Whether `inner` starts within the `len` bytes at `start`.
+    fn inside(inner: &[u8], start: *const u8, len: usize) -> bool {
+        let start = start as usize;
+        (start..start + len).contains(&(inner.as_ptr() as usize))
+    }
+
+    #[test]
+    fn messages_of_a_short_read_do_not_pin_the_read_buffer() {
+        let prepared = connected();
+        let shared = &prepared.shared;
+        let sub = prepared.client.subscribe_now("pin", None).unwrap();
+        // The driver's read buffer, reused read after read.
+        let mut rbuf = BytesMut::with_capacity(64 * 1024);
+        let (allocation, len) = (rbuf.as_ptr(), rbuf.capacity());
+        let mut kept = Vec::new();
+        for i in 0..100 {
+            let read = format!("MSG pin 1 1\r\n{}\r\nMSG pin", i % 10);
+            rbuf.extend_from_slice(read.as_bytes());
+            assert!(shared.handle_input_at(1, &mut rbuf));
+            let message = sub.try_next().expect("a message");
+            assert!(!inside(&message.payload, allocation, len), "payload");
+            assert!(!inside(
+                message.subject.as_str().as_bytes(),
+                allocation,
+                len
+            ));
+            kept.push(message);
+            // The incomplete operation stays for the next read.
+            assert_eq!(&rbuf[..], b"MSG pin");
+            rbuf.clear();
+            assert_eq!(rbuf.as_ptr(), allocation, "the read buffer is reused");
+        }
+        // A long read is parsed in place.
+        let frame = b"MSG pin 1 1\r\nx\r\n";
+        for _ in 0..super::COPY_BELOW / frame.len() + 1 {
+            rbuf.extend_from_slice(frame);
+        }
+        assert!(shared.handle_input_at(1, &mut rbuf));
+        let message = sub.try_next().expect("a message");
+        assert!(inside(&message.payload, allocation, len), "not copied");
     }
 
     #[test]

@@ -114,6 +114,7 @@ macro_rules! suite_tests {
                     every_stream_gets_every_event,
                     slow_consumer_reported_once_per_episode,
                     pending_byte_limit_drops_too,
+                    pending_byte_limit_counts_headers,
                     permission_violations_are_reported_without_disconnecting,
                     calls_return_after_the_callback_saw_their_events,
                 }
