@@ -59,6 +59,17 @@ pub enum ClientEvent {
         /// Why.
         reason: CloseReason,
     },
+    /// More than 16 MiB wait to be written: the server is not reading what
+    /// the client sends (a PONG for each of its PINGs, publishes). The
+    /// client stops reading until the backlog has been written, as nats.go's
+    /// reader does when its write blocks, so a server that sends without
+    /// reading cannot grow the client's memory. If the server stays that
+    /// way, the client's own PINGs go unanswered and the connection is
+    /// closed as stale. Reported once per episode.
+    ReadingPaused {
+        /// Bytes waiting to be written when reading paused.
+        unwritten: usize,
+    },
     /// An [`EventStream`] that was not read fast enough dropped its oldest
     /// events (past 1024 events or 1 MiB waiting); this takes their place.
     /// Only streams get it, never the event callback.

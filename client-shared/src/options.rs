@@ -220,9 +220,12 @@ impl ConnectOptions {
         self
     }
 
-    /// Authenticate with a `.creds` file, read again on every reconnect.
+    /// Authenticate with a `.creds` file, read when connecting and again
+    /// before every reconnect. A file that cannot be read or parsed, is not
+    /// a regular file or is larger than 64 KiB fails `connect` before any
+    /// network I/O.
     pub fn credentials_file(mut self, path: impl Into<PathBuf>) -> Self {
-        self.config.auth = Auth::provider(CredsFile { path: path.into() });
+        self.config.auth = Auth::provider(CredsFile::new(path.into()));
         self
     }
 

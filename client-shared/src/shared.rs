@@ -13,6 +13,7 @@ use crate::tls::TlsOptions;
 use crate::writer::{Inline, Writer, isolated_publish};
 use bytes::BytesMut;
 use natrs_core::Message;
+use natrs_core::auth::AuthProvider;
 use natrs_core::client::{self as core, Event, TransportCommand, TransportEvent};
 use natrs_core::error::CloseReason;
 use natrs_core::proto::WriteBuffer;
@@ -28,6 +29,12 @@ use std::time::Duration;
 /// Above this many bytes waiting to be written, publishers wait for the
 /// driver to catch up.
 pub(crate) const WRITE_HIGH_WATER: usize = 8 * 1024 * 1024;
+/// Above this many bytes waiting to be written, the drivers stop reading
+/// (see [`Shared::poll_read_room`]). Twice [`WRITE_HIGH_WATER`], so that
+/// publishers, who wait above that mark, do not pause reading on a server
+/// that reads: only bytes nobody waits for pass it (PONGs to a server's
+/// PINGs, [`Client::try_publish`](crate::Client::try_publish)).
+pub(crate) const READ_PAUSE: usize = 2 * WRITE_HIGH_WATER;
 /// Async publishers ([`Shared::poll_publish`]) also wait above this many
 /// copied bytes waiting (operations and short payloads; long payloads are
 /// held by reference and count only against [`WRITE_HIGH_WATER`]). The two
@@ -168,6 +175,8 @@ pub(crate) struct State {
     pub(crate) event_seq: u64,
     /// Transport commands handed out so far (see [`Shared::transport_epoch`]).
     pub(crate) epoch: u64,
+    /// Whether the driver stopped reading (see [`Shared::poll_read_room`]).
+    reading_paused: bool,
 }
 
 impl State {
@@ -397,6 +406,8 @@ pub struct Shared {
     has_write_waiters: AtomicBool,
     /// The write side, shared by the driver and tasks that write inline.
     pub(crate) writer: Writer,
+    /// The authentication provider, loaded before every connection attempt.
+    pub(crate) auth: Option<Arc<dyn AuthProvider>>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -435,6 +446,7 @@ impl Shared {
                 app_events: Vec::new(),
                 event_seq: 0,
                 epoch: 0,
+                reading_paused: false,
             }),
             signal: Signal::default(),
             clock,
@@ -447,6 +459,7 @@ impl Shared {
             write_waiters: Mutex::new(Vec::new()),
             has_write_waiters: AtomicBool::new(false),
             writer: Writer::new(),
+            auth: None,
         }
     }
 
@@ -554,6 +567,15 @@ impl Shared {
         self.with(|st, now| st.core.handle_timeout(now));
     }
 
+    /// Reads what the authentication provider needs for the next handshake
+    /// (a `.creds` file), outside the lock: call before each connection
+    /// attempt. A failure is kept by the provider and fails the handshake.
+    pub fn load_credentials(&self) {
+        if let Some(auth) = &self.auth {
+            let _ = auth.load();
+        }
+    }
+
     /// The next transport command.
     pub fn poll_transport(&self) -> Option<TransportCommand> {
         let mut st = self.lock();
@@ -615,6 +637,44 @@ impl Shared {
             }
             current
         })
+    }
+
+    /// `Ready` while the driver may read; `Pending` while more than 16 MiB
+    /// (twice the mark publishers wait at) wait to be written. Then the waker is called once
+    /// the bytes were taken to be written (or the connection was lost), and
+    /// the first `Pending` of an episode reports
+    /// [`ClientEvent::ReadingPaused`]. A server that floods the client and
+    /// never reads (PINGs, whose PONGs pile up) is read no further: its
+    /// sends back up into its socket, and the client's memory stays bounded.
+    pub fn poll_read_room(&self, cx: &mut Context<'_>) -> Poll<()> {
+        {
+            let mut st = self.lock();
+            let unwritten = st.core.transmit_len();
+            if unwritten <= READ_PAUSE {
+                st.reading_paused = false;
+                return Poll::Ready(());
+            }
+            lock(&self.write_waiters).push(cx.waker().clone());
+            self.has_write_waiters.store(true, Ordering::Release);
+            if st.reading_paused {
+                return Poll::Pending;
+            }
+            st.reading_paused = true;
+            let seq = st.event_seq;
+            st.event_seq += 1;
+            st.app_events.push(AppEvent {
+                seq,
+                event: ClientEvent::ReadingPaused { unwritten },
+                then: Vec::new(),
+            });
+        }
+        self.emit_events();
+        Poll::Pending
+    }
+
+    /// Bytes waiting to be written that the driver has not taken yet.
+    pub(crate) fn write_backlog(&self) -> usize {
+        self.lock().core.transmit_len()
     }
 
     /// Takes the bytes to write into `dst`; wakes publishers waiting for room.
@@ -837,10 +897,11 @@ fn above_high_water(core: &core::Client) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use crate::{ConnectOptions, prepare};
+    use crate::{ClientEvent, ConnectOptions, prepare};
     use bytes::{Bytes, BytesMut};
     use natrs_core::Payload;
     use natrs_core::client::{TransportCommand, TransportEvent};
+    use natrs_core::proto::WriteBuffer;
     use std::task::{Context, Poll, Waker};
 
     #[test]
@@ -948,6 +1009,48 @@ mod tests {
         assert!(shared.handle_input_at(1, &mut rbuf));
         let message = sub.try_next().expect("a message");
         assert!(inside(&message.payload, allocation, len), "not copied");
+    }
+
+    /// A waker that counts its wakes.
+    struct Count(std::sync::atomic::AtomicUsize);
+
+    impl std::task::Wake for Count {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn reading_pauses_above_the_mark_and_resumes_once_the_bytes_are_taken() {
+        let prepared = connected();
+        let shared = &prepared.shared;
+        let events = shared.events.stream(None, 0);
+        let count = std::sync::Arc::new(Count(0.into()));
+        let waker = Waker::from(count.clone());
+        let mut cx = Context::from_waker(&waker);
+        assert!(shared.poll_read_room(&mut cx).is_ready());
+        let payload = Bytes::from(vec![b'x'; 64 * 1024]);
+        while shared.write_backlog() <= super::READ_PAUSE {
+            prepared
+                .client
+                .try_publish("fill", None, None, &payload)
+                .unwrap();
+        }
+        let unwritten = shared.write_backlog();
+        assert!(shared.poll_read_room(&mut cx).is_pending());
+        assert!(shared.poll_read_room(&mut cx).is_pending());
+        // One event per episode.
+        let paused = std::iter::from_fn(|| events.try_next())
+            .filter(|e| matches!(e, ClientEvent::ReadingPaused { .. }))
+            .collect::<Vec<_>>();
+        assert_eq!(paused, [ClientEvent::ReadingPaused { unwritten }]);
+        let mut wbuf = WriteBuffer::default();
+        assert!(shared.poll_transmit(&mut wbuf));
+        assert!(
+            count.0.load(std::sync::atomic::Ordering::SeqCst) > 0,
+            "woken"
+        );
+        assert!(shared.poll_read_room(&mut cx).is_ready());
     }
 
     #[test]

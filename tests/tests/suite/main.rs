@@ -125,6 +125,7 @@ macro_rules! suite_tests {
                     nkey_seed,
                     jwt_with_signing_callback,
                     creds_file_and_text,
+                    creds_file_problems_fail_before_connecting,
                     creds_file_is_reread_on_reconnect,
                     auth_callback,
                     expired_jwt_is_refused,
@@ -161,6 +162,7 @@ macro_rules! suite_tests {
                     protocol_violation_drops_the_connection,
                     discovered_servers_inherit_url_credentials,
                     frozen_server_does_not_block_publishers_or_close,
+                    server_that_does_not_read_cannot_grow_the_client,
                 }
             );
         }
