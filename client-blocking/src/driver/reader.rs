@@ -106,14 +106,14 @@ impl Reader {
     fn wait_for_write_room(&self) -> bool {
         let shared = &self.io.shared;
         block_on(poll_fn(|cx| {
+            if shared.poll_read_room(cx).is_ready() {
+                return Poll::Ready(true);
+            }
             if !shared.is_current(self.epoch) {
                 return Poll::Ready(false);
             }
-            let room = shared.poll_read_room(cx).map(|()| true);
-            if room.is_pending() {
-                self.io.wake_driver();
-            }
-            room
+            self.io.wake_driver();
+            Poll::Pending
         }))
     }
 
