@@ -415,6 +415,13 @@ impl Client {
         self.io.statistics()
     }
 
+    /// Bytes queued for the server that the driver has not taken to write
+    /// yet (it takes them in batches, so up to as much again may be on
+    /// their way to the socket).
+    pub fn write_backlog(&self) -> usize {
+        self.inner.write_backlog()
+    }
+
     /// The largest payload the server accepts, once known.
     pub fn max_payload(&self) -> Option<usize> {
         self.inner.max_payload()

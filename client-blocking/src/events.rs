@@ -8,7 +8,8 @@ use std::time::Duration;
 
 /// Connection events from the moment it was made; ends after
 /// [`ClientEvent::Closed`]. If it is not read, the oldest events are dropped
-/// past a backlog of 1024.
+/// past a backlog of 1024 events or 1 MiB, and
+/// [`ClientEvent::EventsDropped`] takes their place.
 #[derive(Debug)]
 pub struct Events {
     inner: EventStream,

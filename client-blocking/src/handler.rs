@@ -129,12 +129,12 @@ impl HandlerSubscription {
         self.sub.delivered()
     }
 
-    /// Messages and payload bytes waiting for the handler.
+    /// Messages and payload and header bytes waiting for the handler.
     pub fn pending(&self) -> (usize, usize) {
         self.sub.pending()
     }
 
-    /// Changes the pending limits (messages, payload bytes).
+    /// Changes the pending limits (messages, payload and header bytes).
     pub fn set_pending_limits(&self, messages: usize, bytes: usize) {
         self.sub.set_pending_limits(messages, bytes);
     }

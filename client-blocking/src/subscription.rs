@@ -109,12 +109,12 @@ impl Subscription {
         self.inner.delivered()
     }
 
-    /// Messages and payload bytes waiting to be taken.
+    /// Messages and payload and header bytes waiting to be taken.
     pub fn pending(&self) -> (usize, usize) {
         self.inner.pending()
     }
 
-    /// Changes the pending limits (messages, payload bytes); past either,
+    /// Changes the pending limits (messages, payload and header bytes); past either,
     /// new messages are dropped and a slow consumer event is reported.
     pub fn set_pending_limits(&self, messages: usize, bytes: usize) {
         self.inner.set_pending_limits(messages, bytes);

@@ -7,6 +7,9 @@
 //!   as the driver does after a read), then every message taken from the
 //!   subscription's stream and dropped. Parsing, routing, the delivery
 //!   queue and the reference counts of each message's `Bytes` are all in it.
+//! - `receive/msg_16b_per_read`: the same, one frame per read into a
+//!   reused 64 KiB read buffer (a quiet connection), the message taken at
+//!   once.
 //! - `publish/16b`: `Client::publish` of a 16-byte payload by reference
 //!   (polled once; it never waits here), the write buffer taken and
 //!   discarded every 64 KiB as the driver would write it.
@@ -67,6 +70,22 @@ fn receive(c: &mut Criterion) {
                 taken += 1;
             }
             assert_eq!(taken, frames);
+        })
+    });
+    // One message per read, as on a quiet connection: the read buffer is
+    // reused (a read shorter than 16 KiB is copied out of it before parsing).
+    group.throughput(Throughput::Elements(1));
+    let mut rbuf = BytesMut::with_capacity(CHUNK);
+    group.bench_function("msg_16b_per_read", |b| {
+        b.iter(|| {
+            // As the driver does before each read.
+            if rbuf.capacity() - rbuf.len() < 8 * 1024 {
+                rbuf.reserve(CHUNK);
+            }
+            rbuf.extend_from_slice(MSG_FRAME);
+            assert!(shared.handle_input_at(1, &mut rbuf));
+            let polled = futures_core::Stream::poll_next(Pin::new(&mut sub), &mut cx);
+            assert!(matches!(polled, Poll::Ready(Some(_))));
         })
     });
     group.finish();

@@ -11,6 +11,7 @@ use crate::runtime::Runtime;
 use crate::shared::Shared;
 use crate::slot::{Latch, Slot};
 use natrs_core::ServerAddr;
+use natrs_core::auth::Auth;
 use natrs_core::client as core;
 use natrs_core::error::CloseReason;
 use natrs_core::server_addr;
@@ -102,9 +103,19 @@ pub fn prepare(addrs: &str, options: ConnectOptions) -> Result<Prepared, Connect
             None
         };
     let retry_on_initial_connect = config.retry_on_initial_connect;
+    // Read before any network I/O, so that a bad `.creds` file fails here.
+    let auth = match &config.auth {
+        Auth::Provider(provider) => {
+            provider
+                .load()
+                .map_err(|e| ConnectError::Credentials(e.to_string()))?;
+            Some(provider.clone())
+        }
+        _ => None,
+    };
     let clock = Clock::new();
     let core = core::Client::new(config, clock.now(), random_seed())?;
-    let shared = Arc::new(Shared::new(
+    let mut shared = Shared::new(
         core,
         clock,
         EventHub::new(options.event_callback),
@@ -112,7 +123,9 @@ pub fn prepare(addrs: &str, options: ConnectOptions) -> Result<Prepared, Connect
         tls_config,
         options.pending_limits,
         options.request_timeout,
-    ));
+    );
+    shared.auth = auth;
+    let shared = Arc::new(shared);
     let connected = Arc::new(Slot::new());
     shared.lock().connect_waiters.push(connected.clone());
     let done = Arc::new(Latch::default());

@@ -119,6 +119,7 @@ impl<R: Runtime> Driver<R> {
             self.shared.handle_transport(TransportEvent::Closed(e));
             return;
         }
+        self.shared.load_credentials();
         let fut = self
             .runtime
             .connect(server.host().to_string(), server.port());
@@ -346,6 +347,15 @@ impl<R: Runtime> Driver<R> {
     /// Reads what the socket has and feeds it to the core; returns whether
     /// anything was read.
     fn poll_read(&mut self, cx: &mut Context<'_>) -> Result<bool, TransportError> {
+        if self.transport.is_none() {
+            return Ok(false);
+        }
+        // Not while the server leaves what is written unread: the write
+        // above (or the task holding the write side) wakes this driver
+        // again when it took the bytes.
+        if self.shared.poll_read_room(cx).is_pending() {
+            return Ok(false);
+        }
         let Some(t) = self.transport.as_mut() else {
             return Ok(false);
         };

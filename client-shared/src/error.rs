@@ -25,6 +25,10 @@ pub enum ConnectError {
     /// TLS material (roots, client certificate) could not be loaded.
     #[error("TLS configuration: {0}")]
     TlsConfig(String),
+    /// The credentials could not be loaded (a `.creds` file that is missing,
+    /// unreadable, invalid or too large); the text names the file.
+    #[error("{0}")]
+    Credentials(String),
     /// No server could be connected to; the reason of the last failure.
     #[error("{0}")]
     Failed(CloseReason),

@@ -59,29 +59,103 @@ pub enum ClientEvent {
         /// Why.
         reason: CloseReason,
     },
+    /// More than 16 MiB wait to be written: the server is not reading what
+    /// the client sends (a PONG for each of its PINGs, publishes). The
+    /// client stops reading until the backlog has been written, as nats.go's
+    /// reader does when its write blocks, so a server that sends without
+    /// reading cannot grow the client's memory. If the server stays that
+    /// way, the client's own PINGs go unanswered and the connection is
+    /// closed as stale. Reported once per episode.
+    ReadingPaused {
+        /// Bytes waiting to be written when reading paused.
+        unwritten: usize,
+    },
+    /// An [`EventStream`] that was not read fast enough dropped its oldest
+    /// events (past 1024 events or 1 MiB waiting); this takes their place.
+    /// Only streams get it, never the event callback.
+    EventsDropped {
+        /// How many events were dropped.
+        count: u64,
+    },
 }
 
 /// Events kept for a slow reader of [`EventStream`] before the oldest are dropped.
 const EVENT_BACKLOG: usize = 1024;
+/// Bytes of events (see [`weight`]) kept for a slow reader of
+/// [`EventStream`] before the oldest are dropped: events can carry text of
+/// the server's (an `-ERR`, discovered URLs), so a count alone does not
+/// bound what an unread stream holds.
+const EVENT_BACKLOG_BYTES: usize = 1024 * 1024;
+
+/// What an event costs a queue: its own size plus its text, measured as the
+/// length of its `Debug` form (which writes every string it holds).
+fn weight(event: &ClientEvent) -> usize {
+    struct Count(usize);
+    impl std::fmt::Write for Count {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.0 += s.len();
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    let _ = std::fmt::Write::write_fmt(&mut count, format_args!("{event:?}"));
+    std::mem::size_of::<ClientEvent>() + count.0
+}
+
+/// A stream's events waiting to be read.
+#[derive(Debug, Default)]
+struct Backlog {
+    /// The events with their [`weight`]s.
+    events: VecDeque<(ClientEvent, usize)>,
+    /// The sum of the weights.
+    bytes: usize,
+    /// Events dropped since the reader last looked.
+    dropped: u64,
+    waker: Option<Waker>,
+    /// `Closed` was queued: nothing follows it.
+    ended: bool,
+}
+
+impl Backlog {
+    /// The next event: the count of dropped events first, as they were
+    /// older than every event still here.
+    fn pop(&mut self) -> Option<ClientEvent> {
+        if self.dropped > 0 {
+            let count = std::mem::take(&mut self.dropped);
+            return Some(ClientEvent::EventsDropped { count });
+        }
+        let (event, weight) = self.events.pop_front()?;
+        self.bytes -= weight;
+        Some(event)
+    }
+}
 
 #[derive(Debug, Default)]
 pub(crate) struct EventQueue {
-    inner: Mutex<(VecDeque<ClientEvent>, Option<Waker>, bool)>,
+    inner: Mutex<Backlog>,
     /// The sequence number of the first event this stream wants (events
     /// that happened before it was made may still be on their way).
     from: u64,
 }
 
 impl EventQueue {
-    fn push(&self, event: ClientEvent, last: bool) {
+    /// Queues `event` of `weight`, dropping the oldest events past the
+    /// count or byte backlog (the newest one always stays).
+    fn push(&self, event: ClientEvent, weight: usize, last: bool) {
         let waker = {
             let mut q = lock(&self.inner);
-            if q.0.len() == EVENT_BACKLOG {
-                q.0.pop_front();
+            q.events.push_back((event, weight));
+            q.bytes += weight;
+            while q.events.len() > EVENT_BACKLOG
+                || (q.bytes > EVENT_BACKLOG_BYTES && q.events.len() > 1)
+            {
+                if let Some((_, w)) = q.events.pop_front() {
+                    q.bytes -= w;
+                    q.dropped += 1;
+                }
             }
-            q.0.push_back(event);
-            q.2 |= last;
-            q.1.take()
+            q.ended |= last;
+            q.waker.take()
         };
         if let Some(w) = waker {
             w.wake();
@@ -116,10 +190,12 @@ impl EventHub {
         let last = matches!(event, ClientEvent::Closed { .. });
         {
             let mut streams = lock(&self.streams);
+            let mut cost = None;
             streams.retain(|w| match w.upgrade() {
                 Some(q) => {
                     if seq >= q.from {
-                        q.push(event.clone(), last);
+                        let weight = *cost.get_or_insert_with(|| weight(&event));
+                        q.push(event.clone(), weight, last);
                     }
                     true
                 }
@@ -139,7 +215,9 @@ impl EventHub {
             ..EventQueue::default()
         });
         if let Some(reason) = closed {
-            queue.push(ClientEvent::Closed { reason }, true);
+            let event = ClientEvent::Closed { reason };
+            let weight = weight(&event);
+            queue.push(event, weight, true);
         } else {
             lock(&self.streams).push(Arc::downgrade(&queue));
         }
@@ -149,7 +227,8 @@ impl EventHub {
 
 /// A stream of [`ClientEvent`]s, from the moment it was made; it ends after
 /// [`ClientEvent::Closed`]. If it is not read, the oldest events are dropped
-/// past a backlog of 1024.
+/// past a backlog of 1024 events or 1 MiB (see [`ClientEvent::EventsDropped`],
+/// which takes their place).
 #[derive(Debug)]
 pub struct EventStream {
     queue: Arc<EventQueue>,
@@ -159,19 +238,19 @@ impl EventStream {
     /// The next event, or `Pending`.
     pub fn poll_next_event(&self, cx: &mut Context<'_>) -> Poll<Option<ClientEvent>> {
         let mut q = lock(&self.queue.inner);
-        if let Some(e) = q.0.pop_front() {
+        if let Some(e) = q.pop() {
             return Poll::Ready(Some(e));
         }
-        if q.2 {
+        if q.ended {
             return Poll::Ready(None);
         }
-        q.1 = Some(cx.waker().clone());
+        q.waker = Some(cx.waker().clone());
         Poll::Pending
     }
 
     /// The next event if one is waiting.
     pub fn try_next(&self) -> Option<ClientEvent> {
-        lock(&self.queue.inner).0.pop_front()
+        lock(&self.queue.inner).pop()
     }
 }
 
@@ -179,5 +258,75 @@ impl futures_core::Stream for EventStream {
     type Item = ClientEvent;
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<ClientEvent>> {
         self.poll_next_event(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn discovered(text: String) -> ClientEvent {
+        ClientEvent::ServersDiscovered {
+            servers: vec![text],
+        }
+    }
+
+    fn drain(stream: &EventStream) -> Vec<ClientEvent> {
+        std::iter::from_fn(|| stream.try_next()).collect()
+    }
+
+    #[test]
+    fn an_unread_stream_keeps_the_newest_events_and_counts_the_rest() {
+        let hub = EventHub::new(None);
+        let stream = hub.stream(None, 0);
+        for seq in 0..2000 {
+            hub.emit(seq, discovered(seq.to_string()));
+        }
+        let events = drain(&stream);
+        assert_eq!(events.len(), 1 + EVENT_BACKLOG);
+        assert_eq!(events[0], ClientEvent::EventsDropped { count: 976 });
+        assert_eq!(events[1], discovered("976".into()));
+        assert_eq!(events[EVENT_BACKLOG], discovered("1999".into()));
+        assert!(stream.try_next().is_none());
+    }
+
+    #[test]
+    fn an_unread_stream_holds_at_most_its_byte_backlog() {
+        let hub = EventHub::new(None);
+        let stream = hub.stream(None, 0);
+        // 100 events of 100 KiB each: 10 MiB if nothing were dropped.
+        for seq in 0..100 {
+            hub.emit(
+                seq,
+                discovered(format!("{seq:03}{}", "x".repeat(100 * 1024))),
+            );
+        }
+        let bytes = lock(&stream.queue.inner).bytes;
+        assert!(bytes <= EVENT_BACKLOG_BYTES, "{bytes}");
+        let events = drain(&stream);
+        let ClientEvent::EventsDropped { count } = events[0] else {
+            panic!("{:?}", events[0]);
+        };
+        assert_eq!(count as usize + events.len() - 1, 100);
+        // 1 MiB holds ten events of a little over 100 KiB.
+        assert_eq!(events.len() - 1, 10);
+        // The newest is kept, whatever its size, and Closed still ends it.
+        hub.emit(100, discovered("y".repeat(4 * EVENT_BACKLOG_BYTES)));
+        hub.emit(
+            101,
+            ClientEvent::Closed {
+                reason: CloseReason::Closed,
+            },
+        );
+        let events = drain(&stream);
+        assert_eq!(events[0], ClientEvent::EventsDropped { count: 1 });
+        assert_eq!(
+            events[1],
+            ClientEvent::Closed {
+                reason: CloseReason::Closed
+            }
+        );
+        let mut cx = Context::from_waker(Waker::noop());
+        assert_eq!(stream.poll_next_event(&mut cx), Poll::Ready(None));
     }
 }

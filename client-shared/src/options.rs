@@ -157,7 +157,7 @@ impl ConnectOptions {
         self
     }
 
-    /// Default pending limits of new subscriptions (messages, payload bytes).
+    /// Default pending limits of new subscriptions (messages, payload and header bytes).
     pub fn subscription_pending_limits(mut self, messages: usize, bytes: usize) -> Self {
         self.pending_limits = PendingLimits { messages, bytes };
         self
@@ -234,9 +234,12 @@ impl ConnectOptions {
         self
     }
 
-    /// Authenticate with a `.creds` file, read again on every reconnect.
+    /// Authenticate with a `.creds` file, read when connecting and again
+    /// before every reconnect. A file that cannot be read or parsed, is not
+    /// a regular file or is larger than 64 KiB fails `connect` before any
+    /// network I/O.
     pub fn credentials_file(mut self, path: impl Into<PathBuf>) -> Self {
-        self.config.auth = Auth::provider(CredsFile { path: path.into() });
+        self.config.auth = Auth::provider(CredsFile::new(path.into()));
         self
     }
 

@@ -15,7 +15,8 @@ use std::task::{Context, Poll, Waker};
 pub struct PendingLimits {
     /// Messages waiting to be consumed.
     pub messages: usize,
-    /// Payload bytes waiting to be consumed.
+    /// Payload and header bytes waiting to be consumed (nats.go counts
+    /// payloads only; a message's headers can be far larger than its payload).
     pub bytes: usize,
 }
 
@@ -81,7 +82,7 @@ pub(crate) struct DeliveryQueue {
 #[repr(align(128))]
 struct Lines<T>(T);
 
-/// Messages and payload bytes the consumer holds, read by the producer once
+/// Messages and bytes (see [`size_of`]) the consumer holds, read by the producer once
 /// per batch. Only the consumer writes them, under its own lock or with its
 /// own `&mut`, so plain stores do.
 #[derive(Debug, Default)]
@@ -94,7 +95,7 @@ struct Held {
 #[derive(Debug, Default)]
 struct Taken {
     msgs: VecDeque<Message>,
-    /// Payload bytes of `msgs`.
+    /// Bytes of `msgs` (see [`size_of`]).
     bytes: usize,
 }
 
@@ -108,9 +109,13 @@ pub(crate) struct Consumer {
     taken: Mutex<Taken>,
 }
 
-/// What a message counts against the byte limit: its payload, as in nats.go.
+/// What a message counts against the byte limit: its payload and its header
+/// block (as encoded; the parsed headers hold about as much).
 fn size_of(m: &Message) -> usize {
-    m.payload.len()
+    match &m.headers {
+        None => m.payload.len(),
+        Some(headers) => m.payload.len() + headers.encoded_len(),
+    }
 }
 
 impl Inner {
@@ -388,6 +393,26 @@ mod tests {
         let mut b = batch(&["12345"]);
         assert_eq!(q.push_batch(&mut b, &mut wake), None);
         assert_eq!(c.pending(), (1, 5));
+    }
+
+    #[test]
+    fn the_byte_limit_counts_headers() {
+        let c = consumer(100, 1000);
+        let q = c.queue();
+        let mut wake = Vec::new();
+        let mut headers = natrs_core::HeaderMap::new();
+        headers.insert("Big", "x".repeat(400));
+        let with_headers = |payload| Message {
+            headers: Some(headers.clone()),
+            ..message(payload)
+        };
+        let size = 2 + headers.encoded_len();
+        let mut b: VecDeque<Message> = (0..3).map(|_| with_headers("ab")).collect();
+        // Two fit in 1000 bytes, the third starts a slow-consumer episode.
+        assert_eq!(q.push_batch(&mut b, &mut wake), Some(1));
+        assert_eq!(c.pending(), (2, 2 * size));
+        assert!(c.try_next().is_some());
+        assert_eq!(c.pending(), (1, size));
     }
 
     #[test]

@@ -13,6 +13,7 @@ use crate::tls::TlsOptions;
 use crate::writer::{Inline, Writer, isolated_publish};
 use bytes::BytesMut;
 use natrs_core::Message;
+use natrs_core::auth::AuthProvider;
 use natrs_core::client::{self as core, Event, TransportCommand, TransportEvent};
 use natrs_core::error::CloseReason;
 use natrs_core::proto::WriteBuffer;
@@ -28,6 +29,12 @@ use std::time::Duration;
 /// Above this many bytes waiting to be written, publishers wait for the
 /// driver to catch up.
 pub(crate) const WRITE_HIGH_WATER: usize = 8 * 1024 * 1024;
+/// Above this many bytes waiting to be written, the drivers stop reading
+/// (see [`Shared::poll_read_room`]). Twice [`WRITE_HIGH_WATER`], so that
+/// publishers, who wait above that mark, do not pause reading on a server
+/// that reads: only bytes nobody waits for pass it (PONGs to a server's
+/// PINGs, [`Client::try_publish`](crate::Client::try_publish)).
+pub(crate) const READ_PAUSE: usize = 2 * WRITE_HIGH_WATER;
 /// Async publishers ([`Shared::poll_publish`]) also wait above this many
 /// copied bytes waiting (operations and short payloads; long payloads are
 /// held by reference and count only against [`WRITE_HIGH_WATER`]). The two
@@ -51,6 +58,16 @@ const COPIED_HIGH_WATER: usize = 1024 * 1024;
 const BURST_CHUNK: usize = 64 * 1024;
 /// Operations of a read fed to the core before their events are routed.
 const INPUT_PIECE: usize = 64;
+/// Reads shorter than this are copied out of the driver's read buffer before
+/// they are parsed. A message shares the buffer it was parsed from (its
+/// subject, reply and payload are slices of it), so one kept by the
+/// application keeps that whole allocation alive: 64 KiB or more for a
+/// driver's read buffer, which a few bytes of a quiet connection's read
+/// would otherwise pin. Copied, a short read's messages share an
+/// allocation the size of that read, and the read buffer, never shared, is
+/// reused. Longer reads (a busy connection, where the buffer is mostly
+/// messages) are parsed in place: no copy where throughput matters.
+const COPY_BELOW: usize = 16 * 1024;
 
 /// How long the driver leaves a burst's bytes to its publisher before it
 /// writes them itself: the tail of a burst waits at most this long.
@@ -158,6 +175,8 @@ pub(crate) struct State {
     pub(crate) event_seq: u64,
     /// Transport commands handed out so far (see [`Shared::transport_epoch`]).
     pub(crate) epoch: u64,
+    /// Whether the driver stopped reading (see [`Shared::poll_read_room`]).
+    reading_paused: bool,
 }
 
 impl State {
@@ -298,7 +317,22 @@ impl State {
     /// [`INPUT_PIECE`] operations as they come: the core's event queue and
     /// the batch stay small enough to stay in the CPU's cache, where the
     /// events of a whole 64 KiB read (some 1,700 small messages) would not.
+    ///
+    /// A read shorter than [`COPY_BELOW`] is parsed from a copy the size of
+    /// the read (see there); the read buffer keeps what the core left (an
+    /// incomplete operation).
     fn feed(&mut self, now: natrs_core::Instant, buf: &mut BytesMut) {
+        if buf.len() >= COPY_BELOW {
+            self.feed_all(now, buf);
+            return;
+        }
+        let mut own = BytesMut::from(&buf[..]);
+        self.feed_all(now, &mut own);
+        buf.clear();
+        buf.extend_from_slice(&own);
+    }
+
+    fn feed_all(&mut self, now: natrs_core::Instant, buf: &mut BytesMut) {
         while self.core.handle_input_some(now, buf, INPUT_PIECE) {
             self.dispatch();
         }
@@ -372,6 +406,8 @@ pub struct Shared {
     has_write_waiters: AtomicBool,
     /// The write side, shared by the driver and tasks that write inline.
     pub(crate) writer: Writer,
+    /// The authentication provider, loaded before every connection attempt.
+    pub(crate) auth: Option<Arc<dyn AuthProvider>>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -410,6 +446,7 @@ impl Shared {
                 app_events: Vec::new(),
                 event_seq: 0,
                 epoch: 0,
+                reading_paused: false,
             }),
             signal: Signal::default(),
             clock,
@@ -422,6 +459,7 @@ impl Shared {
             write_waiters: Mutex::new(Vec::new()),
             has_write_waiters: AtomicBool::new(false),
             writer: Writer::new(),
+            auth: None,
         }
     }
 
@@ -529,6 +567,15 @@ impl Shared {
         self.with(|st, now| st.core.handle_timeout(now));
     }
 
+    /// Reads what the authentication provider needs for the next handshake
+    /// (a `.creds` file), outside the lock: call before each connection
+    /// attempt. A failure is kept by the provider and fails the handshake.
+    pub fn load_credentials(&self) {
+        if let Some(auth) = &self.auth {
+            let _ = auth.load();
+        }
+    }
+
     /// The next transport command.
     pub fn poll_transport(&self) -> Option<TransportCommand> {
         let mut st = self.lock();
@@ -590,6 +637,44 @@ impl Shared {
             }
             current
         })
+    }
+
+    /// `Ready` while the driver may read; `Pending` while more than 16 MiB
+    /// (twice the mark publishers wait at) wait to be written. Then the waker is called once
+    /// the bytes were taken to be written (or the connection was lost), and
+    /// the first `Pending` of an episode reports
+    /// [`ClientEvent::ReadingPaused`]. A server that floods the client and
+    /// never reads (PINGs, whose PONGs pile up) is read no further: its
+    /// sends back up into its socket, and the client's memory stays bounded.
+    pub fn poll_read_room(&self, cx: &mut Context<'_>) -> Poll<()> {
+        {
+            let mut st = self.lock();
+            let unwritten = st.core.transmit_len();
+            if unwritten <= READ_PAUSE {
+                st.reading_paused = false;
+                return Poll::Ready(());
+            }
+            lock(&self.write_waiters).push(cx.waker().clone());
+            self.has_write_waiters.store(true, Ordering::Release);
+            if st.reading_paused {
+                return Poll::Pending;
+            }
+            st.reading_paused = true;
+            let seq = st.event_seq;
+            st.event_seq += 1;
+            st.app_events.push(AppEvent {
+                seq,
+                event: ClientEvent::ReadingPaused { unwritten },
+                then: Vec::new(),
+            });
+        }
+        self.emit_events();
+        Poll::Pending
+    }
+
+    /// Bytes waiting to be written that the driver has not taken yet.
+    pub(crate) fn write_backlog(&self) -> usize {
+        self.lock().core.transmit_len()
     }
 
     /// Takes the bytes to write into `dst`; wakes publishers waiting for room.
@@ -812,10 +897,11 @@ fn above_high_water(core: &core::Client) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use crate::{ConnectOptions, prepare};
+    use crate::{ClientEvent, ConnectOptions, prepare};
     use bytes::{Bytes, BytesMut};
     use natrs_core::Payload;
     use natrs_core::client::{TransportCommand, TransportEvent};
+    use natrs_core::proto::WriteBuffer;
     use std::task::{Context, Poll, Waker};
 
     #[test]
@@ -881,6 +967,90 @@ mod tests {
             }
         }
         panic!("publishes never had to wait");
+    }
+
+    /// Whether `inner` starts within the `len` bytes at `start`.
+    fn inside(inner: &[u8], start: *const u8, len: usize) -> bool {
+        let start = start as usize;
+        (start..start + len).contains(&(inner.as_ptr() as usize))
+    }
+
+    #[test]
+    fn messages_of_a_short_read_do_not_pin_the_read_buffer() {
+        let prepared = connected();
+        let shared = &prepared.shared;
+        let sub = prepared.client.subscribe_now("pin", None).unwrap();
+        // The driver's read buffer, reused read after read.
+        let mut rbuf = BytesMut::with_capacity(64 * 1024);
+        let (allocation, len) = (rbuf.as_ptr(), rbuf.capacity());
+        let mut kept = Vec::new();
+        for i in 0..100 {
+            let read = format!("MSG pin 1 1\r\n{}\r\nMSG pin", i % 10);
+            rbuf.extend_from_slice(read.as_bytes());
+            assert!(shared.handle_input_at(1, &mut rbuf));
+            let message = sub.try_next().expect("a message");
+            assert!(!inside(&message.payload, allocation, len), "payload");
+            assert!(!inside(
+                message.subject.as_str().as_bytes(),
+                allocation,
+                len
+            ));
+            kept.push(message);
+            // The incomplete operation stays for the next read.
+            assert_eq!(&rbuf[..], b"MSG pin");
+            rbuf.clear();
+            assert_eq!(rbuf.as_ptr(), allocation, "the read buffer is reused");
+        }
+        // A long read is parsed in place.
+        let frame = b"MSG pin 1 1\r\nx\r\n";
+        for _ in 0..super::COPY_BELOW / frame.len() + 1 {
+            rbuf.extend_from_slice(frame);
+        }
+        assert!(shared.handle_input_at(1, &mut rbuf));
+        let message = sub.try_next().expect("a message");
+        assert!(inside(&message.payload, allocation, len), "not copied");
+    }
+
+    /// A waker that counts its wakes.
+    struct Count(std::sync::atomic::AtomicUsize);
+
+    impl std::task::Wake for Count {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn reading_pauses_above_the_mark_and_resumes_once_the_bytes_are_taken() {
+        let prepared = connected();
+        let shared = &prepared.shared;
+        let events = shared.events.stream(None, 0);
+        let count = std::sync::Arc::new(Count(0.into()));
+        let waker = Waker::from(count.clone());
+        let mut cx = Context::from_waker(&waker);
+        assert!(shared.poll_read_room(&mut cx).is_ready());
+        let payload = Bytes::from(vec![b'x'; 64 * 1024]);
+        while shared.write_backlog() <= super::READ_PAUSE {
+            prepared
+                .client
+                .try_publish("fill", None, None, &payload)
+                .unwrap();
+        }
+        let unwritten = shared.write_backlog();
+        assert!(shared.poll_read_room(&mut cx).is_pending());
+        assert!(shared.poll_read_room(&mut cx).is_pending());
+        // One event per episode.
+        let paused = std::iter::from_fn(|| events.try_next())
+            .filter(|e| matches!(e, ClientEvent::ReadingPaused { .. }))
+            .collect::<Vec<_>>();
+        assert_eq!(paused, [ClientEvent::ReadingPaused { unwritten }]);
+        let mut wbuf = WriteBuffer::default();
+        assert!(shared.poll_transmit(&mut wbuf));
+        assert!(
+            count.0.load(std::sync::atomic::Ordering::SeqCst) > 0,
+            "woken"
+        );
+        assert!(shared.poll_read_room(&mut cx).is_ready());
     }
 
     #[test]

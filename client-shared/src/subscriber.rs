@@ -128,12 +128,12 @@ impl Subscriber {
         self.consumer.queue().delivered()
     }
 
-    /// Messages and payload bytes waiting to be taken.
+    /// Messages and payload and header bytes waiting to be taken.
     pub fn pending(&self) -> (usize, usize) {
         self.consumer.pending()
     }
 
-    /// Changes the pending limits (messages, payload bytes).
+    /// Changes the pending limits (messages, payload and header bytes).
     pub fn set_pending_limits(&self, messages: usize, bytes: usize) {
         self.consumer
             .queue()

@@ -42,6 +42,11 @@ enum Step {
     SkipUntil(Match),
     ExpectBytes(usize),
     Wait(Gate),
+    Flood {
+        bytes: Vec<u8>,
+        total: usize,
+        stall: Duration,
+    },
     Close,
     HoldOpen,
 }
@@ -169,6 +174,19 @@ impl Script {
     /// Reads exactly `n` bytes (e.g. a payload and its `\r\n`).
     pub fn expect_bytes(mut self, n: usize) -> Script {
         self.steps.push(Step::ExpectBytes(n));
+        self
+    }
+
+    /// Sends `bytes` over and over, `total` bytes in all, without reading,
+    /// until the client stops taking them: the step ends when a write makes
+    /// no progress for `stall`. It records the line `flood: sent N of TOTAL`
+    /// (what the socket took), and an error only if the write fails.
+    pub fn flood(mut self, bytes: impl AsRef<[u8]>, total: usize, stall: Duration) -> Script {
+        self.steps.push(Step::Flood {
+            bytes: bytes.as_ref().to_vec(),
+            total,
+            stall,
+        });
         self
     }
 
@@ -498,6 +516,14 @@ impl Conn<'_> {
                     }
                 }
             }
+            Step::Flood {
+                bytes,
+                total,
+                stall,
+            } => {
+                let sent = self.flood(bytes, *total, *stall)?;
+                self.record(format!("flood: sent {sent} of {total}"));
+            }
             Step::Close => return Ok(true),
             Step::HoldOpen => loop {
                 match self.line_until(None) {
@@ -508,6 +534,45 @@ impl Conn<'_> {
             },
         }
         Ok(false)
+    }
+
+    /// Writes `bytes` repeatedly until `total` bytes were taken or a write
+    /// took nothing for `stall`; returns how many bytes were taken.
+    fn flood(
+        &mut self,
+        bytes: &[u8],
+        total: usize,
+        stall: Duration,
+    ) -> std::result::Result<usize, String> {
+        if bytes.is_empty() {
+            return Ok(0);
+        }
+        let chunk = bytes.repeat((64 * 1024 / bytes.len()).max(1));
+        self.stream
+            .set_write_timeout(Some(stall))
+            .map_err(|e| e.to_string())?;
+        let mut sent = 0;
+        // Where in `chunk` the next write starts (a write may take part of it).
+        let mut at = 0;
+        while sent < total {
+            let end = chunk.len().min(at + total - sent);
+            match self.stream.write(&chunk[at..end]) {
+                Ok(0) => return Err("the socket took no bytes".to_owned()),
+                Ok(n) => {
+                    sent += n;
+                    at = (at + n) % chunk.len();
+                }
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                    break;
+                }
+                Err(e) => return Err(format!("write failed: {e}")),
+            }
+        }
+        self.stream
+            .set_write_timeout(None)
+            .map_err(|e| e.to_string())?;
+        Ok(sent)
     }
 
     fn line(&mut self) -> std::result::Result<String, String> {

@@ -521,6 +521,7 @@ impl Driver {
                         .handle_transport_at(epoch, TransportEvent::Closed(e));
                     return;
                 }
+                self.shared.load_credentials();
                 self.attempt_deadline = Instant::now() + self.connect_timeout;
                 match connect_tcp(server.host(), server.port(), self.attempt_deadline)
                     .and_then(|tcp| set_running_timeouts(&tcp).map(|()| tcp))

@@ -4,11 +4,14 @@
 
 use super::DriverIo;
 use super::link::{Link, decrypt, read_socket};
+use crate::executor::block_on;
 use bytes::BytesMut;
 use natrs_client::TransportError;
+use std::future::poll_fn;
 use std::io;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::task::Poll;
 use std::thread;
 
 /// Bytes asked for by each read.
@@ -44,6 +47,9 @@ impl Reader {
         let mut n = 0;
         let mut first = self.link.tls().is_some();
         loop {
+            if !first && !self.wait_for_write_room() {
+                return self.hand_over(rbuf);
+            }
             if !first {
                 n = match read_socket(&self.link.tcp, &mut scratch) {
                     Ok(0) => return self.stop(TransportError::Eof),
@@ -91,6 +97,24 @@ impl Reader {
                 self.io.wake_driver();
             }
         }
+    }
+
+    /// Waits while the server leaves what is written unread (see
+    /// `Shared::poll_read_room`): the driver thread takes the bytes as the
+    /// socket takes them, which wakes this thread. `false` when the link
+    /// stopped being the current one meanwhile.
+    fn wait_for_write_room(&self) -> bool {
+        let shared = &self.io.shared;
+        block_on(poll_fn(|cx| {
+            if shared.poll_read_room(cx).is_ready() {
+                return Poll::Ready(true);
+            }
+            if !shared.is_current(self.epoch) {
+                return Poll::Ready(false);
+            }
+            self.io.wake_driver();
+            Poll::Pending
+        }))
     }
 
     /// The link failed or the peer closed it: tell the driver, unless the

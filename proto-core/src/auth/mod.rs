@@ -81,12 +81,20 @@ impl fmt::Debug for Credentials {
 
 /// Produces credentials for a connection attempt, given the server's nonce.
 ///
-/// Called synchronously by the core during every handshake, so a `.creds`
-/// file is re-read on each reconnect. Adapters implement it for files and user
-/// callbacks; the core itself never does IO.
+/// Called synchronously by the core during every handshake. Adapters
+/// implement it for files and user callbacks; the core itself never does IO.
+/// A provider that reads something (a `.creds` file) does it in
+/// [`load`](AuthProvider::load), which the adapter calls before each
+/// connection attempt, outside any lock the core is behind.
 pub trait AuthProvider: Send + Sync {
     /// Credentials for this attempt. `nonce` is the server's nonce, if it sent one.
     fn credentials(&self, nonce: Option<&str>) -> Result<Credentials, AuthError>;
+
+    /// Reads what [`credentials`](AuthProvider::credentials) will need for
+    /// the next handshake. The default reads nothing.
+    fn load(&self) -> Result<(), AuthError> {
+        Ok(())
+    }
 }
 
 /// Authentication could not produce credentials.

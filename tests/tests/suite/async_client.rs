@@ -218,6 +218,10 @@ impl<R: AsyncRuntime> SuiteClient for AsyncClient<R> {
         self.client.statistics()
     }
 
+    fn write_backlog(&self) -> usize {
+        self.client.write_backlog()
+    }
+
     fn max_payload(&self) -> Option<usize> {
         self.client.max_payload()
     }

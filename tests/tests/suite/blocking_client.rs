@@ -297,6 +297,10 @@ impl SuiteClient for BlockingClient {
         self.client.statistics()
     }
 
+    fn write_backlog(&self) -> usize {
+        self.client.write_backlog()
+    }
+
     fn max_payload(&self) -> Option<usize> {
         self.client.max_payload()
     }

@@ -114,6 +114,7 @@ macro_rules! suite_tests {
                     every_stream_gets_every_event,
                     slow_consumer_reported_once_per_episode,
                     pending_byte_limit_drops_too,
+                    pending_byte_limit_counts_headers,
                     permission_violations_are_reported_without_disconnecting,
                     calls_return_after_the_callback_saw_their_events,
                 }
@@ -124,6 +125,7 @@ macro_rules! suite_tests {
                     nkey_seed,
                     jwt_with_signing_callback,
                     creds_file_and_text,
+                    creds_file_problems_fail_before_connecting,
                     creds_file_is_reread_on_reconnect,
                     auth_callback,
                     expired_jwt_is_refused,
@@ -167,6 +169,7 @@ macro_rules! suite_tests {
                     subscription_the_server_ends_connections_over_is_dropped,
                     max_control_line_option_refuses_long_subscriptions,
                     subscription_over_the_maximum_ends,
+                    server_that_does_not_read_cannot_grow_the_client,
                 }
                 supercluster {
                     requests_and_queue_groups_cross_the_gateway,

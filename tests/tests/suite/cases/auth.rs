@@ -8,10 +8,10 @@ use natrs_client::{
     ClientEvent, CloseReason, ConnectError, ConnectOptions, Credentials, DisconnectReason,
     HandshakeError, ServerError,
 };
-use natrs_tests::{NkeyUser, Operator, Server, ServerConfig, UrlAuth};
+use natrs_tests::{FakeServer, NkeyUser, Operator, Server, ServerConfig, UrlAuth};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const USERS: &str = r#"
 authorization {
@@ -188,7 +188,8 @@ pub fn creds_file_and_text<C: SuiteClient>() {
         ConnectOptions::new().credentials(user.creds().unwrap()),
     );
     client.flush().unwrap();
-    // A missing file is a clear handshake error.
+    // A missing file is a clear error (more in
+    // `creds_file_problems_fail_before_connecting`).
     let err = C::connect(
         &server.url(),
         ConnectOptions::new().credentials_file(dir.path().join("missing.creds")),
@@ -196,14 +197,50 @@ pub fn creds_file_and_text<C: SuiteClient>() {
     .err()
     .expect("no creds file");
     assert!(
-        matches!(
-            &err,
-            ConnectError::Failed(CloseReason::NoServers(Some(DisconnectReason::Handshake(
-                HandshakeError::Auth(text)
-            )))) if text.contains("missing.creds")
-        ),
+        matches!(&err, ConnectError::Credentials(text) if text.contains("missing.creds")),
         "{err:?}"
     );
+}
+
+/// A `.creds` file that is missing, not a credentials file, too large or a
+/// FIFO (whose open or read would block until a writer comes) fails
+/// `connect` at once, before any network I/O, with an error naming the file.
+pub fn creds_file_problems_fail_before_connecting<C: SuiteClient>() {
+    let fake = FakeServer::start(Vec::new()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.creds");
+    let garbage = dir.path().join("garbage.creds");
+    std::fs::write(&garbage, "not a credentials file\n").unwrap();
+    let huge = dir.path().join("huge.creds");
+    std::fs::write(&huge, vec![b'#'; 10 * 1024 * 1024]).unwrap();
+    let fifo = dir.path().join("fifo.creds");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let timeout = Duration::from_secs(2);
+    for (path, why) in [
+        (&missing, "No such file"),
+        (&garbage, "invalid credentials"),
+        (&huge, "64 KiB"),
+        (&fifo, "not a regular file"),
+    ] {
+        let started = Instant::now();
+        let options = ConnectOptions::new()
+            .credentials_file(path)
+            .connection_timeout(timeout);
+        let err = C::connect(&fake.url(), options)
+            .err()
+            .expect("no connection");
+        assert!(started.elapsed() < timeout, "{:?}", started.elapsed());
+        let name = path.display().to_string();
+        assert!(
+            matches!(&err, ConnectError::Credentials(text) if text.contains(&name) && text.contains(why)),
+            "{err}"
+        );
+    }
+    assert_eq!(fake.connections(), 0);
 }
 
 /// The `.creds` file is read again for every handshake: replacing it

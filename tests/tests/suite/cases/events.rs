@@ -4,8 +4,8 @@
 
 use crate::support::*;
 use natrs_client::{
-    ClientEvent, CloseReason, ConnectOptions, DisconnectReason, PermissionOp, ServerError,
-    SubscriptionEnd,
+    ClientEvent, CloseReason, ConnectOptions, DisconnectReason, HeaderMap, PermissionOp,
+    ServerError, SubscriptionEnd,
 };
 use natrs_tests::ServerConfig;
 use std::time::Duration;
@@ -161,6 +161,30 @@ pub fn pending_byte_limit_drops_too<C: SuiteClient>() {
     client.flush().unwrap();
     assert_eq!((sub.delivered(), sub.dropped()), (2, 3));
     assert_eq!(sub.pending(), (2, 80));
+}
+
+/// Headers count toward the byte limit: messages with large headers and no
+/// payload are dropped once their headers fill it, with a slow-consumer event.
+pub fn pending_byte_limit_counts_headers<C: SuiteClient>() {
+    let server = server();
+    let log = EventLog::new();
+    let client: C = connect_with(&server.url(), log.attach(ConnectOptions::new()));
+    let sub = client.subscribe("headers").unwrap();
+    sub.set_pending_limits(1000, 256 * 1024);
+    let mut headers = HeaderMap::new();
+    headers.insert("Big", "x".repeat(100 * 1024));
+    let size = headers.encoded_len();
+    for _ in 0..10 {
+        client
+            .publish_with_headers("headers", headers.clone(), Bytes::new())
+            .unwrap();
+    }
+    client.flush().unwrap();
+    assert_eq!((sub.delivered(), sub.dropped()), (2, 8));
+    assert_eq!(sub.pending(), (2, 2 * size));
+    log.wait("SlowConsumer", |e| {
+        matches!(e, ClientEvent::SlowConsumer { dropped: 1, .. })
+    });
 }
 
 const PERMISSIONS: &str = r#"

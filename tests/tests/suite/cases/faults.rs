@@ -644,3 +644,48 @@ pub fn subscription_over_the_maximum_ends<C: SuiteClient>() {
     assert!(c.next_timeout(Duration::ZERO).is_none());
     assert!(!client.is_closed());
 }
+
+/// A server that floods PINGs and never reads the PONGs: once more than
+/// the pause mark waits to be written, the client stops reading (and says
+/// so), so what it buffers stays bounded instead of growing with the flood.
+/// (It parses 16 MiB of PINGs before it pauses: some seconds unoptimized.)
+pub fn server_that_does_not_read_cannot_grow_the_client<C: SuiteClient>() {
+    // Well above what the client buffers before it stops reading (16 MiB)
+    // plus what the sockets of both sides take.
+    const FLOOD: usize = 40 * 1024 * 1024;
+    let gate = natrs_tests::Gate::new();
+    let fake = FakeServer::start(vec![
+        Script::new()
+            .handshake(&Script::default_info())
+            .flood("PING\r\n", FLOOD, Duration::from_secs(2))
+            .wait(&gate)
+            .step_timeout(GUARD),
+    ])
+    .unwrap();
+    let log = EventLog::new();
+    let client: C = connect_with(&fake.url(), log.attach(ConnectOptions::new()));
+    let flood_line = || {
+        fake.snapshot(0)
+            .and_then(|r| r.received.into_iter().find(|l| l.starts_with("flood:")))
+    };
+    natrs_tests::wait_for("the flood to end", GUARD, || flood_line().is_some());
+    let line = flood_line().unwrap();
+    let sent: usize = line.split(' ').nth(2).unwrap().parse().unwrap();
+    // One read more than the mark at most: 64 KiB of PINGs, as many PONGs.
+    let backlog = client.write_backlog();
+    assert!(
+        backlog <= 16 * 1024 * 1024 + 128 * 1024,
+        "{backlog} ({line})"
+    );
+    assert!(sent < FLOOD, "the client read the whole flood");
+    let paused = log.events();
+    let paused: Vec<_> = paused
+        .iter()
+        .filter(|e| matches!(e, ClientEvent::ReadingPaused { .. }))
+        .collect();
+    assert!(
+        matches!(paused[..], [ClientEvent::ReadingPaused { unwritten }] if *unwritten > 16 * 1024 * 1024),
+        "{paused:?}"
+    );
+    gate.open();
+}

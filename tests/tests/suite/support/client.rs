@@ -114,6 +114,8 @@ pub trait SuiteClient: Clone + Send + Sync + 'static {
     fn servers(&self) -> Vec<ServerAddr>;
     /// Message, byte and connection counters.
     fn statistics(&self) -> Statistics;
+    /// Bytes queued for the server that the driver has not taken yet.
+    fn write_backlog(&self) -> usize;
     /// The server's max payload, once known.
     fn max_payload(&self) -> Option<usize>;
     /// A fresh inbox subject.
