@@ -161,6 +161,9 @@ macro_rules! suite_tests {
                     discovered_servers_inherit_url_credentials,
                     frozen_server_does_not_block_publishers_or_close,
                 }
+                keepalive {
+                    pings_are_answered_during_a_publish_flood,
+                }
             );
         }
     };
