@@ -105,7 +105,11 @@ impl Client {
     /// Returns once the message is queued for the server (or for the reconnect
     /// buffer); it waits only while more than 8 MiB are already waiting to be
     /// written, or more than 1 MiB of short messages copied into the write
-    /// buffer. Use [`flush`](Client::flush) to know the server has it.
+    /// buffer. Use [`flush`](Client::flush) to know the server has it. Like
+    /// a runtime's own channels, it also lets the executor run other tasks
+    /// now and then (on tokio, one unit of the task's cooperative budget per
+    /// publish), so that a loop of publishes does not hold up the
+    /// connection's reading.
     pub async fn publish(
         &self,
         subject: impl AsRef<str>,

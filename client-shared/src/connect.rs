@@ -152,6 +152,7 @@ pub async fn connect<R: Runtime>(
     options: ConnectOptions,
 ) -> Result<Client, ConnectError> {
     let prepared = prepare(addrs, options)?;
+    prepared.shared.set_proceed(R::poll_proceed);
     let runtime = Arc::new(runtime);
     runtime.spawn(Box::pin(driver::run(
         prepared.shared.clone(),

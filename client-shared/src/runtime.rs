@@ -1,15 +1,22 @@
 //! What a runtime crate provides so the shared driver can run on it: TCP
-//! connect, TLS upgrade, a resettable timer and a way to spawn the driver.
+//! connect, TLS upgrade, a resettable timer, a way to spawn the driver, and
+//! how publishing tasks take part in the executor's fairness.
 
 use crate::writer::InlineWrite;
 use bytes::BytesMut;
 use rustls::ClientConfig;
 use rustls_pki_types::ServerName;
+use std::cell::Cell;
 use std::future::Future;
 use std::io::{self, IoSlice};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+
+/// Publishes a thread makes between two yields to its executor under
+/// [`Runtime::poll_proceed`]'s default: as many as tokio's budget allows a
+/// task per poll.
+const PUBLISHES_PER_YIELD: u32 = 128;
 
 /// A boxed, sendable future.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -77,4 +84,44 @@ pub trait Runtime: Send + Sync + 'static {
 
     /// Runs the driver in the background.
     fn spawn(&self, future: BoxFuture<'static, ()>);
+
+    /// Called by every async publish before it queues its message: `Ready`
+    /// to go on, or `Pending` (with the task already scheduled to run again)
+    /// when the task has had its share of the executor and must let other
+    /// tasks, such as the connection's driver, run first. A publish that
+    /// never waits would otherwise keep its thread from ever polling the
+    /// driver, whose reading (PONGs, messages) then stops.
+    ///
+    /// The default, for executors without a budget of their own, yields once
+    /// every 128 publishes made on the calling thread (tokio's budget for a
+    /// task's poll).
+    fn poll_proceed(cx: &mut Context<'_>) -> Poll<()>
+    where
+        Self: Sized,
+    {
+        yield_every(cx, PUBLISHES_PER_YIELD)
+    }
+}
+
+thread_local! {
+    /// Publishes made on this thread since [`yield_every`] last yielded.
+    static SINCE_YIELD: Cell<u32> = const { Cell::new(0) };
+}
+
+/// `Pending` on every `n`th call on the calling thread (waking the task
+/// first, so that it is polled again after the tasks already waiting);
+/// `Ready` otherwise.
+fn yield_every(cx: &mut Context<'_>, n: u32) -> Poll<()> {
+    let yield_now = SINCE_YIELD
+        .try_with(|since| {
+            let count = since.get() + 1;
+            since.set(if count >= n { 0 } else { count });
+            count >= n
+        })
+        .unwrap_or(false);
+    if yield_now {
+        cx.waker().wake_by_ref();
+        return Poll::Pending;
+    }
+    Poll::Ready(())
 }

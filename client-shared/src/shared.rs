@@ -408,6 +408,10 @@ pub struct Shared {
     pub(crate) writer: Writer,
     /// The authentication provider, loaded before every connection attempt.
     pub(crate) auth: Option<Arc<dyn AuthProvider>>,
+    /// How async publishes take part in their executor's fairness: the
+    /// runtime's [`Runtime::poll_proceed`](crate::Runtime::poll_proceed),
+    /// set when the driver is spawned (none for a driver of the caller's).
+    proceed: OnceLock<fn(&mut Context<'_>) -> Poll<()>>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -460,7 +464,15 @@ impl Shared {
             has_write_waiters: AtomicBool::new(false),
             writer: Writer::new(),
             auth: None,
+            proceed: OnceLock::new(),
         }
+    }
+
+    /// Makes async publishes call `proceed` (a runtime's
+    /// [`Runtime::poll_proceed`](crate::Runtime::poll_proceed)) before they
+    /// queue a message; the first setting stays.
+    pub(crate) fn set_proceed(&self, proceed: fn(&mut Context<'_>) -> Poll<()>) {
+        let _ = self.proceed.set(proceed);
     }
 
     /// Runs `f` on the locked state with the current instant, then routes the
@@ -823,14 +835,24 @@ impl Shared {
     /// payloads, publishes without an inline writer (TLS) and publishes made
     /// outside a task wake the driver as soon as the buffer has bytes; it
     /// writes them while the publisher goes on.
+    ///
+    /// An async publish first takes its turn in the executor's fairness (see
+    /// [`set_proceed`](Shared::set_proceed)): a task that publishes without
+    /// ever waiting (its publishes all find room) would otherwise keep the
+    /// driver from being polled on its thread, and so from reading.
     pub(crate) fn poll_publish(
         &self,
-        cx: Option<&mut Context<'_>>,
+        mut cx: Option<&mut Context<'_>>,
         subject: &str,
         reply: Option<&str>,
         headers: Option<&HeaderMap>,
         payload: &Payload<'_>,
     ) -> Poll<Result<(), Error>> {
+        if let (Some(cx), Some(proceed)) = (cx.as_deref_mut(), self.proceed.get()) {
+            if proceed(cx).is_pending() {
+                return Poll::Pending;
+            }
+        }
         let (filled, crossed) = {
             let mut st = self.lock();
             let pending = st.core.transmit_len();

@@ -1,6 +1,8 @@
 //! [`FakeServer`]: a scripted, thread-based stand-in for nats-server, for wire cases a
 //! real server will not produce (malformed frames, an INFO without `headers`, a server
-//! that never answers PING, an `-ERR` at a chosen moment, ...).
+//! that never answers PING, an `-ERR` at a chosen moment, ...), and a reader that keeps
+//! up with a client flooding it while timing the client's answers to PINGs
+//! ([`PingProbe`]).
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -49,6 +51,67 @@ enum Step {
     },
     Close,
     HoldOpen,
+    PingProbe(PingProbe),
+}
+
+/// Times the client's answers to PINGs while it floods the connection: the fake server
+/// reads and discards everything the client sends as fast as it can, sends a PING once
+/// `start_after` bytes came (after the bytes given to [`send_with_each`](PingProbe::send_with_each),
+/// if any), and records in [`ConnectionReport::pongs`] how long the `PONG` took to show
+/// up in the byte stream and how many bytes came before it. The next PING goes `gap`
+/// after each PONG. After `pings` PONGs it goes on discarding until the client closes.
+///
+/// Every `PONG` in the stream counts as an answer, so what the client floods with must
+/// not contain those four letters (for example lowercase subjects and payloads). A
+/// `PONG` without a PING outstanding, or none within the step timeout, fails the script.
+#[derive(Debug, Clone)]
+pub struct PingProbe {
+    pings: usize,
+    gap: Duration,
+    start_after: u64,
+    with_each: Vec<u8>,
+}
+
+impl PingProbe {
+    /// `pings` PINGs, 5 ms apart, the first once 1 MiB came.
+    pub fn new(pings: usize) -> PingProbe {
+        PingProbe {
+            pings,
+            gap: Duration::from_millis(5),
+            start_after: 1024 * 1024,
+            with_each: Vec::new(),
+        }
+    }
+
+    /// How long after a PONG the next PING goes.
+    pub fn gap(mut self, gap: Duration) -> PingProbe {
+        self.gap = gap;
+        self
+    }
+
+    /// How many bytes the client must have sent before the first PING.
+    pub fn start_after(mut self, bytes: u64) -> PingProbe {
+        self.start_after = bytes;
+        self
+    }
+
+    /// Bytes sent just before each PING (a `MSG` for a subscription, say).
+    pub fn send_with_each(mut self, bytes: impl AsRef<[u8]>) -> PingProbe {
+        self.with_each = bytes.as_ref().to_vec();
+        self
+    }
+}
+
+/// One answer timed by a [`PingProbe`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PongTiming {
+    /// From writing the PING to reading the PONG.
+    pub delay: Duration,
+    /// Bytes the client sent between the PING and its PONG (what the PONG waited behind,
+    /// at most).
+    pub bytes_before: u64,
+    /// Bytes the client sent on this connection, up to the end of the PONG.
+    pub offset: u64,
 }
 
 /// A one-shot signal a test opens to let a script go past [`Script::wait`].
@@ -209,6 +272,13 @@ impl Script {
         self
     }
 
+    /// Runs `probe` (see [`PingProbe`]): discards what the client sends and times its
+    /// answers to PINGs, then discards until the client closes.
+    pub fn ping_probe(mut self, probe: PingProbe) -> Script {
+        self.steps.push(Step::PingProbe(probe));
+        self
+    }
+
     /// The usual opening: send `INFO <info>`, expect `CONNECT ...` then `PING`, send
     /// `PONG`.
     pub fn handshake(self, info: &serde_json::Value) -> Script {
@@ -230,6 +300,8 @@ impl Script {
 pub struct ConnectionReport {
     /// Every line the script read (line ends removed), and `expect_bytes` reads (lossy).
     pub received: Vec<String>,
+    /// The answers a [`PingProbe`] timed, in order.
+    pub pongs: Vec<PongTiming>,
     /// `None` while the script runs; then `Ok` or why it failed.
     pub outcome: Option<std::result::Result<(), String>>,
 }
@@ -436,6 +508,7 @@ fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>, factory: &ScriptFac
                 let mut conn = Conn {
                     stream,
                     buf: Vec::new(),
+                    consumed: 0,
                     shared: &conn_shared,
                     index,
                     step_timeout: script.step_timeout.unwrap_or(DEFAULT_STEP_TIMEOUT),
@@ -458,6 +531,8 @@ fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>, factory: &ScriptFac
 struct Conn<'a> {
     stream: TcpStream,
     buf: Vec<u8>,
+    /// Bytes taken out of `buf` so far by reading steps.
+    consumed: u64,
     shared: &'a Shared,
     index: usize,
     step_timeout: Duration,
@@ -503,6 +578,7 @@ impl Conn<'_> {
                     self.fill(deadline)?;
                 }
                 let bytes: Vec<u8> = self.buf.drain(..*n).collect();
+                self.consumed += *n as u64;
                 self.record(String::from_utf8_lossy(&bytes).into_owned());
             }
             Step::Wait(gate) => {
@@ -532,6 +608,10 @@ impl Conn<'_> {
                     Err(e) => return Err(e.to_string()),
                 }
             },
+            Step::PingProbe(probe) => {
+                self.ping_probe(probe)?;
+                return Ok(true);
+            }
         }
         Ok(false)
     }
@@ -575,6 +655,108 @@ impl Conn<'_> {
         Ok(sent)
     }
 
+    /// Runs a [`PingProbe`] until the client closes the connection.
+    fn ping_probe(&mut self, probe: &PingProbe) -> std::result::Result<(), String> {
+        /// What an answer looks like; the flood must not contain it.
+        const PONG: &[u8] = b"PONG\r\n";
+        let finder = memchr::memmem::Finder::new(PONG);
+        // Reads return at least this often, so that PINGs leave on time and a stop is seen.
+        self.stream
+            .set_read_timeout(Some(Duration::from_millis(2)))
+            .map_err(|e| e.to_string())?;
+        let mut chunk = vec![0u8; 1024 * 1024];
+        // The stream so far: the bytes earlier steps read but did not use, then the
+        // reads, with the last few bytes kept so that a PONG split across reads is found.
+        let mut total = self.consumed;
+        let mut window: Vec<u8> = std::mem::take(&mut self.buf);
+        let mut outstanding: Option<(Instant, u64)> = None;
+        let mut next_ping: Option<Instant> = None;
+        let mut answered = 0;
+        loop {
+            let now = Instant::now();
+            if answered < probe.pings && outstanding.is_none() {
+                let due = match next_ping {
+                    Some(at) => now >= at,
+                    None => total + window.len() as u64 >= probe.start_after,
+                };
+                if due {
+                    let mut ping = probe.with_each.clone();
+                    ping.extend_from_slice(b"PING\r\n");
+                    self.stream
+                        .write_all(&ping)
+                        .map_err(|e| format!("write failed: {e}"))?;
+                    outstanding = Some((Instant::now(), total + window.len() as u64));
+                }
+            }
+            if let Some((sent, _)) = outstanding
+                && now.duration_since(sent) > self.step_timeout
+            {
+                return Err(format!(
+                    "no PONG within {:?} (answer {} of {})",
+                    self.step_timeout,
+                    answered + 1,
+                    probe.pings
+                ));
+            }
+            let n = match self.stream.read(&mut chunk) {
+                Ok(0) if answered >= probe.pings => return Ok(()),
+                Ok(0) => return Err("the client closed the connection".to_owned()),
+                Ok(n) => n,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
+                    ) =>
+                {
+                    if self.shared.stop.load(Ordering::SeqCst) {
+                        return Err("fake server stopped during the probe".to_owned());
+                    }
+                    continue;
+                }
+                Err(e)
+                    if answered >= probe.pings
+                        && matches!(
+                            e.kind(),
+                            ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted
+                        ) =>
+                {
+                    return Ok(());
+                }
+                Err(e) => return Err(format!("read failed: {e}")),
+            };
+            let arrived = Instant::now();
+            // Search the carried tail and the new bytes as one.
+            window.extend_from_slice(&chunk[..n]);
+            let mut from = 0;
+            while let Some(at) = finder.find(&window[from..]) {
+                let end = from + at + PONG.len();
+                let offset = total + end as u64;
+                let Some((sent, ping_offset)) = outstanding.take() else {
+                    return Err(format!("a PONG at byte {offset} answered no PING"));
+                };
+                answered += 1;
+                next_ping = Some(arrived + probe.gap);
+                self.record_pong(PongTiming {
+                    delay: arrived.duration_since(sent),
+                    bytes_before: offset.saturating_sub(ping_offset + PONG.len() as u64),
+                    offset,
+                });
+                from = end;
+            }
+            // Keep what could start a PONG that the next read completes.
+            let tail = (window.len() - from).min(PONG.len() - 1);
+            let cut = window.len() - tail;
+            total += cut as u64;
+            window.drain(..cut);
+        }
+    }
+
+    fn record_pong(&self, pong: PongTiming) {
+        let mut state = self.shared.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.reports[self.index].pongs.push(pong);
+        self.shared.changed.notify_all();
+    }
+
     fn line(&mut self) -> std::result::Result<String, String> {
         let deadline = Instant::now() + self.step_timeout;
         self.line_until(Some(deadline)).map_err(|e| e.to_string())
@@ -587,6 +769,7 @@ impl Conn<'_> {
             if let Some(pos) = self.buf[searched..].iter().position(|&b| b == b'\n') {
                 let end = searched + pos;
                 let mut raw: Vec<u8> = self.buf.drain(..=end).collect();
+                self.consumed += raw.len() as u64;
                 raw.pop();
                 if raw.last() == Some(&b'\r') {
                     raw.pop();
@@ -757,6 +940,40 @@ mod tests {
         });
         client.close();
         fake.assert_script_ok(0, Duration::from_secs(5));
+    }
+
+    #[test]
+    fn ping_probe_times_answers_split_across_reads() {
+        let fake = FakeServer::start(vec![
+            Script::new().send_line("INFO {}").ping_probe(
+                PingProbe::new(2)
+                    .start_after(64 * 1024)
+                    .gap(Duration::from_millis(1))
+                    .send_with_each("MSG a 1 1\r\nx\r\n"),
+            ),
+        ])
+        .unwrap();
+        let mut client = RawClient::connect(fake.addr()).unwrap();
+        client.set_timeout(Duration::from_secs(5));
+        let filler = "PUB a 2\r\nhi\r\n".repeat(10_000);
+        for _ in 0..2 {
+            client.send(&filler).unwrap();
+            assert_eq!(client.read_line().unwrap(), "MSG a 1 1");
+            assert_eq!(client.read_line().unwrap(), "x");
+            assert_eq!(client.read_line().unwrap(), "PING");
+            // A PONG split across writes (and so, most likely, across reads).
+            client.send("PUB a 2\r\nhi\r\nPO").unwrap();
+            client.send("NG\r\n").unwrap();
+        }
+        client.close();
+        let report = fake.assert_script_ok(0, Duration::from_secs(5));
+        assert_eq!(report.pongs.len(), 2, "{report:?}");
+        let first = report.pongs[0];
+        assert_eq!(first.offset, filler.len() as u64 + 19);
+        // The PING left once 64 KiB came, somewhere in the filler.
+        assert!(first.bytes_before >= 13, "{first:?}");
+        assert!(first.bytes_before <= filler.len() as u64 + 13, "{first:?}");
+        assert_eq!(report.pongs[1].offset, 2 * (filler.len() as u64 + 19));
     }
 
     #[test]

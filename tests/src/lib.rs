@@ -38,7 +38,7 @@ pub use binary::{
 };
 pub use cluster::{Cluster, ClusterConfig};
 pub use error::{HarnessError, Result};
-pub use fake_server::{FakeServer, Gate, Script};
+pub use fake_server::{FakeServer, Gate, PingProbe, PongTiming, Script};
 pub use leaf::{LeafNode, LeafNodeConfig};
 pub use raw_client::{RawClient, RawMsg};
 pub use server::{Server, ServerConfig, UrlAuth};

@@ -3,7 +3,7 @@
 //! runtime's `block_on`, bounded by [`GUARD`]. A runtime plugs in with an
 //! [`AsyncRuntime`] implementation (see `tokio_runtime.rs`).
 
-use crate::support::{Bytes, GUARD, SuiteClient, SuiteEvents, SuiteSubscriber};
+use crate::support::{Bytes, Flood, GUARD, SuiteClient, SuiteEvents, SuiteSubscriber};
 use natrs_client::{
     Client, ClientEvent, CloseReason, ConnectError, ConnectOptions, ConnectionState, DrainError,
     Error, EventStream, FlushError, HeaderMap, JsonError, Message, Payload, Request, RequestError,
@@ -24,6 +24,9 @@ pub trait AsyncRuntime: Send + Sync + 'static {
         url: String,
         options: ConnectOptions,
     ) -> impl Future<Output = Result<Client, ConnectError>>;
+
+    /// Runs `future` as a task on the executor the crate's drivers run on.
+    fn spawn(future: impl Future<Output = ()> + Send + 'static);
 }
 
 /// Runs `future`, panicking if it takes longer than [`GUARD`].
@@ -72,6 +75,24 @@ impl<R: AsyncRuntime> SuiteClient for AsyncClient<R> {
             }
             Ok(())
         })
+    }
+
+    fn start_flood(&self, subject: &str, payload: Bytes) -> Flood {
+        let (flood, publishing) = Flood::new();
+        let client = self.client.clone();
+        let subject = subject.to_owned();
+        R::spawn(async move {
+            let result = async {
+                while publishing.running() {
+                    client.publish(&subject, &payload).await?;
+                    publishing.published();
+                }
+                Ok(())
+            }
+            .await;
+            publishing.finish(result);
+        });
+        flood
     }
 
     fn publish_with_reply(&self, subject: &str, reply: &str, payload: Bytes) -> Result<(), Error> {

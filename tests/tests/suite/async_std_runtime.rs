@@ -28,4 +28,9 @@ impl AsyncRuntime for AsyncStd {
     ) -> impl Future<Output = Result<Client, ConnectError>> {
         natrs_async_std::connect_with_options(url, options)
     }
+
+    fn spawn(future: impl Future<Output = ()> + Send + 'static) {
+        // async-std's tasks run on async-global-executor, as the drivers do.
+        async_std::task::spawn(future);
+    }
 }

@@ -11,7 +11,7 @@
 //! test binary, naming the call, after [`GUARD`] (a thread blocked in the
 //! crate cannot be made to panic).
 
-use crate::support::{Bytes, GUARD, SuiteClient, SuiteEvents, SuiteSubscriber};
+use crate::support::{Bytes, Flood, GUARD, SuiteClient, SuiteEvents, SuiteSubscriber};
 use natrs_blocking::{Client, Events, Subscription};
 use natrs_client::{
     ClientEvent, CloseReason, ConnectError, ConnectOptions, ConnectionState, DrainError, Error,
@@ -150,6 +150,26 @@ impl SuiteClient for BlockingClient {
                 .iter()
                 .try_for_each(|payload| self.client.publish(subject, payload))
         })
+    }
+
+    fn start_flood(&self, subject: &str, payload: Bytes) -> Flood {
+        let (flood, publishing) = Flood::new();
+        let client = self.client.clone();
+        let subject = subject.to_owned();
+        thread::Builder::new()
+            .name("suite-flood".into())
+            .spawn(move || {
+                let result = (|| {
+                    while publishing.running() {
+                        client.publish(&subject, &payload)?;
+                        publishing.published();
+                    }
+                    Ok(())
+                })();
+                publishing.finish(result);
+            })
+            .expect("start the flood thread");
+        flood
     }
 
     fn publish_with_reply(&self, subject: &str, reply: &str, payload: Bytes) -> Result<(), Error> {

@@ -175,6 +175,9 @@ macro_rules! suite_tests {
                     requests_and_queue_groups_cross_the_gateway,
                     failover_to_the_other_cluster,
                 }
+                keepalive {
+                    pings_are_answered_during_a_publish_flood,
+                }
             );
         }
     };

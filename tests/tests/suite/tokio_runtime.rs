@@ -33,4 +33,8 @@ impl AsyncRuntime for Tokio {
     ) -> impl Future<Output = Result<Client, ConnectError>> {
         natrs_tokio::connect_with_options(url, options)
     }
+
+    fn spawn(future: impl Future<Output = ()> + Send + 'static) {
+        RUNTIME.spawn(future);
+    }
 }

@@ -6,6 +6,7 @@ pub mod connect;
 pub mod drain;
 pub mod events;
 pub mod faults;
+pub mod keepalive;
 pub mod pubsub;
 pub mod reconnect;
 pub mod requests;

@@ -12,6 +12,9 @@ use natrs_client::{
     FlushError, HeaderMap, JsonError, Message, Payload, Request, RequestError, RequestManyOptions,
     ServerAddr, ServerInfo, Statistics, SubscriptionEnd,
 };
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::{Duration, Instant};
 
 pub use natrs_client::Bytes;
@@ -38,6 +41,11 @@ pub trait SuiteClient: Clone + Send + Sync + 'static {
     /// async runtime (a burst, as an application loop publishes), one call
     /// after another on a blocking client.
     fn publish_all(&self, subject: &str, payloads: &[Bytes]) -> Result<(), Error>;
+    /// Starts publishing `payload` to `subject` in a loop that waits for
+    /// nothing else, as fast as the client takes it, until the flood is
+    /// stopped: from a task spawned on the runtime the client's driver runs on
+    /// (async crates), from a thread of its own (blocking crate).
+    fn start_flood(&self, subject: &str, payload: Bytes) -> Flood;
     /// Publishes with a reply subject.
     fn publish_with_reply(&self, subject: &str, reply: &str, payload: Bytes) -> Result<(), Error>;
     /// Publishes with headers.
@@ -120,6 +128,83 @@ pub trait SuiteClient: Clone + Send + Sync + 'static {
     fn max_payload(&self) -> Option<usize>;
     /// A fresh inbox subject.
     fn new_inbox(&self) -> String;
+}
+
+/// A publishing loop started by [`SuiteClient::start_flood`].
+#[derive(Debug)]
+pub struct Flood {
+    stop: Arc<AtomicBool>,
+    published: Arc<AtomicU64>,
+    done: Receiver<Result<(), Error>>,
+}
+
+/// What the publishing loop of a [`Flood`] shares with it.
+#[derive(Debug)]
+pub struct FloodLoop {
+    stop: Arc<AtomicBool>,
+    published: Arc<AtomicU64>,
+    done: Sender<Result<(), Error>>,
+}
+
+impl Flood {
+    /// A flood and the loop's side of it.
+    pub fn new() -> (Flood, FloodLoop) {
+        let stop = Arc::new(AtomicBool::new(false));
+        let published = Arc::new(AtomicU64::new(0));
+        let (done, rx) = channel();
+        let flood = Flood {
+            stop: stop.clone(),
+            published: published.clone(),
+            done: rx,
+        };
+        (
+            flood,
+            FloodLoop {
+                stop,
+                published,
+                done,
+            },
+        )
+    }
+
+    /// Messages published so far.
+    pub fn published(&self) -> u64 {
+        self.published.load(Ordering::Relaxed)
+    }
+
+    /// Stops the loop and waits for it (at most [`GUARD`]); the number of
+    /// messages it published, or the error that ended it.
+    #[track_caller]
+    pub fn stop(self) -> Result<u64, Error> {
+        self.stop.store(true, Ordering::Relaxed);
+        match self.done.recv_timeout(GUARD) {
+            Ok(r) => r.map(|()| self.published()),
+            Err(e) => panic!("the flood did not stop within {GUARD:?}: {e}"),
+        }
+    }
+}
+
+impl Drop for Flood {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+impl FloodLoop {
+    /// Whether to go on publishing.
+    pub fn running(&self) -> bool {
+        !self.stop.load(Ordering::Relaxed)
+    }
+
+    /// Counts one message published.
+    pub fn published(&self) {
+        self.published.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Reports how the loop ended.
+    pub fn finish(self, result: Result<(), Error>) {
+        let _ = self.done.send(result);
+    }
 }
 
 /// A subscription, read with a timeout.

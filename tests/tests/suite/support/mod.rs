@@ -3,7 +3,7 @@
 
 pub mod client;
 
-pub use client::{Bytes, GUARD, SuiteClient, SuiteEvents, SuiteSubscriber};
+pub use client::{Bytes, Flood, GUARD, SuiteClient, SuiteEvents, SuiteSubscriber};
 
 use natrs_client::{ClientEvent, ConnectOptions, Message};
 use natrs_tests::{Server, ServerConfig};
