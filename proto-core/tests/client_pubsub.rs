@@ -913,8 +913,9 @@ fn a_subscription_that_ends_every_connection_is_dropped() {
     assert_eq!(sim.client.subscription_count(), 1);
 }
 
-/// A server restart during a replay is not the subscription's fault: only a
-/// connection the server ends with an error drops the unconfirmed SUB.
+/// A server restart or an expired JWT during a replay is not the
+/// subscription's fault: only a connection the server ends with an error
+/// about what the client sent drops the unconfirmed SUB.
 #[test]
 fn a_restart_during_a_careful_replay_drops_nothing() {
     let mut sim = Sim::new(config(&[A]));
@@ -932,6 +933,13 @@ fn a_restart_during_a_careful_replay_drops_nothing() {
     sim.eof();
     sim.handshake(INFO);
     assert_eq!(sim.sent(), "SUB a 1\r\nPING\r\n");
+    // Nor is an expired JWT (the server may accept it for a moment).
+    sim.server("-ERR 'User Authentication Expired'\r\n");
+    sim.handshake(INFO);
+    assert_eq!(sim.sent(), "SUB a 1\r\nPING\r\n");
+    sim.server("-ERR 'User Authentication Expired'\r\n");
+    sim.events();
+    sim.handshake(INFO);
     assert_eq!(sim.client.subscription_count(), 1);
     assert!(
         !sim.events()

@@ -7,7 +7,7 @@ use super::{
     Client, ConnectionState, Drain, DrainStage, Event, FlushError, RequestError, Sid,
     SubscriptionEnd, TimerId, TransportCommand, TransportEvent,
 };
-use crate::error::{CloseReason, ConnectStep, DisconnectReason};
+use crate::error::{CloseReason, ConnectStep, DisconnectReason, ServerError};
 use crate::proto;
 use crate::time::Instant;
 use alloc::vec::Vec;
@@ -278,9 +278,15 @@ impl Client {
     /// over (it processes operations in order), and it is dropped, with
     /// why, so the next connection comes up without it.
     fn check_replay(&mut self, conn: &Conn, reason: &DisconnectReason) {
-        // Only a server that says why it ends the connection counts: a
-        // restart in the middle of a replay is not a subscription's fault.
-        let refused = matches!(reason, DisconnectReason::Server(_));
+        // Only a server that ends the connection over something the client
+        // sent counts (a control line too long, an operation it cannot
+        // parse, a payload too large): a restart, an expired JWT or a
+        // connection limit in the middle of a replay is not a subscription's
+        // fault.
+        let refused = matches!(
+            reason,
+            DisconnectReason::Server(ServerError::Other(_) | ServerError::MaxPayloadViolation)
+        );
         let Some(first) = conn.sent_subs.front().filter(|_| refused) else {
             return;
         };
