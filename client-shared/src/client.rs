@@ -107,9 +107,8 @@ impl Client {
     /// written, or more than 1 MiB of short messages copied into the write
     /// buffer. Use [`flush`](Client::flush) to know the server has it. Like
     /// a runtime's own channels, it also lets the executor run other tasks
-    /// now and then (on tokio, one unit of the task's cooperative budget per
-    /// publish), so that a loop of publishes does not hold up the
-    /// connection's reading.
+    /// after each millisecond of publishing, so that a loop of publishes
+    /// does not hold up the connection's reading.
     pub async fn publish(
         &self,
         subject: impl AsRef<str>,

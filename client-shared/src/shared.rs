@@ -7,6 +7,7 @@ use crate::error::{FlushError, RequestError};
 use crate::events::{ClientEvent, EventHub};
 use crate::queue::{DeliveryQueue, PendingLimits};
 use crate::responses::ResponseQueue;
+use crate::runtime::publish_turn;
 use crate::signal::Signal;
 use crate::slot::{Slot, lock};
 use crate::tls::TlsOptions;
@@ -470,7 +471,8 @@ impl Shared {
 
     /// Makes async publishes call `proceed` (a runtime's
     /// [`Runtime::poll_proceed`](crate::Runtime::poll_proceed)) before they
-    /// queue a message; the first setting stays.
+    /// queue a message, after each millisecond of publishing on a thread;
+    /// the first setting stays.
     pub(crate) fn set_proceed(&self, proceed: fn(&mut Context<'_>) -> Poll<()>) {
         let _ = self.proceed.set(proceed);
     }
@@ -836,7 +838,8 @@ impl Shared {
     /// outside a task wake the driver as soon as the buffer has bytes; it
     /// writes them while the publisher goes on.
     ///
-    /// An async publish first takes its turn in the executor's fairness (see
+    /// After a millisecond of publishing on its thread, an async publish
+    /// first takes its turn in the executor's fairness (see
     /// [`set_proceed`](Shared::set_proceed)): a task that publishes without
     /// ever waiting (its publishes all find room) would otherwise keep the
     /// driver from being polled on its thread, and so from reading.
@@ -848,10 +851,11 @@ impl Shared {
         headers: Option<&HeaderMap>,
         payload: &Payload<'_>,
     ) -> Poll<Result<(), Error>> {
-        if let (Some(cx), Some(proceed)) = (cx.as_deref_mut(), self.proceed.get()) {
-            if proceed(cx).is_pending() {
-                return Poll::Pending;
-            }
+        if let (Some(cx), Some(proceed)) = (cx.as_deref_mut(), self.proceed.get())
+            && publish_turn()
+            && proceed(cx).is_pending()
+        {
+            return Poll::Pending;
         }
         let (filled, crossed) = {
             let mut st = self.lock();

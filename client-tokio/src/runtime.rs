@@ -212,13 +212,4 @@ impl Runtime for TokioRuntime {
     fn spawn(&self, future: BoxFuture<'static, ()>) {
         self.handle.spawn(future);
     }
-
-    /// One unit of tokio's cooperative budget per publish
-    /// ([`tokio::task::coop::poll_proceed`]): a task that publishes without
-    /// ever waiting yields once its budget is spent, as it would on a tokio
-    /// channel or socket, and the driver, even one woken onto the same
-    /// worker, gets to read.
-    fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
-        tokio::task::coop::poll_proceed(cx).map(|progress| progress.made_progress())
-    }
 }
