@@ -36,3 +36,8 @@ fn headers_corpus() {
 fn creds_corpus() {
     replay("creds", natrs_core::fuzzing::creds);
 }
+
+#[test]
+fn ws_frames_corpus() {
+    replay("ws_frames", natrs_core::fuzzing::ws_frames);
+}
