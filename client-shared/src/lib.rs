@@ -67,4 +67,5 @@ pub use natrs_core::headers::HeaderError;
 pub use natrs_core::proto::ProtocolError;
 pub use natrs_core::proto::ServerInfo;
 pub use natrs_core::subject::SubjectError;
+pub use natrs_core::ws::WsError;
 pub use natrs_core::{HeaderMap, Message, ServerAddr, StatusCode, Subject};

@@ -34,6 +34,6 @@ pub use cluster::{Cluster, ClusterConfig};
 pub use error::{HarnessError, Result};
 pub use fake_server::{FakeServer, Gate, Script};
 pub use raw_client::{RawClient, RawMsg};
-pub use server::{Server, ServerConfig, UrlAuth};
+pub use server::{Server, ServerConfig, UrlAuth, WebSocketListener};
 pub use tls::{TlsMaterial, TlsOptions};
 pub use wait::{try_wait_for, wait_for};

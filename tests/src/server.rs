@@ -43,6 +43,61 @@ pub enum UrlAuth<'a> {
     Token(&'a str),
 }
 
+/// A `websocket {}` listener on loopback (see [`ServerConfig::websocket`]):
+/// plain (`no_tls: true`) or TLS with the harness's certificates, with
+/// compression on or off. Its port is ephemeral on the first start and kept
+/// by [`Server::restart`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebSocketListener {
+    /// The listener's `tls {}` block; `None` for `no_tls: true`.
+    tls_block: Option<String>,
+    compression: bool,
+}
+
+impl WebSocketListener {
+    /// A plain listener (`ws://`), compression off.
+    pub fn plain() -> WebSocketListener {
+        WebSocketListener {
+            tls_block: None,
+            compression: false,
+        }
+    }
+
+    /// A TLS listener (`wss://`) with `tls`'s server certificate (names
+    /// `localhost` and `127.0.0.1`), compression off. Keep `tls` alive as long
+    /// as the server: the files are in its temp dir.
+    pub fn tls(tls: &crate::TlsMaterial) -> WebSocketListener {
+        WebSocketListener {
+            tls_block: Some(tls.server_config_block(crate::TlsOptions::new())),
+            compression: false,
+        }
+    }
+
+    /// `compression: true` in the block: the server compresses what it sends
+    /// to clients that offer permessage-deflate.
+    pub fn compression(mut self, on: bool) -> WebSocketListener {
+        self.compression = on;
+        self
+    }
+
+    /// Whether the listener is TLS (`wss://`).
+    pub fn is_tls(&self) -> bool {
+        self.tls_block.is_some()
+    }
+
+    /// The config block, listening on `port` (-1: ephemeral).
+    fn block(&self, port: i32) -> String {
+        let tls = match &self.tls_block {
+            Some(block) => block.clone(),
+            None => "no_tls: true\n".to_owned(),
+        };
+        format!(
+            "websocket {{\n  host: {HOST}\n  port: {port}\n  compression: {}\n{tls}}}\n",
+            self.compression
+        )
+    }
+}
+
 /// The route settings of a cluster node (set by [`crate::Cluster`]).
 #[derive(Debug, Clone)]
 pub(crate) struct ClusterArgs {
@@ -75,6 +130,7 @@ pub struct ServerConfig {
     start_timeout: Duration,
     stop_timeout: Duration,
     pub(crate) cluster: Option<ClusterArgs>,
+    websocket: Option<WebSocketListener>,
 }
 
 impl Default for ServerConfig {
@@ -88,6 +144,7 @@ impl Default for ServerConfig {
             start_timeout: DEFAULT_START_TIMEOUT,
             stop_timeout: DEFAULT_STOP_TIMEOUT,
             cluster: None,
+            websocket: None,
         }
     }
 }
@@ -125,6 +182,26 @@ impl ServerConfig {
         config.push_str(text.as_ref());
         config.push('\n');
         self
+    }
+
+    /// A WebSocket listener besides the client port ([`Server::ws_url`]).
+    pub fn websocket(mut self, listener: WebSocketListener) -> ServerConfig {
+        self.websocket = Some(listener);
+        self
+    }
+
+    /// The config file's text, the websocket block on `ws_port` (-1:
+    /// ephemeral) included; `None` when there is no file to write.
+    fn file_text(&self, ws_port: i32) -> Option<String> {
+        let ws = self.websocket.as_ref().map(|w| w.block(ws_port));
+        match (&self.config_text, ws) {
+            (None, None) => None,
+            (text, ws) => Some(format!(
+                "{}\n{}",
+                text.as_deref().unwrap_or(""),
+                ws.unwrap_or_default()
+            )),
+        }
     }
 
     /// An HTTP monitoring port on loopback (`-m`, ephemeral on the first start).
@@ -216,11 +293,7 @@ impl Server {
             .prefix("natrs-server-")
             .tempdir()
             .map_err(|e| HarnessError::io("creating the server temp dir", e))?;
-        if let Some(text) = &config.config_text {
-            let path = dir.path().join("server.conf");
-            fs::write(&path, text)
-                .map_err(|e| HarnessError::io(format!("writing {}", path.display()), e))?;
-        }
+        write_config_file(&config, dir.path(), -1)?;
         let args = build_args(&config, dir.path(), None);
         let log = dir.path().join("server.log");
         let mut child = process::spawn(&binary, &args, &log)?;
@@ -249,6 +322,25 @@ impl Server {
     /// `nats://127.0.0.1:<port>`.
     pub fn url(&self) -> String {
         format!("nats://{}", self.ports.client)
+    }
+
+    /// The WebSocket URL, `ws://127.0.0.1:<port>` or `wss://...`; an error
+    /// unless the server was started with [`ServerConfig::websocket`].
+    pub fn ws_url(&self) -> Result<String> {
+        let addr = self.ws_addr()?;
+        let tls = self
+            .config
+            .websocket
+            .as_ref()
+            .is_some_and(WebSocketListener::is_tls);
+        Ok(format!("{}://{addr}", if tls { "wss" } else { "ws" }))
+    }
+
+    /// The WebSocket listener's address; an error unless there is one.
+    pub fn ws_addr(&self) -> Result<SocketAddr> {
+        self.ports.websocket.ok_or_else(|| {
+            HarnessError::Usage("the server was started without a websocket listener".to_owned())
+        })
     }
 
     /// `tls://127.0.0.1:<port>` (for clients that must require TLS).
@@ -408,6 +500,9 @@ impl Server {
     }
 
     fn spawn_on_same_ports(&self) -> Result<Child> {
+        if let Some(ws) = self.ports.websocket {
+            write_config_file(&self.config, self.dir.path(), i32::from(ws.port()))?;
+        }
         let args = build_args(&self.config, self.dir.path(), Some(&self.ports));
         let log = self.log_path();
         let mut child = process::spawn(&self.binary, &args, &log)?;
@@ -519,7 +614,7 @@ impl Drop for Server {
 fn build_args(config: &ServerConfig, dir: &Path, fixed: Option<&Ports>) -> Vec<String> {
     let path = |p: PathBuf| p.to_string_lossy().into_owned();
     let mut args = Vec::new();
-    if config.config_text.is_some() {
+    if config.config_text.is_some() || config.websocket.is_some() {
         args.extend(["-c".to_owned(), path(dir.join("server.conf"))]);
     }
     let port = fixed.map_or("-1".to_owned(), |p| p.client.port().to_string());
@@ -558,6 +653,17 @@ fn build_args(config: &ServerConfig, dir: &Path, fixed: Option<&Ports>) -> Vec<S
     }
     args.extend(config.extra_args.iter().cloned());
     args
+}
+
+/// Writes `server.conf` into `dir` when `config` has one, its websocket
+/// listener on `ws_port` (-1: ephemeral).
+fn write_config_file(config: &ServerConfig, dir: &Path, ws_port: i32) -> Result<()> {
+    if let Some(text) = config.file_text(ws_port) {
+        let path = dir.join("server.conf");
+        fs::write(&path, text)
+            .map_err(|e| HarnessError::io(format!("writing {}", path.display()), e))?;
+    }
+    Ok(())
 }
 
 /// Percent-encodes everything but RFC 3986 unreserved characters.
@@ -600,6 +706,7 @@ mod tests {
             client: "127.0.0.1:4222".parse().unwrap(),
             monitoring: Some("127.0.0.1:8222".parse().unwrap()),
             cluster: None,
+            websocket: None,
         };
         let mut config = ServerConfig::new()
             .jetstream(false)

@@ -18,6 +18,10 @@ pub(crate) enum Phase {
     Info,
     /// Waiting for the TLS upgrade decided after INFO.
     Tls,
+    /// `wss://`: waiting for the TLS handshake under the WebSocket.
+    WsTls,
+    /// Waiting for the answer to the WebSocket upgrade request.
+    WsUpgrade,
     /// CONNECT and PING sent; waiting for PONG.
     Pong,
     /// Established.
@@ -31,7 +35,8 @@ impl Phase {
             Phase::Tcp => ConnectStep::Tcp,
             Phase::TlsFirst => ConnectStep::TlsFirst,
             Phase::Info => ConnectStep::Info,
-            Phase::Tls => ConnectStep::Tls,
+            Phase::Tls | Phase::WsTls => ConnectStep::Tls,
+            Phase::WsUpgrade => ConnectStep::WebSocket,
             // A ready connection has no handshake deadline left.
             Phase::Pong | Phase::Ready => ConnectStep::Pong,
         }
@@ -74,6 +79,8 @@ pub(crate) struct Conn {
     pub(crate) tls: bool,
     /// This is the first connection the client ever made (no "discovered" event).
     pub(crate) initial: bool,
+    /// The WebSocket under the protocol, for a `ws://` or `wss://` server.
+    pub(crate) ws: Option<alloc::boxed::Box<super::websocket::WsSession>>,
 }
 
 impl Conn {
@@ -95,6 +102,7 @@ impl Conn {
             handshake_deadline: Some(deadline),
             tls: false,
             initial,
+            ws: None,
         }
     }
 
