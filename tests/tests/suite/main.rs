@@ -161,6 +161,11 @@ macro_rules! suite_tests {
                     discovered_servers_inherit_url_credentials,
                     frozen_server_does_not_block_publishers_or_close,
                 }
+                websocket {
+                    server_ping_and_a_frame_split_across_reads,
+                    server_close_frame_with_a_reason,
+                    path_and_headers_through_a_proxy,
+                }
             );
         }
     };

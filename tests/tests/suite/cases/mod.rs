@@ -10,3 +10,4 @@ pub mod pubsub;
 pub mod reconnect;
 pub mod requests;
 pub mod tls;
+pub mod websocket;

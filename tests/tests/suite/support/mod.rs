@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod transport;
+pub mod ws_peer;
 
 pub use client::{Bytes, GUARD, SuiteClient, SuiteEvents, SuiteSubscriber};
 
