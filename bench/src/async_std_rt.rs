@@ -9,7 +9,7 @@ use natrs_async_std::jetstream::api::publish::PubAck;
 use natrs_async_std::jetstream::api::stream::{StorageType, StreamConfig};
 use natrs_async_std::jetstream::state::pull::FetchOptions;
 use natrs_async_std::jetstream::{JetStream, JetStreamOptions};
-use natrs_async_std::{AsyncIoRuntime, Client, ConnectOptions};
+use natrs_async_std::{AsyncIoRuntime, Client};
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
@@ -60,7 +60,7 @@ pub(crate) fn run(
 }
 
 async fn connect(driver: Driver, url: &str) -> Result<Client, BenchError> {
-    let options = ConnectOptions::new().subscription_pending_limits(usize::MAX, usize::MAX);
+    let options = crate::base_options();
     let runtime = match driver {
         Driver::Default => AsyncIoRuntime::new(),
         Driver::Thread => AsyncIoRuntime::driver_threads(),

@@ -6,7 +6,7 @@ use natrs_blocking::jetstream::api::consumer::ConsumerConfig;
 use natrs_blocking::jetstream::api::stream::{StorageType, StreamConfig};
 use natrs_blocking::jetstream::state::pull::FetchOptions;
 use natrs_blocking::jetstream::{JetStream, JetStreamOptions, PubAckHandle};
-use natrs_blocking::{Client, ConnectOptions, DriverStatistics};
+use natrs_blocking::{Client, DriverStatistics};
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
@@ -47,7 +47,7 @@ pub(crate) fn run(
 }
 
 fn connect(url: &str) -> Result<Client, BenchError> {
-    let options = ConnectOptions::new().subscription_pending_limits(usize::MAX, usize::MAX);
+    let options = crate::base_options();
     Ok(natrs_blocking::connect_with_options(url, options)?)
 }
 

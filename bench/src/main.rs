@@ -14,6 +14,11 @@
 //! `RESULT client=... scenario=... msgs=... size=... secs=... rate=...` line, or
 //! `UNSUPPORTED ...` with exit code 3. Without a URL it starts a throwaway local
 //! nats-server (with JetStream) and uses the rig's default count and size.
+//!
+//! The URL may be `ws://` or `wss://` (a server's websocket listener); with
+//! `NATRS_BENCH_WS_COMPRESSION=1` in the environment the client offers
+//! permessage-deflate, so a server with `compression: true` compresses what it
+//! sends.
 
 mod async_std_rt;
 mod blocking_rt;
@@ -29,6 +34,15 @@ struct Args {
     url: Option<String>,
     count: u64,
     size: usize,
+}
+
+/// The options every benchmark connection starts from: no pending limits,
+/// and permessage-deflate offered when `NATRS_BENCH_WS_COMPRESSION=1`.
+pub(crate) fn base_options() -> natrs_tokio::ConnectOptions {
+    let compression = std::env::var("NATRS_BENCH_WS_COMPRESSION").is_ok_and(|v| v == "1");
+    natrs_tokio::ConnectOptions::new()
+        .subscription_pending_limits(usize::MAX, usize::MAX)
+        .websocket_compression(compression)
 }
 
 fn usage() -> ExitCode {

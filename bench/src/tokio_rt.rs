@@ -3,12 +3,12 @@
 use crate::report::{BenchError, Outcome};
 use bytes::Bytes;
 use futures_util::StreamExt;
+use natrs_tokio::Client;
 use natrs_tokio::jetstream::api::consumer::ConsumerConfig;
 use natrs_tokio::jetstream::api::publish::PubAck;
 use natrs_tokio::jetstream::api::stream::{StorageType, StreamConfig};
 use natrs_tokio::jetstream::state::pull::FetchOptions;
 use natrs_tokio::jetstream::{JetStream, JetStreamOptions};
-use natrs_tokio::{Client, ConnectOptions};
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
@@ -54,7 +54,7 @@ pub(crate) fn run(
 }
 
 async fn connect(url: &str) -> Result<Client, BenchError> {
-    let options = ConnectOptions::new().subscription_pending_limits(usize::MAX, usize::MAX);
+    let options = crate::base_options();
     Ok(natrs_tokio::connect_with_options(url, options).await?)
 }
 

@@ -28,12 +28,6 @@ pub fn parse_servers(addrs: &str) -> Result<Vec<ServerAddr>, ConnectError> {
         address: server_addr::redact_credentials(addrs),
         reason: e.to_string(),
     })?;
-    if let Some(ws) = servers.iter().find(|s| s.is_websocket()) {
-        return Err(ConnectError::InvalidAddress {
-            address: ws.to_string(),
-            reason: "websocket is not supported".into(),
-        });
-    }
     Ok(servers)
 }
 

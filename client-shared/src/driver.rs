@@ -114,11 +114,6 @@ impl<R: Runtime> Driver<R> {
 
     async fn connect(&mut self, server: ServerAddr) {
         self.set_transport(None);
-        if server.is_websocket() {
-            let e = TransportError::Connect(format!("{server}: websocket is not supported"));
-            self.shared.handle_transport(TransportEvent::Closed(e));
-            return;
-        }
         self.shared.load_credentials();
         let fut = self
             .runtime

@@ -69,4 +69,5 @@ pub use natrs_core::headers::HeaderError;
 pub use natrs_core::proto::ProtocolError;
 pub use natrs_core::proto::ServerInfo;
 pub use natrs_core::subject::SubjectError;
+pub use natrs_core::ws::WsError;
 pub use natrs_core::{HeaderMap, Message, Secret, ServerAddr, StatusCode, Subject};

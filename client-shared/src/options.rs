@@ -327,6 +327,38 @@ impl ConnectOptions {
         self
     }
 
+    /// Adds a header to the WebSocket upgrade request of `ws://` and `wss://`
+    /// servers (for an authenticating proxy, say). A name or value with CR or
+    /// LF fails each connection attempt with a `WebSocket` error.
+    pub fn websocket_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.config
+            .websocket
+            .headers
+            .push((name.into(), value.into()));
+        self
+    }
+
+    /// Sends `Origin` with the WebSocket upgrade request.
+    pub fn websocket_origin(mut self, origin: impl Into<String>) -> Self {
+        self.config.websocket.origin = Some(origin.into());
+        self
+    }
+
+    /// Offers permessage-deflate on WebSockets: a server whose `websocket`
+    /// block has `compression: true` then compresses what it sends.
+    pub fn websocket_compression(mut self, on: bool) -> Self {
+        self.config.websocket.compression = on;
+        self
+    }
+
+    /// Asks nats-server to take this client's WebSocket frames unmasked
+    /// (`Nats-No-Masking`); they stay masked unless it agrees. RFC 6455
+    /// requires masking: use this only when no proxy sits in between.
+    pub fn websocket_no_masking(mut self) -> Self {
+        self.config.websocket.no_masking = true;
+        self
+    }
+
     /// Call `f` with every connection event, in order and one at a time.
     ///
     /// `f` runs on the thread that hands the event out: mostly the driver,

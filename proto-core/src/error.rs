@@ -235,6 +235,10 @@ pub enum DisconnectReason {
     /// The user asked to reconnect or to move off a lame-duck server.
     #[error("reconnect requested")]
     Requested,
+    /// The WebSocket failed: the upgrade was refused or invalid, the server
+    /// broke the WebSocket protocol, or it sent a close frame.
+    #[error("{0}")]
+    WebSocket(crate::ws::WsError),
 }
 
 /// Where a connection attempt was when its connect timeout ran out: each
@@ -267,6 +271,11 @@ pub enum ConnectStep {
     /// Waiting for the server to answer CONNECT (the PONG to its PING).
     #[error("waiting for the server to answer CONNECT")]
     Pong,
+    /// Waiting for the answer to the WebSocket upgrade request.
+    #[error(
+        "waiting for the websocket upgrade: is the port the server's websocket listener, and the path right?"
+    )]
+    WebSocket,
 }
 
 /// What went wrong with the transport, as the adapter reports it.

@@ -126,6 +126,89 @@ pub fn parse_chunked(data: &[u8]) {
     }
 }
 
+/// What feeding a stream to a WebSocket frame decoder produced.
+#[derive(Debug, PartialEq, Eq)]
+struct WsOutcome {
+    data: Vec<u8>,
+    /// Each control frame with the data length it came after.
+    controls: Vec<(usize, crate::ws::Control)>,
+    error: Option<crate::ws::WsError>,
+}
+
+fn run_ws<'a>(
+    compression: bool,
+    max_message: usize,
+    chunks: impl IntoIterator<Item = &'a [u8]>,
+) -> WsOutcome {
+    let mut decoder = crate::ws::Decoder::new(compression, max_message);
+    let mut input = BytesMut::new();
+    let mut out = BytesMut::new();
+    let mut controls = Vec::new();
+    for chunk in chunks {
+        input.extend_from_slice(chunk);
+        loop {
+            match decoder.decode(&mut input, &mut out) {
+                Ok(Some(control)) => controls.push((out.len(), control)),
+                Ok(None) => break,
+                Err(error) => {
+                    return WsOutcome {
+                        data: out.to_vec(),
+                        controls,
+                        error: Some(error),
+                    };
+                }
+            }
+        }
+        // A decoder leaves no more than a partial frame header behind.
+        assert!(input.len() < crate::ws::frame::MAX_HEADER);
+    }
+    WsOutcome {
+        data: out.to_vec(),
+        controls,
+        error: None,
+    }
+}
+
+/// Fuzz target `ws_frames`: byte 0 picks permessage-deflate (bit 0) and the
+/// message limit (the rest); byte 1 the number of cuts (mod 16), then 2
+/// little-endian bytes per cut, then the server's frames. The decoder never
+/// panics, and the stream cut at those points, or fed byte by byte, gives the
+/// same data, control frames and error as fed whole.
+pub fn ws_frames(data: &[u8]) {
+    let [flags, cuts, rest @ ..] = data else {
+        return;
+    };
+    let compression = flags & 1 == 1;
+    let max_message = 16 + usize::from(flags >> 1) * 64;
+    let cut_bytes = usize::from(cuts % 16) * 2;
+    let (cuts, stream) = if rest.len() >= cut_bytes {
+        rest.split_at(cut_bytes)
+    } else {
+        (&[][..], rest)
+    };
+    let mut points: Vec<usize> = cuts
+        .chunks_exact(2)
+        .map(|c| usize::from(u16::from_le_bytes([c[0], c[1]])) % (stream.len() + 1))
+        .collect();
+    points.push(0);
+    points.push(stream.len());
+    points.sort_unstable();
+    let pieces = points.windows(2).map(|w| &stream[w[0]..w[1]]);
+    let whole = run_ws(compression, max_message, [stream]);
+    assert_eq!(
+        whole,
+        run_ws(compression, max_message, pieces),
+        "split at {points:?}"
+    );
+    if stream.len() <= 4096 {
+        assert_eq!(
+            whole,
+            run_ws(compression, max_message, stream.chunks(1)),
+            "byte by byte"
+        );
+    }
+}
+
 /// Fuzz target `headers`: [`HeaderMap::parse`] and
 /// [`HeaderMap::parse_lossy`] agree, and whatever parses encodes to a block
 /// that parses back to the same map.

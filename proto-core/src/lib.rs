@@ -93,6 +93,7 @@ mod secret;
 pub mod server_addr;
 pub mod subject;
 pub mod time;
+pub mod ws;
 
 pub use client::{Client, Config, ConnectionState, Event, Sid};
 pub use error::Error;

@@ -11,9 +11,11 @@
 //! | `[::1]:4222`, `::1` | nats | `::1` | 4222 | |
 //! | `ws://host`, `wss://host` | ws, wss | `host` | 80, 443 | |
 //!
-//! Schemes are case-insensitive. User and password are percent-decoded. Anything
-//! after the authority (a path, query or fragment) is ignored. `Display` and
-//! `Debug` never show a password or token.
+//! Schemes are case-insensitive. User and password are percent-decoded. A
+//! websocket URL keeps its path and query (`ws://host/nats?x=1`: the upgrade
+//! request goes to `/nats?x=1`); anything after the authority is ignored for
+//! the other schemes, and a fragment always is. `Display` and `Debug` never
+//! show a password or token.
 
 use crate::secret::Secret;
 use alloc::format;
@@ -34,9 +36,9 @@ pub enum Scheme {
     Nats,
     /// `tls://`: TLS required.
     Tls,
-    /// `ws://`: websocket (parsed, but the clients do not support it).
+    /// `ws://`: NATS over a WebSocket on plain TCP.
     Ws,
-    /// `wss://`: websocket over TLS (parsed, but the clients do not support it).
+    /// `wss://`: NATS over a WebSocket on TLS.
     Wss,
 }
 
@@ -107,6 +109,9 @@ pub enum ServerAddrError {
     /// The user or password has a bad percent-escape or is not UTF-8 once decoded.
     #[error("invalid percent-encoding in the user information")]
     InvalidUserInfo,
+    /// A websocket URL's path has a space or a control character.
+    #[error("invalid websocket path: spaces and control characters must be percent-encoded")]
+    InvalidPath,
 }
 
 /// A parsed server URL.
@@ -118,6 +123,8 @@ pub struct ServerAddr {
     port: u16,
     user: Option<Secret>,
     password: Option<Secret>,
+    /// The request target of a websocket URL, if it has one besides `/`.
+    path: Option<String>,
 }
 
 impl ServerAddr {
@@ -182,6 +189,7 @@ impl ServerAddr {
             port,
             user: None,
             password: None,
+            path: None,
         })
     }
 
@@ -189,6 +197,18 @@ impl ServerAddr {
     fn parse_authority(scheme: Scheme, rest: &str) -> Result<ServerAddr, ServerAddrError> {
         let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
         let authority = &rest[..end];
+        let path = match rest[end..].split('#').next().unwrap_or("") {
+            _ if !scheme.is_websocket() => None,
+            "" | "/" => None,
+            p if p.starts_with('/') => Some(p.to_string()),
+            p => Some(format!("/{p}")),
+        };
+        if path
+            .as_ref()
+            .is_some_and(|p| p.bytes().any(|b| b <= b' ' || b == 0x7f))
+        {
+            return Err(ServerAddrError::InvalidPath);
+        }
         let (user_info, host_port) = match authority.rsplit_once('@') {
             Some((user_info, host_port)) => (Some(user_info), host_port),
             None => (None, authority),
@@ -216,6 +236,7 @@ impl ServerAddr {
             port,
             user,
             password,
+            path,
         })
     }
 
@@ -232,6 +253,12 @@ impl ServerAddr {
     /// The port (the scheme's default if the URL had none).
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The request target of a websocket URL: its path and query, `/` when it
+    /// has none (always `/` for the other schemes).
+    pub fn path(&self) -> &str {
+        self.path.as_deref().unwrap_or("/")
     }
 
     /// The percent-decoded user name, if the URL had one. Without a password this
@@ -327,7 +354,11 @@ impl fmt::Display for ServerAddr {
             (Some(_), None) => f.write_str("xxxxx@")?,
             (None, None) => {}
         }
-        self.write_host_port(f)
+        self.write_host_port(f)?;
+        if let Some(path) = &self.path {
+            f.write_str(path)?;
+        }
+        Ok(())
     }
 }
 
@@ -551,6 +582,17 @@ mod tests {
         assert_eq!(a.port(), 443);
         assert_eq!(addr("wss://host:8443").port(), 8443);
         assert!(!addr("nats://h").is_websocket());
+        assert_eq!(addr("wss://host/path").path(), "/path");
+        assert_eq!(addr("ws://host:80/a/b?c=d#frag").path(), "/a/b?c=d");
+        assert_eq!(addr("ws://host?x").path(), "/?x");
+        assert_eq!(addr("ws://host/").path(), "/");
+        assert_eq!(addr("ws://host").path(), "/");
+        assert_eq!(addr("nats://host/ignored").path(), "/");
+        assert_eq!(format!("{}", addr("ws://u:p@h:1/p")), "ws://u:xxxxx@h:1/p");
+        assert_eq!(
+            ServerAddr::parse("ws://h/a b"),
+            Err(ServerAddrError::InvalidPath)
+        );
     }
 
     #[test]

@@ -41,3 +41,8 @@ fn creds_corpus() {
 fn server_addr_corpus() {
     replay("server_addr", natrs_core::fuzzing::server_addr);
 }
+
+#[test]
+fn ws_frames_corpus() {
+    replay("ws_frames", natrs_core::fuzzing::ws_frames);
+}

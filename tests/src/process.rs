@@ -21,6 +21,7 @@ pub(crate) struct Ports {
     pub(crate) client: SocketAddr,
     pub(crate) monitoring: Option<SocketAddr>,
     pub(crate) cluster: Option<SocketAddr>,
+    pub(crate) websocket: Option<SocketAddr>,
 }
 
 /// What a fresh client connection sees first.
@@ -142,6 +143,7 @@ fn parse_ports(text: &str) -> Option<Ports> {
         client: first("nats")?,
         monitoring: first("monitoring"),
         cluster: first("cluster"),
+        websocket: first("websocket"),
     })
 }
 

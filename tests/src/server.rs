@@ -43,6 +43,61 @@ pub enum UrlAuth<'a> {
     Token(&'a str),
 }
 
+/// A `websocket {}` listener on loopback (see [`ServerConfig::websocket`]):
+/// plain (`no_tls: true`) or TLS with the harness's certificates, with
+/// compression on or off. Its port is ephemeral on the first start and kept
+/// by [`Server::restart`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebSocketListener {
+    /// The listener's `tls {}` block; `None` for `no_tls: true`.
+    tls_block: Option<String>,
+    compression: bool,
+}
+
+impl WebSocketListener {
+    /// A plain listener (`ws://`), compression off.
+    pub fn plain() -> WebSocketListener {
+        WebSocketListener {
+            tls_block: None,
+            compression: false,
+        }
+    }
+
+    /// A TLS listener (`wss://`) with `tls`'s server certificate (names
+    /// `localhost` and `127.0.0.1`), compression off. Keep `tls` alive as long
+    /// as the server: the files are in its temp dir.
+    pub fn tls(tls: &crate::TlsMaterial) -> WebSocketListener {
+        WebSocketListener {
+            tls_block: Some(tls.server_config_block(crate::TlsOptions::new())),
+            compression: false,
+        }
+    }
+
+    /// `compression: true` in the block: the server compresses what it sends
+    /// to clients that offer permessage-deflate.
+    pub fn compression(mut self, on: bool) -> WebSocketListener {
+        self.compression = on;
+        self
+    }
+
+    /// Whether the listener is TLS (`wss://`).
+    pub fn is_tls(&self) -> bool {
+        self.tls_block.is_some()
+    }
+
+    /// The config block, listening on `port` (-1: ephemeral).
+    fn block(&self, port: i32) -> String {
+        let tls = match &self.tls_block {
+            Some(block) => block.clone(),
+            None => "no_tls: true\n".to_owned(),
+        };
+        format!(
+            "websocket {{\n  host: {HOST}\n  port: {port}\n  compression: {}\n{tls}}}\n",
+            self.compression
+        )
+    }
+}
+
 /// The route settings of a cluster node (set by [`crate::Cluster`]).
 #[derive(Debug, Clone)]
 pub(crate) struct ClusterArgs {
@@ -81,6 +136,7 @@ pub struct ServerConfig {
     pub(crate) gateway_port: Option<u16>,
     /// The leaf node listen port written into `generated`, if any.
     pub(crate) leafnode_port: Option<u16>,
+    websocket: Option<WebSocketListener>,
 }
 
 impl Default for ServerConfig {
@@ -97,6 +153,7 @@ impl Default for ServerConfig {
             generated: Vec::new(),
             gateway_port: None,
             leafnode_port: None,
+            websocket: None,
         }
     }
 }
@@ -136,6 +193,12 @@ impl ServerConfig {
         self
     }
 
+    /// A WebSocket listener besides the client port ([`Server::ws_url`]).
+    pub fn websocket(mut self, listener: WebSocketListener) -> ServerConfig {
+        self.websocket = Some(listener);
+        self
+    }
+
     /// An HTTP monitoring port on loopback (`-m`, ephemeral on the first start).
     pub fn monitoring(mut self, on: bool) -> ServerConfig {
         self.monitoring = on;
@@ -171,14 +234,16 @@ impl ServerConfig {
         Server::start_with(self)
     }
 
-    /// The config file's text: the caller's, then the harness's generated blocks; `None`
-    /// when there is neither (no `-c` then).
-    pub(crate) fn file_text(&self) -> Option<String> {
-        if self.config_text.is_none() && self.generated.is_empty() {
+    /// The config file's text: the caller's, then the harness's generated blocks and
+    /// the websocket block on `ws_port` (-1: ephemeral); `None` when there is none of
+    /// them (no `-c` then).
+    pub(crate) fn file_text(&self, ws_port: i32) -> Option<String> {
+        let ws = self.websocket.as_ref().map(|w| w.block(ws_port));
+        if self.config_text.is_none() && self.generated.is_empty() && ws.is_none() {
             return None;
         }
         let mut text = self.config_text.clone().unwrap_or_default();
-        for block in &self.generated {
+        for block in self.generated.iter().chain(ws.as_ref()) {
             if !text.is_empty() && !text.ends_with('\n') {
                 text.push('\n');
             }
@@ -241,11 +306,7 @@ impl Server {
             .prefix("natrs-server-")
             .tempdir()
             .map_err(|e| HarnessError::io("creating the server temp dir", e))?;
-        if let Some(text) = config.file_text() {
-            let path = dir.path().join("server.conf");
-            fs::write(&path, text)
-                .map_err(|e| HarnessError::io(format!("writing {}", path.display()), e))?;
-        }
+        write_config_file(&config, dir.path(), -1)?;
         let args = build_args(&config, dir.path(), None);
         let log = dir.path().join("server.log");
         let mut child = process::spawn(&binary, &args, &log)?;
@@ -274,6 +335,25 @@ impl Server {
     /// `nats://127.0.0.1:<port>`.
     pub fn url(&self) -> String {
         format!("nats://{}", self.ports.client)
+    }
+
+    /// The WebSocket URL, `ws://127.0.0.1:<port>` or `wss://...`; an error
+    /// unless the server was started with [`ServerConfig::websocket`].
+    pub fn ws_url(&self) -> Result<String> {
+        let addr = self.ws_addr()?;
+        let tls = self
+            .config
+            .websocket
+            .as_ref()
+            .is_some_and(WebSocketListener::is_tls);
+        Ok(format!("{}://{addr}", if tls { "wss" } else { "ws" }))
+    }
+
+    /// The WebSocket listener's address; an error unless there is one.
+    pub fn ws_addr(&self) -> Result<SocketAddr> {
+        self.ports.websocket.ok_or_else(|| {
+            HarnessError::Usage("the server was started without a websocket listener".to_owned())
+        })
     }
 
     /// `tls://127.0.0.1:<port>` (for clients that must require TLS).
@@ -384,7 +464,7 @@ impl Server {
     /// The config file, if the server has one.
     pub fn config_path(&self) -> Option<PathBuf> {
         self.config
-            .file_text()
+            .file_text(-1)
             .map(|_| self.dir.path().join("server.conf"))
     }
 
@@ -443,6 +523,9 @@ impl Server {
     }
 
     fn spawn_on_same_ports(&self) -> Result<Child> {
+        if let Some(ws) = self.ports.websocket {
+            write_config_file(&self.config, self.dir.path(), i32::from(ws.port()))?;
+        }
         let args = build_args(&self.config, self.dir.path(), Some(&self.ports));
         let log = self.log_path();
         let mut child = process::spawn(&self.binary, &args, &log)?;
@@ -554,7 +637,7 @@ impl Drop for Server {
 fn build_args(config: &ServerConfig, dir: &Path, fixed: Option<&Ports>) -> Vec<String> {
     let path = |p: PathBuf| p.to_string_lossy().into_owned();
     let mut args = Vec::new();
-    if config.file_text().is_some() {
+    if config.file_text(-1).is_some() {
         args.extend(["-c".to_owned(), path(dir.join("server.conf"))]);
     }
     let port = fixed.map_or("-1".to_owned(), |p| p.client.port().to_string());
@@ -593,6 +676,17 @@ fn build_args(config: &ServerConfig, dir: &Path, fixed: Option<&Ports>) -> Vec<S
     }
     args.extend(config.extra_args.iter().cloned());
     args
+}
+
+/// Writes `server.conf` into `dir` when `config` has one, its websocket
+/// listener on `ws_port` (-1: ephemeral).
+fn write_config_file(config: &ServerConfig, dir: &Path, ws_port: i32) -> Result<()> {
+    if let Some(text) = config.file_text(ws_port) {
+        let path = dir.join("server.conf");
+        fs::write(&path, text)
+            .map_err(|e| HarnessError::io(format!("writing {}", path.display()), e))?;
+    }
+    Ok(())
 }
 
 /// Percent-encodes everything but RFC 3986 unreserved characters.
@@ -635,6 +729,7 @@ mod tests {
             client: "127.0.0.1:4222".parse().unwrap(),
             monitoring: Some("127.0.0.1:8222".parse().unwrap()),
             cluster: None,
+            websocket: None,
         };
         let mut config = ServerConfig::new()
             .jetstream(false)

@@ -514,13 +514,6 @@ impl Driver {
             TransportCommand::Connect { server } => {
                 self.drop_link();
                 self.epoch = epoch;
-                if server.is_websocket() {
-                    let e =
-                        TransportError::Connect(format!("{server}: websocket is not supported"));
-                    self.shared
-                        .handle_transport_at(epoch, TransportEvent::Closed(e));
-                    return;
-                }
                 self.shared.load_credentials();
                 self.attempt_deadline = Instant::now() + self.connect_timeout;
                 match connect_tcp(server.host(), server.port(), self.attempt_deadline)

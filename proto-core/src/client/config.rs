@@ -73,6 +73,27 @@ pub struct Config {
     pub lang: String,
     /// `version` sent in CONNECT.
     pub version: String,
+    /// How to open WebSockets (for `ws://` and `wss://` servers).
+    pub websocket: WebSocketConfig,
+}
+
+/// WebSocket options: what the upgrade request carries and asks for.
+#[derive(Clone, Default)]
+pub struct WebSocketConfig {
+    /// Headers added to the upgrade request (for an authenticating proxy,
+    /// say). Names and values may not hold CR or LF.
+    pub headers: Vec<(String, String)>,
+    /// The `Origin` header, if the server checks it.
+    pub origin: Option<String>,
+    /// Offer permessage-deflate: a server with `compression: true` then
+    /// compresses what it sends. The client's own frames go uncompressed,
+    /// which RFC 7692 allows.
+    pub compression: bool,
+    /// Ask nats-server (`Nats-No-Masking: true`) to take unmasked frames
+    /// from this client; frames stay masked unless the server agrees. Saves
+    /// the masking pass over every byte sent, but RFC 6455 requires masking,
+    /// so a proxy in between may refuse unmasked frames.
+    pub no_masking: bool,
 }
 
 impl Default for Config {
@@ -105,6 +126,7 @@ impl Default for Config {
             max_inbound_control_line: 1024 * 1024,
             lang: String::from("rust"),
             version: String::from(env!("CARGO_PKG_VERSION")),
+            websocket: WebSocketConfig::default(),
         }
     }
 }
@@ -134,6 +156,7 @@ impl fmt::Debug for Config {
             .field("retain_servers_order", &self.retain_servers_order)
             .field("ignore_discovered_servers", &self.ignore_discovered_servers)
             .field("drain_timeout", &self.drain_timeout)
+            .field("websocket", &self.websocket)
             .finish_non_exhaustive()
     }
 }
@@ -151,4 +174,17 @@ pub enum ConfigError {
     /// `ping_interval` is zero.
     #[error("ping_interval must be positive")]
     ZeroPingInterval,
+}
+
+impl fmt::Debug for WebSocketConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Header values may be credentials: names only.
+        let names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
+        f.debug_struct("WebSocketConfig")
+            .field("headers", &names)
+            .field("origin", &self.origin)
+            .field("compression", &self.compression)
+            .field("no_masking", &self.no_masking)
+            .finish()
+    }
 }

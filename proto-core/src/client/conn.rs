@@ -19,6 +19,10 @@ pub(crate) enum Phase {
     Info,
     /// Waiting for the TLS upgrade decided after INFO.
     Tls,
+    /// `wss://`: waiting for the TLS handshake under the WebSocket.
+    WsTls,
+    /// Waiting for the answer to the WebSocket upgrade request.
+    WsUpgrade,
     /// CONNECT and PING sent; waiting for PONG.
     Pong,
     /// Established.
@@ -32,7 +36,8 @@ impl Phase {
             Phase::Tcp => ConnectStep::Tcp,
             Phase::TlsFirst => ConnectStep::TlsFirst,
             Phase::Info => ConnectStep::Info,
-            Phase::Tls => ConnectStep::Tls,
+            Phase::Tls | Phase::WsTls => ConnectStep::Tls,
+            Phase::WsUpgrade => ConnectStep::WebSocket,
             // A ready connection has no handshake deadline left.
             Phase::Pong | Phase::Ready => ConnectStep::Pong,
         }
@@ -98,6 +103,8 @@ pub(crate) struct Conn {
     /// "Maximum subscriptions exceeded" errors since the last PONG: all for
     /// SUBs the next PONG confirms (the server answers in order).
     pub(crate) subs_refused: u32,
+    /// The WebSocket under the protocol, for a `ws://` or `wss://` server.
+    pub(crate) ws: Option<alloc::boxed::Box<super::websocket::WsSession>>,
 }
 
 impl Conn {
@@ -123,6 +130,7 @@ impl Conn {
             pongs: 0,
             sent_subs: VecDeque::new(),
             subs_refused: 0,
+            ws: None,
         }
     }
 

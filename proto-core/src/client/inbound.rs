@@ -172,7 +172,18 @@ impl Client {
             return;
         }
         let want_tls = self.config.tls_required || conn.server.is_tls();
-        if conn.tls {
+        if conn.ws.is_some() {
+            // A WebSocket's TLS is the URL's (`wss`), set up before the
+            // upgrade; INFO's TLS flags are the server's NATS port's.
+            if want_tls && !conn.tls {
+                self.fail_connection(
+                    now,
+                    DisconnectReason::Handshake(HandshakeError::TlsRequiredByClient),
+                );
+            } else {
+                self.send_connect(now);
+            }
+        } else if conn.tls {
             self.send_connect(now);
         } else if want_tls || info.tls_required {
             if want_tls && !info.tls_required && !info.tls_available {

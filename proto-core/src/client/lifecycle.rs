@@ -9,6 +9,7 @@ use super::{
 };
 use crate::error::{CloseReason, ConnectStep, DisconnectReason, ServerError};
 use crate::proto;
+use crate::server_addr::Scheme;
 use crate::time::Instant;
 use alloc::vec::Vec;
 use core::time::Duration;
@@ -20,7 +21,14 @@ impl Client {
         };
         match event {
             TransportEvent::Connected if conn.phase == Phase::Tcp => {
-                if self.config.tls_handshake_first {
+                if conn.server.scheme() == Scheme::Wss {
+                    conn.phase = Phase::WsTls;
+                    let server_name = self.pool.tls_name(&conn.server);
+                    self.commands
+                        .push_back(TransportCommand::UpgradeTls { server_name });
+                } else if conn.server.is_websocket() {
+                    self.start_ws_upgrade(now);
+                } else if self.config.tls_handshake_first {
                     conn.phase = Phase::TlsFirst;
                     let server_name = self.pool.tls_name(&conn.server);
                     self.commands
@@ -28,6 +36,10 @@ impl Client {
                 } else {
                     conn.phase = Phase::Info;
                 }
+            }
+            TransportEvent::TlsEstablished if conn.phase == Phase::WsTls => {
+                conn.tls = true;
+                self.start_ws_upgrade(now);
             }
             TransportEvent::TlsEstablished if conn.phase == Phase::TlsFirst => {
                 conn.tls = true;
@@ -328,7 +340,7 @@ impl Client {
                     flushes.push(*id);
                 }
             }
-            if conn.is_ready() {
+            if conn.is_ready() && !self.ws_close_into_pending(&mut conn) {
                 core::mem::swap(&mut self.pending, &mut conn.out);
             }
             self.commands.push_back(TransportCommand::Close);

@@ -14,8 +14,9 @@ mod pool;
 mod requests;
 mod stats;
 mod subs;
+mod websocket;
 
-pub use config::{Config, ConfigError, ReconnectDelay};
+pub use config::{Config, ConfigError, ReconnectDelay, WebSocketConfig};
 pub use event::{
     Event, FlushError, FlushId, RequestError, RequestId, Sid, SubscriptionEnd, TimerId,
     TransportCommand, TransportEvent,
@@ -237,6 +238,14 @@ impl Client {
     /// left to feed. A caller that takes the events after each piece of a
     /// long read keeps the event queue small (it stays in the CPU's cache).
     pub fn handle_input_some(&mut self, now: Instant, buf: &mut BytesMut, max_ops: usize) -> bool {
+        if self.conn.as_ref().is_some_and(|c| c.ws.is_some()) {
+            return self.ws_input_some(now, buf, max_ops);
+        }
+        self.parse_some(now, buf, max_ops)
+    }
+
+    /// Parses up to `max_ops` operations off `buf` (NATS protocol bytes).
+    fn parse_some(&mut self, now: Instant, buf: &mut BytesMut, max_ops: usize) -> bool {
         let epoch = self.conn_epoch;
         for _ in 0..max_ops {
             let Some(conn) = self.conn.as_mut().filter(|_| self.conn_epoch == epoch) else {
@@ -517,6 +526,9 @@ impl Client {
     /// empty (no copy, no allocation), appends them otherwise. Returns whether
     /// `dst` now has bytes. Write all of `dst` before the next transport command.
     pub fn poll_transmit(&mut self, dst: &mut WriteBuffer) -> bool {
+        if let Some(has) = self.ws_transmit(dst) {
+            return has;
+        }
         let src = match self.conn.as_mut() {
             Some(conn) => &mut conn.out,
             None if self.state == ConnectionState::Closed => &mut self.pending,
@@ -532,7 +544,7 @@ impl Client {
 
     /// Whether `poll_transmit` has bytes to hand out.
     pub fn has_transmit(&self) -> bool {
-        self.transmit_buffer().is_some_and(|buf| !buf.is_empty())
+        self.transmit_buffer().is_some_and(|buf| !buf.is_empty()) || self.ws_has_output()
     }
 
     /// Bytes `poll_transmit` would hand out now.

@@ -315,6 +315,11 @@ impl Sim {
         String::from_utf8(std::mem::take(&mut self.sent)).expect("the client sends text here")
     }
 
+    /// The bytes written to the server since the last call.
+    pub fn sent_bytes(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.sent)
+    }
+
     /// The transport commands since the last call.
     pub fn commands(&mut self) -> Vec<TransportCommand> {
         self.commands.drain(..).collect()

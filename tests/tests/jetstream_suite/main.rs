@@ -128,9 +128,89 @@ macro_rules! jetstream_tests {
     };
 }
 
+/// The JetStream cases that also run over WebSockets, for one
+/// implementation and one transport (see `support::transport`).
+macro_rules! jetstream_transport_tests {
+    ($module:ident, $js:ty, $transport:expr) => {
+        mod $module {
+            #[allow(unused_imports)]
+            use super::*;
+            jetstream_transport_tests!(@groups $js, $transport;
+                streams {
+                    create_update_get_delete,
+                    get_and_delete_messages,
+                    direct_get_and_batches,
+                }
+                consumers {
+                    durable_named_and_ephemeral,
+                }
+                messages {
+                    metadata_and_acknowledgements,
+                }
+                publish {
+                    acks_and_dedupe_within_the_window,
+                    async_publish_keeps_a_bounded_window,
+                    async_publish_across_a_server_restart,
+                }
+                consume {
+                    fetch_batches_bytes_expiry_and_no_wait,
+                    consume_keeps_the_buffer_filled,
+                    pull_consumer_across_a_server_restart,
+                    ordered_consumer_with_filters_and_start,
+                }
+            );
+        }
+    };
+    (@groups $js:ty, $transport:expr; $( $group:ident { $( $case:ident ),* $(,)? } )*) => {
+        $(
+            mod $group {
+                #[allow(unused_imports)]
+                use super::*;
+                $(
+                    #[test]
+                    fn $case() {
+                        crate::support::transport::run_with(
+                            $transport,
+                            crate::cases::$group::$case::<$js>,
+                        );
+                    }
+                )*
+            }
+        )*
+    };
+}
+
 jetstream_tests!(tokio, async_js::AsyncJs<tokio_runtime::Tokio>);
 jetstream_tests!(async_std, async_js::AsyncJs<async_std_runtime::AsyncStd>);
 jetstream_tests!(blocking, blocking_js::BlockingJs);
+
+use support::transport::Transport;
+jetstream_transport_tests!(
+    tokio_ws,
+    async_js::AsyncJs<tokio_runtime::Tokio>,
+    Transport::WsCompressed
+);
+jetstream_transport_tests!(
+    tokio_wss,
+    async_js::AsyncJs<tokio_runtime::Tokio>,
+    Transport::Wss
+);
+jetstream_transport_tests!(
+    async_std_ws,
+    async_js::AsyncJs<async_std_runtime::AsyncStd>,
+    Transport::WsCompressed
+);
+jetstream_transport_tests!(
+    async_std_wss,
+    async_js::AsyncJs<async_std_runtime::AsyncStd>,
+    Transport::Wss
+);
+jetstream_transport_tests!(
+    blocking_ws,
+    blocking_js::BlockingJs,
+    Transport::WsCompressed
+);
+jetstream_transport_tests!(blocking_wss, blocking_js::BlockingJs, Transport::Wss);
 
 /// Cases that need an async executor's tasks.
 mod async_tasks {

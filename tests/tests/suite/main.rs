@@ -178,6 +178,11 @@ macro_rules! suite_tests {
                 keepalive {
                     pings_are_answered_during_a_publish_flood,
                 }
+                websocket {
+                    server_ping_and_a_frame_split_across_reads,
+                    server_close_frame_with_a_reason,
+                    path_and_headers_through_a_proxy,
+                }
             );
         }
     };
@@ -198,9 +203,134 @@ macro_rules! suite_tests {
     };
 }
 
+/// Instantiates the cases that run over every transport, for one client
+/// implementation and one transport: `transport_tests!(tokio_ws,
+/// ClientType, Transport::WsCompressed)` makes `tokio_ws::pubsub::...`. The
+/// cases are the plain suite's; `support::transport` points their servers
+/// and connections at a WebSocket listener.
+macro_rules! transport_tests {
+    ($module:ident, $client:ty, $transport:expr) => {
+        mod $module {
+            #[allow(unused_imports)]
+            use super::*;
+            transport_tests!(@groups $client, $transport;
+                connect {
+                    connects_to_a_list,
+                    name_shows_in_connz,
+                    no_echo_suppresses_own_messages,
+                    inbox_prefix_is_used,
+                    dropping_the_last_handle_closes_the_connection,
+                    verbose_and_pedantic_connections_work,
+                }
+                reconnect {
+                    max_reconnects_closes_the_client,
+                    no_reconnect_closes_on_the_first_loss,
+                    reconnect_buffer_size_limits_buffering,
+                    zero_reconnect_buffer_refuses_publishing_while_disconnected,
+                    restart_delivers_buffered_work_and_restores_subscriptions,
+                    force_reconnect_keeps_subscriptions,
+                    connection_state_follows_the_connection,
+                    unsubscribed_while_down_stays_unsubscribed,
+                    close_while_reconnecting_returns_promptly,
+                    requests_work_again_after_a_restart,
+                }
+                pubsub {
+                    publish_and_subscribe,
+                    messages_keep_their_order,
+                    a_burst_leaves_without_a_flush,
+                    large_payloads_round_trip,
+                    every_payload_form_round_trips,
+                    publish_with_reply_carries_the_reply_subject,
+                    headers_round_trip,
+                    queue_groups_share_the_messages,
+                    flush_means_the_server_processed_everything,
+                    unsubscribe_stops_delivery,
+                    unsubscribe_after_counts_messages,
+                    subscription_drain_delivers_what_was_sent,
+                    dropping_a_subscriber_unsubscribes,
+                    publish_json_round_trips,
+                    publishing_past_the_write_buffer_limit,
+                    publishing_short_messages_past_the_copied_limit,
+                }
+                requests {
+                    request_gets_a_reply,
+                    concurrent_requests_get_their_own_replies,
+                    request_with_headers_and_timeout,
+                    no_responders_fail_fast,
+                    slow_responder_times_out,
+                    request_many_collects_up_to_max_messages,
+                    request_many_ends_at_the_sentinel,
+                    request_json_round_trips,
+                    rtt_measures_a_round_trip,
+                }
+                drain {
+                    drain_delivers_messages_sent_before_it,
+                    drain_flushes_own_publishes,
+                    close_writes_what_was_published,
+                }
+                auth {
+                    user_and_password,
+                    token,
+                    nkey_seed,
+                    creds_file_and_text,
+                }
+            );
+        }
+    };
+    (@groups $client:ty, $transport:expr; $( $group:ident { $( $case:ident ),* $(,)? } )*) => {
+        $(
+            mod $group {
+                #[allow(unused_imports)]
+                use super::*;
+                $(
+                    #[test]
+                    fn $case() {
+                        crate::support::transport::run_with(
+                            $transport,
+                            crate::cases::$group::$case::<$client>,
+                        );
+                    }
+                )*
+            }
+        )*
+    };
+}
+
 suite_tests!(tokio, async_client::AsyncClient<tokio_runtime::Tokio>);
 suite_tests!(
     async_std,
     async_client::AsyncClient<async_std_runtime::AsyncStd>
 );
 suite_tests!(blocking, blocking_client::BlockingClient);
+
+use support::transport::Transport;
+transport_tests!(
+    tokio_ws,
+    async_client::AsyncClient<tokio_runtime::Tokio>,
+    Transport::WsCompressed
+);
+transport_tests!(
+    tokio_wss,
+    async_client::AsyncClient<tokio_runtime::Tokio>,
+    Transport::Wss
+);
+transport_tests!(
+    async_std_ws,
+    async_client::AsyncClient<async_std_runtime::AsyncStd>,
+    Transport::WsCompressed
+);
+transport_tests!(
+    async_std_wss,
+    async_client::AsyncClient<async_std_runtime::AsyncStd>,
+    Transport::Wss
+);
+transport_tests!(
+    blocking_ws,
+    blocking_client::BlockingClient,
+    Transport::WsCompressed
+);
+transport_tests!(
+    blocking_wss,
+    blocking_client::BlockingClient,
+    Transport::Wss
+);

@@ -2,6 +2,10 @@
 //! servers, connecting, and waiting on conditions.
 
 pub mod js;
+// Shared with the core suite; `port` is not used here.
+#[allow(dead_code)]
+#[path = "../../suite/support/transport.rs"]
+pub mod transport;
 
 pub use js::{
     SuiteBatch, SuiteConsumer, SuiteJs, SuiteKv, SuiteMessages, SuiteMsg, SuiteObjects,
@@ -22,15 +26,21 @@ pub const GUARD: Duration = Duration::from_secs(60);
 
 /// A JetStream server of the case's own.
 pub fn server() -> Server {
-    Server::start().expect("start nats-server")
+    start(ServerConfig::new())
 }
 
 /// A JetStream server with this config text.
 pub fn server_with(config: &str) -> Server {
-    ServerConfig::new()
-        .config(config)
+    start(ServerConfig::new().config(config))
+}
+
+/// Starts `config`, with a websocket listener when the case runs over one.
+pub fn start(config: ServerConfig) -> Server {
+    let server = transport::add_listener(config)
         .start()
-        .expect("start nats-server")
+        .expect("start nats-server");
+    transport::register(&server);
+    server
 }
 
 /// Options that reconnect quickly and forever.
@@ -45,7 +55,8 @@ pub fn fast_reconnect() -> ConnectOptions {
 /// quickly and forever).
 #[track_caller]
 pub fn connect<J: SuiteJs>(url: &str) -> J {
-    J::connect(url, fast_reconnect())
+    let (url, options) = transport::adapt(url, fast_reconnect());
+    J::connect(&url, options)
 }
 
 /// [`connect`] to `server`.

@@ -121,12 +121,12 @@ pub fn nkey_seed<C: SuiteClient>() {
 fn operator_server() -> (Operator, natrs_tests::Account, Server) {
     let operator = Operator::new("suite-op").unwrap();
     let account = operator.account_without_jetstream("APP").unwrap();
-    let server = ServerConfig::new()
-        .jetstream(false)
-        .monitoring(true)
-        .config(operator.server_config(&[&account]))
-        .start()
-        .unwrap();
+    let server = start(
+        ServerConfig::new()
+            .jetstream(false)
+            .monitoring(true)
+            .config(operator.server_config(&[&account])),
+    );
     (operator, account, server)
 }
 
@@ -401,12 +401,12 @@ pub fn jwt_expiring_while_connected<C: SuiteClient>() {
 
 /// The fault "max connections": the extra client gets a clear error.
 pub fn max_connections_refuses_the_extra_client<C: SuiteClient>() {
-    let server = ServerConfig::new()
-        .jetstream(false)
-        .monitoring(true)
-        .config("max_connections: 1")
-        .start()
-        .unwrap();
+    let server = start(
+        ServerConfig::new()
+            .jetstream(false)
+            .monitoring(true)
+            .config("max_connections: 1"),
+    );
     wait_no_connections(&server);
     let first: C = connect(&server.url());
     first.flush().unwrap();

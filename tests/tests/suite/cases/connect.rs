@@ -17,7 +17,7 @@ pub fn connects_to_one_url<C: SuiteClient>() {
     assert!(!client.is_closed());
     assert_eq!(client.close_reason(), None);
     let at = client.connected_server().expect("connected server");
-    assert_eq!(at.port(), server.port());
+    assert_eq!(at.port(), transport::port(&server));
     let info = client.server_info().expect("server info");
     assert!(!info.server_id.is_empty());
     assert!(info.headers, "{info:?}");
@@ -29,7 +29,7 @@ pub fn connects_to_one_url<C: SuiteClient>() {
     let ClientEvent::Connected { server: addr } = connected else {
         unreachable!()
     };
-    assert_eq!(addr.port(), server.port());
+    assert_eq!(addr.port(), transport::port(&server));
     client.flush().expect("flush");
 }
 
@@ -40,10 +40,13 @@ pub fn connects_to_a_list<C: SuiteClient>() {
     // The dead server first: the client moves on to the next one.
     let list = format!("nats://127.0.0.1:{dead}, {}, {}", a.url(), b.url());
     let client: C = connect_with(&list, ConnectOptions::new().retain_servers_order());
-    assert_eq!(client.connected_server().unwrap().port(), a.port());
+    assert_eq!(
+        client.connected_server().unwrap().port(),
+        transport::port(&a)
+    );
     let mut ports: Vec<u16> = client.servers().iter().map(|s| s.port()).collect();
     ports.sort_unstable();
-    let mut want = vec![dead, a.port(), b.port()];
+    let mut want = vec![dead, transport::port(&a), transport::port(&b)];
     want.sort_unstable();
     assert_eq!(ports, want);
 }
@@ -72,7 +75,7 @@ pub fn invalid_addresses_and_options_fail_fast<C: SuiteClient>() {
     for url in [
         "foo://127.0.0.1:4222",
         "nats://127.0.0.1:99999",
-        "ws://127.0.0.1:80",
+        "ws://127.0.0.1:80/a path with spaces",
     ] {
         let err = C::connect(url, ConnectOptions::new()).err().expect(url);
         assert!(
@@ -99,11 +102,7 @@ pub fn invalid_addresses_and_options_fail_fast<C: SuiteClient>() {
 }
 
 pub fn name_shows_in_connz<C: SuiteClient>() {
-    let server = ServerConfig::new()
-        .jetstream(false)
-        .monitoring(true)
-        .start()
-        .unwrap();
+    let server = start(ServerConfig::new().jetstream(false).monitoring(true));
     let client: C = connect_with(&server.url(), ConnectOptions::new().name("suite-conn"));
     client.flush().unwrap();
     let conns = connz(&server);
@@ -327,11 +326,7 @@ pub fn servers_discovered_event<C: SuiteClient>() {
 /// them lives and closes when the last one is dropped (here on a thread of
 /// its own, outside any runtime).
 pub fn dropping_the_last_handle_closes_the_connection<C: SuiteClient>() {
-    let server = ServerConfig::new()
-        .jetstream(false)
-        .monitoring(true)
-        .start()
-        .unwrap();
+    let server = start(ServerConfig::new().jetstream(false).monitoring(true));
     let client: C = connect_with(&server.url(), ConnectOptions::new().name("last-handle"));
     let mut sub = client.subscribe("alive").unwrap();
     let clone = client.clone();

@@ -12,3 +12,4 @@ pub mod reconnect;
 pub mod requests;
 pub mod supercluster;
 pub mod tls;
+pub mod websocket;

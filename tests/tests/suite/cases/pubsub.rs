@@ -310,11 +310,7 @@ pub fn subscription_drain_delivers_what_was_sent<C: SuiteClient>() {
 }
 
 pub fn dropping_a_subscriber_unsubscribes<C: SuiteClient>() {
-    let server = ServerConfig::new()
-        .jetstream(false)
-        .monitoring(true)
-        .start()
-        .unwrap();
+    let server = start(ServerConfig::new().jetstream(false).monitoring(true));
     let client: C = connect_with(
         &server.url(),
         natrs_client::ConnectOptions::new().name("dropper"),
@@ -408,12 +404,12 @@ pub fn publishing_short_messages_past_the_copied_limit<C: SuiteClient>() {
     // the server read slower than even a debug build publishes: the two
     // async clients' publishes waited at the copied mark 4 times in all in
     // each of three runs (counted with a temporary print).
-    let server = ServerConfig::new()
-        .jetstream(false)
-        .arg("-V")
-        .config("max_traced_msg_len: 8")
-        .start()
-        .expect("start nats-server");
+    let server = start(
+        ServerConfig::new()
+            .jetstream(false)
+            .arg("-V")
+            .config("max_traced_msg_len: 8"),
+    );
     let subscriber: C = connect(&server.url());
     let mut sub = subscriber.subscribe("short").unwrap();
     sub.set_pending_limits(2 * N, 64 * 1024 * 1024);

@@ -2,6 +2,8 @@
 //! starters, and helpers that wait on conditions.
 
 pub mod client;
+pub mod transport;
+pub mod ws_peer;
 
 pub use client::{Bytes, Flood, GUARD, SuiteClient, SuiteEvents, SuiteSubscriber};
 
@@ -16,19 +18,21 @@ pub const WAIT: Duration = Duration::from_secs(10);
 
 /// A plain server without JetStream (fast to start).
 pub fn server() -> Server {
-    ServerConfig::new()
-        .jetstream(false)
+    start(ServerConfig::new().jetstream(false))
+}
+
+/// Starts `config`, with a websocket listener when the test runs over one.
+pub fn start(config: ServerConfig) -> Server {
+    let server = transport::add_listener(config)
         .start()
-        .expect("start nats-server")
+        .expect("start nats-server");
+    transport::register(&server);
+    server
 }
 
 /// A server without JetStream with this config text.
 pub fn server_with(config: &str) -> Server {
-    ServerConfig::new()
-        .jetstream(false)
-        .config(config)
-        .start()
-        .expect("start nats-server")
+    start(ServerConfig::new().jetstream(false).config(config))
 }
 
 /// Connects with default options, panicking on failure.
@@ -40,6 +44,8 @@ pub fn connect<C: SuiteClient>(url: &str) -> C {
 /// Connects with `options`, panicking on failure.
 #[track_caller]
 pub fn connect_with<C: SuiteClient>(url: &str, options: ConnectOptions) -> C {
+    let (url, options) = transport::adapt(url, options);
+    let url = url.as_str();
     match C::connect(url, options) {
         Ok(c) => c,
         Err(e) => panic!("connect to {url}: {e}"),
