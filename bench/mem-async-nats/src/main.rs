@@ -20,7 +20,11 @@ fn status() -> Res<(u64, u64)> {
             .lines()
             .find(|l| l.starts_with(name))
             .ok_or_else(|| format!("no {name} in /proc/self/status"))?;
-        Ok(line[name.len()..].trim().trim_end_matches("kB").trim().parse()?)
+        Ok(line[name.len()..]
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()?)
     };
     Ok((field("VmRSS:")?, field("VmHWM:")?))
 }
@@ -66,10 +70,16 @@ async fn run(url: &str) -> Res<()> {
     // The PONG comes after every message the server sent this connection.
     c.flush().await?;
     mark(&mut last, "queued_100000x16")?;
-    // Check that they were all queued: take them out without waiting.
+    // Check that they were all queued: take them out. (A timeout, not
+    // `now_or_never`: tokio's cooperative budget makes the channel return
+    // Pending every 128 messages until the task yields.)
     let mut got = 0;
-    while let Some(Some(_)) = futures::FutureExt::now_or_never(futures::StreamExt::next(&mut queue)) {
-        got += 1;
+    while got < QUEUED {
+        let next = futures::StreamExt::next(&mut queue);
+        match tokio::time::timeout(std::time::Duration::from_secs(5), next).await {
+            Ok(Some(_)) => got += 1,
+            _ => break,
+        }
     }
     if got != QUEUED {
         return Err(format!("{got} messages queued, expected {QUEUED}").into());
