@@ -1,7 +1,7 @@
 //! The scenarios on natrs-async-std, with the benchmark's tasks on async-std's
 //! executor.
 
-use crate::report::{BenchError, Outcome};
+use crate::report::{BenchError, Outcome, WARMUP_REQUESTS};
 use bytes::Bytes;
 use futures_lite::StreamExt;
 use natrs_async_std::jetstream::api::consumer::ConsumerConfig;
@@ -13,7 +13,6 @@ use natrs_async_std::{AsyncIoRuntime, Client};
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-const WARMUP_REQUESTS: usize = 100;
 /// Async publishes waiting for acks at most (the rig's window).
 const JS_WINDOW: usize = 4000;
 /// Messages per fetch in `js_fetch`.
@@ -48,7 +47,12 @@ pub(crate) fn run(
                 "reqrep" => run_reqrep(driver, &url, n, size).await?,
                 "js_pub" => run_js_pub(driver, &url, n, size).await?,
                 "js_fetch" => run_js_fetch(driver, &url, n, size).await?,
-                _ => return Ok(None),
+                _ => {
+                    let rt = crate::async_rt::AsyncStd {
+                        driver_threads: matches!(driver, Driver::Thread),
+                    };
+                    return crate::run_family(&rt, &scenario, &url, n, size).await;
+                }
             }))
         });
         let deadline = async {

@@ -1,6 +1,6 @@
 //! The scenarios on natrs-blocking: plain threads, no async runtime.
 
-use crate::report::{BenchError, Outcome};
+use crate::report::{BenchError, Outcome, WARMUP_REQUESTS};
 use bytes::Bytes;
 use natrs_blocking::jetstream::api::consumer::ConsumerConfig;
 use natrs_blocking::jetstream::api::stream::{StorageType, StreamConfig};
@@ -10,7 +10,6 @@ use natrs_blocking::{Client, DriverStatistics};
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-const WARMUP_REQUESTS: usize = 100;
 /// Async publishes waiting for acks at most (the rig's window).
 const JS_WINDOW: usize = 4000;
 /// Messages per fetch in `js_fetch`.
@@ -25,28 +24,38 @@ pub(crate) fn run(
     n: u64,
     size: usize,
 ) -> Result<Option<Outcome>, BenchError> {
-    let run: fn(&str, u64, usize) -> Result<Outcome, BenchError> = match scenario {
-        "pub" => run_pub,
-        "pubsub" => run_pubsub,
-        "reqrep" => run_reqrep,
-        "js_pub" => run_js_pub,
-        "js_fetch" => run_js_fetch,
-        _ => return Ok(None),
-    };
     // The run goes on a thread of its own so that a hang ends in an error
     // (as the tokio runtime's timeout does), with the local server stopped.
     let (tx, rx) = std::sync::mpsc::channel();
-    let url = url.to_string();
+    let (scenario, url) = (scenario.to_string(), url.to_string());
     std::thread::spawn(move || {
-        let _ = tx.send(run(&url, n, size));
+        let _ = tx.send(run_scenario(&scenario, &url, n, size));
     });
     match rx.recv_timeout(DEADLINE) {
-        Ok(outcome) => Ok(Some(outcome?)),
+        Ok(outcome) => outcome,
         Err(_) => Err("deadline exceeded".into()),
     }
 }
 
-fn connect(url: &str) -> Result<Client, BenchError> {
+/// Runs `scenario` on the calling thread.
+fn run_scenario(
+    scenario: &str,
+    url: &str,
+    n: u64,
+    size: usize,
+) -> Result<Option<Outcome>, BenchError> {
+    Ok(Some(match scenario {
+        "pub" => run_pub(url, n, size)?,
+        "pubsub" => run_pubsub(url, n, size)?,
+        "reqrep" => run_reqrep(url, n, size)?,
+        "js_pub" => run_js_pub(url, n, size)?,
+        "js_fetch" => run_js_fetch(url, n, size)?,
+        _ => return crate::run_family_blocking(scenario, url, n, size),
+    }))
+}
+
+/// Connects with the benchmark's options (pending limits raised).
+pub(crate) fn connect(url: &str) -> Result<Client, BenchError> {
     let options = crate::base_options();
     Ok(natrs_blocking::connect_with_options(url, options)?)
 }

@@ -10,22 +10,91 @@
 //! `async-std-thread` runs the drivers on threads of their own instead
 //! (`AsyncIoRuntime::driver_threads`).
 //!
-//! Scenarios: `pub`, `pubsub`, `reqrep`, `js_pub`, `js_fetch`. Prints one
+//! Scenarios: `pub`, `pubsub`, `reqrep`, `js_pub`, `js_fetch` (one module
+//! per runtime), and the families written once for every runtime: `kv_put`,
+//! `kv_get` ([`kv`]), `obj_put`, `obj_get` ([`object`]), `fanout`,
+//! `subs_many` ([`fanout`]), `reqrep_load` ([`load`]). Prints one
 //! `RESULT client=... scenario=... msgs=... size=... secs=... rate=...` line, or
 //! `UNSUPPORTED ...` with exit code 3. Without a URL it starts a throwaway local
-//! nats-server (with JetStream) and uses the rig's default count and size.
+//! nats-server (with JetStream) and uses the rig's default count and size; the
+//! URL `local` starts one too, with the count and size given.
 //!
 //! The URL may be `ws://` or `wss://` (a server's websocket listener); with
 //! `NATRS_BENCH_WS_COMPRESSION=1` in the environment the client offers
 //! permessage-deflate, so a server with `compression: true` compresses what it
 //! sends.
 
+mod async_rt;
 mod async_std_rt;
 mod blocking_rt;
+mod fanout;
+mod kv;
+mod load;
+mod memory;
+mod object;
 mod report;
 mod tokio_rt;
 
+use async_rt::AsyncRt;
+use report::{BenchError, Outcome};
 use std::process::ExitCode;
+
+/// Runs a scenario of the families on an async runtime (`None`: unknown).
+async fn run_family<R: AsyncRt>(
+    rt: &R,
+    scenario: &str,
+    url: &str,
+    n: u64,
+    size: usize,
+) -> Result<Option<Outcome>, BenchError> {
+    match scenario {
+        "kv_put" | "kv_get" => kv::run(rt, scenario, url, n, size).await,
+        "obj_put" | "obj_get" => object::run(rt, scenario, url, n, size).await,
+        "reqrep_load" => load::run(rt, url, n, size).await,
+        _ => fanout::run(rt, scenario, url, n, size).await,
+    }
+}
+
+/// `mem` ([`memory`]) on `runtime`.
+fn run_memory(runtime: &str, url: &str) -> Result<(), BenchError> {
+    let client = format!("natrs-{runtime}");
+    match runtime {
+        "tokio" => {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            let url = url.to_string();
+            rt.block_on(async move {
+                let task =
+                    tokio::spawn(async move { memory::run(&async_rt::Tokio, &client, &url).await });
+                task.await?
+            })
+        }
+        "async-std" | "async-std-thread" => {
+            let rt = async_rt::AsyncStd {
+                driver_threads: runtime == "async-std-thread",
+            };
+            async_std::task::block_on(memory::run(&rt, &client, url))
+        }
+        "blocking" => memory::run_blocking(url),
+        _ => Err(format!("unknown runtime {runtime}").into()),
+    }
+}
+
+/// [`run_family`] on natrs-blocking.
+fn run_family_blocking(
+    scenario: &str,
+    url: &str,
+    n: u64,
+    size: usize,
+) -> Result<Option<Outcome>, BenchError> {
+    match scenario {
+        "kv_put" | "kv_get" => kv::run_blocking(scenario, url, n, size),
+        "obj_put" | "obj_get" => object::run_blocking(scenario, url, n, size),
+        "reqrep_load" => load::run_blocking(url, n, size),
+        _ => fanout::run_blocking(scenario, url, n, size),
+    }
+}
 
 /// What to run.
 struct Args {
@@ -45,10 +114,30 @@ pub(crate) fn base_options() -> natrs_tokio::ConnectOptions {
         .websocket_compression(compression)
 }
 
+const USAGE: &str = "\
+usage: nats-bench [--runtime tokio|async-std|async-std-thread|blocking] <scenario> [<url> <count> <size>]
+
+scenarios (default count x size without a URL; then a local nats-server is started):
+  pub          2M x 16 B publishes, then a flush
+  pubsub       1M x 16 B, one subscriber connection
+  reqrep       20k x 16 B sequential requests to an echo responder (p50/p99)
+  js_pub       200k x 16 B JetStream async publishes, 4000 acks outstanding at most
+  js_fetch     200k x 16 B fetched in batches of 500 and acked
+  kv_put       10k x 128 B KV puts to keys k.0..k.999 (p50/p99, direct=)
+  kv_get       10k x 128 B KV gets of k.0..k.999 (p50/p99, direct=)
+  obj_put      one 64 MiB object in 128 KiB chunks (count: bytes; mbps=, chunks=)
+  obj_get      the same object read back, SHA-256 digest checked
+  fanout       400k x 16 B, four subscriber connections
+  subs_many    500k x 16 B over 10,000 subscriptions on one connection
+  reqrep_load  5k x 16 B requests while a third connection publishes flat out (load_rate=)
+  mem          resident memory (MEM lines, VmRSS/VmHWM in KiB) of an idle connection,
+               10,000 subscriptions and 100,000 queued 16 B messages: nats-bench mem [<url>]
+
+<url> `local` starts a throwaway local nats-server, as no URL does.
+Prints one RESULT line (the peers rig's format), or UNSUPPORTED with exit code 3.";
+
 fn usage() -> ExitCode {
-    eprintln!(
-        "usage: nats-bench [--runtime tokio|async-std|async-std-thread|blocking] <scenario> [<url> <count> <size>]"
-    );
+    eprintln!("{USAGE}");
     ExitCode::from(2)
 }
 
@@ -70,9 +159,21 @@ fn parse_args() -> Option<Args> {
         "pub" => (2_000_000, 16),
         "pubsub" => (1_000_000, 16),
         "reqrep" => (20_000, 16),
+        "kv_put" | "kv_get" => (10_000, 128),
+        "obj_put" | "obj_get" => (64 << 20, 128 << 10),
+        "fanout" => (400_000, 16),
+        "subs_many" => (500_000, 16),
+        "reqrep_load" => (5_000, 16),
         _ => (200_000, 16),
     };
     Some(match args.len() {
+        1 | 2 if scenario == "mem" => Args {
+            runtime,
+            url: args.get(1).cloned(),
+            scenario,
+            count: 0,
+            size: 0,
+        },
         1 => Args {
             runtime,
             scenario,
@@ -92,13 +193,18 @@ fn parse_args() -> Option<Args> {
 }
 
 fn main() -> ExitCode {
+    if std::env::args().any(|a| a == "--help" || a == "-h") {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
     let Some(args) = parse_args() else {
         return usage();
     };
-    // A local server when no URL is given; stopped when `_server` drops.
-    let (_server, url) = match &args.url {
-        Some(url) => (None, url.clone()),
-        None => match natrs_tests::Server::start() {
+    // A local server when no URL is given (or `local`); stopped when
+    // `_server` drops.
+    let (_server, url) = match args.url.as_deref() {
+        Some(url) if url != "local" => (None, url.to_string()),
+        _ => match natrs_tests::Server::start() {
             Ok(server) => {
                 let url = server.url();
                 eprintln!("nats-bench: started a local nats-server at {url}");
@@ -110,6 +216,15 @@ fn main() -> ExitCode {
             }
         },
     };
+    if args.scenario == "mem" {
+        return match run_memory(&args.runtime, &url) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("nats-bench: mem: {e}");
+                ExitCode::from(1)
+            }
+        };
+    }
     let client = format!("natrs-{}", args.runtime);
     let outcome = match args.runtime.as_str() {
         "tokio" => tokio_rt::run(&args.scenario, &url, args.count, args.size),

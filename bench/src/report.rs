@@ -2,6 +2,9 @@
 
 use std::time::Duration;
 
+/// Untimed requests (and KV operations) before the timed ones.
+pub(crate) const WARMUP_REQUESTS: usize = 100;
+
 /// A finished run: elapsed time and, for request/reply, latencies.
 pub(crate) struct Outcome {
     pub(crate) elapsed: Duration,
@@ -18,6 +21,12 @@ impl Outcome {
             latencies: Vec::new(),
             extra: String::new(),
         }
+    }
+
+    /// Sorts per-operation latencies (nanoseconds) into the outcome.
+    pub(crate) fn set_latencies(&mut self, mut latencies: Vec<u64>) {
+        latencies.sort_unstable();
+        self.latencies = latencies;
     }
 
     pub(crate) fn line(&self, client: &str, scenario: &str, n: u64, size: usize) -> String {

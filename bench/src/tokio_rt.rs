@@ -1,6 +1,6 @@
 //! The scenarios on natrs-tokio.
 
-use crate::report::{BenchError, Outcome};
+use crate::report::{BenchError, Outcome, WARMUP_REQUESTS};
 use bytes::Bytes;
 use futures_util::StreamExt;
 use natrs_tokio::Client;
@@ -12,7 +12,6 @@ use natrs_tokio::jetstream::{JetStream, JetStreamOptions};
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-const WARMUP_REQUESTS: usize = 100;
 /// Async publishes waiting for acks at most (the rig's window).
 const JS_WINDOW: usize = 4000;
 /// Messages per fetch in `js_fetch`.
@@ -43,7 +42,10 @@ pub(crate) fn run(
                 "reqrep" => run_reqrep(&url, n, size).await?,
                 "js_pub" => run_js_pub(&url, n, size).await?,
                 "js_fetch" => run_js_fetch(&url, n, size).await?,
-                _ => return Ok(None),
+                _ => {
+                    return crate::run_family(&crate::async_rt::Tokio, &scenario, &url, n, size)
+                        .await;
+                }
             }))
         });
         tokio::time::timeout(DEADLINE, task)

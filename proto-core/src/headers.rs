@@ -425,8 +425,15 @@ fn parse_block(
             note(HeaderError::NotUtf8);
             continue;
         };
-        let name = String::from_utf8_lossy(name).into_owned();
-        map.inner.entries.push((name, String::from(value)));
+        // A valid name is ASCII, so this always succeeds (and, unlike a
+        // lossy conversion, costs one pass over the bytes).
+        let Ok(name) = core::str::from_utf8(name) else {
+            note(HeaderError::InvalidName(lossy(name)));
+            continue;
+        };
+        map.inner
+            .entries
+            .push((String::from(name), String::from(value)));
     }
     if !rest.is_empty() {
         note(HeaderError::MalformedLine(lossy(rest)));

@@ -252,7 +252,7 @@ pub fn direct_get_last(
     validate_name("stream", stream)?;
     super::validate_subject(subject, false)?;
     Ok(DirectGet {
-        subject: prefix.subject(&format!("DIRECT.GET.{stream}.{subject}")),
+        subject: prefix.subject_of(&["DIRECT.GET.", stream, ".", subject]),
         payload: Bytes::new(),
         batch: false,
     })

@@ -59,10 +59,18 @@ impl ApiPrefix {
 
     /// `<prefix>.<rest>`.
     pub fn subject(&self, rest: &str) -> String {
-        let mut s = String::with_capacity(self.0.len() + 1 + rest.len());
+        self.subject_of(&[rest])
+    }
+
+    /// `<prefix>.` followed by `parts`, in one allocation.
+    pub(crate) fn subject_of(&self, parts: &[&str]) -> String {
+        let len = parts.iter().map(|p| p.len()).sum::<usize>();
+        let mut s = String::with_capacity(self.0.len() + 1 + len);
         s.push_str(&self.0);
         s.push('.');
-        s.push_str(rest);
+        for part in parts {
+            s.push_str(part);
+        }
         s
     }
 }

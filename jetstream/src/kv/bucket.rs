@@ -120,6 +120,15 @@ fn prefixes(api: &ApiPrefix, bucket: &str, config: &StreamConfig) -> (String, St
     }
 }
 
+/// `prefix` followed by `key`, in one allocation (no formatting machinery:
+/// every get and put builds one).
+fn join(prefix: &str, key: &str) -> String {
+    let mut s = String::with_capacity(prefix.len() + key.len());
+    s.push_str(prefix);
+    s.push_str(key);
+    s
+}
+
 impl<T: Transport> KeyValue<T> {
     /// The handle of the bucket whose stream `info` describes.
     pub fn from_stream_info(js: JetStream<T>, info: StreamInfo) -> KeyValue<T> {
@@ -152,11 +161,11 @@ impl<T: Transport> KeyValue<T> {
 
     /// The subject writes of `key` go to.
     pub fn write_subject(&self, key: &str) -> String {
-        format!("{}{key}", self.write_prefix)
+        join(&self.write_prefix, key)
     }
 
     fn read_subject(&self, key: &str) -> String {
-        format!("{}{key}", self.read_prefix)
+        join(&self.read_prefix, key)
     }
 
     fn entry(&self, key: &str, m: StreamMessage) -> Entry {

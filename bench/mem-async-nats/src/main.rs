@@ -1,0 +1,101 @@
+//! `nats-bench mem` for async-nats: the resident memory of one idle
+//! connection, of 10,000 subscriptions on it, and of 100,000 queued 16-byte
+//! messages, from `/proc/self/status`, in the same stages and `MEM` lines.
+//!
+//! Usage: mem-async-nats <url>
+
+use bytes::Bytes;
+
+const SUBS: usize = 10_000;
+const QUEUED: usize = 100_000;
+const QUEUED_SIZE: usize = 16;
+
+type Res<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+/// VmRSS and VmHWM in KiB.
+fn status() -> Res<(u64, u64)> {
+    let text = std::fs::read_to_string("/proc/self/status")?;
+    let field = |name: &str| -> Res<u64> {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(name))
+            .ok_or_else(|| format!("no {name} in /proc/self/status"))?;
+        Ok(line[name.len()..]
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()?)
+    };
+    Ok((field("VmRSS:")?, field("VmHWM:")?))
+}
+
+fn mark(last: &mut u64, stage: &str) -> Res<()> {
+    let (rss, hwm) = status()?;
+    println!(
+        "MEM client=async-nats stage={stage} rss_kib={rss} hwm_kib={hwm} delta_kib={}",
+        rss as i64 - *last as i64
+    );
+    *last = rss;
+    Ok(())
+}
+
+async fn connect(url: &str) -> Res<async_nats::Client> {
+    // Room for every queued message, as the peers' program sizes it.
+    Ok(async_nats::ConnectOptions::new()
+        .subscription_capacity(QUEUED + 1024)
+        .connect(url)
+        .await?)
+}
+
+async fn run(url: &str) -> Res<()> {
+    let mut last = 0;
+    mark(&mut last, "start")?;
+    let c = connect(url).await?;
+    c.flush().await?;
+    mark(&mut last, "idle_connection")?;
+    let mut subs = Vec::with_capacity(SUBS);
+    for i in 0..SUBS {
+        subs.push(c.subscribe(format!("mem.s.{i}")).await?);
+    }
+    c.flush().await?;
+    mark(&mut last, "subscriptions_10000")?;
+    let mut queue = c.subscribe("mem.q").await?;
+    c.flush().await?;
+    let pc = connect(url).await?;
+    let payload = Bytes::from(vec![b'x'; QUEUED_SIZE]);
+    for _ in 0..QUEUED {
+        pc.publish("mem.q", payload.clone()).await?;
+    }
+    pc.flush().await?;
+    // The PONG comes after every message the server sent this connection.
+    c.flush().await?;
+    mark(&mut last, "queued_100000x16")?;
+    // Check that they were all queued: take them out. (A timeout, not
+    // `now_or_never`: tokio's cooperative budget makes the channel return
+    // Pending every 128 messages until the task yields.)
+    let mut got = 0;
+    while got < QUEUED {
+        let next = futures::StreamExt::next(&mut queue);
+        match tokio::time::timeout(std::time::Duration::from_secs(5), next).await {
+            Ok(Some(_)) => got += 1,
+            _ => break,
+        }
+    }
+    if got != QUEUED {
+        return Err(format!("{got} messages queued, expected {QUEUED}").into());
+    }
+    drop(subs);
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() {
+    let Some(url) = std::env::args().nth(1) else {
+        eprintln!("usage: mem-async-nats <url>");
+        std::process::exit(2);
+    };
+    if let Err(e) = run(&url).await {
+        eprintln!("mem-async-nats: {e}");
+        std::process::exit(1);
+    }
+}
