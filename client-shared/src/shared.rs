@@ -851,11 +851,10 @@ impl Shared {
         headers: Option<&HeaderMap>,
         payload: &Payload<'_>,
     ) -> Poll<Result<(), Error>> {
-        if let (Some(cx), Some(proceed)) = (cx.as_deref_mut(), self.proceed.get())
-            && publish_turn()
-            && proceed(cx).is_pending()
-        {
-            return Poll::Pending;
+        if let (Some(cx), Some(proceed)) = (cx.as_deref_mut(), self.proceed.get()) {
+            if publish_turn() && proceed(cx).is_pending() {
+                return Poll::Pending;
+            }
         }
         let (filled, crossed) = {
             let mut st = self.lock();
