@@ -104,19 +104,7 @@ pub fn parse_chunked(data: &[u8]) {
             max_payload: usize::from(*limit_byte) * 4,
         }
     };
-    let cut_bytes = usize::from(cuts % 16) * 2;
-    let (cuts, stream) = if rest.len() >= cut_bytes {
-        rest.split_at(cut_bytes)
-    } else {
-        (&[][..], rest)
-    };
-    let mut points: Vec<usize> = cuts
-        .chunks_exact(2)
-        .map(|c| usize::from(u16::from_le_bytes([c[0], c[1]])) % (stream.len() + 1))
-        .collect();
-    points.push(0);
-    points.push(stream.len());
-    points.sort_unstable();
+    let (points, stream) = cut_points(*cuts, rest);
     let pieces = points.windows(2).map(|w| &stream[w[0]..w[1]]);
 
     let whole = run(limits, [stream]);
@@ -180,19 +168,7 @@ pub fn ws_frames(data: &[u8]) {
     };
     let compression = flags & 1 == 1;
     let max_message = 16 + usize::from(flags >> 1) * 64;
-    let cut_bytes = usize::from(cuts % 16) * 2;
-    let (cuts, stream) = if rest.len() >= cut_bytes {
-        rest.split_at(cut_bytes)
-    } else {
-        (&[][..], rest)
-    };
-    let mut points: Vec<usize> = cuts
-        .chunks_exact(2)
-        .map(|c| usize::from(u16::from_le_bytes([c[0], c[1]])) % (stream.len() + 1))
-        .collect();
-    points.push(0);
-    points.push(stream.len());
-    points.sort_unstable();
+    let (points, stream) = cut_points(*cuts, rest);
     let pieces = points.windows(2).map(|w| &stream[w[0]..w[1]]);
     let whole = run_ws(compression, max_message, [stream]);
     assert_eq!(
@@ -268,4 +244,25 @@ pub fn server_addr(data: &[u8]) {
 /// See [`session_outcome`] for the input layout.
 pub fn session(data: &[u8]) {
     session_outcome(data);
+}
+
+/// The split points of a fuzz input: `cuts % 16` little-endian `u16`s from the
+/// front of `rest`, each taken modulo the length of what follows them (the
+/// stream), sorted, with 0 and the stream's length added. Returns the points
+/// and the stream.
+fn cut_points(cuts: u8, rest: &[u8]) -> (Vec<usize>, &[u8]) {
+    let cut_bytes = usize::from(cuts % 16) * 2;
+    let (cuts, stream) = if rest.len() >= cut_bytes {
+        rest.split_at(cut_bytes)
+    } else {
+        (&[][..], rest)
+    };
+    let mut points: Vec<usize> = cuts
+        .chunks_exact(2)
+        .map(|c| usize::from(u16::from_le_bytes([c[0], c[1]])) % (stream.len() + 1))
+        .collect();
+    points.push(0);
+    points.push(stream.len());
+    points.sort_unstable();
+    (points, stream)
 }
