@@ -1,0 +1,8 @@
+//! The `natrs` command-line tool, driven as a process against real
+//! nats-servers from the harness.
+
+mod context;
+mod core;
+mod kv;
+mod object;
+mod support;
