@@ -5,6 +5,7 @@
 mod cmd;
 mod connect;
 mod context;
+mod diff;
 mod duration;
 mod interrupt;
 mod output;
@@ -91,6 +92,26 @@ enum Command {
         after_help = "Examples:\n  natrs object add files\n  natrs object put files report.pdf\n  natrs object get files report.pdf --output /tmp/report.pdf"
     )]
     Object(cmd::object::ObjectCommand),
+    /// JetStream streams
+    #[command(
+        subcommand,
+        visible_alias = "str",
+        after_help = "Examples:\n  natrs stream add ORDERS --subjects 'orders.>' --storage file\n  natrs stream ls --json\n  natrs stream purge ORDERS --subject orders.old --force"
+    )]
+    Stream(cmd::stream::StreamCommand),
+    /// JetStream consumers
+    #[command(
+        subcommand,
+        visible_alias = "con",
+        after_help = "Examples:\n  natrs consumer add ORDERS worker --pull --ack explicit\n  natrs consumer next ORDERS worker --count 10"
+    )]
+    Consumer(cmd::consumer::ConsumerCommand),
+    /// Services of the NATS Service API
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  natrs micro ls\n  natrs micro info calculator\n  natrs micro stats calculator --json"
+    )]
+    Micro(cmd::micro::MicroCommand),
     /// Print shell completions
     #[command(
         name = "completions",
@@ -142,6 +163,9 @@ async fn run(command: Command, global: Global) -> anyhow::Result<()> {
         Command::Context(command) => cmd::context::run(command, &global),
         Command::Kv(command) => cmd::kv::run(command, &global).await,
         Command::Object(command) => cmd::object::run(command, &global).await,
+        Command::Stream(command) => cmd::stream::run(command, &global).await,
+        Command::Consumer(command) => cmd::consumer::run(command, &global).await,
+        Command::Micro(command) => cmd::micro::run(command, &global).await,
         Command::Completions(_) => Ok(()),
     }
 }

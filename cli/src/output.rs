@@ -58,6 +58,15 @@ pub(crate) fn bytes(n: u64) -> String {
     }
 }
 
+/// A limit where `-1` (or any negative) means unlimited.
+pub(crate) fn limit(n: i64) -> String {
+    if n < 0 {
+        "unlimited".to_string()
+    } else {
+        n.to_string()
+    }
+}
+
 /// Whether progress bars are drawn: only when stderr is a terminal.
 pub(crate) fn progress_enabled() -> bool {
     std::io::stderr().is_terminal()

@@ -3,12 +3,15 @@
 //! modules of their own here.
 
 pub(crate) mod completions;
+pub(crate) mod consumer;
 pub(crate) mod context;
 pub(crate) mod kv;
+pub(crate) mod micro;
 pub(crate) mod object;
 pub(crate) mod publish;
 pub(crate) mod request;
 pub(crate) mod rtt;
+pub(crate) mod stream;
 pub(crate) mod subscribe;
 
 use anyhow::{Result, bail};

@@ -4,5 +4,7 @@
 mod context;
 mod core;
 mod kv;
+mod micro;
 mod object;
+mod stream;
 mod support;

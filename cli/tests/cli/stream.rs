@@ -1,0 +1,276 @@
+//! `natrs stream ...` and `natrs consumer ...`.
+
+use crate::support::{Natrs, temp_file};
+use natrs_tests::Server;
+
+fn publish(natrs: &Natrs, subject: &str, body: &str, count: &str) {
+    natrs.ok(&["pub", subject, body, "--count", count]);
+}
+
+#[test]
+fn streams_add_info_ls_get_view_purge_rm() {
+    let server = Server::start().unwrap();
+    let natrs = Natrs::new(&server.url());
+    let info = natrs.json(&[
+        "stream",
+        "add",
+        "ORDERS",
+        "--subjects",
+        "orders.*,audit",
+        "--storage",
+        "memory",
+        "--max-age",
+        "1h",
+        "--description",
+        "orders",
+    ]);
+    assert_eq!(info["config"]["name"], "ORDERS");
+    assert_eq!(info["config"]["subjects"][1], "audit");
+    assert_eq!(info["config"]["storage"], "memory");
+    assert_eq!(info["config"]["max_age"], 3_600_000_000_000u64);
+    publish(&natrs, "orders.new", "n", "3");
+    publish(&natrs, "orders.old", "o", "2");
+
+    let table = natrs.ok(&["stream", "info", "ORDERS"]);
+    assert!(
+        table.contains("Messages") && table.contains("5") && table.contains("1h"),
+        "{table}"
+    );
+    let ls = natrs.ok(&["stream", "ls"]);
+    assert!(
+        ls.contains("ORDERS") && ls.contains("orders.*, audit"),
+        "{ls}"
+    );
+    assert_eq!(natrs.json(&["stream", "ls"])[0]["state"]["messages"], 5);
+    assert_eq!(natrs.json(&["stream", "ls", "--names"])[0], "ORDERS");
+
+    let got = natrs.json(&["stream", "get", "ORDERS", "4"]);
+    assert_eq!(got["subject"], "orders.old");
+    assert_eq!(got["data"], "o");
+    let last = natrs.ok(&["stream", "get", "ORDERS", "--last-for", "orders.new"]);
+    assert!(last.starts_with("[ORDERS#3] "), "{last}");
+
+    let view = natrs.ok(&[
+        "stream",
+        "view",
+        "ORDERS",
+        "--subject",
+        "orders.old",
+        "--json",
+    ]);
+    let seqs: Vec<u64> = view
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["seq"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(seqs, [4, 5]);
+    let page = natrs.ok(&[
+        "stream", "view", "ORDERS", "--size", "2", "--id", "2", "--json",
+    ]);
+    assert_eq!(page.lines().count(), 2, "{page}");
+
+    let purged = natrs.json(&[
+        "stream",
+        "purge",
+        "ORDERS",
+        "--subject",
+        "orders.new",
+        "--keep",
+        "1",
+        "--force",
+    ]);
+    assert_eq!(purged["purged"], 2);
+    // Left: 3 (orders.new), 4 and 5 (orders.old); up to 5 goes.
+    let purged = natrs.json(&["stream", "purge", "ORDERS", "--seq", "5", "--force"]);
+    assert_eq!(purged["purged"], 2);
+    assert_eq!(
+        natrs.json(&["stream", "info", "ORDERS"])["state"]["messages"],
+        1
+    );
+    natrs.ok(&["stream", "purge", "ORDERS", "--force"]);
+    assert_eq!(
+        natrs.json(&["stream", "info", "ORDERS"])["state"]["messages"],
+        0
+    );
+
+    natrs.ok(&["stream", "rm", "ORDERS", "--force"]);
+    natrs.fails(&["stream", "info", "ORDERS"], "stream not found");
+}
+
+#[test]
+fn add_from_a_file_and_edit_with_the_difference() {
+    let server = Server::start().unwrap();
+    let natrs = Natrs::new(&server.url());
+    let dir = tempfile::tempdir().unwrap();
+    let file = temp_file(
+        dir.path(),
+        "s.json",
+        br#"{"name": "FROMFILE", "subjects": ["f.>"], "storage": "memory", "max_msgs": 100, "retention": "limits", "discard": "old", "num_replicas": 1}"#,
+    );
+    let info = natrs.json(&["stream", "add", "--config", file.to_str().unwrap()]);
+    assert_eq!(info["config"]["name"], "FROMFILE");
+    assert_eq!(info["config"]["max_msgs"], 100);
+
+    // Declined: the difference is shown and nothing changes.
+    let out = natrs.run_with_input(&["stream", "edit", "FROMFILE", "--max-msgs", "50"], b"n\n");
+    assert!(!out.status.success());
+    assert!(out.stderr.contains("- max_msgs: 100"), "{}", out.stderr);
+    assert!(out.stderr.contains("+ max_msgs: 50"), "{}", out.stderr);
+    assert_eq!(
+        natrs.json(&["stream", "info", "FROMFILE"])["config"]["max_msgs"],
+        100
+    );
+    // Confirmed on stdin, then with --force.
+    let out = natrs.run_with_input(&["stream", "edit", "FROMFILE", "--max-msgs", "50"], b"y\n");
+    assert!(out.status.success(), "{}", out.stderr);
+    assert_eq!(
+        natrs.json(&["stream", "info", "FROMFILE"])["config"]["max_msgs"],
+        50
+    );
+    natrs.ok(&[
+        "stream",
+        "edit",
+        "FROMFILE",
+        "--description",
+        "edited",
+        "--force",
+    ]);
+    assert_eq!(
+        natrs.json(&["stream", "info", "FROMFILE"])["config"]["description"],
+        "edited"
+    );
+    natrs.fails(
+        &[
+            "stream",
+            "edit",
+            "FROMFILE",
+            "--description",
+            "edited",
+            "--force",
+        ],
+        "no changes",
+    );
+
+    let bad = temp_file(dir.path(), "bad.json", b"{not json");
+    natrs.fails(
+        &["stream", "add", "X", "--config", bad.to_str().unwrap()],
+        "invalid stream configuration",
+    );
+}
+
+#[test]
+fn unknown_streams_and_bad_names_are_one_line_errors() {
+    let server = Server::start().unwrap();
+    let natrs = Natrs::new(&server.url());
+    natrs.fails(&["stream", "info", "NOPE"], "stream not found");
+    natrs.fails(&["stream", "get", "NOPE", "1"], "stream not found");
+    natrs.fails(&["stream", "add", "bad.name"], "invalid");
+    natrs.fails(&["consumer", "ls", "NOPE"], "stream not found");
+    natrs.ok(&["stream", "add", "S", "--subjects", "s"]);
+    natrs.fails(&["stream", "get", "S", "1"], "message not found");
+    natrs.fails(&["consumer", "info", "S", "nope"], "consumer not found");
+}
+
+#[test]
+fn consumers_add_edit_next_pause_resume_rm() {
+    let server = Server::start().unwrap();
+    let natrs = Natrs::new(&server.url());
+    natrs.ok(&["stream", "add", "JOBS", "--subjects", "jobs.>"]);
+    publish(&natrs, "jobs.a", "job", "3");
+
+    let info = natrs.json(&[
+        "consumer",
+        "add",
+        "JOBS",
+        "worker",
+        "--filter",
+        "jobs.a",
+        "--ack",
+        "explicit",
+        "--deliver",
+        "all",
+        "--max-deliver",
+        "3",
+    ]);
+    assert_eq!(info["name"], "worker");
+    assert_eq!(info["config"]["filter_subject"], "jobs.a");
+    assert_eq!(info["num_pending"], 3);
+    let table = natrs.ok(&["consumer", "info", "JOBS", "worker"]);
+    assert!(
+        table.contains("Unprocessed") && table.contains("explicit"),
+        "{table}"
+    );
+    let ls = natrs.ok(&["consumer", "ls", "JOBS"]);
+    assert!(ls.contains("worker"), "{ls}");
+    assert_eq!(
+        natrs.json(&["consumer", "ls", "JOBS", "--names"])[0],
+        "worker"
+    );
+
+    let next = natrs.ok(&["consumer", "next", "JOBS", "worker", "--count", "2"]);
+    assert_eq!(next.matches("Acknowledged message").count(), 2, "{next}");
+    assert!(next.contains("subj: jobs.a / tries: 1"), "{next}");
+    let info = natrs.json(&["consumer", "info", "JOBS", "worker"]);
+    assert_eq!(info["ack_floor"]["stream_seq"], 2);
+    assert_eq!(
+        natrs.ok(&["consumer", "next", "JOBS", "worker", "--raw"]),
+        "job\n"
+    );
+    natrs.fails(
+        &["consumer", "next", "JOBS", "worker", "--wait", "300ms"],
+        "no message",
+    );
+
+    let out = natrs.run_with_input(
+        &["consumer", "edit", "JOBS", "worker", "--max-deliver", "5"],
+        b"",
+    );
+    assert!(!out.status.success());
+    assert!(
+        out.stderr.contains("- max_deliver: 3") && out.stderr.contains("+ max_deliver: 5"),
+        "{}",
+        out.stderr
+    );
+    natrs.ok(&[
+        "consumer",
+        "edit",
+        "JOBS",
+        "worker",
+        "--max-deliver",
+        "5",
+        "--force",
+    ]);
+    assert_eq!(
+        natrs.json(&["consumer", "info", "JOBS", "worker"])["config"]["max_deliver"],
+        5
+    );
+
+    let paused = natrs.json(&["consumer", "pause", "JOBS", "worker", "1h"]);
+    assert_eq!(paused["paused"], true);
+    assert_eq!(
+        natrs.json(&["consumer", "info", "JOBS", "worker"])["paused"],
+        true
+    );
+    natrs.ok(&["consumer", "resume", "JOBS", "worker"]);
+    assert_eq!(
+        natrs.json(&["consumer", "info", "JOBS", "worker"])["paused"],
+        false
+    );
+    natrs.fails(
+        &["consumer", "pause", "JOBS", "worker", "someday"],
+        "invalid time",
+    );
+
+    natrs.ok(&["consumer", "rm", "JOBS", "worker", "--force"]);
+    natrs.fails(
+        &["consumer", "info", "JOBS", "worker"],
+        "consumer not found",
+    );
+    natrs.fails(
+        &["consumer", "add", "JOBS", "c", "--deliver", "soon"],
+        "invalid --deliver",
+    );
+}
