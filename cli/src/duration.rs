@@ -59,6 +59,9 @@ pub(crate) fn format_duration(d: Duration) -> String {
             format!("{micros}µs")
         };
     }
+    if secs < 60 {
+        return format!("{:.2}s", d.as_secs_f64());
+    }
     let (days, hours, minutes, seconds) =
         (secs / 86400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
     let mut out = String::new();
@@ -88,7 +91,8 @@ mod tests {
     #[test]
     fn formats_for_people() {
         assert_eq!(format_duration(Duration::from_secs(5400)), "1h30m");
-        assert_eq!(format_duration(Duration::from_millis(2500)), "2s");
+        assert_eq!(format_duration(Duration::from_millis(2500)), "2.50s");
+        assert_eq!(format_duration(Duration::from_secs(90)), "1m30s");
         assert_eq!(format_duration(Duration::from_micros(1500)), "1.50ms");
     }
 }

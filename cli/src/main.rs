@@ -112,6 +112,12 @@ enum Command {
         after_help = "Examples:\n  natrs micro ls\n  natrs micro info calculator\n  natrs micro stats calculator --json"
     )]
     Micro(cmd::micro::MicroCommand),
+    /// Benchmarks: publishers, subscribers, request/reply, JetStream
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  natrs bench pub bench.x --clients 4 --msgs 1000000 --size 128\n  natrs bench js pub bench.js --clients 2 --msgs 100000"
+    )]
+    Bench(cmd::bench::BenchCommand),
     /// Print shell completions
     #[command(
         name = "completions",
@@ -166,6 +172,7 @@ async fn run(command: Command, global: Global) -> anyhow::Result<()> {
         Command::Stream(command) => cmd::stream::run(command, &global).await,
         Command::Consumer(command) => cmd::consumer::run(command, &global).await,
         Command::Micro(command) => cmd::micro::run(command, &global).await,
+        Command::Bench(command) => cmd::bench::run(command, &global).await,
         Command::Completions(_) => Ok(()),
     }
 }

@@ -2,6 +2,7 @@
 //! `stream restore`, `stream report`, `consumer report`, `events`) come as
 //! modules of their own here.
 
+pub(crate) mod bench;
 pub(crate) mod completions;
 pub(crate) mod consumer;
 pub(crate) mod context;

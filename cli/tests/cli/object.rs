@@ -249,4 +249,43 @@ fn progress_bars_on_a_terminal_only() {
         "no progress bar on the terminal: {text:?}"
     );
     assert!(text.contains("big.bin ["), "{text:?}");
+
+    // A bar per bench client on a terminal, none when piped.
+    let bench = ["bench", "pub", "p.x", "--clients", "2", "--msgs", "2000"];
+    let out = natrs.run(&bench);
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(!out.stderr.contains("client"), "{}", out.stderr);
+    let text = in_terminal(&natrs, &bench);
+    assert!(
+        text.contains("client   0 [") && text.contains("client   1 ["),
+        "{text:?}"
+    );
+    assert!(text.contains("1000/1000 msgs"), "{text:?}");
+}
+
+/// Runs the tool in a pseudo-terminal; returns what the terminal showed.
+fn in_terminal(natrs: &Natrs, args: &[&str]) -> String {
+    let cmd = natrs.command(args);
+    let mut line = format!(
+        "stty cols 120 rows 40; '{}'",
+        cmd.get_program().to_str().unwrap()
+    );
+    for arg in cmd.get_args() {
+        line.push_str(&format!(" '{}'", arg.to_str().unwrap()));
+    }
+    let mut script = Command::new("script");
+    script.args(["-q", "-e", "-c", &line, "/dev/null"]);
+    for (key, value) in cmd.get_envs() {
+        match value {
+            Some(value) => script.env(key, value),
+            None => script.env_remove(key),
+        };
+    }
+    let out = script
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("util-linux script runs");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{text}");
+    text
 }
