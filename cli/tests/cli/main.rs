@@ -1,6 +1,7 @@
 //! The `natrs` command-line tool, driven as a process against real
 //! nats-servers from the harness.
 
+mod auth;
 mod bench;
 mod context;
 mod core;
