@@ -112,9 +112,17 @@ pub(crate) async fn run_reply(args: ReplyArgs, global: &Global) -> Result<()> {
     eprintln!("Listening on {:?} in group {:?}", args.subject, args.queue);
     let mut answered = 0u64;
     let mut draining = false;
+    let mut forced = false;
     loop {
         let message = if draining {
-            sub.next().await
+            tokio::select! {
+                message = sub.next() => message,
+                () = interrupt.wait() => {
+                    // A second Ctrl-C: stop without waiting for the drain.
+                    forced = true;
+                    break;
+                }
+            }
         } else {
             tokio::select! {
                 message = sub.next() => message,
@@ -148,7 +156,11 @@ pub(crate) async fn run_reply(args: ReplyArgs, global: &Global) -> Result<()> {
             break;
         }
     }
-    client.drain().await.ok();
+    if forced {
+        client.close().await;
+    } else {
+        client.drain().await.ok();
+    }
     Ok(())
 }
 

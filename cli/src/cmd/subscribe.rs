@@ -51,9 +51,17 @@ pub(crate) async fn run(args: SubArgs, global: &Global) -> Result<()> {
     }
     let mut received = 0u64;
     let mut draining = false;
+    let mut forced = false;
     loop {
         let message = if draining {
-            sub.next().await
+            tokio::select! {
+                message = sub.next() => message,
+                () = interrupt.wait() => {
+                    // A second Ctrl-C: stop without waiting for the drain.
+                    forced = true;
+                    break;
+                }
+            }
         } else {
             tokio::select! {
                 message = sub.next() => message,
@@ -73,7 +81,11 @@ pub(crate) async fn run(args: SubArgs, global: &Global) -> Result<()> {
             break;
         }
     }
-    client.drain().await.ok();
+    if forced {
+        client.close().await;
+    } else {
+        client.drain().await.ok();
+    }
     if draining {
         eprintln!("Interrupted after {received} messages");
     }

@@ -221,3 +221,15 @@ fn completions_for_three_shells() {
     let out = natrs.run(&["completions", "tcsh"]);
     assert!(!out.status.success());
 }
+
+#[test]
+fn sub_headers_only_leaves_the_body_out() {
+    let server = Server::start().unwrap();
+    let natrs = Natrs::new(&server.url());
+    let mut sub = natrs.spawn(&["sub", "h", "--count", "1", "--headers-only"]);
+    sub.wait_stderr("Subscribing on h");
+    natrs.ok(&["pub", "h", "secret-body", "-H", "trace:abc"]);
+    let out = sub.wait_exit(WAIT);
+    assert!(out.stdout.contains("trace: abc"), "{}", out.stdout);
+    assert!(!out.stdout.contains("secret-body"), "{}", out.stdout);
+}
