@@ -87,6 +87,18 @@ pub(crate) fn byte_bar(total: u64, message: &str) -> ProgressBar {
     bar
 }
 
+/// A byte counter for a stream of unknown length (hidden unless stderr is a
+/// terminal).
+pub(crate) fn byte_counter(message: &str) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(None, draw_target());
+    bar.set_style(
+        ProgressStyle::with_template("{msg} {spinner} {bytes} {bytes_per_sec}")
+            .expect("a valid template"),
+    );
+    bar.set_message(message.to_string());
+    bar
+}
+
 /// The draw target of every bar: stderr when it is a terminal, else hidden.
 pub(crate) fn draw_target() -> ProgressDrawTarget {
     if progress_enabled() {

@@ -353,7 +353,16 @@ async fn put(
             bar.finish();
             result?
         }
-        None => store.put(meta, tokio::io::stdin().compat()).await?,
+        None => {
+            let bar = output::byte_counter(&name);
+            let reader = Counting {
+                inner: tokio::io::stdin().compat(),
+                bar: bar.clone(),
+            };
+            let result = store.put(meta, reader).await;
+            bar.finish();
+            result?
+        }
     };
     if json {
         print_json(&info_json(&info)?)

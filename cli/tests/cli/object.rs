@@ -222,40 +222,27 @@ fn progress_bars_on_a_terminal_only() {
     );
 
     // On a terminal: the bar, ending at the full size.
-    let cmd = natrs.command(&args);
-    let mut line = format!(
-        "stty cols 120 rows 40; '{}'",
-        cmd.get_program().to_str().unwrap()
-    );
-    for arg in cmd.get_args() {
-        line.push_str(&format!(" '{}'", arg.to_str().unwrap()));
-    }
-    let mut script = Command::new("script");
-    script.args(["-q", "-e", "-c", &line, "/dev/null"]);
-    for (key, value) in cmd.get_envs() {
-        match value {
-            Some(value) => script.env(key, value),
-            None => script.env_remove(key),
-        };
-    }
-    let out = script
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("util-linux script runs");
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}");
+    let text = in_terminal(&natrs, &args, None);
     assert!(
         text.contains("3.00 MiB/3.00 MiB"),
         "no progress bar on the terminal: {text:?}"
     );
     assert!(text.contains("big.bin ["), "{text:?}");
 
+    // From stdin the size is unknown: a byte counter instead.
+    let stdin_args = ["object", "put", "bars", "--name", "piped.bin"];
+    let text = in_terminal(&natrs, &stdin_args, Some(&file));
+    assert!(
+        text.contains("piped.bin") && text.contains("3.00 MiB"),
+        "{text:?}"
+    );
+
     // A bar per bench client on a terminal, none when piped.
     let bench = ["bench", "pub", "p.x", "--clients", "2", "--msgs", "2000"];
     let out = natrs.run(&bench);
     assert!(out.status.success(), "{}", out.stderr);
     assert!(!out.stderr.contains("client"), "{}", out.stderr);
-    let text = in_terminal(&natrs, &bench);
+    let text = in_terminal(&natrs, &bench, None);
     assert!(
         text.contains("client   0 [") && text.contains("client   1 ["),
         "{text:?}"
@@ -264,7 +251,7 @@ fn progress_bars_on_a_terminal_only() {
 }
 
 /// Runs the tool in a pseudo-terminal; returns what the terminal showed.
-fn in_terminal(natrs: &Natrs, args: &[&str]) -> String {
+fn in_terminal(natrs: &Natrs, args: &[&str], stdin: Option<&std::path::Path>) -> String {
     let cmd = natrs.command(args);
     let mut line = format!(
         "stty cols 120 rows 40; '{}'",
@@ -272,6 +259,9 @@ fn in_terminal(natrs: &Natrs, args: &[&str]) -> String {
     );
     for arg in cmd.get_args() {
         line.push_str(&format!(" '{}'", arg.to_str().unwrap()));
+    }
+    if let Some(path) = stdin {
+        line.push_str(&format!(" < '{}'", path.to_str().unwrap()));
     }
     let mut script = Command::new("script");
     script.args(["-q", "-e", "-c", &line, "/dev/null"]);
