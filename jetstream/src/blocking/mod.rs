@@ -37,11 +37,10 @@ use crate::api::stream::{
     PurgeRequest, PurgeResponse, StreamConfig, StreamInfo, StreamInfoRequest, StreamInfoResponse,
 };
 use crate::api::{ApiCall, ApiPrefix};
+use crate::consumer::{ConsumeOptions, FetchOptions, OrderedOptions};
 use crate::error::Error;
 use crate::metadata::{AckSubject, Metadata};
 use crate::publish::PublishMessage;
-use crate::state::ordered::OrderedOptions;
-use crate::state::pull::{ConsumeOptions, FetchOptions};
 use futures_core::Stream as FuturesStream;
 use natrs_client::{Client, Message, Payload};
 use serde::de::DeserializeOwned;
