@@ -27,7 +27,7 @@ use crate::service::{
     ServiceConfig, ServiceError, StatsResponse, Target, Verb,
 };
 use bytes::Bytes;
-use natrs_client::{Client, HeaderMap, Message};
+use natrs_client::{Client, HeaderMap, Message, Payload};
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 use std::future::poll_fn;
@@ -290,15 +290,15 @@ impl Request {
     }
 
     /// Responds with `payload`.
-    pub fn respond(&self, payload: impl Into<Bytes>) -> Result<(), ServiceError> {
+    pub fn respond<'p>(&self, payload: impl Into<Payload<'p>>) -> Result<(), ServiceError> {
         block_on(self.inner.respond(payload))
     }
 
     /// Responds with headers and `payload`.
-    pub fn respond_with_headers(
+    pub fn respond_with_headers<'p>(
         &self,
         headers: HeaderMap,
-        payload: impl Into<Bytes>,
+        payload: impl Into<Payload<'p>>,
     ) -> Result<(), ServiceError> {
         block_on(self.inner.respond_with_headers(headers, payload))
     }
@@ -313,11 +313,11 @@ impl Request {
 
     /// Responds with an error (headers `Nats-Service-Error-Code` and
     /// `Nats-Service-Error`) and `body`.
-    pub fn respond_error(
+    pub fn respond_error<'p>(
         &self,
         code: u32,
         description: &str,
-        body: impl Into<Bytes>,
+        body: impl Into<Payload<'p>>,
     ) -> Result<(), ServiceError> {
         block_on(self.inner.respond_error(code, description, body))
     }
