@@ -47,6 +47,7 @@ macro_rules! suite_tests {
                     verbose_and_pedantic_connections_work,
                 }
                 reconnect {
+                    default_options_reconnect_forever,
                     reconnect_wait_spaces_the_attempts,
                     reconnect_jitter_is_bounded,
                     custom_reconnect_delay_policy,
