@@ -15,10 +15,12 @@
 //! the end of the driver through [`DriverDone`]. [`Clock`] converts the
 //! runtime's monotonic clock to the core's instants, and
 //! [`tls_error_text`] and [`tls_failure_text`] turn a failed TLS handshake
-//! into the text every adapter reports.
+//! into the text every adapter reports, as [`io_error_text`] does for a
+//! failed TCP connect.
 
 pub use crate::clock::Clock;
 pub use crate::connect::{Connected, DriverDone, Prepared, connect, parse_servers, prepare};
+pub use crate::error::io_error_text;
 pub use crate::runtime::{BoxFuture, Runtime, Timer, Transport};
 pub use crate::shared::Shared;
 pub use crate::tls::{tls_error_text, tls_failure_text};

@@ -46,6 +46,11 @@ macro_rules! suite_tests {
                     dropping_the_last_handle_closes_the_connection,
                     verbose_and_pedantic_connections_work,
                 }
+                errors {
+                    request_errors_answer_the_common_questions,
+                    a_bad_password_is_an_auth_error,
+                    client_events_read_as_one_line,
+                }
                 reconnect {
                     default_options_reconnect_forever,
                     reconnect_wait_spaces_the_attempts,
