@@ -31,6 +31,7 @@ mod driver;
 mod error;
 mod events;
 mod options;
+mod park;
 mod queue;
 mod responses;
 mod runtime;

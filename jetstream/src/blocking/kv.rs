@@ -16,8 +16,9 @@
 //! # Ok(()) }
 //! ```
 
-use super::{Iter, JetStream, block_on};
+use super::{Iter, JetStream};
 use crate::kv::{Config, Entry, KvError, PurgeOptions, Status, WatchOptions};
+use natrs_client::adapter::block_on;
 use natrs_client::{Client, Payload};
 use std::time::Duration;
 

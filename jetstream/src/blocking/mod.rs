@@ -2,7 +2,7 @@
 //! iterators, for programs without an async runtime.
 //!
 //! Every call runs the async API's future on the calling thread with
-//! [`block_on`], which parks the thread until the connection's driver wakes
+//! [`block_on`](natrs_client::adapter::block_on), which parks the thread until the connection's driver wakes
 //! it; no runtime is involved. The facade takes a [`natrs_client::Client`]
 //! (from any natrs runtime crate) or a `natrs_blocking::Client` (which
 //! re-exports this module as `natrs_blocking::jetstream`), and must not be
@@ -18,12 +18,11 @@
 //! # Ok(()) }
 //! ```
 
-mod block_on;
 pub mod kv;
 pub mod object;
 pub mod service;
 
-pub use block_on::{block_on, block_on_until};
+use natrs_client::adapter::{block_on, block_on_until};
 
 use crate::JetStreamOptions;
 use crate::ack::AckKind;
@@ -674,7 +673,7 @@ impl<S: FuturesStream + Unpin> Iter<S> {
     pub fn next_until(&mut self, deadline: Instant) -> Option<Option<S::Item>> {
         let stream = &mut self.0;
         let mut next = poll_fn(|cx| Pin::new(&mut *stream).poll_next(cx));
-        block_on_until(Pin::new(&mut next), deadline)
+        block_on_until(Pin::new(&mut next), Some(deadline))
     }
 }
 

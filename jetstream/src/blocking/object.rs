@@ -15,10 +15,11 @@
 //! # Ok(()) }
 //! ```
 
-use super::{Iter, JetStream, block_on};
+use super::{Iter, JetStream};
 use crate::object::{Config, ObjectError, ObjectInfo, ObjectMeta, ObjectWatchOptions, Status};
 use bytes::Bytes;
 use futures_core::Stream as _;
+use natrs_client::adapter::block_on;
 use natrs_client::{Client, Payload};
 use std::future::poll_fn;
 use std::io;
