@@ -2,7 +2,7 @@
 //! iterators, for programs without an async runtime.
 //!
 //! Every call runs the async API's future on the calling thread with
-//! [`block_on`](natrs_client::adapter::block_on), which parks the thread until the connection's driver wakes
+//! [`block_on`], which parks the thread until the connection's driver wakes
 //! it; no runtime is involved. The facade takes a [`natrs_client::Client`]
 //! (from any natrs runtime crate) or a `natrs_blocking::Client` (which
 //! re-exports this module as `natrs_blocking::jetstream`), and must not be
