@@ -7,7 +7,7 @@ use futures_lite::StreamExt;
 use natrs_async_std::jetstream::api::consumer::ConsumerConfig;
 use natrs_async_std::jetstream::api::publish::PubAck;
 use natrs_async_std::jetstream::api::stream::{StorageType, StreamConfig};
-use natrs_async_std::jetstream::state::pull::FetchOptions;
+use natrs_async_std::jetstream::consumer::FetchOptions;
 use natrs_async_std::jetstream::{JetStream, JetStreamOptions};
 use natrs_async_std::{AsyncIoRuntime, Client};
 use std::collections::VecDeque;

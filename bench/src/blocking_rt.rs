@@ -4,7 +4,7 @@ use crate::report::{BenchError, Outcome, WARMUP_REQUESTS};
 use bytes::Bytes;
 use natrs_blocking::jetstream::api::consumer::ConsumerConfig;
 use natrs_blocking::jetstream::api::stream::{StorageType, StreamConfig};
-use natrs_blocking::jetstream::state::pull::FetchOptions;
+use natrs_blocking::jetstream::consumer::FetchOptions;
 use natrs_blocking::jetstream::{JetStream, JetStreamOptions, PubAckHandle};
 use natrs_blocking::{Client, DriverStatistics};
 use std::collections::VecDeque;

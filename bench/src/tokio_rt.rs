@@ -7,7 +7,7 @@ use natrs_tokio::Client;
 use natrs_tokio::jetstream::api::consumer::ConsumerConfig;
 use natrs_tokio::jetstream::api::publish::PubAck;
 use natrs_tokio::jetstream::api::stream::{StorageType, StreamConfig};
-use natrs_tokio::jetstream::state::pull::FetchOptions;
+use natrs_tokio::jetstream::consumer::FetchOptions;
 use natrs_tokio::jetstream::{JetStream, JetStreamOptions};
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};

@@ -396,7 +396,7 @@ mod sys {
 mod tests {
     use super::*;
     use crate::timer::AsyncIoTimer;
-    use natrs_client::Timer;
+    use natrs_client::adapter::Timer;
     use std::future::poll_fn;
     use std::io::{Read, Write};
     use std::net::TcpListener;

@@ -76,7 +76,7 @@
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! use futures_lite::StreamExt;
 //! use natrs_async_std::jetstream::{self, api::consumer::ConsumerConfig, api::stream::StreamConfig};
-//! use natrs_async_std::jetstream::state::pull::FetchOptions;
+//! use natrs_async_std::jetstream::consumer::FetchOptions;
 //!
 //! let client = natrs_async_std::connect("nats://127.0.0.1:4222").await?;
 //! let js = jetstream::JetStream::new(client);
@@ -101,10 +101,25 @@ mod runtime;
 mod timer;
 mod transport;
 
-pub use natrs_client::*;
+pub use natrs_client::{
+    AuthCallback, Bytes, Client, ClientEvent, CloseReason, ConnectError, ConnectOptions,
+    ConnectStep, ConnectionState, Credentials, DisconnectReason, DrainError, DrainFuture, Error,
+    EventStream, FlushError, FlushFuture, HandshakeError, HeaderError, HeaderMap, JsonError,
+    MAX_DISCOVERED, Message, Payload, PendingLimits, PermissionOp, ProtocolError, ReplyFuture,
+    Request, RequestError, RequestManyOptions, Responses, Secret, ServerAddr, ServerError,
+    ServerInfo, SignFn, Sleep, Statistics, StatusCode, Subject, SubjectError, Subscriber,
+    SubscriptionEnd, TransportError, WsError,
+};
 pub use runtime::{AsyncIoRuntime, DRIVER_THREAD_NAME};
-pub use timer::AsyncIoTimer;
-pub use transport::AsyncIoTransport;
+
+/// This crate's transport and timer, and natrs-client's pieces for writing a
+/// runtime adapter of your own (see [`natrs_client::adapter`]). Applications
+/// need nothing here.
+pub mod adapter {
+    pub use crate::timer::AsyncIoTimer;
+    pub use crate::transport::AsyncIoTransport;
+    pub use natrs_client::adapter::*;
+}
 
 /// JetStream: natrs-jetstream, whose async API runs on this crate's client.
 /// `jetstream::JetStream::new(client)` makes a context.
@@ -144,7 +159,11 @@ pub async fn connect_with_runtime(
     options: ConnectOptions,
 ) -> Result<Client, ConnectError> {
     let spawn_failure = runtime.spawn_failure();
-    let mut connecting = pin!(natrs_client::connect(runtime, addrs.as_ref(), options));
+    let mut connecting = pin!(natrs_client::adapter::connect(
+        runtime,
+        addrs.as_ref(),
+        options
+    ));
     poll_fn(|cx| {
         let outcome = connecting.as_mut().poll(cx);
         // The driver is spawned during the first poll; if its thread could not

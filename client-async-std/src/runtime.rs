@@ -1,10 +1,10 @@
-//! [`AsyncIoRuntime`]: the async-io implementation of [`natrs_client::Runtime`].
+//! [`AsyncIoRuntime`]: the async-io implementation of [`natrs_client::adapter::Runtime`].
 
 use crate::driver_thread::{self, Reactor};
 use crate::timer::AsyncIoTimer;
 use crate::transport::{AsyncIoTransport, connect_tcp};
 use futures_rustls::TlsConnector;
-use natrs_client::{BoxFuture, Runtime};
+use natrs_client::adapter::{BoxFuture, Runtime};
 use rustls::ClientConfig;
 use rustls_pki_types::ServerName;
 use std::fmt;

@@ -2,7 +2,7 @@
 //! driver thread's own poller.
 
 use crate::driver_thread::{self, Reactor};
-use natrs_client::Timer;
+use natrs_client::adapter::Timer;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;

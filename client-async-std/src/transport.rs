@@ -6,7 +6,7 @@ use async_io::Async;
 use bytes::BytesMut;
 use futures_lite::io::{AsyncRead, AsyncWrite};
 use futures_rustls::client::TlsStream;
-use natrs_client::{InlineWrite, Transport};
+use natrs_client::adapter::{InlineWrite, Transport};
 use rustix::net::RecvFlags;
 use std::io::{self, IoSlice, Read, Write};
 use std::net::{Shutdown, TcpStream};

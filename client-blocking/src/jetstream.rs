@@ -7,7 +7,7 @@
 //! ```no_run
 //! # fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! use natrs_blocking::jetstream::{self, api::consumer::ConsumerConfig, api::stream::StreamConfig};
-//! use natrs_blocking::jetstream::state::pull::FetchOptions;
+//! use natrs_blocking::jetstream::consumer::FetchOptions;
 //!
 //! let client = natrs_blocking::connect("nats://127.0.0.1:4222")?;
 //! let js = jetstream::JetStream::new(client);
@@ -37,8 +37,16 @@ pub use natrs_jetstream::blocking::{
 pub use natrs_jetstream::publish::PublishMessage;
 pub use natrs_jetstream::stream::BatchEnd;
 pub use natrs_jetstream::{
-    ApiError, Error, ErrorCode, JetStreamOptions, ack, api, error, metadata, parse_time, state,
+    AckKind, ApiError, Error, ErrorCode, JetStreamOptions, api, error, metadata, parse_time, state,
 };
+
+/// How a consumer is read: the options of a fetch, of continuous pulling and
+/// of an ordered consumer.
+pub mod consumer {
+    pub use natrs_jetstream::consumer::{
+        ConsumeOptions, FetchOptions, OrderedOptions, PriorityOptions,
+    };
+}
 
 /// Key-Value with blocking calls: the bucket handle and its iterators, with
 /// the types they take and return. Buckets are made and bound through

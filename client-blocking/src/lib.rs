@@ -91,13 +91,15 @@ pub use responses::Responses;
 pub use subscription::{Iter, Subscription};
 
 pub use natrs_client::{
-    Bytes, ClientEvent, CloseReason, ConnectError, ConnectOptions, ConnectionState,
-    DisconnectReason, DrainError, Error, FlushError, HeaderMap, JsonError, Message, Payload,
-    PendingLimits, Request, RequestError, RequestManyOptions, ServerAddr, ServerError, ServerInfo,
-    SignFn, Statistics, StatusCode, Subject, SubscriptionEnd, TransportError,
+    AuthCallback, Bytes, ClientEvent, CloseReason, ConnectError, ConnectOptions, ConnectStep,
+    ConnectionState, Credentials, DisconnectReason, DrainError, Error, FlushError, HandshakeError,
+    HeaderError, HeaderMap, JsonError, MAX_DISCOVERED, Message, Payload, PendingLimits,
+    PermissionOp, ProtocolError, Request, RequestError, RequestManyOptions, Secret, ServerAddr,
+    ServerError, ServerInfo, SignFn, Statistics, StatusCode, Subject, SubjectError,
+    SubscriptionEnd, TransportError, WsError,
 };
 
-use natrs_client::prepare;
+use natrs_client::adapter::prepare;
 
 /// Connects to `addrs` (one URL or several, comma-separated) with default
 /// options; blocks until connected.

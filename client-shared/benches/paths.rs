@@ -21,7 +21,8 @@
 
 use bytes::{Buf, Bytes, BytesMut};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use natrs_client::{ConnectOptions, Prepared, prepare};
+use natrs_client::ConnectOptions;
+use natrs_client::adapter::{Prepared, prepare};
 use natrs_core::client::TransportEvent;
 use natrs_core::proto::WriteBuffer;
 use std::future::Future;

@@ -2,6 +2,7 @@
 //! core's loop on any [`Runtime`] (connect, TLS, read, write, timers).
 
 use crate::connect::DriverDone;
+use crate::error::io_error_text;
 use crate::runtime::{Runtime, Timer, Transport};
 use crate::shared::Shared;
 use crate::tls::{rustls_error, tls_error_text, tls_failure_text};
@@ -124,7 +125,7 @@ impl<R: Runtime> Driver<R> {
                 self.shared.handle_transport(TransportEvent::Connected);
             }
             Race::Done(Err(e)) => {
-                let e = TransportError::Connect(format!("{}: {e}", server.host_port()));
+                let e = TransportError::Connect(format!("{server}: {}", io_error_text(&e)));
                 self.shared.handle_transport(TransportEvent::Closed(e));
             }
             Race::Abandoned => {}

@@ -163,6 +163,46 @@ impl EventQueue {
     }
 }
 
+/// One line per event, for a log: `disconnected: connection closed by the
+/// server`, `reconnected to nats://127.0.0.1:4222`.
+impl std::fmt::Display for ClientEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClientEvent::Connected { server } => write!(f, "connected to {server}"),
+            ClientEvent::Disconnected { reason } => write!(f, "disconnected: {reason}"),
+            ClientEvent::Reconnected { server } => write!(f, "reconnected to {server}"),
+            ClientEvent::ServersDiscovered { servers } => {
+                write!(f, "discovered servers: {}", servers.join(", "))
+            }
+            ClientEvent::LameDuck => f.write_str("the server entered lame duck mode"),
+            ClientEvent::SlowConsumer {
+                sid,
+                subject,
+                dropped,
+            } => write!(
+                f,
+                "slow consumer: subscription {sid} on {subject:?} has dropped {dropped} messages"
+            ),
+            ClientEvent::ServerError(e) => write!(f, "server error: {e}"),
+            ClientEvent::BadHeaders { sid, error } => write!(
+                f,
+                "a message for subscription {sid} had invalid headers: {error}"
+            ),
+            ClientEvent::Closed { reason } => write!(f, "closed: {reason}"),
+            ClientEvent::ReadingPaused { unwritten } => write!(
+                f,
+                "reading paused: {unwritten} bytes wait to be written to a server that does not read"
+            ),
+            ClientEvent::EventsDropped { count } => {
+                write!(
+                    f,
+                    "{count} events were dropped: the event stream was not read"
+                )
+            }
+        }
+    }
+}
+
 /// The subscribers to events.
 #[derive(Default)]
 pub(crate) struct EventHub {

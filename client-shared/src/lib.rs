@@ -1,7 +1,7 @@
 //! The runtime-independent half of every natrs client.
 //!
 //! This crate holds the client API ([`Client`], [`Subscriber`], requests,
-//! flush, drain, events) and the [driver](Runtime) that runs a connection; the
+//! flush, drain, events) and the [driver](adapter::Runtime) that runs a connection; the
 //! runtime crates (`natrs-tokio`, `natrs-async-std`, `natrs-blocking`) add the
 //! sockets, TLS and timers and re-export what is here. Every future and stream
 //! here completes through wakers, so the same types work on any executor and
@@ -15,13 +15,14 @@
 //! only when the buffer goes from empty to non-empty, so a publish costs no
 //! channel hop and no allocation. Requests, flushes and lone publishes (a
 //! reply) are written to the socket by the task itself when nobody else is
-//! writing and the transport allows it ([`InlineWrite`]), sparing the driver a
+//! writing and the transport allows it ([`InlineWrite`](adapter::InlineWrite)), sparing the driver a
 //! wake-up. The driver reads into one buffer, feeds it to the core and routes
 //! the resulting events: messages into per-subscription delivery queues
 //! (bounded by pending limits, counting drops as slow consumer events),
 //! replies and flush completions into one-shot slots; the consumers are woken
 //! after the lock is released.
 
+pub mod adapter;
 mod auth;
 mod client;
 mod clock;
@@ -30,6 +31,7 @@ mod driver;
 mod error;
 mod events;
 mod options;
+mod park;
 mod queue;
 mod responses;
 mod runtime;
@@ -42,18 +44,12 @@ mod writer;
 
 pub use auth::AuthCallback;
 pub use client::{Client, DrainFuture, FlushFuture, ReplyFuture, Request, Sleep};
-pub use clock::Clock;
-pub use connect::{Connected, DriverDone, Prepared, connect, parse_servers, prepare};
 pub use error::{ConnectError, DrainError, Error, FlushError, JsonError, RequestError};
 pub use events::{ClientEvent, EventStream};
 pub use options::{ConnectOptions, SignFn};
 pub use queue::PendingLimits;
 pub use responses::Responses;
-pub use runtime::{BoxFuture, Runtime, Timer, Transport};
-pub use shared::Shared;
 pub use subscriber::Subscriber;
-pub use tls::{tls_error_text, tls_failure_text};
-pub use writer::InlineWrite;
 
 pub use bytes::Bytes;
 pub use natrs_core::Payload;

@@ -13,11 +13,31 @@ use std::time::Duration;
 
 pub use natrs_core::auth::SignFn;
 
-/// Settings for a connection. Defaults follow nats.go: 2 s connect timeout,
-/// 2 min ping interval, 2 pings outstanding, 60 reconnects per server with a
-/// 2 s wait plus up to 100 ms jitter (1 s with TLS), 8 MiB reconnect buffer,
-/// 512Ki messages / 64 MiB pending per subscription, 10 s request timeout,
-/// 30 s drain timeout.
+/// Settings for a connection, as a builder.
+///
+/// # Defaults
+///
+/// The defaults suit a service that runs for months: the client reconnects
+/// forever, as async-nats does (nats.go gives up after 60 failed attempts
+/// per server, which with its waits closes a service after about two
+/// minutes of outage); [`max_reconnects`](Self::max_reconnects) bounds it.
+/// Beside the peers' defaults (nats.go's `Default*` constants and
+/// subscription pending limits, async-nats' `ConnectOptions::default`):
+///
+/// | setting | natrs | nats.go | async-nats |
+/// |---|---|---|---|
+/// | reconnect attempts ([`max_reconnects`](Self::max_reconnects)) | unlimited | 60 per server | unlimited |
+/// | reconnect wait ([`reconnect_wait`](Self::reconnect_wait)) | 2 s after each pass over the servers | 2 s | none for the first attempt, then 2^(n-1) ms, at most 4 s |
+/// | reconnect jitter ([`reconnect_jitter`](Self::reconnect_jitter)) | up to 100 ms, 1 s with TLS | 100 ms, 1 s with TLS | none |
+/// | connect timeout ([`connection_timeout`](Self::connection_timeout)) | 2 s (TCP, TLS and handshake) | 2 s | 5 s |
+/// | ping interval ([`ping_interval`](Self::ping_interval)) | 2 min | 2 min | 60 s |
+/// | pings unanswered before stale ([`max_pings_outstanding`](Self::max_pings_outstanding)) | 2 | 2 | 2 (fixed) |
+/// | reconnect buffer ([`reconnect_buffer_size`](Self::reconnect_buffer_size)) | 8 MiB | 8 MiB | no byte limit; a 2,048-command channel |
+/// | request timeout ([`request_timeout`](Self::request_timeout)) | 10 s | none (each request names its timeout) | 10 s |
+/// | pending per subscription ([`subscription_pending_limits`](Self::subscription_pending_limits)) | 512 Ki messages, 64 MiB | 500,000 messages (512 Ki in older releases), 64 MiB | 65,536 messages, no byte limit |
+/// | drain timeout ([`drain_timeout`](Self::drain_timeout)) | 30 s | 30 s | none |
+/// | retry the first connect ([`retry_on_initial_connect`](Self::retry_on_initial_connect)) | off | off | off |
+/// | inbox prefix ([`inbox_prefix`](Self::inbox_prefix)) | `_INBOX` | `_INBOX` | `_INBOX` |
 #[derive(Clone)]
 pub struct ConnectOptions {
     pub(crate) config: Config,
@@ -95,9 +115,11 @@ impl ConnectOptions {
         self
     }
 
-    /// Failed attempts after which a server leaves the pool; `None`: retry forever.
-    pub fn max_reconnects(mut self, max: Option<u32>) -> Self {
-        self.config.max_reconnects = max;
+    /// Failed attempts in a row after which a server leaves the pool (the
+    /// client closes when none is left): `max_reconnects(60)` is nats.go's
+    /// default. `None` (the default) retries forever.
+    pub fn max_reconnects(mut self, max: impl Into<Option<u32>>) -> Self {
+        self.config.max_reconnects = max.into();
         self
     }
 

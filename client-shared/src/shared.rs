@@ -410,7 +410,7 @@ pub struct Shared {
     /// The authentication provider, loaded before every connection attempt.
     pub(crate) auth: Option<Arc<dyn AuthProvider>>,
     /// How async publishes take part in their executor's fairness: the
-    /// runtime's [`Runtime::poll_proceed`](crate::Runtime::poll_proceed),
+    /// runtime's [`Runtime::poll_proceed`](crate::adapter::Runtime::poll_proceed),
     /// set when the driver is spawned (none for a driver of the caller's).
     proceed: OnceLock<fn(&mut Context<'_>) -> Poll<()>>,
 }
@@ -470,7 +470,7 @@ impl Shared {
     }
 
     /// Makes async publishes call `proceed` (a runtime's
-    /// [`Runtime::poll_proceed`](crate::Runtime::poll_proceed)) before they
+    /// [`Runtime::poll_proceed`](crate::adapter::Runtime::poll_proceed)) before they
     /// queue a message, after each millisecond of publishing on a thread;
     /// the first setting stays.
     pub(crate) fn set_proceed(&self, proceed: fn(&mut Context<'_>) -> Poll<()>) {
@@ -922,7 +922,8 @@ fn above_high_water(core: &core::Client) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use crate::{ClientEvent, ConnectOptions, prepare};
+    use crate::adapter::prepare;
+    use crate::{ClientEvent, ConnectOptions};
     use bytes::{Bytes, BytesMut};
     use natrs_core::Payload;
     use natrs_core::client::{TransportCommand, TransportEvent};
@@ -968,7 +969,7 @@ mod tests {
 
     /// A connected client with nobody draining its write buffer (the
     /// client handle is kept: dropping the last one closes).
-    fn connected() -> crate::Prepared {
+    fn connected() -> crate::adapter::Prepared {
         let prepared = prepare("nats://127.0.0.1:4222", ConnectOptions::new()).unwrap();
         let shared = &prepared.shared;
         assert!(shared.poll_transport().is_some());

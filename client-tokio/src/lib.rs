@@ -26,7 +26,7 @@
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! use futures_util::StreamExt;
 //! use natrs_tokio::jetstream::{self, api::consumer::ConsumerConfig, api::stream::StreamConfig};
-//! use natrs_tokio::jetstream::state::pull::FetchOptions;
+//! use natrs_tokio::jetstream::consumer::FetchOptions;
 //!
 //! let client = natrs_tokio::connect("nats://127.0.0.1:4222").await?;
 //! let js = jetstream::JetStream::new(client);
@@ -48,8 +48,25 @@
 
 mod runtime;
 
-pub use natrs_client::*;
-pub use runtime::TokioRuntime;
+pub use natrs_client::{
+    AuthCallback, Bytes, Client, ClientEvent, CloseReason, ConnectError, ConnectOptions,
+    ConnectStep, ConnectionState, Credentials, DisconnectReason, DrainError, DrainFuture, Error,
+    EventStream, FlushError, FlushFuture, HandshakeError, HeaderError, HeaderMap, JsonError,
+    MAX_DISCOVERED, Message, Payload, PendingLimits, PermissionOp, ProtocolError, ReplyFuture,
+    Request, RequestError, RequestManyOptions, Responses, Secret, ServerAddr, ServerError,
+    ServerInfo, SignFn, Sleep, Statistics, StatusCode, Subject, SubjectError, Subscriber,
+    SubscriptionEnd, TransportError, WsError,
+};
+
+/// What this crate's driver runs on, and natrs-client's pieces for writing a
+/// runtime adapter of your own (see [`natrs_client::adapter`]). Applications
+/// need nothing here.
+pub mod adapter {
+    pub use crate::runtime::TokioRuntime;
+    pub use natrs_client::adapter::*;
+}
+
+use adapter::TokioRuntime;
 
 /// JetStream: natrs-jetstream, whose async API runs on this crate's client.
 /// `jetstream::JetStream::new(client)` makes a context.
@@ -70,5 +87,5 @@ pub async fn connect_with_options(
     let runtime = TokioRuntime::current().ok_or_else(|| {
         ConnectError::InvalidOptions("natrs-tokio must be used within a tokio runtime".into())
     })?;
-    natrs_client::connect(runtime, addrs.as_ref(), options).await
+    natrs_client::adapter::connect(runtime, addrs.as_ref(), options).await
 }

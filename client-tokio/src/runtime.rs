@@ -1,7 +1,7 @@
-//! The tokio implementation of [`natrs_client::Runtime`].
+//! The tokio implementation of [`natrs_client::adapter::Runtime`].
 
 use bytes::BytesMut;
-use natrs_client::{BoxFuture, InlineWrite, Runtime, Timer, Transport};
+use natrs_client::adapter::{BoxFuture, InlineWrite, Runtime, Timer, Transport};
 use rustls::ClientConfig;
 use rustls_pki_types::ServerName;
 use std::future::Future;

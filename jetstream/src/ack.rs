@@ -52,11 +52,11 @@ const DONE: u8 = 2;
 /// Whether a message was acknowledged: terminal acks are accepted once;
 /// progress acks any number of times before that.
 #[derive(Debug, Default)]
-pub struct AckState(AtomicU8);
+pub(crate) struct AckState(AtomicU8);
 
 impl AckState {
     /// A message not acknowledged yet.
-    pub fn new() -> AckState {
+    pub(crate) fn new() -> AckState {
         AckState(AtomicU8::new(OPEN))
     }
 
@@ -64,7 +64,7 @@ impl AckState {
     /// [`Error::AlreadyAcknowledged`] after a terminal ack (or while one is
     /// being sent). Call [`AckState::finish`] with the outcome of a terminal
     /// ack.
-    pub fn begin(&self, kind: &AckKind) -> Result<(), Error> {
+    pub(crate) fn begin(&self, kind: &AckKind) -> Result<(), Error> {
         if !kind.is_terminal() {
             return match self.0.load(Ordering::Acquire) {
                 OPEN => Ok(()),
@@ -79,13 +79,13 @@ impl AckState {
 
     /// Records whether the terminal ack claimed by [`AckState::begin`] was
     /// sent; a failed one can be tried again.
-    pub fn finish(&self, sent: bool) {
+    pub(crate) fn finish(&self, sent: bool) {
         self.0
             .store(if sent { DONE } else { OPEN }, Ordering::Release);
     }
 
     /// Whether a terminal ack was sent.
-    pub fn is_acked(&self) -> bool {
+    pub(crate) fn is_acked(&self) -> bool {
         self.0.load(Ordering::Acquire) == DONE
     }
 }

@@ -307,6 +307,43 @@ impl Error {
         self.code() == Some(code)
     }
 
+    /// Whether no answer came within the timeout.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::TimedOut(_))
+    }
+
+    /// Whether nobody answered (503): JetStream is not enabled or not
+    /// available here, no stream listens on a published subject, or the
+    /// consumer of a pull request is unavailable.
+    pub fn is_no_responders(&self) -> bool {
+        matches!(
+            self,
+            Error::NotEnabled | Error::NoStreamResponse | Error::ConsumerUnavailable
+        )
+    }
+
+    /// Whether the client is closed.
+    pub fn is_closed(&self) -> bool {
+        matches!(
+            self,
+            Error::Closed | Error::Client(natrs_client::Error::ConnectionClosed)
+        )
+    }
+
+    /// Whether the connection is gone: lost while waiting (the outcome is
+    /// unknown), or the client closed.
+    pub fn is_disconnected(&self) -> bool {
+        matches!(self, Error::Disconnected) || self.is_closed()
+    }
+
+    /// Whether what the call names does not exist: a stream, a consumer or
+    /// a message.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Error::MessageNotFound)
+            || self.is(ErrorCode::StreamNotFound)
+            || self.is(ErrorCode::ConsumerNotFound)
+    }
+
     /// Whether a consume loop goes on after this error (warnings: missed
     /// heartbeats, exceeded pull limits, a lost connection).
     pub fn is_transient(&self) -> bool {

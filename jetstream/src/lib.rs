@@ -16,7 +16,7 @@
 //! use natrs_tokio::jetstream::JetStream;
 //! use natrs_tokio::jetstream::api::consumer::ConsumerConfig;
 //! use natrs_tokio::jetstream::api::stream::StreamConfig;
-//! use natrs_tokio::jetstream::state::pull::ConsumeOptions;
+//! use natrs_tokio::jetstream::consumer::ConsumeOptions;
 //!
 //! let client = natrs_tokio::connect("nats://127.0.0.1:4222").await?;
 //! let js = JetStream::new(client);
@@ -89,7 +89,7 @@
 //!   subject, checked against size and digest. The meta JSON is written
 //!   exactly as nats.go writes it.
 
-pub mod ack;
+mod ack;
 pub mod api;
 pub mod blocking;
 pub mod consumer;
@@ -111,6 +111,7 @@ mod timer;
 pub mod transport;
 mod wire;
 
+pub use ack::AckKind;
 pub use context::{JetStream, JetStreamOptions};
 pub use error::{ApiError, Error, ErrorCode};
 pub use wire::parse_time;

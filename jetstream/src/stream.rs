@@ -8,10 +8,10 @@ use crate::api::message::{
 use crate::api::stream::{
     self as sapi, PurgeRequest, PurgeResponse, StreamInfo, StreamInfoRequest,
 };
+use crate::consumer::OrderedOptions;
 use crate::consumer::{Consumer, OrderedConsumer};
 use crate::context::JetStream;
 use crate::error::Error;
-use crate::state::ordered::OrderedOptions;
 use crate::transport::Transport;
 use futures_core::Stream as FuturesStream;
 use natrs_client::Client;

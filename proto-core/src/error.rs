@@ -72,6 +72,13 @@ pub enum Error {
     NoEchoNotSupported,
 }
 
+impl Error {
+    /// Whether the client is closed.
+    pub fn is_closed(&self) -> bool {
+        matches!(self, Error::ConnectionClosed)
+    }
+}
+
 /// Which operation a permissions violation refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PermissionOp {
@@ -282,8 +289,9 @@ pub enum ConnectStep {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum TransportError {
-    /// The TCP connection could not be made (refused, unreachable, name not resolved).
-    #[error("connect failed: {0}")]
+    /// The TCP connection could not be made (refused, unreachable, name not
+    /// resolved); the text names the server, then the cause.
+    #[error("could not connect to {0}")]
     Connect(String),
     /// The TLS handshake failed (unknown CA, wrong name, no client certificate, ...).
     #[error("TLS handshake failed: {0}")]

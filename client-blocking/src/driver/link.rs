@@ -8,7 +8,8 @@
 //! writer, nor the other way round).
 
 use bytes::BytesMut;
-use natrs_client::{TransportError, tls_error_text, tls_failure_text};
+use natrs_client::TransportError;
+use natrs_client::adapter::{tls_error_text, tls_failure_text};
 use rustls::ClientConnection;
 use std::io::{self, BufRead, Read};
 use std::net::{Shutdown, TcpStream, ToSocketAddrs};

@@ -46,7 +46,8 @@ mod writer;
 use crate::DriverStatistics;
 use crate::executor::{spin_until, waits};
 use link::{HandshakeFailure, Link, connect_tcp, handshake, lock, set_running_timeouts};
-use natrs_client::{DriverDone, Shared, TransportError};
+use natrs_client::TransportError;
+use natrs_client::adapter::{DriverDone, Shared, io_error_text};
 use natrs_core::client::{TransportCommand, TransportEvent};
 use rustls::ClientConnection;
 use rustls_pki_types::ServerName;
@@ -537,7 +538,7 @@ impl Driver {
                         // reports it.
                     }
                     Err(e) => {
-                        let e = TransportError::Connect(format!("{}: {e}", server.host_port()));
+                        let e = TransportError::Connect(format!("{server}: {}", io_error_text(&e)));
                         self.shared
                             .handle_transport_at(epoch, TransportEvent::Closed(e));
                     }

@@ -7,7 +7,8 @@
 //! stuck behind a server that stopped reading).
 
 use super::link::{Link, is_timeout, lock};
-use natrs_client::{Shared, TransportError};
+use natrs_client::TransportError;
+use natrs_client::adapter::Shared;
 use natrs_core::proto::WriteBuffer;
 use std::io::{IoSlice, Write};
 use std::ops::{Deref, DerefMut};

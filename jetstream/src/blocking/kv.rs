@@ -16,9 +16,9 @@
 //! # Ok(()) }
 //! ```
 
-use super::{Iter, JetStream, block_on};
+use super::{Iter, JetStream};
 use crate::kv::{Config, Entry, KvError, PurgeOptions, Status, WatchOptions};
-use bytes::Bytes;
+use natrs_client::adapter::block_on;
 use natrs_client::{Client, Payload};
 use std::time::Duration;
 
@@ -94,25 +94,25 @@ impl KeyValue {
     }
 
     /// Writes only if `key` has no value.
-    pub fn create(&self, key: &str, value: impl Into<Bytes>) -> Result<u64, KvError> {
+    pub fn create<'p>(&self, key: &str, value: impl Into<Payload<'p>>) -> Result<u64, KvError> {
         block_on(self.inner.create(key, value))
     }
 
     /// Writes only if `key` has no value, with a time to live.
-    pub fn create_with_ttl(
+    pub fn create_with_ttl<'p>(
         &self,
         key: &str,
-        value: impl Into<Bytes>,
+        value: impl Into<Payload<'p>>,
         ttl: Duration,
     ) -> Result<u64, KvError> {
         block_on(self.inner.create_with_ttl(key, value, ttl))
     }
 
     /// Writes only if `revision` is the latest revision of `key`.
-    pub fn update(
+    pub fn update<'p>(
         &self,
         key: &str,
-        value: impl Into<Bytes>,
+        value: impl Into<Payload<'p>>,
         revision: u64,
     ) -> Result<u64, KvError> {
         block_on(self.inner.update(key, value, revision))

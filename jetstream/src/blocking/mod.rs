@@ -18,12 +18,11 @@
 //! # Ok(()) }
 //! ```
 
-mod block_on;
 pub mod kv;
 pub mod object;
 pub mod service;
 
-pub use block_on::{block_on, block_on_until};
+use natrs_client::adapter::{block_on, block_on_until};
 
 use crate::JetStreamOptions;
 use crate::ack::AckKind;
@@ -37,11 +36,10 @@ use crate::api::stream::{
     PurgeRequest, PurgeResponse, StreamConfig, StreamInfo, StreamInfoRequest, StreamInfoResponse,
 };
 use crate::api::{ApiCall, ApiPrefix};
+use crate::consumer::{ConsumeOptions, FetchOptions, OrderedOptions};
 use crate::error::Error;
 use crate::metadata::{AckSubject, Metadata};
 use crate::publish::PublishMessage;
-use crate::state::ordered::OrderedOptions;
-use crate::state::pull::{ConsumeOptions, FetchOptions};
 use futures_core::Stream as FuturesStream;
 use natrs_client::{Client, Message, Payload};
 use serde::de::DeserializeOwned;
@@ -675,7 +673,7 @@ impl<S: FuturesStream + Unpin> Iter<S> {
     pub fn next_until(&mut self, deadline: Instant) -> Option<Option<S::Item>> {
         let stream = &mut self.0;
         let mut next = poll_fn(|cx| Pin::new(&mut *stream).poll_next(cx));
-        block_on_until(Pin::new(&mut next), deadline)
+        block_on_until(Pin::new(&mut next), Some(deadline))
     }
 }
 

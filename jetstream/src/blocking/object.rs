@@ -15,11 +15,12 @@
 //! # Ok(()) }
 //! ```
 
-use super::{Iter, JetStream, block_on};
+use super::{Iter, JetStream};
 use crate::object::{Config, ObjectError, ObjectInfo, ObjectMeta, ObjectWatchOptions, Status};
 use bytes::Bytes;
 use futures_core::Stream as _;
-use natrs_client::Client;
+use natrs_client::adapter::block_on;
+use natrs_client::{Client, Payload};
 use std::future::poll_fn;
 use std::io;
 use std::pin::Pin;
@@ -114,15 +115,19 @@ impl ObjectStore {
     }
 
     /// Stores `data` as object `name`.
-    pub fn put_bytes(&self, name: &str, data: impl Into<Bytes>) -> Result<ObjectInfo, ObjectError> {
+    pub fn put_bytes<'p>(
+        &self,
+        name: &str,
+        data: impl Into<Payload<'p>>,
+    ) -> Result<ObjectInfo, ObjectError> {
         block_on(self.inner.put_bytes(name, data))
     }
 
     /// Stores `data` with `meta`.
-    pub fn put_bytes_with(
+    pub fn put_bytes_with<'p>(
         &self,
         meta: ObjectMeta,
-        data: impl Into<Bytes>,
+        data: impl Into<Payload<'p>>,
     ) -> Result<ObjectInfo, ObjectError> {
         block_on(self.inner.put_bytes_with(meta, data))
     }

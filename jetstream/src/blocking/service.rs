@@ -21,13 +21,13 @@
 //! # Ok(()) }
 //! ```
 
-use super::{block_on, block_on_until};
 use crate::service::{
     self as svc, EndpointConfig, EndpointStats, GroupConfig, InfoResponse, PingResponse,
     ServiceConfig, ServiceError, StatsResponse, Target, Verb,
 };
 use bytes::Bytes;
-use natrs_client::{Client, HeaderMap, Message};
+use natrs_client::adapter::{block_on, block_on_until};
+use natrs_client::{Client, HeaderMap, Message, Payload};
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 use std::future::poll_fn;
@@ -129,7 +129,7 @@ impl Service {
     /// Waits at most `timeout` for the service to stop; whether it did.
     pub fn wait_stopped_timeout(&self, timeout: Duration) -> bool {
         let fut = pin!(self.inner.wait_stopped());
-        block_on_until(fut, Instant::now() + timeout).is_some()
+        block_on_until(fut, Instant::now().checked_add(timeout)).is_some()
     }
 }
 
@@ -219,7 +219,8 @@ impl Endpoint {
     pub fn next_timeout(&mut self, timeout: Duration) -> Option<Option<Request>> {
         let inner = &self.inner;
         let fut = pin!(poll_fn(|cx| inner.poll_next_request(cx)));
-        block_on_until(fut, Instant::now() + timeout).map(|r| r.map(|inner| Request { inner }))
+        block_on_until(fut, Instant::now().checked_add(timeout))
+            .map(|r| r.map(|inner| Request { inner }))
     }
 
     /// Runs `handler` for every request on a thread of its own, until the
@@ -290,15 +291,15 @@ impl Request {
     }
 
     /// Responds with `payload`.
-    pub fn respond(&self, payload: impl Into<Bytes>) -> Result<(), ServiceError> {
+    pub fn respond<'p>(&self, payload: impl Into<Payload<'p>>) -> Result<(), ServiceError> {
         block_on(self.inner.respond(payload))
     }
 
     /// Responds with headers and `payload`.
-    pub fn respond_with_headers(
+    pub fn respond_with_headers<'p>(
         &self,
         headers: HeaderMap,
-        payload: impl Into<Bytes>,
+        payload: impl Into<Payload<'p>>,
     ) -> Result<(), ServiceError> {
         block_on(self.inner.respond_with_headers(headers, payload))
     }
@@ -313,11 +314,11 @@ impl Request {
 
     /// Responds with an error (headers `Nats-Service-Error-Code` and
     /// `Nats-Service-Error`) and `body`.
-    pub fn respond_error(
+    pub fn respond_error<'p>(
         &self,
         code: u32,
         description: &str,
-        body: impl Into<Bytes>,
+        body: impl Into<Payload<'p>>,
     ) -> Result<(), ServiceError> {
         block_on(self.inner.respond_error(code, description, body))
     }

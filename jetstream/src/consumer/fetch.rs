@@ -1,14 +1,16 @@
 //! [`Fetch`]: the messages of one pull request.
 
 use super::PinCell;
+use crate::consumer::FetchOptions;
 use crate::context::JetStream;
 use crate::error::Error;
 use crate::message::JsMessage;
-use crate::state::pull::{self, FetchOptions, FetchStep};
+use crate::state::pull::{self, FetchStep};
 use crate::timer::Deadline;
 use crate::transport::{MessageStream, Transport};
 use bytes::Bytes;
 use futures_core::Stream;
+use natrs_client::Client;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -18,7 +20,7 @@ use std::time::{Duration, Instant};
 /// ends the request (no messages, expired), or the client-side timeout
 /// (`expires` plus one second) passes; an error is yielded once, then the
 /// stream ends.
-pub struct Fetch<T: Transport> {
+pub struct Fetch<T: Transport = Client> {
     transport: T,
     pin: PinCell,
     timeout: Duration,

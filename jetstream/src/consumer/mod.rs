@@ -3,11 +3,13 @@
 //! consumers) and [`OrderedMessages`] (ordered consumers).
 
 mod fetch;
+mod options;
 mod ordered;
 mod pull;
 mod push;
 
 pub use fetch::Fetch;
+pub use options::{ConsumeOptions, FetchOptions, OrderedOptions, PriorityOptions};
 pub use ordered::{OrderedConsumer, OrderedMessages};
 pub use pull::Messages;
 pub use push::PushMessages;
@@ -16,7 +18,7 @@ use crate::api::consumer::{self as capi, ConsumerInfo, PauseResponse};
 use crate::context::JetStream;
 use crate::error::Error;
 use crate::message::JsMessage;
-use crate::state::pull::{ConsumeOptions, FetchOptions};
+
 use crate::transport::Transport;
 use futures_core::Stream as _;
 use natrs_client::Client;

@@ -5,11 +5,11 @@
 use super::pull::{Messages, Step};
 use crate::api::consumer::{self as capi, ConsumerAction, ConsumerInfo};
 use crate::api::{ApiCall, validate_name};
+use crate::consumer::{ConsumeOptions, OrderedOptions};
 use crate::context::JetStream;
 use crate::error::{Error, ErrorCode};
 use crate::message::JsMessage;
-use crate::state::ordered::{Ordered, OrderedOptions, OrderedStep};
-use crate::state::pull::ConsumeOptions;
+use crate::state::ordered::{Ordered, OrderedStep};
 use crate::transport::Transport;
 use bytes::Bytes;
 use futures_core::Stream;

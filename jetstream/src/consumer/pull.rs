@@ -1,14 +1,16 @@
 //! [`Messages`]: continuous pulling (ADR-37 `consume`).
 
 use super::PinCell;
+use crate::consumer::ConsumeOptions;
 use crate::context::JetStream;
 use crate::error::Error;
 use crate::message::JsMessage;
-use crate::state::pull::{Consume, ConsumeOptions, Delivery};
+use crate::state::pull::{Consume, Delivery};
 use crate::timer::Deadline;
 use crate::transport::{ConnectionEvent, MessageStream, Transport};
 use bytes::Bytes;
 use futures_core::Stream;
+use natrs_client::Client;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -31,7 +33,7 @@ pub(crate) enum Step<T: Transport> {
 /// stream goes on; a terminal error (consumer deleted, push consumer, bad
 /// request, client closed) is yielded once and the stream ends.
 /// Disconnects pause it; it pulls again after reconnecting.
-pub struct Messages<T: Transport> {
+pub struct Messages<T: Transport = Client> {
     transport: T,
     pin: PinCell,
     timeout: Duration,

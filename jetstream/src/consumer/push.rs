@@ -8,6 +8,7 @@ use crate::timer::Deadline;
 use crate::transport::{ConnectionEvent, MessageStream, Transport};
 use bytes::Bytes;
 use futures_core::Stream;
+use natrs_client::Client;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -16,7 +17,7 @@ use std::time::{Duration, Instant};
 /// requests are answered once the messages before them were taken, idle
 /// heartbeats are watched (two missed yield [`Error::MissedHeartbeats`] and
 /// the stream goes on), and the stream ends when the subscription does.
-pub struct PushMessages<T: Transport> {
+pub struct PushMessages<T: Transport = Client> {
     transport: T,
     timeout: Duration,
     sub: T::Subscription,

@@ -16,10 +16,10 @@ use crate::api::message::StreamMessage;
 use crate::api::publish::{MessageTtl, PublishOptions, Rollup};
 use crate::api::stream::{PurgeRequest, StreamConfig, StreamInfo};
 use crate::consumer::OrderedConsumer;
+use crate::consumer::OrderedOptions;
 use crate::context::JetStream;
 use crate::error::{Error, ErrorCode};
 use crate::publish::PublishMessage;
-use crate::state::ordered::OrderedOptions;
 use crate::stream::Stream;
 use crate::transport::Transport;
 use bytes::Bytes;
@@ -205,8 +205,9 @@ impl<T: Transport> KeyValue<T> {
     /// Writes `value` only if `key` has no value: it was never written, or
     /// its latest entry is a delete or purge marker. Fails with
     /// [`KvError::KeyExists`] otherwise.
-    pub async fn create(&self, key: &str, value: impl Into<Bytes>) -> Result<u64, KvError> {
-        self.create_inner(key, value.into(), None).await
+    pub async fn create(&self, key: &str, value: impl Into<Payload<'_>>) -> Result<u64, KvError> {
+        self.create_inner(key, value.into().into_bytes(), None)
+            .await
     }
 
     /// [`create`](KeyValue::create) with a time to live for the value (the
@@ -216,10 +217,11 @@ impl<T: Transport> KeyValue<T> {
     pub async fn create_with_ttl(
         &self,
         key: &str,
-        value: impl Into<Bytes>,
+        value: impl Into<Payload<'_>>,
         ttl: Duration,
     ) -> Result<u64, KvError> {
-        self.create_inner(key, value.into(), Some(ttl)).await
+        self.create_inner(key, value.into().into_bytes(), Some(ttl))
+            .await
     }
 
     async fn create_inner(
@@ -255,11 +257,11 @@ impl<T: Transport> KeyValue<T> {
     pub async fn update(
         &self,
         key: &str,
-        value: impl Into<Bytes>,
+        value: impl Into<Payload<'_>>,
         revision: u64,
     ) -> Result<u64, KvError> {
         validate_write_key(key)?;
-        self.put_expecting(key, value.into(), revision, None)
+        self.put_expecting(key, value.into().into_bytes(), revision, None)
             .await
             .map_err(|e| wrong_revision(e, key, revision))
     }

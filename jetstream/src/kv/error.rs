@@ -47,6 +47,23 @@ pub enum KvError {
 }
 
 impl KvError {
+    /// Whether the JetStream call underneath got no answer within the
+    /// timeout.
+    pub fn is_timeout(&self) -> bool {
+        self.jetstream().is_some_and(Error::is_timeout)
+    }
+
+    /// Whether nobody answered the JetStream call underneath (JetStream not
+    /// enabled or not available here).
+    pub fn is_no_responders(&self) -> bool {
+        self.jetstream().is_some_and(Error::is_no_responders)
+    }
+
+    /// Whether the connection is gone: lost while waiting, or the client
+    /// closed.
+    pub fn is_disconnected(&self) -> bool {
+        self.jetstream().is_some_and(Error::is_disconnected)
+    }
     /// Whether this says the key has no value.
     pub fn is_key_not_found(&self) -> bool {
         matches!(self, KvError::KeyNotFound(_))

@@ -4,12 +4,12 @@
 use super::KvError;
 use super::entry::{Entry, Operation};
 use crate::api::consumer as capi;
+use crate::consumer::ConsumeOptions;
 use crate::consumer::OrderedMessages;
 use crate::context::JetStream;
 use crate::error::Error;
 use crate::message::JsMessage;
 use crate::metadata::AckSubject;
-use crate::state::pull::ConsumeOptions;
 use crate::transport::Transport;
 use bytes::Bytes;
 use futures_core::Stream;

@@ -83,6 +83,23 @@ pub enum ObjectError {
 }
 
 impl ObjectError {
+    /// Whether the JetStream call underneath got no answer within the
+    /// timeout.
+    pub fn is_timeout(&self) -> bool {
+        self.jetstream().is_some_and(Error::is_timeout)
+    }
+
+    /// Whether nobody answered the JetStream call underneath (JetStream not
+    /// enabled or not available here).
+    pub fn is_no_responders(&self) -> bool {
+        self.jetstream().is_some_and(Error::is_no_responders)
+    }
+
+    /// Whether the connection is gone: lost while waiting, or the client
+    /// closed.
+    pub fn is_disconnected(&self) -> bool {
+        self.jetstream().is_some_and(Error::is_disconnected)
+    }
     /// Whether this says the object does not exist.
     pub fn is_not_found(&self) -> bool {
         matches!(self, ObjectError::NotFound(_))

@@ -167,7 +167,7 @@ mod tests {
     }
 
     fn chunks<R: AsyncRead + Unpin>(mut s: Source<R>, size: usize) -> Vec<Bytes> {
-        crate::blocking::block_on(async {
+        natrs_client::adapter::block_on(async {
             let mut out = Vec::new();
             while let Some(c) = s.next_chunk(size).await.unwrap() {
                 out.push(c);

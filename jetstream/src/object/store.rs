@@ -15,18 +15,17 @@ use crate::api::consumer::DeliverPolicy;
 use crate::api::publish::{PublishOptions, Rollup};
 use crate::api::stream::StreamInfo;
 use crate::consumer::OrderedConsumer;
+use crate::consumer::{ConsumeOptions, OrderedOptions};
 use crate::context::JetStream;
 use crate::error::{Error, ErrorCode};
 use crate::kv::next_item;
 use crate::kv::watch::{release, watch_consume_options};
 use crate::publish::PublishMessage;
-use crate::state::ordered::OrderedOptions;
-use crate::state::pull::ConsumeOptions;
 use crate::stream::Stream;
 use crate::transport::Transport;
 use bytes::{Bytes, BytesMut};
 use futures_io::AsyncRead;
-use natrs_client::Client;
+use natrs_client::{Client, Payload};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
@@ -187,11 +186,12 @@ impl<T: Transport> ObjectStore<T> {
         self.put_source(meta, source).await
     }
 
-    /// Stores `data` as object `name` (the chunks share `data`'s memory).
+    /// Stores `data` as object `name`: any payload form, as a publish takes
+    /// (the chunks share the memory of a `Bytes`; borrowed data is copied once).
     pub async fn put_bytes(
         &self,
         name: &str,
-        data: impl Into<Bytes>,
+        data: impl Into<Payload<'_>>,
     ) -> Result<ObjectInfo, ObjectError> {
         self.put_bytes_with(ObjectMeta::new(name), data).await
     }
@@ -201,9 +201,9 @@ impl<T: Transport> ObjectStore<T> {
     pub async fn put_bytes_with(
         &self,
         meta: ObjectMeta,
-        data: impl Into<Bytes>,
+        data: impl Into<Payload<'_>>,
     ) -> Result<ObjectInfo, ObjectError> {
-        self.put_source(meta, Source::<NoReader>::Bytes(data.into()))
+        self.put_source(meta, Source::<NoReader>::Bytes(data.into().into_bytes()))
             .await
     }
 

@@ -4,7 +4,7 @@ use super::endpoint::EndpointShared;
 use super::error::{ERROR_CODE_HEADER, ERROR_HEADER, ErrorReply, ServiceError};
 use super::instance::lock;
 use bytes::Bytes;
-use natrs_client::{HeaderMap, Message};
+use natrs_client::{HeaderMap, Message, Payload};
 use std::future::poll_fn;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -91,8 +91,8 @@ impl Request {
     }
 
     /// Responds with `payload`.
-    pub async fn respond(&self, payload: impl Into<Bytes>) -> Result<(), ServiceError> {
-        self.send(None, payload.into()).await
+    pub async fn respond(&self, payload: impl Into<Payload<'_>>) -> Result<(), ServiceError> {
+        self.send(None, payload.into().into_bytes()).await
     }
 
     /// Responds with headers and `payload`. Headers carrying
@@ -101,9 +101,9 @@ impl Request {
     pub async fn respond_with_headers(
         &self,
         headers: HeaderMap,
-        payload: impl Into<Bytes>,
+        payload: impl Into<Payload<'_>>,
     ) -> Result<(), ServiceError> {
-        self.send(Some(headers), payload.into()).await
+        self.send(Some(headers), payload.into().into_bytes()).await
     }
 
     /// Responds with `value` as JSON. A value that cannot be encoded fails
@@ -125,13 +125,16 @@ impl Request {
         &self,
         code: u32,
         description: &str,
-        body: impl Into<Bytes>,
+        body: impl Into<Payload<'_>>,
     ) -> Result<(), ServiceError> {
         if description.is_empty() {
             return Err(ServiceError::EmptyDescription);
         }
-        self.send(Some(error_headers(code, description)), body.into())
-            .await
+        self.send(
+            Some(error_headers(code, description)),
+            body.into().into_bytes(),
+        )
+        .await
     }
 
     async fn send(&self, headers: Option<HeaderMap>, payload: Bytes) -> Result<(), ServiceError> {

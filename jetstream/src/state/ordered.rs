@@ -7,47 +7,9 @@
 //! consumers are skipped, so the application sees every message once, in
 //! order.
 
-use crate::api::consumer::{AckPolicy, ConsumerConfig, DeliverPolicy, ReplayPolicy};
+use crate::api::consumer::{AckPolicy, ConsumerConfig, DeliverPolicy};
+use crate::consumer::OrderedOptions;
 use crate::metadata::AckSubject;
-use std::collections::BTreeMap;
-use std::time::Duration;
-use time::OffsetDateTime;
-
-/// How an ordered consumer starts and what it delivers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OrderedOptions {
-    /// Only these subjects (empty: all).
-    pub filter_subjects: Vec<String>,
-    /// Where the first consumer starts.
-    pub deliver_policy: DeliverPolicy,
-    /// With [`DeliverPolicy::ByStartSequence`].
-    pub opt_start_seq: Option<u64>,
-    /// With [`DeliverPolicy::ByStartTime`].
-    pub opt_start_time: Option<OffsetDateTime>,
-    /// Replay speed.
-    pub replay_policy: ReplayPolicy,
-    /// Deliver only headers.
-    pub headers_only: bool,
-    /// The server deletes an abandoned consumer after this long.
-    pub inactive_threshold: Duration,
-    /// Metadata of the consumers.
-    pub metadata: BTreeMap<String, String>,
-}
-
-impl Default for OrderedOptions {
-    fn default() -> Self {
-        OrderedOptions {
-            filter_subjects: Vec::new(),
-            deliver_policy: DeliverPolicy::All,
-            opt_start_seq: None,
-            opt_start_time: None,
-            replay_policy: ReplayPolicy::Instant,
-            headers_only: false,
-            inactive_threshold: Duration::from_secs(300),
-            metadata: BTreeMap::new(),
-        }
-    }
-}
 
 /// What to do with a delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

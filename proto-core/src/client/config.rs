@@ -112,7 +112,7 @@ impl Default for Config {
             max_pings_out: 2,
             connect_timeout: Duration::from_secs(2),
             allow_reconnect: true,
-            max_reconnects: Some(60),
+            max_reconnects: None,
             reconnect_wait: Duration::from_secs(2),
             reconnect_jitter: Duration::from_millis(100),
             reconnect_jitter_tls: Duration::from_secs(1),

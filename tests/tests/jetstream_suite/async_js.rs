@@ -11,7 +11,7 @@ use crate::support::{
 use bytes::Bytes;
 use futures_core::Stream as FuturesStream;
 use natrs_client::{Client, ConnectError, ConnectOptions, Message, Payload, Subscriber};
-use natrs_jetstream::ack::AckKind;
+use natrs_jetstream::AckKind;
 use natrs_jetstream::api::account::AccountInfo;
 use natrs_jetstream::api::consumer::{ConsumerConfig, ConsumerInfo, PauseResponse};
 use natrs_jetstream::api::message::{MessageGetRequest, StreamMessage};
@@ -19,14 +19,13 @@ use natrs_jetstream::api::publish::{PubAck, PublishOptions};
 use natrs_jetstream::api::stream::{
     PurgeRequest, PurgeResponse, StreamConfig, StreamInfo, StreamInfoRequest, StreamInfoResponse,
 };
+use natrs_jetstream::consumer::{ConsumeOptions, FetchOptions, OrderedOptions};
 use natrs_jetstream::consumer::{Consumer, Fetch, Messages, OrderedMessages, PushMessages};
 use natrs_jetstream::kv::{self, Entry, KeyValue, KvError};
 use natrs_jetstream::message::JsMessage;
 use natrs_jetstream::metadata::Metadata;
 use natrs_jetstream::object::{self, ObjectError, ObjectInfo, ObjectStore};
 use natrs_jetstream::publish::{PubAckFuture, PublishMessage};
-use natrs_jetstream::state::ordered::OrderedOptions;
-use natrs_jetstream::state::pull::{ConsumeOptions, FetchOptions};
 use natrs_jetstream::stream::{BatchEnd, DirectBatch, Stream};
 use natrs_jetstream::{Error, JetStream, JetStreamOptions};
 use std::collections::BTreeMap;

@@ -10,7 +10,7 @@ use crate::support::{
 use bytes::Bytes;
 // natrs-blocking re-exports the context but not the KV and object store
 // types: they come from natrs-jetstream.
-use natrs_blocking::jetstream::ack::AckKind;
+use natrs_blocking::jetstream::AckKind;
 use natrs_blocking::jetstream::api::account::AccountInfo;
 use natrs_blocking::jetstream::api::consumer::{ConsumerConfig, ConsumerInfo, PauseResponse};
 use natrs_blocking::jetstream::api::message::{MessageGetRequest, StreamMessage};
@@ -18,9 +18,8 @@ use natrs_blocking::jetstream::api::publish::{PubAck, PublishOptions};
 use natrs_blocking::jetstream::api::stream::{
     PurgeRequest, PurgeResponse, StreamConfig, StreamInfo, StreamInfoRequest, StreamInfoResponse,
 };
+use natrs_blocking::jetstream::consumer::{ConsumeOptions, FetchOptions, OrderedOptions};
 use natrs_blocking::jetstream::metadata::Metadata;
-use natrs_blocking::jetstream::state::ordered::OrderedOptions;
-use natrs_blocking::jetstream::state::pull::{ConsumeOptions, FetchOptions};
 use natrs_blocking::jetstream::{
     BatchEnd, ConsumeMessages, Consumer, DirectBatch, Error, FetchMessages, JetStream,
     JetStreamOptions, JsMessage, OrderedMessages, PubAckHandle, PublishMessage, PushMessages,

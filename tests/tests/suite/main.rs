@@ -46,7 +46,13 @@ macro_rules! suite_tests {
                     dropping_the_last_handle_closes_the_connection,
                     verbose_and_pedantic_connections_work,
                 }
+                errors {
+                    request_errors_answer_the_common_questions,
+                    a_bad_password_is_an_auth_error,
+                    client_events_read_as_one_line,
+                }
                 reconnect {
+                    default_options_reconnect_forever,
                     reconnect_wait_spaces_the_attempts,
                     reconnect_jitter_is_bounded,
                     custom_reconnect_delay_policy,

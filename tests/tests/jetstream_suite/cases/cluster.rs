@@ -3,8 +3,8 @@
 
 use crate::support::*;
 use natrs_jetstream::api::stream::StreamConfig;
+use natrs_jetstream::consumer::OrderedOptions;
 use natrs_jetstream::publish::PublishMessage;
-use natrs_jetstream::state::ordered::OrderedOptions;
 use natrs_jetstream::{Error, JetStreamOptions};
 use natrs_tests::Cluster;
 use std::collections::BTreeSet;

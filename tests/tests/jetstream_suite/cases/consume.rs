@@ -5,8 +5,7 @@
 use crate::support::*;
 use natrs_jetstream::api::consumer::{AckPolicy, ConsumerConfig, DeliverPolicy, PriorityPolicy};
 use natrs_jetstream::api::stream::{StorageType, StreamConfig};
-use natrs_jetstream::state::ordered::OrderedOptions;
-use natrs_jetstream::state::pull::{ConsumeOptions, FetchOptions, PriorityOptions};
+use natrs_jetstream::consumer::{ConsumeOptions, FetchOptions, OrderedOptions, PriorityOptions};
 use natrs_jetstream::{Error, JetStreamOptions};
 use std::collections::BTreeSet;
 use std::sync::Arc;

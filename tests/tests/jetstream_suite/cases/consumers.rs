@@ -7,7 +7,7 @@ use natrs_jetstream::api::consumer::{
     AckPolicy, ConsumerConfig, DeliverPolicy, PriorityPolicy, ReplayPolicy,
 };
 use natrs_jetstream::api::stream::{StorageType, StreamConfig};
-use natrs_jetstream::state::pull::{FetchOptions, PriorityOptions};
+use natrs_jetstream::consumer::{FetchOptions, PriorityOptions};
 use natrs_jetstream::{Error, ErrorCode};
 use std::time::Duration;
 

@@ -6,9 +6,9 @@
 use crate::support::*;
 use bytes::Bytes;
 use natrs_jetstream::api::stream::{External, Source, StreamConfig};
+use natrs_jetstream::consumer::OrderedOptions;
 use natrs_jetstream::kv;
 use natrs_jetstream::object;
-use natrs_jetstream::state::ordered::OrderedOptions;
 use natrs_tests::LeafNode;
 
 pub fn stream_kv_and_objects_through_the_domains<J: SuiteJs>() {

@@ -2,11 +2,11 @@
 //! acknowledgement.
 
 use crate::support::*;
+use natrs_jetstream::AckKind;
 use natrs_jetstream::Error;
-use natrs_jetstream::ack::AckKind;
 use natrs_jetstream::api::consumer::{ConsumerConfig, DeliverPolicy};
 use natrs_jetstream::api::stream::StreamConfig;
-use natrs_jetstream::state::pull::FetchOptions;
+use natrs_jetstream::consumer::FetchOptions;
 use std::time::{Duration, Instant};
 
 /// One message of a fetch that waits at most `expires`.

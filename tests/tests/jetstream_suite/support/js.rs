@@ -11,9 +11,9 @@
 use super::WAIT;
 use bytes::Bytes;
 use natrs_client::{ConnectOptions, Message, Payload};
+use natrs_jetstream::AckKind;
 use natrs_jetstream::Error;
 use natrs_jetstream::JetStreamOptions;
-use natrs_jetstream::ack::AckKind;
 use natrs_jetstream::api::account::AccountInfo;
 use natrs_jetstream::api::consumer::{ConsumerConfig, ConsumerInfo, PauseResponse};
 use natrs_jetstream::api::message::{MessageGetRequest, StreamMessage};
@@ -21,12 +21,11 @@ use natrs_jetstream::api::publish::{PubAck, PublishOptions};
 use natrs_jetstream::api::stream::{
     PurgeRequest, PurgeResponse, StreamConfig, StreamInfo, StreamInfoRequest, StreamInfoResponse,
 };
+use natrs_jetstream::consumer::{ConsumeOptions, FetchOptions, OrderedOptions};
 use natrs_jetstream::kv::{self, Entry, KvError};
 use natrs_jetstream::metadata::Metadata;
 use natrs_jetstream::object::{self, ObjectError, ObjectInfo};
 use natrs_jetstream::publish::PublishMessage;
-use natrs_jetstream::state::ordered::OrderedOptions;
-use natrs_jetstream::state::pull::{ConsumeOptions, FetchOptions};
 use natrs_jetstream::stream::BatchEnd;
 use std::collections::BTreeMap;
 use std::fmt::Debug;

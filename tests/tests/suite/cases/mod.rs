@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod connect;
 pub mod drain;
+pub mod errors;
 pub mod events;
 pub mod faults;
 pub mod keepalive;

@@ -21,6 +21,49 @@ fn is_closed(e: &ClientEvent) -> bool {
     matches!(e, ClientEvent::Closed { .. })
 }
 
+/// With the default attempt limit a service rides out a long outage: the
+/// client keeps trying past nats.go's 60 attempts (about two minutes with
+/// its waits) and reconnects when the server comes back. Only the wait
+/// between passes is shortened; with one server a pass is one attempt, and
+/// the delay policy is told how many passes failed in a row.
+pub fn default_options_reconnect_forever<C: SuiteClient>() {
+    let server = server();
+    let log = EventLog::new();
+    let (failed_passes, passes) = std::sync::mpsc::channel();
+    let client: C = connect_with(
+        &server.url(),
+        log.attach(
+            ConnectOptions::new().reconnect_delay_callback(move |failed| {
+                let _ = failed_passes.send(failed);
+                Duration::from_millis(1)
+            }),
+        ),
+    );
+    server.kill().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut failed = 0;
+    while failed < 61 {
+        // A client that gave up sends nothing more: stop at its Closed event.
+        assert_eq!(
+            log.count(is_closed),
+            0,
+            "after {failed}: {:?}",
+            log.events()
+        );
+        let left = deadline.saturating_duration_since(Instant::now());
+        match passes.recv_timeout(left.min(Duration::from_secs(1))) {
+            Ok(n) => failed = failed.max(n),
+            Err(_) if left.is_zero() => panic!("{failed} failed attempts after 60 s"),
+            Err(_) => {}
+        }
+    }
+    assert_eq!(log.count(is_closed), 0, "{:?}", log.events());
+    assert!(!client.is_closed());
+    server.restart().unwrap();
+    log.wait("Reconnected", is_reconnected);
+    assert!(!client.is_closed());
+}
+
 /// With one server and `max_reconnects(2)`, a lost connection makes two
 /// passes, each followed by the wait, then closes.
 pub fn reconnect_wait_spaces_the_attempts<C: SuiteClient>() {
