@@ -23,6 +23,7 @@
 //! after the lock is released.
 
 mod auth;
+pub mod block_on;
 mod client;
 mod clock;
 mod connect;

@@ -18,12 +18,10 @@
 //! # Ok(()) }
 //! ```
 
-mod block_on;
 pub mod kv;
 pub mod object;
-pub mod service;
 
-pub use block_on::{block_on, block_on_until};
+pub use natrs_client::block_on::{block_on, block_on_until};
 
 use crate::JetStreamOptions;
 use crate::ack::AckKind;

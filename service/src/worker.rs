@@ -12,8 +12,8 @@
 use super::error::AsyncError;
 use super::instance::Inner;
 use super::schema::Verb;
-use crate::blocking::block_on;
 use bytes::Bytes;
+use natrs_client::block_on::block_on;
 use natrs_client::{ClientEvent, EventStream, Message, PermissionOp, ServerError};
 use std::future::poll_fn;
 use std::sync::Arc;

@@ -1,6 +1,8 @@
 //! Running a future to completion on the current thread by parking it: the
 //! futures of natrs complete through wakers (the connection's driver wakes
 //! them), so waiting needs no runtime, only a waker that unparks the thread.
+//!
+//! The blocking facades of natrs-jetstream and natrs-service wait with it.
 
 use std::future::Future;
 use std::pin::{Pin, pin};
