@@ -84,3 +84,9 @@ pub async fn connect_with_options(
     })?;
     natrs_client::connect(runtime, addrs.as_ref(), options).await
 }
+
+/// `docs/migrating-from-async-nats.md`: its natrs snippets compile as doc
+/// tests (the async-nats originals are marked `ignore`).
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/migrating-from-async-nats.md")]
+mod migrating_from_async_nats {}

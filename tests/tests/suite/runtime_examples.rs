@@ -32,6 +32,9 @@ examples! {
     blocking_kv = "../../../client-blocking/examples/blocking_kv.rs";
     blocking_object_store = "../../../client-blocking/examples/blocking_object_store.rs";
     blocking_service = "../../../client-blocking/examples/blocking_service.rs";
+    migrated_service = "../../../client-tokio/examples/migrated_service.rs";
+    migrated_pull_consumer = "../../../client-tokio/examples/migrated_pull_consumer.rs";
+    migrated_kv_watcher = "../../../client-tokio/examples/migrated_kv_watcher.rs";
 }
 
 const ORDERS: [&str; 3] = ["apples", "pears", "plums"];
@@ -148,4 +151,36 @@ fn service_examples() {
         SERVICE_LINES
     );
     assert_eq!(blocking_service::run(&url).unwrap(), SERVICE_LINES);
+}
+
+/// The three programs `docs/migrating-from-async-nats.md` ports from
+/// async-nats, as ported.
+#[test]
+fn programs_ported_from_async_nats() {
+    let server = Server::start().expect("start nats-server");
+    let url = server.url();
+    let rt = runtime();
+    assert_eq!(
+        within(&rt, migrated_service::run(&url)).unwrap(),
+        ["HELLO", "400 not UTF-8"]
+    );
+    assert_eq!(
+        within(&rt, migrated_pull_consumer::run(&url, 3)).unwrap(),
+        [
+            "jobs.resize: photo-0.jpg",
+            "jobs.resize: photo-1.jpg",
+            "jobs.resize: photo-2.jpg"
+        ]
+    );
+    assert_eq!(
+        within(&rt, migrated_kv_watcher::run(&url)).unwrap(),
+        [
+            "no color yet",
+            "color is blue",
+            "color = blue",
+            "(up to date)",
+            "size = large",
+            "color removed"
+        ]
+    );
 }
