@@ -95,6 +95,13 @@
 //! ```
 //!
 //! Without the feature the crate does not depend on natrs-jetstream.
+//!
+//! # The Service API
+//!
+//! With the `service` feature (on by default), [`service`] is natrs-service:
+//! services with `$SRV` discovery and statistics (ADR-32, nats.go's `micro`),
+//! `service::Service::add(&client, config)`. Without the feature the crate
+//! does not depend on natrs-service.
 
 mod driver_thread;
 mod runtime;
@@ -125,6 +132,11 @@ pub mod adapter {
 /// `jetstream::JetStream::new(client)` makes a context.
 #[cfg(feature = "jetstream")]
 pub use natrs_jetstream as jetstream;
+
+/// The Service API: natrs-service, whose async API runs on this crate's
+/// client. `service::Service::add(&client, config)` starts a service.
+#[cfg(feature = "service")]
+pub use natrs_service as service;
 
 use std::future::{Future, poll_fn};
 use std::pin::pin;

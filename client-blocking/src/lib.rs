@@ -71,6 +71,13 @@
 //! client: `natrs_blocking::jetstream::JetStream::new(client)`; see the
 //! module for an example. Without the feature the crate does not depend on
 //! natrs-jetstream.
+//!
+//! # The Service API
+//!
+//! With the `service` feature (on by default), [`service`] has the Service
+//! API (ADR-32, nats.go's `micro`) with blocking methods and iterators
+//! (natrs-service's blocking facade): `service::Service::add(client.as_async(),
+//! config)`. Without the feature the crate does not depend on natrs-service.
 
 mod client;
 mod driver;
@@ -81,6 +88,8 @@ mod handler;
 #[cfg(feature = "jetstream")]
 pub mod jetstream;
 mod responses;
+#[cfg(feature = "service")]
+pub mod service;
 mod subscription;
 
 pub use client::{Client, DriverStatistics};

@@ -45,6 +45,13 @@
 //! ```
 //!
 //! Without the feature the crate does not depend on natrs-jetstream.
+//!
+//! # The Service API
+//!
+//! With the `service` feature (on by default), [`service`] is natrs-service:
+//! services with `$SRV` discovery and statistics (ADR-32, nats.go's `micro`),
+//! `service::Service::add(&client, config)`. Without the feature the crate
+//! does not depend on natrs-service.
 
 mod runtime;
 
@@ -73,6 +80,11 @@ use adapter::TokioRuntime;
 #[cfg(feature = "jetstream")]
 pub use natrs_jetstream as jetstream;
 
+/// The Service API: natrs-service, whose async API runs on this crate's
+/// client. `service::Service::add(&client, config)` starts a service.
+#[cfg(feature = "service")]
+pub use natrs_service as service;
+
 /// Connects to `addrs` (one URL or several, comma-separated) with default options.
 pub async fn connect(addrs: impl AsRef<str>) -> Result<Client, ConnectError> {
     connect_with_options(addrs, ConnectOptions::new()).await
@@ -89,3 +101,9 @@ pub async fn connect_with_options(
     })?;
     natrs_client::adapter::connect(runtime, addrs.as_ref(), options).await
 }
+
+/// `docs/migrating-from-async-nats.md`: its natrs snippets compile as doc
+/// tests (the async-nats originals are marked `ignore`).
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/migrating-from-async-nats.md")]
+mod migrating_from_async_nats {}

@@ -68,7 +68,7 @@
 //!
 //! # Building on it
 //!
-//! Key-Value, Object Store and the Service API layer on the public pieces:
+//! Key-Value and Object Store layer on the public pieces:
 //! stream management ([`JetStream::create_stream`]), publishing with
 //! expectations ([`api::publish::PublishOptions`]), direct get including
 //! batches and multi-last reads ([`stream::Stream::direct_get_last`],
@@ -104,7 +104,6 @@ pub mod message;
 pub mod metadata;
 pub mod object;
 pub mod publish;
-pub mod service;
 pub mod state;
 pub mod stream;
 mod timer;

@@ -124,46 +124,6 @@ pub(crate) mod opt_time {
     }
 }
 
-/// `Option<OffsetDateTime>` as RFC 3339 in UTC with exactly six fractional
-/// digits (`2026-12-06T17:14:44.456018Z`): the form nats-py's service client
-/// parses (`%Y-%m-%dT%H:%M:%S.%fZ`, which takes at most microseconds and
-/// needs the fraction). Finer digits are cut off. Reads like [`opt_time`].
-pub(crate) mod opt_time_micros {
-    use super::*;
-
-    pub(crate) fn serialize<S: Serializer>(
-        t: &Option<OffsetDateTime>,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        match t {
-            Some(t) => {
-                let t = t.to_offset(time::UtcOffset::UTC);
-                if !(0..=9999).contains(&t.year()) {
-                    return Err(serde::ser::Error::custom("year out of range"));
-                }
-                let text = format!(
-                    "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
-                    t.year(),
-                    u8::from(t.month()),
-                    t.day(),
-                    t.hour(),
-                    t.minute(),
-                    t.second(),
-                    t.microsecond()
-                );
-                s.serialize_str(&text)
-            }
-            None => s.serialize_none(),
-        }
-    }
-
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<Option<OffsetDateTime>, D::Error> {
-        super::opt_time::deserialize(d)
-    }
-}
-
 /// Parses an RFC 3339 time, or Go's `time.Time.String()` form
 /// (`2022-08-06 00:29:27.587861324 +0000 UTC`) that older servers put in
 /// `Nats-Time-Stamp`. `None` when neither fits.

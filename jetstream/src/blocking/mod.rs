@@ -20,7 +20,6 @@
 
 pub mod kv;
 pub mod object;
-pub mod service;
 
 use natrs_client::adapter::{block_on, block_on_until};
 

@@ -15,6 +15,7 @@ mod async_std_runtime;
 mod blocking_client;
 mod cases;
 mod examples;
+mod runtime_examples;
 mod support;
 mod tokio_only;
 mod tokio_runtime;

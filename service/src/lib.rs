@@ -2,10 +2,22 @@
 //! themselves, answer discovery and keep request statistics, on any natrs
 //! runtime.
 //!
+//! Applications get it through their runtime crate, whose `service` feature
+//! (on by default) exposes this crate in that crate's idiom:
+//!
+//! | runtime crate | module | service |
+//! |---|---|---|
+//! | natrs-tokio | `natrs_tokio::service` (this crate) | `service::Service::add(&client, config)`: async methods, `Stream`s |
+//! | natrs-async-std | `natrs_async_std::service` (this crate) | `service::Service::add(&client, config)`: async methods, `Stream`s |
+//! | natrs-blocking | `natrs_blocking::service` ([`blocking`] and the data types) | `service::Service::add(client.as_async(), config)`: blocking methods, iterators |
+//!
+//! It needs nothing of JetStream: a service is subscriptions and replies on a
+//! [`natrs_client::Client`], which every natrs runtime crate shares.
+//!
 //! ```no_run
-//! # async fn demo(client: natrs_client::Client) -> Result<(), natrs_jetstream::service::ServiceError> {
+//! # async fn demo(client: natrs_client::Client) -> Result<(), natrs_service::ServiceError> {
 //! use futures_util::StreamExt;
-//! use natrs_jetstream::service::{EndpointConfig, Service, ServiceConfig};
+//! use natrs_service::{EndpointConfig, Service, ServiceConfig};
 //!
 //! let service = Service::add(
 //!     &client,
@@ -42,8 +54,9 @@
 //!   error handlers run on that thread.
 //! - [`Discovery`]: the client side, collecting the `PING`, `INFO` or
 //!   `STATS` answers of every instance.
-//! - The blocking facade is [`crate::blocking::service`].
+//! - The blocking facade is [`blocking`].
 
+pub mod blocking;
 mod config;
 mod discovery;
 mod endpoint;
@@ -53,6 +66,7 @@ mod request;
 mod schema;
 mod stats;
 mod validate;
+mod wire;
 mod worker;
 
 pub use config::{EndpointConfig, ErrorHandler, GroupConfig, ServiceConfig, StatsHandler};

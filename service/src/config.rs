@@ -56,7 +56,7 @@ impl QueueSetting {
 /// metadata, queue group, and handlers.
 ///
 /// ```
-/// use natrs_jetstream::service::ServiceConfig;
+/// use natrs_service::ServiceConfig;
 /// let config = ServiceConfig::new("calculator", "1.2.0")
 ///     .description("adds numbers")
 ///     .metadata_entry("region", "eu")

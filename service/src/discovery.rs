@@ -22,8 +22,8 @@ pub const DEFAULT_STALL: Duration = Duration::from_millis(250);
 /// answering gives an empty list.
 ///
 /// ```no_run
-/// # async fn demo(client: natrs_client::Client) -> Result<(), natrs_jetstream::service::ServiceError> {
-/// use natrs_jetstream::service::{Discovery, Target};
+/// # async fn demo(client: natrs_client::Client) -> Result<(), natrs_service::ServiceError> {
+/// use natrs_service::{Discovery, Target};
 /// for service in Discovery::new(client).info(Target::Name("calculator")).await? {
 ///     println!("{} {} has {} endpoints", service.name, service.id, service.endpoints.len());
 /// }

@@ -1,12 +1,12 @@
-//! The Service API (see [`crate::service`]) with blocking methods: endpoints
+//! The Service API (see [the crate root](crate)) with blocking methods: endpoints
 //! are iterators of requests (or run a handler on a thread of their own),
 //! requests respond by parking the calling thread until the response is
 //! queued, and discovery waits for its answers.
 //!
 //! ```no_run
-//! # fn demo(client: natrs_client::Client) -> Result<(), natrs_jetstream::service::ServiceError> {
-//! use natrs_jetstream::blocking::service::Service;
-//! use natrs_jetstream::service::ServiceConfig;
+//! # fn demo(client: natrs_client::Client) -> Result<(), natrs_service::ServiceError> {
+//! use natrs_service::blocking::Service;
+//! use natrs_service::ServiceConfig;
 //!
 //! let service = Service::add(&client, ServiceConfig::new("echo", "1.0.0"))?;
 //! let echo = service.add_endpoint("echo")?;
@@ -21,9 +21,10 @@
 //! # Ok(()) }
 //! ```
 
-use crate::service::{
-    self as svc, EndpointConfig, EndpointStats, GroupConfig, InfoResponse, PingResponse,
-    ServiceConfig, ServiceError, StatsResponse, Target, Verb,
+use crate as svc;
+use crate::{
+    EndpointConfig, EndpointStats, GroupConfig, InfoResponse, PingResponse, ServiceConfig,
+    ServiceError, StatsResponse, Target, Verb,
 };
 use bytes::Bytes;
 use natrs_client::adapter::{block_on, block_on_until};

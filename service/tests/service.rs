@@ -7,7 +7,7 @@ mod common;
 use common::{connect, eventually, within};
 use futures_util::StreamExt;
 use natrs_client::{Request as ClientRequest, RequestManyOptions};
-use natrs_jetstream::service::{
+use natrs_service::{
     AsyncError, Discovery, EndpointConfig, ErrorReply, GroupConfig, InfoResponse, PingResponse,
     Service, ServiceConfig, ServiceError, StatsResponse, Target, Verb, error_headers,
 };
@@ -52,7 +52,7 @@ fn sorted(mut k: Vec<&str>) -> Vec<&str> {
 }
 
 /// Answers every request of `endpoint` with its payload.
-fn echo(mut endpoint: natrs_jetstream::service::Endpoint) -> tokio::task::JoinHandle<()> {
+fn echo(mut endpoint: natrs_service::Endpoint) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         while let Some(request) = endpoint.next().await {
             let payload = request.payload().clone();
@@ -177,7 +177,8 @@ async fn discovery_answers_with_the_exact_schema() {
     assert_eq!(stats["type"], "io.nats.micro.v1.stats_response");
     let started = stats["started"].as_str().unwrap();
     assert!(started.ends_with('Z'), "UTC: {started}");
-    natrs_jetstream::parse_time(started).expect("RFC 3339");
+    time::OffsetDateTime::parse(started, &time::format_description::well_known::Rfc3339)
+        .expect("RFC 3339");
     let endpoints = stats["endpoints"].as_array().unwrap();
     assert_eq!(endpoints.len(), 3);
     for e in endpoints {
@@ -780,7 +781,7 @@ async fn slow_endpoints_report_and_stop() {
 
 mod blocking {
     use super::*;
-    use natrs_jetstream::blocking::service::{Discovery, Service};
+    use natrs_service::blocking::{Discovery, Service};
 
     fn setup() -> (tokio::runtime::Runtime, Server, Client, Client) {
         let rt = tokio::runtime::Builder::new_multi_thread()
