@@ -13,8 +13,8 @@ use futures_lite::StreamExt;
 use natrs_async_std::jetstream::JetStream;
 use natrs_async_std::jetstream::api::consumer::ConsumerConfig;
 use natrs_async_std::jetstream::api::stream::StreamConfig;
-use natrs_async_std::jetstream::state::ordered::OrderedOptions;
-use natrs_async_std::jetstream::state::pull::ConsumeOptions;
+use natrs_async_std::jetstream::consumer::ConsumeOptions;
+use natrs_async_std::jetstream::consumer::OrderedOptions;
 use std::error::Error;
 
 #[async_std::main]

@@ -11,8 +11,8 @@
 use natrs_blocking::jetstream::JetStream;
 use natrs_blocking::jetstream::api::consumer::ConsumerConfig;
 use natrs_blocking::jetstream::api::stream::StreamConfig;
-use natrs_blocking::jetstream::state::ordered::OrderedOptions;
-use natrs_blocking::jetstream::state::pull::ConsumeOptions;
+use natrs_blocking::jetstream::consumer::ConsumeOptions;
+use natrs_blocking::jetstream::consumer::OrderedOptions;
 use std::error::Error;
 
 fn main() -> Result<(), Box<dyn Error>> {

@@ -13,8 +13,8 @@ use futures_util::StreamExt;
 use natrs_tokio::jetstream::JetStream;
 use natrs_tokio::jetstream::api::consumer::ConsumerConfig;
 use natrs_tokio::jetstream::api::stream::StreamConfig;
-use natrs_tokio::jetstream::state::ordered::OrderedOptions;
-use natrs_tokio::jetstream::state::pull::ConsumeOptions;
+use natrs_tokio::jetstream::consumer::ConsumeOptions;
+use natrs_tokio::jetstream::consumer::OrderedOptions;
 use std::error::Error;
 
 #[tokio::main]

@@ -14,7 +14,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use natrs_tokio::Client;
 use natrs_tokio::jetstream::api::consumer::ConsumerConfig;
 use natrs_tokio::jetstream::api::stream::StreamConfig;
-use natrs_tokio::jetstream::state::pull::FetchOptions;
+use natrs_tokio::jetstream::consumer::FetchOptions;
 use natrs_tokio::jetstream::{ErrorCode, JetStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -12,7 +12,7 @@ use futures_util::StreamExt;
 use natrs_tokio::jetstream::api::consumer::{
     AckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy, ReplayPolicy,
 };
-use natrs_tokio::jetstream::state::pull::FetchOptions;
+use natrs_tokio::jetstream::consumer::FetchOptions;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;

@@ -5,7 +5,7 @@ use crate::duration::format_duration;
 use crate::output::{print_json, table};
 use anyhow::{Result, bail};
 use clap::Subcommand;
-use natrs_tokio::jetstream::service::{Discovery, Target};
+use natrs_tokio::service::{Discovery, Target};
 
 /// The service commands.
 #[derive(Debug, Subcommand)]

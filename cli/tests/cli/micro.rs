@@ -3,7 +3,7 @@
 use crate::support::Natrs;
 use futures_util::StreamExt;
 use natrs_tests::Server;
-use natrs_tokio::jetstream::service::{EndpointConfig, Service, ServiceConfig};
+use natrs_tokio::service::{EndpointConfig, Service, ServiceConfig};
 
 #[test]
 fn ls_info_stats_ping_a_running_service() {
