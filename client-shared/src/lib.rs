@@ -38,6 +38,7 @@ mod signal;
 mod slot;
 mod subscriber;
 mod tls;
+mod trace;
 mod writer;
 
 pub use auth::AuthCallback;

@@ -108,6 +108,7 @@ pub mod service;
 pub mod state;
 pub mod stream;
 mod timer;
+mod trace;
 pub mod transport;
 mod wire;
 

@@ -25,7 +25,7 @@ pub use pool::MAX_DISCOVERED;
 pub use requests::RequestManyOptions;
 pub use stats::Statistics;
 
-use crate::error::{CloseReason, DisconnectReason, Error};
+use crate::error::{CloseReason, ConnectStep, DisconnectReason, Error};
 use crate::headers::HeaderMap;
 use crate::nuid::Nuid;
 use crate::payload::Payload;
@@ -613,6 +613,19 @@ impl Client {
     /// The latest INFO received from a server.
     pub fn server_info(&self) -> Option<&ServerInfo> {
         self.info.as_ref()
+    }
+
+    /// The step of the handshake the current connection attempt is in:
+    /// `None` with no attempt under way or once the connection is ready.
+    /// An adapter that reports progress (a log) compares it before and
+    /// after an input: [`ConnectStep::Info`] while waiting for INFO,
+    /// [`ConnectStep::Tls`] in the TLS upgrade INFO called for,
+    /// [`ConnectStep::Pong`] once CONNECT was sent.
+    pub fn handshake_step(&self) -> Option<ConnectStep> {
+        self.conn
+            .as_ref()
+            .filter(|c| !c.is_ready())
+            .map(|c| c.phase.step())
     }
 
     /// The server of the current connection, once the handshake finished.
