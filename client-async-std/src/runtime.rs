@@ -116,9 +116,14 @@ impl Runtime for AsyncIoRuntime {
     type Transport = AsyncIoTransport;
     type Timer = AsyncIoTimer;
 
-    fn connect(&self, host: String, port: u16) -> BoxFuture<'static, io::Result<AsyncIoTransport>> {
+    fn connect(
+        &self,
+        host: String,
+        port: u16,
+        local_address: Option<std::net::SocketAddr>,
+    ) -> BoxFuture<'static, io::Result<AsyncIoTransport>> {
         Box::pin(async move {
-            let stream = connect_tcp(&host, port).await?;
+            let stream = connect_tcp(&host, port, local_address).await?;
             Ok(AsyncIoTransport::plain(stream))
         })
     }

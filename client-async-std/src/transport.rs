@@ -8,8 +8,9 @@ use futures_lite::io::{AsyncRead, AsyncWrite};
 use futures_rustls::client::TlsStream;
 use natrs_client::{InlineWrite, Transport};
 use rustix::net::RecvFlags;
+use socket2::{Domain, Protocol, Socket, Type};
 use std::io::{self, IoSlice, Read, Write};
-use std::net::{Shutdown, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
@@ -233,11 +234,22 @@ fn shutdown_write(stream: &TcpStream) -> io::Result<()> {
 /// Connects to the first address of `host:port` that accepts, with
 /// `TCP_NODELAY` set. Host names are resolved off the calling thread
 /// (async-net's resolver); IP literals are used as they are.
-pub(crate) async fn connect_tcp(host: &str, port: u16) -> io::Result<Async<TcpStream>> {
+/// With `local`, only addresses of its family are tried, from a socket
+/// bound to it.
+pub(crate) async fn connect_tcp(
+    host: &str,
+    port: u16,
+    local: Option<SocketAddr>,
+) -> io::Result<Async<TcpStream>> {
     let addrs = async_net::resolve((host, port)).await?;
     let mut last_error = None;
     for addr in addrs {
-        match Async::<TcpStream>::connect(addr).await {
+        let attempt = match local {
+            None => Async::<TcpStream>::connect(addr).await,
+            Some(local) if local.is_ipv4() != addr.is_ipv4() => continue,
+            Some(local) => connect_from(addr, local).await,
+        };
+        match attempt {
             Ok(stream) => {
                 stream.get_ref().set_nodelay(true)?;
                 return Ok(stream);
@@ -251,6 +263,26 @@ pub(crate) async fn connect_tcp(host: &str, port: u16) -> io::Result<Async<TcpSt
             format!("{host}: no address to connect to"),
         )
     }))
+}
+
+/// Connects to `addr` from a non-blocking socket bound to `local`.
+async fn connect_from(addr: SocketAddr, local: SocketAddr) -> io::Result<Async<TcpStream>> {
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    socket.bind(&local.into())?;
+    socket.set_nonblocking(true)?;
+    match socket.connect(&addr.into()) {
+        Ok(()) => {}
+        Err(e) if e.raw_os_error() == Some(rustix::io::Errno::INPROGRESS.raw_os_error()) => {}
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+        Err(e) => return Err(e),
+    }
+    let stream = Async::new(TcpStream::from(socket))?;
+    // Writable once the connection is made or failed; the error says which.
+    stream.writable().await?;
+    match stream.get_ref().take_error()? {
+        Some(e) => Err(e),
+        None => Ok(stream),
+    }
 }
 
 /// Reads through an [`AsyncRead`] (which needs initialized memory) into at

@@ -115,9 +115,11 @@ impl<R: Runtime> Driver<R> {
     async fn connect(&mut self, server: ServerAddr) {
         self.set_transport(None);
         self.shared.load_credentials();
-        let fut = self
-            .runtime
-            .connect(server.host().to_string(), server.port());
+        let fut = self.runtime.connect(
+            server.host().to_string(),
+            server.port(),
+            self.shared.local_address(),
+        );
         match self.race(fut).await {
             Race::Done(Ok(t)) => {
                 self.set_transport(Some(t));

@@ -60,7 +60,7 @@ pub use bytes::Bytes;
 pub use natrs_core::Payload;
 pub use natrs_core::auth::Credentials;
 pub use natrs_core::client::{
-    ConnectionState, MAX_DISCOVERED, RequestManyOptions, Statistics, SubscriptionEnd,
+    ConnectionState, MAX_DISCOVERED, RequestManyOptions, ServerChoice, Statistics, SubscriptionEnd,
 };
 pub use natrs_core::error::{
     CloseReason, ConnectStep, DisconnectReason, HandshakeError, PermissionOp, ServerError,

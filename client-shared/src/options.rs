@@ -5,8 +5,11 @@ use crate::events::ClientEvent;
 use crate::queue::PendingLimits;
 use crate::tls::{Pem, Roots, TlsOptions};
 use natrs_core::Secret;
+use natrs_core::ServerAddr;
 use natrs_core::auth::{Auth, Credentials, CredsText, JwtCallbackAuth, NkeyAuth};
 use natrs_core::client::Config;
+use natrs_core::client::ServerChoice;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,6 +28,7 @@ pub struct ConnectOptions {
     pub(crate) pending_limits: PendingLimits,
     pub(crate) request_timeout: Duration,
     pub(crate) event_callback: Option<Arc<dyn Fn(ClientEvent) + Send + Sync>>,
+    pub(crate) local_address: Option<SocketAddr>,
     /// A setting that could not be applied, reported by connect.
     pub(crate) invalid: Option<String>,
 }
@@ -42,6 +46,7 @@ impl std::fmt::Debug for ConnectOptions {
             .field("tls", &self.tls)
             .field("pending_limits", &self.pending_limits)
             .field("request_timeout", &self.request_timeout)
+            .field("local_address", &self.local_address)
             .finish_non_exhaustive()
     }
 }
@@ -55,6 +60,7 @@ impl ConnectOptions {
             pending_limits: PendingLimits::DEFAULT,
             request_timeout: Duration::from_secs(10),
             event_callback: None,
+            local_address: None,
             invalid: None,
         }
     }
@@ -356,6 +362,32 @@ impl ConnectOptions {
     /// requires masking: use this only when no proxy sits in between.
     pub fn websocket_no_masking(mut self) -> Self {
         self.config.websocket.no_masking = true;
+        self
+    }
+
+    /// Bind outgoing connections to this local address (an IP and port;
+    /// port 0 lets the system pick one), as a machine with several
+    /// interfaces may need. A server that resolves only to addresses of the
+    /// other family (IPv6 for an IPv4 local address) cannot be reached.
+    pub fn local_address(mut self, address: SocketAddr) -> Self {
+        self.local_address = Some(address);
+        self
+    }
+
+    /// Choose the server of each reconnect attempt: `f` is shown the pool
+    /// (in the order the client would try it), why the last connection or
+    /// attempt ended and the latest INFO, and returns the server to try
+    /// (one of the pool's, or another address, which then joins the pool),
+    /// or `None` for the pool's own order. It is not asked for the first
+    /// connection. Attempts to one server stay a reconnect wait apart: when
+    /// the chosen server was tried too recently, the attempt waits and `f`
+    /// is asked again. It runs under the client's lock: keep it short and
+    /// do not call the client from it.
+    pub fn reconnect_to_server_callback(
+        mut self,
+        f: impl Fn(&ServerChoice<'_>) -> Option<ServerAddr> + Send + Sync + 'static,
+    ) -> Self {
+        self.config.server_chooser = Some(Arc::new(f));
         self
     }
 

@@ -23,6 +23,7 @@ use natrs_core::{Error, HeaderMap, Payload};
 use rustls::ClientConfig;
 use std::cell::Cell;
 use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll, Waker};
@@ -442,6 +443,9 @@ pub struct Shared {
     pub(crate) writer: Writer,
     /// The authentication provider, loaded before every connection attempt.
     pub(crate) auth: Option<Arc<dyn AuthProvider>>,
+    /// The local address outgoing connections bind to
+    /// ([`ConnectOptions::local_address`](crate::ConnectOptions::local_address)).
+    pub(crate) local_address: Option<SocketAddr>,
     /// How async publishes take part in their executor's fairness: the
     /// runtime's [`Runtime::poll_proceed`](crate::Runtime::poll_proceed),
     /// set when the driver is spawned (none for a driver of the caller's).
@@ -498,6 +502,7 @@ impl Shared {
             has_write_waiters: AtomicBool::new(false),
             writer: Writer::new(),
             auth: None,
+            local_address: None,
             proceed: OnceLock::new(),
         }
     }
@@ -614,6 +619,12 @@ impl Shared {
     /// Runs the core's timers.
     pub fn handle_timeout(&self) {
         self.with(|st, now| st.stepping(|st| st.core.handle_timeout(now)));
+    }
+
+    /// The local address to bind outgoing connections to, if the options
+    /// set one ([`ConnectOptions::local_address`](crate::ConnectOptions::local_address)).
+    pub fn local_address(&self) -> Option<SocketAddr> {
+        self.local_address
     }
 
     /// Reads what the authentication provider needs for the next handshake

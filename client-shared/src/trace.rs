@@ -147,6 +147,12 @@ pub(crate) fn closed(reason: &CloseReason) {
     tracing::info!(target: TARGET, reason = %reason, "natrs.closed");
 }
 
+/// The application replaced the server pool.
+pub(crate) fn server_pool_set(servers: usize) {
+    #[cfg(feature = "tracing")]
+    tracing::info!(target: TARGET, servers, "natrs.server_pool_set");
+}
+
 /// Bytes read from the transport.
 pub(crate) fn read(bytes: usize) {
     #[cfg(feature = "tracing")]

@@ -6,11 +6,12 @@ use rustls::ClientConfig;
 use rustls_pki_types::ServerName;
 use std::future::Future;
 use std::io::{self, IoSlice};
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 use tokio::io::{AsyncWrite, Interest};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
@@ -150,6 +151,33 @@ impl InlineWrite for InlineTcp {
     }
 }
 
+/// Connects to the first address of `host:port` of `local`'s family that
+/// accepts, from a socket bound to `local`.
+async fn connect_from(host: &str, port: u16, local: SocketAddr) -> io::Result<TcpStream> {
+    let mut last = None;
+    for addr in tokio::net::lookup_host((host, port)).await? {
+        if addr.is_ipv4() != local.is_ipv4() {
+            continue;
+        }
+        let socket = if addr.is_ipv4() {
+            TcpSocket::new_v4()?
+        } else {
+            TcpSocket::new_v6()?
+        };
+        socket.bind(local)?;
+        match socket.connect(addr).await {
+            Ok(stream) => return Ok(stream),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::NotFound,
+            format!("{host}: no address of the local address' family ({local})"),
+        )
+    }))
+}
+
 /// A resettable tokio sleep.
 #[derive(Debug)]
 pub struct TokioTimer {
@@ -172,9 +200,17 @@ impl Runtime for TokioRuntime {
     type Transport = TokioTransport;
     type Timer = TokioTimer;
 
-    fn connect(&self, host: String, port: u16) -> BoxFuture<'static, io::Result<TokioTransport>> {
+    fn connect(
+        &self,
+        host: String,
+        port: u16,
+        local_address: Option<SocketAddr>,
+    ) -> BoxFuture<'static, io::Result<TokioTransport>> {
         Box::pin(async move {
-            let stream = TcpStream::connect((host.as_str(), port)).await?;
+            let stream = match local_address {
+                None => TcpStream::connect((host.as_str(), port)).await?,
+                Some(local) => connect_from(&host, port, local).await?,
+            };
             stream.set_nodelay(true)?;
             Ok(TokioTransport::Plain(Arc::new(stream)))
         })

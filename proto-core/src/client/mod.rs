@@ -16,7 +16,9 @@ mod stats;
 mod subs;
 mod websocket;
 
-pub use config::{Config, ConfigError, ReconnectDelay, WebSocketConfig};
+pub use config::{
+    Config, ConfigError, ReconnectDelay, ServerChoice, ServerChooser, WebSocketConfig,
+};
 pub use event::{
     Event, FlushError, FlushId, RequestError, RequestId, Sid, SubscriptionEnd, TimerId,
     TransportCommand, TransportEvent,
@@ -463,6 +465,34 @@ impl Client {
     /// closes.
     pub fn close(&mut self, now: Instant) {
         self.close_with(now, CloseReason::Closed);
+    }
+
+    /// Replaces the server pool with `servers` (deduplicated, shuffled
+    /// unless `retain_servers_order`); servers the cluster announced are
+    /// dropped with the old pool (the next INFO announces them again). A
+    /// server kept from the old pool keeps its attempt count. The current
+    /// connection (or attempt) stays when its server is in the new pool;
+    /// otherwise the client moves to the new pool at once, as
+    /// [`reconnect`](Client::reconnect) does. An empty list is refused.
+    pub fn set_servers(
+        &mut self,
+        now: Instant,
+        servers: Vec<ServerAddr>,
+    ) -> Result<(), ConfigError> {
+        if servers.is_empty() {
+            return Err(ConfigError::NoServers);
+        }
+        if self.state == ConnectionState::Closed {
+            return Ok(());
+        }
+        let kept = self
+            .pool
+            .replace(servers, self.config.retain_servers_order, &mut self.rng);
+        self.pass_left = self.pass_left.min(self.pool.len());
+        if !kept && self.conn.is_some() {
+            self.reconnect(now);
+        }
+        Ok(())
     }
 
     /// Drops the current connection and reconnects (for example to move off a

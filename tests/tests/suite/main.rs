@@ -178,6 +178,11 @@ macro_rules! suite_tests {
                 keepalive {
                     pings_are_answered_during_a_publish_flood,
                 }
+                pool {
+                    set_server_pool_keeps_or_moves_the_connection,
+                    reconnect_callback_chooses_the_server,
+                    local_address_binds_outgoing_connections,
+                }
                 websocket {
                     server_ping_and_a_frame_split_across_reads,
                     server_close_frame_with_a_reason,

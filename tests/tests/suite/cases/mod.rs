@@ -7,6 +7,7 @@ pub mod drain;
 pub mod events;
 pub mod faults;
 pub mod keepalive;
+pub mod pool;
 pub mod pubsub;
 pub mod reconnect;
 pub mod requests;
