@@ -128,19 +128,17 @@ impl Runtime for AsyncIoRuntime {
         })
     }
 
+    fn dialed(&self, stream: Box<dyn natrs_client::DialedStream>) -> AsyncIoTransport {
+        AsyncIoTransport::dialed(stream)
+    }
+
     fn upgrade_tls(
         &self,
         transport: AsyncIoTransport,
         server_name: ServerName<'static>,
         config: Arc<ClientConfig>,
     ) -> BoxFuture<'static, io::Result<AsyncIoTransport>> {
-        Box::pin(async move {
-            let Some(io) = transport.into_plain() else {
-                return Err(io::Error::other("TLS is already established"));
-            };
-            let tls = TlsConnector::from(config).connect(server_name, io).await?;
-            Ok(AsyncIoTransport::tls(tls))
-        })
+        Box::pin(transport.upgrade(TlsConnector::from(config), server_name))
     }
 
     fn timer(&self) -> AsyncIoTimer {

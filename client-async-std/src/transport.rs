@@ -5,9 +5,11 @@ use crate::driver_thread::{self, READ, Registered, WRITE};
 use async_io::Async;
 use bytes::BytesMut;
 use futures_lite::io::{AsyncRead, AsyncWrite};
+use futures_rustls::TlsConnector;
 use futures_rustls::client::TlsStream;
-use natrs_client::{InlineWrite, Transport};
+use natrs_client::{DialedStream, InlineWrite, Transport};
 use rustix::net::RecvFlags;
+use rustls_pki_types::ServerName;
 use socket2::{Domain, Protocol, Socket, Type};
 use std::io::{self, IoSlice, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
@@ -28,10 +30,23 @@ pub struct AsyncIoTransport {
     inner: Inner,
 }
 
-#[derive(Debug)]
 enum Inner {
     Plain(TcpIo),
     Tls(Box<TlsStream<TcpIo>>),
+    /// A stream a [`Dialer`](natrs_client::Dialer) opened.
+    Dialed(Box<dyn DialedStream>),
+    DialedTls(Box<TlsStream<Box<dyn DialedStream>>>),
+}
+
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Inner::Plain(io) => f.debug_tuple("Plain").field(io).finish(),
+            Inner::Tls(s) => f.debug_tuple("Tls").field(s).finish(),
+            Inner::Dialed(_) => f.write_str("Dialed"),
+            Inner::DialedTls(_) => f.write_str("DialedTls"),
+        }
+    }
 }
 
 impl AsyncIoTransport {
@@ -41,31 +56,40 @@ impl AsyncIoTransport {
         }
     }
 
-    /// The plain TCP connection, unless TLS is already established.
-    pub(crate) fn into_plain(self) -> Option<TcpIo> {
-        match self.inner {
-            Inner::Plain(io) => Some(io),
-            Inner::Tls(_) => None,
-        }
-    }
-
-    pub(crate) fn tls(stream: TlsStream<TcpIo>) -> AsyncIoTransport {
+    pub(crate) fn dialed(stream: Box<dyn DialedStream>) -> AsyncIoTransport {
         AsyncIoTransport {
-            inner: Inner::Tls(Box::new(stream)),
+            inner: Inner::Dialed(stream),
         }
     }
 
-    /// The TCP socket under the transport.
-    pub fn tcp(&self) -> &Async<TcpStream> {
+    /// Runs a TLS client handshake over the connection.
+    pub(crate) async fn upgrade(
+        self,
+        connector: TlsConnector,
+        server_name: ServerName<'static>,
+    ) -> io::Result<AsyncIoTransport> {
+        let inner = match self.inner {
+            Inner::Plain(io) => Inner::Tls(Box::new(connector.connect(server_name, io).await?)),
+            Inner::Dialed(s) => {
+                Inner::DialedTls(Box::new(connector.connect(server_name, s).await?))
+            }
+            _ => return Err(io::Error::other("TLS is already established")),
+        };
+        Ok(AsyncIoTransport { inner })
+    }
+
+    /// The TCP socket under the transport; `None` for a dialed stream.
+    pub fn tcp(&self) -> Option<&Async<TcpStream>> {
         match &self.inner {
-            Inner::Plain(io) => &io.stream,
-            Inner::Tls(s) => &s.get_ref().0.stream,
+            Inner::Plain(io) => Some(&io.stream),
+            Inner::Tls(s) => Some(&s.get_ref().0.stream),
+            _ => None,
         }
     }
 
     /// Whether TLS is established.
     pub fn is_tls(&self) -> bool {
-        matches!(self.inner, Inner::Tls(_))
+        matches!(self.inner, Inner::Tls(_) | Inner::DialedTls(_))
     }
 }
 
@@ -314,6 +338,8 @@ impl Transport for AsyncIoTransport {
         match &mut self.inner {
             Inner::Plain(io) => io.poll_recv(cx, buf),
             Inner::Tls(s) => poll_read_window(s.as_mut(), cx, buf, TLS_READ_WINDOW),
+            Inner::Dialed(s) => poll_read_window(s, cx, buf, TLS_READ_WINDOW),
+            Inner::DialedTls(s) => poll_read_window(s.as_mut(), cx, buf, TLS_READ_WINDOW),
         }
     }
 
@@ -325,6 +351,8 @@ impl Transport for AsyncIoTransport {
         match &mut self.inner {
             Inner::Plain(io) => Pin::new(io).poll_write_vectored(cx, bufs),
             Inner::Tls(s) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
+            Inner::Dialed(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+            Inner::DialedTls(s) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
         }
     }
 
@@ -332,6 +360,8 @@ impl Transport for AsyncIoTransport {
         match &mut self.inner {
             Inner::Plain(_) => Poll::Ready(Ok(())),
             Inner::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+            Inner::Dialed(s) => Pin::new(s).poll_flush(cx),
+            Inner::DialedTls(s) => Pin::new(s.as_mut()).poll_flush(cx),
         }
     }
 
@@ -340,13 +370,15 @@ impl Transport for AsyncIoTransport {
             Inner::Plain(io) => Pin::new(io).poll_close(cx),
             // Sends close_notify, flushes it, then shuts the socket down.
             Inner::Tls(s) => Pin::new(s.as_mut()).poll_close(cx),
+            Inner::Dialed(s) => Pin::new(s).poll_close(cx),
+            Inner::DialedTls(s) => Pin::new(s.as_mut()).poll_close(cx),
         }
     }
 
     fn inline_writer(&self) -> Option<Arc<dyn InlineWrite>> {
         match &self.inner {
             Inner::Plain(io) => Some(Arc::new(InlineTcp(io.stream.clone()))),
-            Inner::Tls(_) => None,
+            _ => None,
         }
     }
 }

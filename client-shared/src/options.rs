@@ -1,6 +1,7 @@
 //! [`ConnectOptions`]: every setting of a connection, as a builder.
 
 use crate::auth::{CallbackAuth, CredsFile};
+use crate::dial::Dialer;
 use crate::events::ClientEvent;
 use crate::queue::PendingLimits;
 use crate::tls::{Pem, Roots, TlsOptions};
@@ -29,6 +30,7 @@ pub struct ConnectOptions {
     pub(crate) request_timeout: Duration,
     pub(crate) event_callback: Option<Arc<dyn Fn(ClientEvent) + Send + Sync>>,
     pub(crate) local_address: Option<SocketAddr>,
+    pub(crate) dialer: Option<Arc<dyn Dialer>>,
     /// A setting that could not be applied, reported by connect.
     pub(crate) invalid: Option<String>,
 }
@@ -61,6 +63,7 @@ impl ConnectOptions {
             request_timeout: Duration::from_secs(10),
             event_callback: None,
             local_address: None,
+            dialer: None,
             invalid: None,
         }
     }
@@ -372,6 +375,23 @@ impl ConnectOptions {
     pub fn local_address(mut self, address: SocketAddr) -> Self {
         self.local_address = Some(address);
         self
+    }
+
+    /// Open connections with `dialer` instead of the runtime's TCP connect
+    /// (an in-process transport, a proxy): see [`Dialer`] and
+    /// [`memory::pipe`](crate::memory::pipe). TLS and WebSocket apply on
+    /// top of the dialed stream as the URL asks. The async runtime crates
+    /// (natrs-tokio, natrs-async-std) use it; natrs-blocking refuses to
+    /// connect with one.
+    pub fn dialer(mut self, dialer: impl Dialer) -> Self {
+        self.dialer = Some(Arc::new(dialer));
+        self
+    }
+
+    /// Whether a [`dialer`](ConnectOptions::dialer) is set (a runtime crate
+    /// that cannot use one refuses to connect).
+    pub fn has_dialer(&self) -> bool {
+        self.dialer.is_some()
     }
 
     /// Choose the server of each reconnect attempt: `f` is shown the pool

@@ -2,6 +2,7 @@
 //! connect, TLS upgrade, a resettable timer, a way to spawn the driver, and
 //! how publishing tasks take part in the executor's fairness.
 
+use crate::dial::DialedStream;
 use crate::writer::InlineWrite;
 use bytes::BytesMut;
 use rustls::ClientConfig;
@@ -84,6 +85,9 @@ pub trait Runtime: Send + Sync + 'static {
         port: u16,
         local_address: Option<SocketAddr>,
     ) -> BoxFuture<'static, io::Result<Self::Transport>>;
+
+    /// Wraps a stream a [`Dialer`](crate::Dialer) opened.
+    fn dialed(&self, stream: Box<dyn DialedStream>) -> Self::Transport;
 
     /// Runs a TLS client handshake over `transport`.
     fn upgrade_tls(

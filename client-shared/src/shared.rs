@@ -3,6 +3,7 @@
 //! signal.
 
 use crate::clock::Clock;
+use crate::dial::Dialer;
 use crate::error::{FlushError, RequestError};
 use crate::events::{ClientEvent, EventHub};
 use crate::queue::{DeliveryQueue, PendingLimits};
@@ -446,6 +447,8 @@ pub struct Shared {
     /// The local address outgoing connections bind to
     /// ([`ConnectOptions::local_address`](crate::ConnectOptions::local_address)).
     pub(crate) local_address: Option<SocketAddr>,
+    /// Opens connections in place of the runtime's TCP connect.
+    pub(crate) dialer: Option<Arc<dyn Dialer>>,
     /// How async publishes take part in their executor's fairness: the
     /// runtime's [`Runtime::poll_proceed`](crate::Runtime::poll_proceed),
     /// set when the driver is spawned (none for a driver of the caller's).
@@ -503,6 +506,7 @@ impl Shared {
             writer: Writer::new(),
             auth: None,
             local_address: None,
+            dialer: None,
             proceed: OnceLock::new(),
         }
     }

@@ -1,7 +1,7 @@
 //! The tokio implementation of [`natrs_client::Runtime`].
 
 use bytes::BytesMut;
-use natrs_client::{BoxFuture, InlineWrite, Runtime, Timer, Transport};
+use natrs_client::{BoxFuture, DialedStream, InlineWrite, Runtime, Timer, Transport};
 use rustls::ClientConfig;
 use rustls_pki_types::ServerName;
 use std::future::Future;
@@ -14,6 +14,7 @@ use tokio::io::{AsyncWrite, Interest};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
+use tokio_util::compat::{Compat, FuturesAsyncReadCompatExt};
 
 /// Runs natrs drivers as tasks of a tokio runtime.
 #[derive(Debug, Clone)]
@@ -35,13 +36,30 @@ impl TokioRuntime {
     }
 }
 
-/// A TCP connection, plain or with TLS.
-#[derive(Debug)]
+/// A stream a [`Dialer`](natrs_client::Dialer) opened, as tokio's I/O.
+type Dialed = Compat<Box<dyn DialedStream>>;
+
+/// A connection: TCP or a dialed stream, plain or with TLS.
 pub enum TokioTransport {
     /// Plain TCP, shared with the connection's inline writer.
     Plain(Arc<TcpStream>),
     /// TLS over TCP.
     Tls(Box<TlsStream<TcpStream>>),
+    /// A stream a dialer opened.
+    Dialed(Box<Dialed>),
+    /// TLS over a stream a dialer opened.
+    DialedTls(Box<TlsStream<Dialed>>),
+}
+
+impl std::fmt::Debug for TokioTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TokioTransport::Plain(s) => f.debug_tuple("Plain").field(s).finish(),
+            TokioTransport::Tls(s) => f.debug_tuple("Tls").field(s).finish(),
+            TokioTransport::Dialed(_) => f.write_str("Dialed"),
+            TokioTransport::DialedTls(_) => f.write_str("DialedTls"),
+        }
+    }
 }
 
 /// Runs `op` (a non-blocking read or write) once `poll_ready` reports the
@@ -71,6 +89,8 @@ impl Transport for TokioTransport {
                 poll_io(cx, |cx| s.poll_read_ready(cx), || try_read(s, buf))
             }
             TokioTransport::Tls(s) => tokio_util::io::poll_read_buf(Pin::new(s), cx, buf),
+            TokioTransport::Dialed(s) => tokio_util::io::poll_read_buf(Pin::new(s), cx, buf),
+            TokioTransport::DialedTls(s) => tokio_util::io::poll_read_buf(Pin::new(s), cx, buf),
         }
     }
 
@@ -86,6 +106,8 @@ impl Transport for TokioTransport {
                 || s.try_write_vectored(bufs),
             ),
             TokioTransport::Tls(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+            TokioTransport::Dialed(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+            TokioTransport::DialedTls(s) => Pin::new(s).poll_write_vectored(cx, bufs),
         }
     }
 
@@ -94,6 +116,8 @@ impl Transport for TokioTransport {
             // Nothing is buffered above the socket.
             TokioTransport::Plain(_) => Poll::Ready(Ok(())),
             TokioTransport::Tls(s) => Pin::new(s).poll_flush(cx),
+            TokioTransport::Dialed(s) => Pin::new(s).poll_flush(cx),
+            TokioTransport::DialedTls(s) => Pin::new(s).poll_flush(cx),
         }
     }
 
@@ -106,13 +130,15 @@ impl Transport for TokioTransport {
                 None => Poll::Ready(Ok(())),
             },
             TokioTransport::Tls(s) => Pin::new(s).poll_shutdown(cx),
+            TokioTransport::Dialed(s) => Pin::new(s).poll_shutdown(cx),
+            TokioTransport::DialedTls(s) => Pin::new(s).poll_shutdown(cx),
         }
     }
 
     fn inline_writer(&self) -> Option<Arc<dyn InlineWrite>> {
         match self {
             TokioTransport::Plain(s) => Some(Arc::new(InlineTcp(s.clone()))),
-            TokioTransport::Tls(_) => None,
+            _ => None,
         }
     }
 }
@@ -216,6 +242,10 @@ impl Runtime for TokioRuntime {
         })
     }
 
+    fn dialed(&self, stream: Box<dyn DialedStream>) -> TokioTransport {
+        TokioTransport::Dialed(Box::new(stream.compat()))
+    }
+
     fn upgrade_tls(
         &self,
         transport: TokioTransport,
@@ -223,16 +253,21 @@ impl Runtime for TokioRuntime {
         config: Arc<ClientConfig>,
     ) -> BoxFuture<'static, io::Result<TokioTransport>> {
         Box::pin(async move {
-            let TokioTransport::Plain(stream) = transport else {
-                return Err(io::Error::other("TLS is already established"));
-            };
-            // The driver took the inline writer back before the handshake.
-            let stream = Arc::try_unwrap(stream)
-                .map_err(|_| io::Error::other("the connection is still shared"))?;
-            let tls = TlsConnector::from(config)
-                .connect(server_name, stream)
-                .await?;
-            Ok(TokioTransport::Tls(Box::new(tls)))
+            let connector = TlsConnector::from(config);
+            match transport {
+                TokioTransport::Plain(stream) => {
+                    // The driver took the inline writer back before the handshake.
+                    let stream = Arc::try_unwrap(stream)
+                        .map_err(|_| io::Error::other("the connection is still shared"))?;
+                    let tls = connector.connect(server_name, stream).await?;
+                    Ok(TokioTransport::Tls(Box::new(tls)))
+                }
+                TokioTransport::Dialed(stream) => {
+                    let tls = connector.connect(server_name, *stream).await?;
+                    Ok(TokioTransport::DialedTls(Box::new(tls)))
+                }
+                _ => Err(io::Error::other("TLS is already established")),
+            }
         })
     }
 

@@ -14,6 +14,7 @@ mod async_client;
 mod async_std_runtime;
 mod blocking_client;
 mod cases;
+mod dialer;
 mod examples;
 mod support;
 mod tokio_only;
