@@ -5,7 +5,7 @@
 //!
 //! Each end is an async stream ([`futures_io::AsyncRead`] and
 //! [`AsyncWrite`]) and a blocking one ([`std::io::Read`] and
-//! [`Write`](std::io::Write), which park the calling thread, also through
+//! [`Write`], which park the calling thread, also through
 //! `&MemoryStream`: one thread may read while another writes), so the side
 //! the application serves may be written either way. Each direction holds
 //! at most [`CAPACITY`] bytes; a writer waits for the reader beyond that.
