@@ -116,11 +116,20 @@ impl Runtime for AsyncIoRuntime {
     type Transport = AsyncIoTransport;
     type Timer = AsyncIoTimer;
 
-    fn connect(&self, host: String, port: u16) -> BoxFuture<'static, io::Result<AsyncIoTransport>> {
+    fn connect(
+        &self,
+        host: String,
+        port: u16,
+        local_address: Option<std::net::SocketAddr>,
+    ) -> BoxFuture<'static, io::Result<AsyncIoTransport>> {
         Box::pin(async move {
-            let stream = connect_tcp(&host, port).await?;
+            let stream = connect_tcp(&host, port, local_address).await?;
             Ok(AsyncIoTransport::plain(stream))
         })
+    }
+
+    fn dialed(&self, stream: Box<dyn natrs_client::DialedStream>) -> AsyncIoTransport {
+        AsyncIoTransport::dialed(stream)
     }
 
     fn upgrade_tls(
@@ -129,13 +138,7 @@ impl Runtime for AsyncIoRuntime {
         server_name: ServerName<'static>,
         config: Arc<ClientConfig>,
     ) -> BoxFuture<'static, io::Result<AsyncIoTransport>> {
-        Box::pin(async move {
-            let Some(io) = transport.into_plain() else {
-                return Err(io::Error::other("TLS is already established"));
-            };
-            let tls = TlsConnector::from(config).connect(server_name, io).await?;
-            Ok(AsyncIoTransport::tls(tls))
-        })
+        Box::pin(transport.upgrade(TlsConnector::from(config), server_name))
     }
 
     fn timer(&self) -> AsyncIoTimer {

@@ -5,11 +5,15 @@ use crate::driver_thread::{self, READ, Registered, WRITE};
 use async_io::Async;
 use bytes::BytesMut;
 use futures_lite::io::{AsyncRead, AsyncWrite};
+use futures_rustls::TlsConnector;
 use futures_rustls::client::TlsStream;
+use natrs_client::DialedStream;
 use natrs_client::adapter::{InlineWrite, Transport};
 use rustix::net::RecvFlags;
+use rustls_pki_types::ServerName;
+use socket2::{Domain, Protocol, Socket, Type};
 use std::io::{self, IoSlice, Read, Write};
-use std::net::{Shutdown, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
@@ -27,10 +31,23 @@ pub struct AsyncIoTransport {
     inner: Inner,
 }
 
-#[derive(Debug)]
 enum Inner {
     Plain(TcpIo),
     Tls(Box<TlsStream<TcpIo>>),
+    /// A stream a [`Dialer`](natrs_client::Dialer) opened.
+    Dialed(Box<dyn DialedStream>),
+    DialedTls(Box<TlsStream<Box<dyn DialedStream>>>),
+}
+
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Inner::Plain(io) => f.debug_tuple("Plain").field(io).finish(),
+            Inner::Tls(s) => f.debug_tuple("Tls").field(s).finish(),
+            Inner::Dialed(_) => f.write_str("Dialed"),
+            Inner::DialedTls(_) => f.write_str("DialedTls"),
+        }
+    }
 }
 
 impl AsyncIoTransport {
@@ -40,31 +57,40 @@ impl AsyncIoTransport {
         }
     }
 
-    /// The plain TCP connection, unless TLS is already established.
-    pub(crate) fn into_plain(self) -> Option<TcpIo> {
-        match self.inner {
-            Inner::Plain(io) => Some(io),
-            Inner::Tls(_) => None,
-        }
-    }
-
-    pub(crate) fn tls(stream: TlsStream<TcpIo>) -> AsyncIoTransport {
+    pub(crate) fn dialed(stream: Box<dyn DialedStream>) -> AsyncIoTransport {
         AsyncIoTransport {
-            inner: Inner::Tls(Box::new(stream)),
+            inner: Inner::Dialed(stream),
         }
     }
 
-    /// The TCP socket under the transport.
-    pub fn tcp(&self) -> &Async<TcpStream> {
+    /// Runs a TLS client handshake over the connection.
+    pub(crate) async fn upgrade(
+        self,
+        connector: TlsConnector,
+        server_name: ServerName<'static>,
+    ) -> io::Result<AsyncIoTransport> {
+        let inner = match self.inner {
+            Inner::Plain(io) => Inner::Tls(Box::new(connector.connect(server_name, io).await?)),
+            Inner::Dialed(s) => {
+                Inner::DialedTls(Box::new(connector.connect(server_name, s).await?))
+            }
+            _ => return Err(io::Error::other("TLS is already established")),
+        };
+        Ok(AsyncIoTransport { inner })
+    }
+
+    /// The TCP socket under the transport; `None` for a dialed stream.
+    pub fn tcp(&self) -> Option<&Async<TcpStream>> {
         match &self.inner {
-            Inner::Plain(io) => &io.stream,
-            Inner::Tls(s) => &s.get_ref().0.stream,
+            Inner::Plain(io) => Some(&io.stream),
+            Inner::Tls(s) => Some(&s.get_ref().0.stream),
+            _ => None,
         }
     }
 
     /// Whether TLS is established.
     pub fn is_tls(&self) -> bool {
-        matches!(self.inner, Inner::Tls(_))
+        matches!(self.inner, Inner::Tls(_) | Inner::DialedTls(_))
     }
 }
 
@@ -233,11 +259,22 @@ fn shutdown_write(stream: &TcpStream) -> io::Result<()> {
 /// Connects to the first address of `host:port` that accepts, with
 /// `TCP_NODELAY` set. Host names are resolved off the calling thread
 /// (async-net's resolver); IP literals are used as they are.
-pub(crate) async fn connect_tcp(host: &str, port: u16) -> io::Result<Async<TcpStream>> {
+/// With `local`, only addresses of its family are tried, from a socket
+/// bound to it.
+pub(crate) async fn connect_tcp(
+    host: &str,
+    port: u16,
+    local: Option<SocketAddr>,
+) -> io::Result<Async<TcpStream>> {
     let addrs = async_net::resolve((host, port)).await?;
     let mut last_error = None;
     for addr in addrs {
-        match Async::<TcpStream>::connect(addr).await {
+        let attempt = match local {
+            None => Async::<TcpStream>::connect(addr).await,
+            Some(local) if local.is_ipv4() != addr.is_ipv4() => continue,
+            Some(local) => connect_from(addr, local).await,
+        };
+        match attempt {
             Ok(stream) => {
                 stream.get_ref().set_nodelay(true)?;
                 return Ok(stream);
@@ -251,6 +288,26 @@ pub(crate) async fn connect_tcp(host: &str, port: u16) -> io::Result<Async<TcpSt
             format!("{host}: no address to connect to"),
         )
     }))
+}
+
+/// Connects to `addr` from a non-blocking socket bound to `local`.
+async fn connect_from(addr: SocketAddr, local: SocketAddr) -> io::Result<Async<TcpStream>> {
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    socket.bind(&local.into())?;
+    socket.set_nonblocking(true)?;
+    match socket.connect(&addr.into()) {
+        Ok(()) => {}
+        Err(e) if e.raw_os_error() == Some(rustix::io::Errno::INPROGRESS.raw_os_error()) => {}
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+        Err(e) => return Err(e),
+    }
+    let stream = Async::new(TcpStream::from(socket))?;
+    // Writable once the connection is made or failed; the error says which.
+    stream.writable().await?;
+    match stream.get_ref().take_error()? {
+        Some(e) => Err(e),
+        None => Ok(stream),
+    }
 }
 
 /// Reads through an [`AsyncRead`] (which needs initialized memory) into at
@@ -282,6 +339,8 @@ impl Transport for AsyncIoTransport {
         match &mut self.inner {
             Inner::Plain(io) => io.poll_recv(cx, buf),
             Inner::Tls(s) => poll_read_window(s.as_mut(), cx, buf, TLS_READ_WINDOW),
+            Inner::Dialed(s) => poll_read_window(s, cx, buf, TLS_READ_WINDOW),
+            Inner::DialedTls(s) => poll_read_window(s.as_mut(), cx, buf, TLS_READ_WINDOW),
         }
     }
 
@@ -293,6 +352,8 @@ impl Transport for AsyncIoTransport {
         match &mut self.inner {
             Inner::Plain(io) => Pin::new(io).poll_write_vectored(cx, bufs),
             Inner::Tls(s) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
+            Inner::Dialed(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+            Inner::DialedTls(s) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
         }
     }
 
@@ -300,6 +361,8 @@ impl Transport for AsyncIoTransport {
         match &mut self.inner {
             Inner::Plain(_) => Poll::Ready(Ok(())),
             Inner::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+            Inner::Dialed(s) => Pin::new(s).poll_flush(cx),
+            Inner::DialedTls(s) => Pin::new(s.as_mut()).poll_flush(cx),
         }
     }
 
@@ -308,13 +371,15 @@ impl Transport for AsyncIoTransport {
             Inner::Plain(io) => Pin::new(io).poll_close(cx),
             // Sends close_notify, flushes it, then shuts the socket down.
             Inner::Tls(s) => Pin::new(s.as_mut()).poll_close(cx),
+            Inner::Dialed(s) => Pin::new(s).poll_close(cx),
+            Inner::DialedTls(s) => Pin::new(s.as_mut()).poll_close(cx),
         }
     }
 
     fn inline_writer(&self) -> Option<Arc<dyn InlineWrite>> {
         match &self.inner {
             Inner::Plain(io) => Some(Arc::new(InlineTcp(io.stream.clone()))),
-            Inner::Tls(_) => None,
+            _ => None,
         }
     }
 }

@@ -363,6 +363,17 @@ impl Client {
         self.inner.force_reconnect();
     }
 
+    /// Replaces the server pool with `addrs` (comma-separated URLs). The
+    /// current connection stays if its server is in the new pool; otherwise
+    /// the client moves to one of the new servers at once. See
+    /// [`natrs_client::Client::set_server_pool`].
+    pub fn set_server_pool(
+        &self,
+        addrs: impl AsRef<str>,
+    ) -> Result<(), natrs_client::ConnectError> {
+        self.inner.set_server_pool(addrs)
+    }
+
     // ----- getters -----
 
     /// Connection events from now on, as a blocking iterator. To get them as

@@ -1,7 +1,7 @@
 //! [`Client`]: the handle applications use, cheap to clone, usable from any
 //! executor (its futures complete through wakers, not through a runtime).
 
-use crate::error::{DrainError, Error, FlushError, JsonError, RequestError};
+use crate::error::{ConnectError, DrainError, Error, FlushError, JsonError, RequestError};
 use crate::events::EventStream;
 use crate::queue::DeliveryQueue;
 use crate::responses::{ResponseQueue, Responses};
@@ -471,6 +471,28 @@ impl Client {
     pub fn force_reconnect(&self) {
         self.shared().with(|st, now| st.core.reconnect(now));
         self.shared().notify();
+    }
+
+    /// Replaces the server pool with `addrs` (comma-separated URLs, as for
+    /// connecting). The current connection stays if its server is in the
+    /// new pool; otherwise the client moves to one of the new servers at
+    /// once (a `Disconnected` event with
+    /// [`DisconnectReason::Requested`](crate::DisconnectReason::Requested),
+    /// then `Reconnected`). Servers the cluster announced are dropped with
+    /// the old pool, until it announces them again. A server kept from the
+    /// old pool keeps its count of failed attempts.
+    ///
+    /// Fails with [`ConnectError::InvalidAddress`] for an address that does
+    /// not parse and [`ConnectError::InvalidOptions`] for an empty list;
+    /// the pool is then unchanged.
+    pub fn set_server_pool(&self, addrs: impl AsRef<str>) -> Result<(), ConnectError> {
+        let servers = crate::connect::parse_servers(addrs.as_ref())?;
+        let count = servers.len();
+        self.shared()
+            .with(|st, now| st.core.set_servers(now, servers))?;
+        crate::trace::server_pool_set(count);
+        self.shared().notify();
+        Ok(())
     }
 
     // ----- getters -----

@@ -119,6 +119,8 @@ pub fn prepare(addrs: &str, options: ConnectOptions) -> Result<Prepared, Connect
         options.request_timeout,
     );
     shared.auth = auth;
+    shared.local_address = options.local_address;
+    shared.dialer = options.dialer;
     let shared = Arc::new(shared);
     let connected = Arc::new(Slot::new());
     shared.lock().connect_waiters.push(connected.clone());

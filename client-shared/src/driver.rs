@@ -3,7 +3,7 @@
 
 use crate::connect::DriverDone;
 use crate::error::io_error_text;
-use crate::runtime::{Runtime, Timer, Transport};
+use crate::runtime::{BoxFuture, Runtime, Timer, Transport};
 use crate::shared::Shared;
 use crate::tls::{rustls_error, tls_error_text, tls_failure_text};
 use crate::writer::{MAX_SLICES, WriteSide};
@@ -116,9 +116,18 @@ impl<R: Runtime> Driver<R> {
     async fn connect(&mut self, server: ServerAddr) {
         self.set_transport(None);
         self.shared.load_credentials();
-        let fut = self
-            .runtime
-            .connect(server.host().to_string(), server.port());
+        let fut: BoxFuture<'static, io::Result<R::Transport>> = match &self.shared.dialer {
+            Some(dialer) => {
+                let dialed = dialer.dial(&server);
+                let runtime = self.runtime.clone();
+                Box::pin(async move { Ok(runtime.dialed(dialed.await?)) })
+            }
+            None => self.runtime.connect(
+                server.host().to_string(),
+                server.port(),
+                self.shared.local_address(),
+            ),
+        };
         match self.race(fut).await {
             Race::Done(Ok(t)) => {
                 self.set_transport(Some(t));

@@ -27,9 +27,11 @@ mod auth;
 mod client;
 mod clock;
 mod connect;
+mod dial;
 mod driver;
 mod error;
 mod events;
+pub mod memory;
 mod options;
 mod park;
 mod queue;
@@ -40,10 +42,12 @@ mod signal;
 mod slot;
 mod subscriber;
 mod tls;
+mod trace;
 mod writer;
 
 pub use auth::AuthCallback;
 pub use client::{Client, DrainFuture, FlushFuture, ReplyFuture, Request, Sleep};
+pub use dial::{DialedStream, Dialer};
 pub use error::{ConnectError, DrainError, Error, FlushError, JsonError, RequestError};
 pub use events::{ClientEvent, EventStream};
 pub use options::{ConnectOptions, SignFn};
@@ -55,7 +59,7 @@ pub use bytes::Bytes;
 pub use natrs_core::Payload;
 pub use natrs_core::auth::Credentials;
 pub use natrs_core::client::{
-    ConnectionState, MAX_DISCOVERED, RequestManyOptions, Statistics, SubscriptionEnd,
+    ConnectionState, MAX_DISCOVERED, RequestManyOptions, ServerChoice, Statistics, SubscriptionEnd,
 };
 pub use natrs_core::error::{
     CloseReason, ConnectStep, DisconnectReason, HandshakeError, PermissionOp, ServerError,

@@ -1,12 +1,16 @@
 //! [`ConnectOptions`]: every setting of a connection, as a builder.
 
 use crate::auth::{CallbackAuth, CredsFile};
+use crate::dial::Dialer;
 use crate::events::ClientEvent;
 use crate::queue::PendingLimits;
 use crate::tls::{Pem, Roots, TlsOptions};
 use natrs_core::Secret;
+use natrs_core::ServerAddr;
 use natrs_core::auth::{Auth, Credentials, CredsText, JwtCallbackAuth, NkeyAuth};
 use natrs_core::client::Config;
+use natrs_core::client::ServerChoice;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -45,6 +49,8 @@ pub struct ConnectOptions {
     pub(crate) pending_limits: PendingLimits,
     pub(crate) request_timeout: Duration,
     pub(crate) event_callback: Option<Arc<dyn Fn(ClientEvent) + Send + Sync>>,
+    pub(crate) local_address: Option<SocketAddr>,
+    pub(crate) dialer: Option<Arc<dyn Dialer>>,
     /// A setting that could not be applied, reported by connect.
     pub(crate) invalid: Option<String>,
 }
@@ -62,6 +68,7 @@ impl std::fmt::Debug for ConnectOptions {
             .field("tls", &self.tls)
             .field("pending_limits", &self.pending_limits)
             .field("request_timeout", &self.request_timeout)
+            .field("local_address", &self.local_address)
             .finish_non_exhaustive()
     }
 }
@@ -75,6 +82,8 @@ impl ConnectOptions {
             pending_limits: PendingLimits::DEFAULT,
             request_timeout: Duration::from_secs(10),
             event_callback: None,
+            local_address: None,
+            dialer: None,
             invalid: None,
         }
     }
@@ -378,6 +387,49 @@ impl ConnectOptions {
     /// requires masking: use this only when no proxy sits in between.
     pub fn websocket_no_masking(mut self) -> Self {
         self.config.websocket.no_masking = true;
+        self
+    }
+
+    /// Bind outgoing connections to this local address (an IP and port;
+    /// port 0 lets the system pick one), as a machine with several
+    /// interfaces may need. A server that resolves only to addresses of the
+    /// other family (IPv6 for an IPv4 local address) cannot be reached.
+    pub fn local_address(mut self, address: SocketAddr) -> Self {
+        self.local_address = Some(address);
+        self
+    }
+
+    /// Open connections with `dialer` instead of the runtime's TCP connect
+    /// (an in-process transport, a proxy): see [`Dialer`] and
+    /// [`memory::pipe`](crate::memory::pipe). TLS and WebSocket apply on
+    /// top of the dialed stream as the URL asks. The async runtime crates
+    /// (natrs-tokio, natrs-async-std) use it; natrs-blocking refuses to
+    /// connect with one.
+    pub fn dialer(mut self, dialer: impl Dialer) -> Self {
+        self.dialer = Some(Arc::new(dialer));
+        self
+    }
+
+    /// Whether a [`dialer`](ConnectOptions::dialer) is set (a runtime crate
+    /// that cannot use one refuses to connect).
+    pub fn has_dialer(&self) -> bool {
+        self.dialer.is_some()
+    }
+
+    /// Choose the server of each reconnect attempt: `f` is shown the pool
+    /// (in the order the client would try it), why the last connection or
+    /// attempt ended and the latest INFO, and returns the server to try
+    /// (one of the pool's, or another address, which then joins the pool),
+    /// or `None` for the pool's own order. It is not asked for the first
+    /// connection. Attempts to one server stay a reconnect wait apart: when
+    /// the chosen server was tried too recently, the attempt waits and `f`
+    /// is asked again. It runs under the client's lock: keep it short and
+    /// do not call the client from it.
+    pub fn reconnect_to_server_callback(
+        mut self,
+        f: impl Fn(&ServerChoice<'_>) -> Option<ServerAddr> + Send + Sync + 'static,
+    ) -> Self {
+        self.config.server_chooser = Some(Arc::new(f));
         self
     }
 

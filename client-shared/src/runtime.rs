@@ -2,6 +2,7 @@
 //! connect, TLS upgrade, a resettable timer, a way to spawn the driver, and
 //! how publishing tasks take part in the executor's fairness.
 
+use crate::dial::DialedStream;
 use crate::writer::InlineWrite;
 use bytes::BytesMut;
 use rustls::ClientConfig;
@@ -9,6 +10,7 @@ use rustls_pki_types::ServerName;
 use std::cell::Cell;
 use std::future::Future;
 use std::io::{self, IoSlice};
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -76,8 +78,16 @@ pub trait Runtime: Send + Sync + 'static {
     type Timer: Timer;
 
     /// Opens a TCP connection to `host:port` (trying each resolved address)
-    /// with `TCP_NODELAY` set.
-    fn connect(&self, host: String, port: u16) -> BoxFuture<'static, io::Result<Self::Transport>>;
+    /// with `TCP_NODELAY` set, bound to `local_address` when one is given.
+    fn connect(
+        &self,
+        host: String,
+        port: u16,
+        local_address: Option<SocketAddr>,
+    ) -> BoxFuture<'static, io::Result<Self::Transport>>;
+
+    /// Wraps a stream a [`Dialer`](crate::Dialer) opened.
+    fn dialed(&self, stream: Box<dyn DialedStream>) -> Self::Transport;
 
     /// Runs a TLS client handshake over `transport`.
     fn upgrade_tls(

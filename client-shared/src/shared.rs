@@ -3,6 +3,7 @@
 //! signal.
 
 use crate::clock::Clock;
+use crate::dial::Dialer;
 use crate::error::{FlushError, RequestError};
 use crate::events::{ClientEvent, EventHub};
 use crate::queue::{DeliveryQueue, PendingLimits};
@@ -11,6 +12,7 @@ use crate::runtime::publish_turn;
 use crate::signal::Signal;
 use crate::slot::{Slot, lock};
 use crate::tls::TlsOptions;
+use crate::trace;
 use crate::writer::{Inline, Writer, isolated_publish};
 use bytes::BytesMut;
 use natrs_core::Message;
@@ -22,6 +24,7 @@ use natrs_core::{Error, HeaderMap, Payload};
 use rustls::ClientConfig;
 use std::cell::Cell;
 use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll, Waker};
@@ -253,25 +256,37 @@ impl State {
                     }
                 }
                 Event::Connected { server } => {
+                    trace::connected(&server);
                     let then = self.release_connect_waiters(Ok(()));
                     out.push((ClientEvent::Connected { server }, then));
                 }
                 Event::Reconnected { server } => {
+                    trace::reconnected(&server);
                     let then = self.release_connect_waiters(Ok(()));
                     out.push((ClientEvent::Reconnected { server }, then));
                 }
                 Event::Disconnected { reason } => {
+                    trace::disconnected(&reason);
                     out.push((ClientEvent::Disconnected { reason }, Vec::new()))
                 }
                 Event::ServersDiscovered { servers } => {
+                    trace::servers_discovered(&servers);
                     out.push((ClientEvent::ServersDiscovered { servers }, Vec::new()))
                 }
-                Event::LameDuck => out.push((ClientEvent::LameDuck, Vec::new())),
-                Event::ServerError(e) => out.push((ClientEvent::ServerError(e), Vec::new())),
+                Event::LameDuck => {
+                    trace::lame_duck();
+                    out.push((ClientEvent::LameDuck, Vec::new()))
+                }
+                Event::ServerError(e) => {
+                    trace::server_error(&e);
+                    out.push((ClientEvent::ServerError(e), Vec::new()))
+                }
                 Event::BadHeaders { sid, error } => {
+                    trace::bad_headers(sid.0);
                     out.push((ClientEvent::BadHeaders { sid: sid.0, error }, Vec::new()))
                 }
                 Event::Closed { reason } => {
+                    trace::closed(&reason);
                     self.closed = Some(reason.clone());
                     let mut then = self.release_connect_waiters(Err(reason.clone()));
                     for (w, after_events) in self.close_waiters.drain(..) {
@@ -339,6 +354,15 @@ impl State {
         }
     }
 
+    /// Runs `f` (an input to the core) and traces the handshake step it
+    /// moved the connection to.
+    fn stepping<R>(&mut self, f: impl FnOnce(&mut State) -> R) -> R {
+        let before = self.core.handshake_step();
+        let r = f(self);
+        trace::handshake_step(before, self.core.handshake_step());
+        r
+    }
+
     /// Hands a batch of messages to the queue of subscription `sid`.
     fn deliver(
         &mut self,
@@ -352,6 +376,7 @@ impl State {
         match sid.and_then(|sid| self.routes.get(&sid).map(|route| (sid, route))) {
             Some((sid, route)) => {
                 if let Some(dropped) = route.queue.push_batch(batch, &mut self.wake) {
+                    trace::slow_consumer(sid, &route.subject, dropped);
                     let event = ClientEvent::SlowConsumer {
                         sid,
                         subject: route.subject.to_string(),
@@ -373,6 +398,16 @@ impl State {
                 Release::new(move || w.complete(outcome))
             })
             .collect()
+    }
+}
+
+/// Traces what the driver reports of its transport.
+fn trace_transport(event: &TransportEvent) {
+    match event {
+        TransportEvent::Connected => trace::transport_connected(),
+        TransportEvent::TlsEstablished => trace::tls_established(),
+        TransportEvent::Closed(e) => trace::transport_closed(e),
+        _ => {}
     }
 }
 
@@ -409,6 +444,11 @@ pub struct Shared {
     pub(crate) writer: Writer,
     /// The authentication provider, loaded before every connection attempt.
     pub(crate) auth: Option<Arc<dyn AuthProvider>>,
+    /// The local address outgoing connections bind to
+    /// ([`ConnectOptions::local_address`](crate::ConnectOptions::local_address)).
+    pub(crate) local_address: Option<SocketAddr>,
+    /// Opens connections in place of the runtime's TCP connect.
+    pub(crate) dialer: Option<Arc<dyn Dialer>>,
     /// How async publishes take part in their executor's fairness: the
     /// runtime's [`Runtime::poll_proceed`](crate::adapter::Runtime::poll_proceed),
     /// set when the driver is spawned (none for a driver of the caller's).
@@ -465,6 +505,8 @@ impl Shared {
             has_write_waiters: AtomicBool::new(false),
             writer: Writer::new(),
             auth: None,
+            local_address: None,
+            dialer: None,
             proceed: OnceLock::new(),
         }
     }
@@ -568,17 +610,25 @@ impl Shared {
 
     /// Feeds bytes read from the transport.
     pub fn handle_input(&self, buf: &mut BytesMut) {
-        self.with(|st, now| st.feed(now, buf));
+        trace::read(buf.len());
+        self.with(|st, now| st.stepping(|st| st.feed(now, buf)));
     }
 
     /// Reports a transport event.
     pub fn handle_transport(&self, event: TransportEvent) {
-        self.with(|st, now| st.core.handle_transport(now, event));
+        trace_transport(&event);
+        self.with(|st, now| st.stepping(|st| st.core.handle_transport(now, event)));
     }
 
     /// Runs the core's timers.
     pub fn handle_timeout(&self) {
-        self.with(|st, now| st.core.handle_timeout(now));
+        self.with(|st, now| st.stepping(|st| st.core.handle_timeout(now)));
+    }
+
+    /// The local address to bind outgoing connections to, if the options
+    /// set one ([`ConnectOptions::local_address`](crate::ConnectOptions::local_address)).
+    pub fn local_address(&self) -> Option<SocketAddr> {
+        self.local_address
     }
 
     /// Reads what the authentication provider needs for the next handshake
@@ -594,8 +644,13 @@ impl Shared {
     pub fn poll_transport(&self) -> Option<TransportCommand> {
         let mut st = self.lock();
         let cmd = st.core.poll_transport();
-        if cmd.is_some() {
+        if let Some(cmd) = &cmd {
             st.epoch += 1;
+            match cmd {
+                TransportCommand::Connect { server } => trace::connect_attempt(server),
+                TransportCommand::UpgradeTls { server_name } => trace::tls_upgrade(server_name),
+                _ => trace::transport_close(),
+            }
         }
         cmd
     }
@@ -634,7 +689,8 @@ impl Shared {
         self.with(|st, now| {
             let current = st.epoch == epoch && !st.core.has_transport_command();
             if current {
-                st.feed(now, buf);
+                trace::read(buf.len());
+                st.stepping(|st| st.feed(now, buf));
             }
             current
         })
@@ -647,7 +703,8 @@ impl Shared {
         self.with(|st, now| {
             let current = st.epoch == epoch && !st.core.has_transport_command();
             if current {
-                st.core.handle_transport(now, event);
+                trace_transport(&event);
+                st.stepping(|st| st.core.handle_transport(now, event));
             }
             current
         })
@@ -674,6 +731,7 @@ impl Shared {
                 return Poll::Pending;
             }
             st.reading_paused = true;
+            trace::reading_paused(unwritten);
             let seq = st.event_seq;
             st.event_seq += 1;
             st.app_events.push(AppEvent {
@@ -695,6 +753,7 @@ impl Shared {
     pub fn poll_transmit(&self, dst: &mut WriteBuffer) -> bool {
         let has = self.lock().core.poll_transmit(dst);
         if has {
+            trace::wrote(bytes::Buf::remaining(dst));
             self.wake_write_waiters();
         }
         has

@@ -1,18 +1,21 @@
 //! The tokio implementation of [`natrs_client::adapter::Runtime`].
 
 use bytes::BytesMut;
+use natrs_client::DialedStream;
 use natrs_client::adapter::{BoxFuture, InlineWrite, Runtime, Timer, Transport};
 use rustls::ClientConfig;
 use rustls_pki_types::ServerName;
 use std::future::Future;
 use std::io::{self, IoSlice};
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 use tokio::io::{AsyncWrite, Interest};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
+use tokio_util::compat::{Compat, FuturesAsyncReadCompatExt};
 
 /// Runs natrs drivers as tasks of a tokio runtime.
 #[derive(Debug, Clone)]
@@ -34,13 +37,30 @@ impl TokioRuntime {
     }
 }
 
-/// A TCP connection, plain or with TLS.
-#[derive(Debug)]
+/// A stream a [`Dialer`](natrs_client::Dialer) opened, as tokio's I/O.
+type Dialed = Compat<Box<dyn DialedStream>>;
+
+/// A connection: TCP or a dialed stream, plain or with TLS.
 pub enum TokioTransport {
     /// Plain TCP, shared with the connection's inline writer.
     Plain(Arc<TcpStream>),
     /// TLS over TCP.
     Tls(Box<TlsStream<TcpStream>>),
+    /// A stream a dialer opened.
+    Dialed(Box<Dialed>),
+    /// TLS over a stream a dialer opened.
+    DialedTls(Box<TlsStream<Dialed>>),
+}
+
+impl std::fmt::Debug for TokioTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TokioTransport::Plain(s) => f.debug_tuple("Plain").field(s).finish(),
+            TokioTransport::Tls(s) => f.debug_tuple("Tls").field(s).finish(),
+            TokioTransport::Dialed(_) => f.write_str("Dialed"),
+            TokioTransport::DialedTls(_) => f.write_str("DialedTls"),
+        }
+    }
 }
 
 /// Runs `op` (a non-blocking read or write) once `poll_ready` reports the
@@ -70,6 +90,8 @@ impl Transport for TokioTransport {
                 poll_io(cx, |cx| s.poll_read_ready(cx), || try_read(s, buf))
             }
             TokioTransport::Tls(s) => tokio_util::io::poll_read_buf(Pin::new(s), cx, buf),
+            TokioTransport::Dialed(s) => tokio_util::io::poll_read_buf(Pin::new(s), cx, buf),
+            TokioTransport::DialedTls(s) => tokio_util::io::poll_read_buf(Pin::new(s), cx, buf),
         }
     }
 
@@ -85,6 +107,8 @@ impl Transport for TokioTransport {
                 || s.try_write_vectored(bufs),
             ),
             TokioTransport::Tls(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+            TokioTransport::Dialed(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+            TokioTransport::DialedTls(s) => Pin::new(s).poll_write_vectored(cx, bufs),
         }
     }
 
@@ -93,6 +117,8 @@ impl Transport for TokioTransport {
             // Nothing is buffered above the socket.
             TokioTransport::Plain(_) => Poll::Ready(Ok(())),
             TokioTransport::Tls(s) => Pin::new(s).poll_flush(cx),
+            TokioTransport::Dialed(s) => Pin::new(s).poll_flush(cx),
+            TokioTransport::DialedTls(s) => Pin::new(s).poll_flush(cx),
         }
     }
 
@@ -105,13 +131,15 @@ impl Transport for TokioTransport {
                 None => Poll::Ready(Ok(())),
             },
             TokioTransport::Tls(s) => Pin::new(s).poll_shutdown(cx),
+            TokioTransport::Dialed(s) => Pin::new(s).poll_shutdown(cx),
+            TokioTransport::DialedTls(s) => Pin::new(s).poll_shutdown(cx),
         }
     }
 
     fn inline_writer(&self) -> Option<Arc<dyn InlineWrite>> {
         match self {
             TokioTransport::Plain(s) => Some(Arc::new(InlineTcp(s.clone()))),
-            TokioTransport::Tls(_) => None,
+            _ => None,
         }
     }
 }
@@ -150,6 +178,33 @@ impl InlineWrite for InlineTcp {
     }
 }
 
+/// Connects to the first address of `host:port` of `local`'s family that
+/// accepts, from a socket bound to `local`.
+async fn connect_from(host: &str, port: u16, local: SocketAddr) -> io::Result<TcpStream> {
+    let mut last = None;
+    for addr in tokio::net::lookup_host((host, port)).await? {
+        if addr.is_ipv4() != local.is_ipv4() {
+            continue;
+        }
+        let socket = if addr.is_ipv4() {
+            TcpSocket::new_v4()?
+        } else {
+            TcpSocket::new_v6()?
+        };
+        socket.bind(local)?;
+        match socket.connect(addr).await {
+            Ok(stream) => return Ok(stream),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::NotFound,
+            format!("{host}: no address of the local address' family ({local})"),
+        )
+    }))
+}
+
 /// A resettable tokio sleep.
 #[derive(Debug)]
 pub struct TokioTimer {
@@ -172,12 +227,24 @@ impl Runtime for TokioRuntime {
     type Transport = TokioTransport;
     type Timer = TokioTimer;
 
-    fn connect(&self, host: String, port: u16) -> BoxFuture<'static, io::Result<TokioTransport>> {
+    fn connect(
+        &self,
+        host: String,
+        port: u16,
+        local_address: Option<SocketAddr>,
+    ) -> BoxFuture<'static, io::Result<TokioTransport>> {
         Box::pin(async move {
-            let stream = TcpStream::connect((host.as_str(), port)).await?;
+            let stream = match local_address {
+                None => TcpStream::connect((host.as_str(), port)).await?,
+                Some(local) => connect_from(&host, port, local).await?,
+            };
             stream.set_nodelay(true)?;
             Ok(TokioTransport::Plain(Arc::new(stream)))
         })
+    }
+
+    fn dialed(&self, stream: Box<dyn DialedStream>) -> TokioTransport {
+        TokioTransport::Dialed(Box::new(stream.compat()))
     }
 
     fn upgrade_tls(
@@ -187,16 +254,21 @@ impl Runtime for TokioRuntime {
         config: Arc<ClientConfig>,
     ) -> BoxFuture<'static, io::Result<TokioTransport>> {
         Box::pin(async move {
-            let TokioTransport::Plain(stream) = transport else {
-                return Err(io::Error::other("TLS is already established"));
-            };
-            // The driver took the inline writer back before the handshake.
-            let stream = Arc::try_unwrap(stream)
-                .map_err(|_| io::Error::other("the connection is still shared"))?;
-            let tls = TlsConnector::from(config)
-                .connect(server_name, stream)
-                .await?;
-            Ok(TokioTransport::Tls(Box::new(tls)))
+            let connector = TlsConnector::from(config);
+            match transport {
+                TokioTransport::Plain(stream) => {
+                    // The driver took the inline writer back before the handshake.
+                    let stream = Arc::try_unwrap(stream)
+                        .map_err(|_| io::Error::other("the connection is still shared"))?;
+                    let tls = connector.connect(server_name, stream).await?;
+                    Ok(TokioTransport::Tls(Box::new(tls)))
+                }
+                TokioTransport::Dialed(stream) => {
+                    let tls = connector.connect(server_name, *stream).await?;
+                    Ok(TokioTransport::DialedTls(Box::new(tls)))
+                }
+                _ => Err(io::Error::other("TLS is already established")),
+            }
         })
     }
 

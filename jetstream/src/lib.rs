@@ -107,6 +107,7 @@ pub mod publish;
 pub mod state;
 pub mod stream;
 mod timer;
+mod trace;
 pub mod transport;
 mod wire;
 

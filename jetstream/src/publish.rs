@@ -146,6 +146,7 @@ impl<T: Transport> JetStream<T> {
                     if attempt < self.inner.options.publish_retry_attempts =>
                 {
                     attempt += 1;
+                    crate::trace::publish_retry(subject, attempt);
                     transport
                         .sleep_until(Instant::now() + self.inner.options.publish_retry_wait)
                         .await;
@@ -514,6 +515,7 @@ impl<T: Transport> AsyncPublisher<T> {
                 // Nobody answered (no stream, or no leader during an
                 // election): send it again later, when it may.
                 if result == Err(Error::NoStreamResponse) && w.acks.retry(now, token) {
+                    crate::trace::async_publish_retry();
                     continue;
                 }
                 woken.extend(w.acks.resolve(token, result));

@@ -573,3 +573,94 @@ fn the_same_auth_error_from_each_of_two_servers_closes() {
         }]
     );
 }
+
+/// Replacing the pool keeps a connection whose server is in the new list,
+/// and the next reconnect goes through the new list only.
+#[test]
+fn a_replaced_pool_keeps_a_listed_connection() {
+    let mut sim = Sim::new(ordered(&[A, B]));
+    sim.connect_ok();
+    sim.run(|c, now| c.set_servers(now, vec![addr(C), addr(A)]))
+        .unwrap();
+    assert!(sim.commands().is_empty(), "the connection stays");
+    assert_eq!(sim.client.connected_server(), Some(&addr(A)));
+    // The current server sits at the back: C comes next, then A; B is gone.
+    let servers: Vec<ServerAddr> = sim.client.servers().cloned().collect();
+    assert_eq!(servers, [addr(C), addr(A)]);
+    sim.eof();
+    assert_eq!(sim.expect_connect(), addr(C));
+    // An empty list is refused and changes nothing.
+    assert_eq!(
+        sim.run(|c, now| c.set_servers(now, Vec::new())),
+        Err(natrs_core::client::ConfigError::NoServers)
+    );
+    assert_eq!(sim.client.servers().count(), 2);
+}
+
+/// A pool without the current server moves the client at once.
+#[test]
+fn a_replaced_pool_without_the_current_server_moves_the_client() {
+    let mut sim = Sim::new(ordered(&[A]));
+    sim.connect_ok();
+    sim.run(|c, now| c.set_servers(now, vec![addr(B)])).unwrap();
+    assert_eq!(
+        sim.commands(),
+        [TransportCommand::Close, connect_to(B)],
+        "moved at once, without waiting"
+    );
+    assert!(
+        sim.events().iter().any(|e| matches!(
+            e,
+            Event::Disconnected {
+                reason: DisconnectReason::Requested
+            }
+        )),
+        "the move is reported as a requested reconnect"
+    );
+}
+
+/// The chooser picks each reconnect's server, sees the pool and the last
+/// error, and may name a server outside the pool (it joins it); `None`
+/// leaves the choice to the pool's order.
+#[test]
+fn a_server_chooser_picks_the_reconnect_server() {
+    type Seen = Vec<(Vec<String>, Option<DisconnectReason>, bool)>;
+    let seen: Arc<std::sync::Mutex<Seen>> = Arc::default();
+    let answer: Arc<std::sync::Mutex<Option<ServerAddr>>> = Arc::default();
+    let mut cfg = ordered(&[A, B, C]);
+    let (log, pick) = (seen.clone(), answer.clone());
+    cfg.server_chooser = Some(Arc::new(move |choice| {
+        log.lock().unwrap().push((
+            choice.servers.iter().map(|s| s.to_string()).collect(),
+            choice.last_error.cloned(),
+            choice.last_info.is_some(),
+        ));
+        pick.lock().unwrap().clone()
+    }));
+    let mut sim = Sim::new(cfg);
+    // Not asked for the first connection.
+    sim.connect_ok();
+    assert!(seen.lock().unwrap().is_empty());
+    *answer.lock().unwrap() = Some(addr(C));
+    sim.eof();
+    assert_eq!(sim.expect_connect(), addr(C), "C, not B (next in order)");
+    {
+        let seen = seen.lock().unwrap();
+        let (servers, last_error, info) = &seen[0];
+        assert_eq!(servers, &[addr(B), addr(C), addr(A)].map(|a| a.to_string()));
+        assert_eq!(
+            last_error,
+            &Some(DisconnectReason::Transport(TransportError::Eof))
+        );
+        assert!(info, "the last INFO is shown");
+    }
+    // A server outside the pool joins it.
+    *answer.lock().unwrap() = Some(addr(D));
+    sim.refused();
+    assert_eq!(sim.expect_connect(), addr(D));
+    assert!(sim.client.servers().any(|s| *s == addr(D)));
+    // No choice: the pool's order.
+    *answer.lock().unwrap() = None;
+    sim.refused();
+    assert_eq!(sim.expect_connect(), addr(B));
+}

@@ -11,8 +11,9 @@ use bytes::BytesMut;
 use natrs_client::TransportError;
 use natrs_client::adapter::{tls_error_text, tls_failure_text};
 use rustls::ClientConnection;
+use socket2::{Domain, Protocol, Socket, Type};
 use std::io::{self, BufRead, Read};
-use std::net::{Shutdown, TcpStream, ToSocketAddrs};
+use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
@@ -111,7 +112,14 @@ impl Link {
 
 /// Opens a TCP connection to `host:port`, trying each resolved address until
 /// one answers or `deadline` passes, with `TCP_NODELAY` set.
-pub(crate) fn connect_tcp(host: &str, port: u16, deadline: Instant) -> io::Result<TcpStream> {
+/// With `local`, only addresses of its family are tried, from a socket bound
+/// to it.
+pub(crate) fn connect_tcp(
+    host: &str,
+    port: u16,
+    local: Option<SocketAddr>,
+    deadline: Instant,
+) -> io::Result<TcpStream> {
     let mut last = None;
     for addr in (host, port).to_socket_addrs()? {
         let now = Instant::now();
@@ -121,7 +129,12 @@ pub(crate) fn connect_tcp(host: &str, port: u16, deadline: Instant) -> io::Resul
                 "connection timed out",
             ));
         }
-        match TcpStream::connect_timeout(&addr, deadline - now) {
+        let attempt = match local {
+            None => TcpStream::connect_timeout(&addr, deadline - now),
+            Some(local) if local.is_ipv4() != addr.is_ipv4() => continue,
+            Some(local) => connect_from(addr, local, deadline - now),
+        };
+        match attempt {
             Ok(tcp) => {
                 tcp.set_nodelay(true)?;
                 return Ok(tcp);
@@ -132,6 +145,14 @@ pub(crate) fn connect_tcp(host: &str, port: u16, deadline: Instant) -> io::Resul
     Err(last.unwrap_or_else(|| {
         io::Error::new(io::ErrorKind::NotFound, "the name resolved to no address")
     }))
+}
+
+/// Connects to `addr` from a socket bound to `local`, within `timeout`.
+fn connect_from(addr: SocketAddr, local: SocketAddr, timeout: Duration) -> io::Result<TcpStream> {
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    socket.bind(&local.into())?;
+    socket.connect_timeout(&addr.into(), timeout)?;
+    Ok(socket.into())
 }
 
 /// Why a TLS handshake did not finish.

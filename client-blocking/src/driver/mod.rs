@@ -517,7 +517,8 @@ impl Driver {
                 self.epoch = epoch;
                 self.shared.load_credentials();
                 self.attempt_deadline = Instant::now() + self.connect_timeout;
-                match connect_tcp(server.host(), server.port(), self.attempt_deadline)
+                let local = self.shared.local_address();
+                match connect_tcp(server.host(), server.port(), local, self.attempt_deadline)
                     .and_then(|tcp| set_running_timeouts(&tcp).map(|()| tcp))
                 {
                     Ok(tcp) => {

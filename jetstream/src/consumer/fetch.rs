@@ -157,6 +157,9 @@ impl<T: Transport> Stream for Fetch<T> {
             }) {
                 Poll::Ready(()) => match this.state.handle_timeout(now) {
                     Some(FetchStep::Failed(e)) => {
+                        if e == Error::MissedHeartbeats {
+                            crate::trace::missed_heartbeats("fetch");
+                        }
                         this.finish();
                         return Poll::Ready(Some(Err(e)));
                     }

@@ -107,6 +107,7 @@ impl<T: Transport> Messages<T> {
             self.state.set_pin_id(self.pin.get());
         }
         while let Some(request) = self.state.poll_pull(now) {
+            crate::trace::pull(&self.next_subject, request.batch, request.max_bytes);
             self.transport.publish(
                 &self.next_subject,
                 Some(&self.inbox),
@@ -193,6 +194,9 @@ impl<T: Transport> Messages<T> {
             }) {
                 Poll::Ready(()) => {
                     if let Some(e) = self.state.handle_timeout(now) {
+                        if e == Error::MissedHeartbeats {
+                            crate::trace::missed_heartbeats("consume");
+                        }
                         return Poll::Ready(Step::Warning(e));
                     }
                 }

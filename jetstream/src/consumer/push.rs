@@ -124,6 +124,9 @@ impl<T: Transport> Stream for PushMessages<T> {
             }) {
                 Poll::Ready(()) => {
                     if let Some(e) = this.state.handle_timeout(now) {
+                        if e == Error::MissedHeartbeats {
+                            crate::trace::missed_heartbeats("push");
+                        }
                         return Poll::Ready(Some(Err(e)));
                     }
                 }

@@ -1,6 +1,8 @@
 //! Client configuration: everything the state machine needs to know up front.
 
 use crate::auth::Auth;
+use crate::error::DisconnectReason;
+use crate::proto::ServerInfo;
 use crate::server_addr::ServerAddr;
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -13,6 +15,26 @@ use core::time::Duration;
 /// that count (at least 1), for the least time between two attempts to one
 /// server, so it may be called more than once per pass.
 pub type ReconnectDelay = Arc<dyn Fn(u32) -> Duration + Send + Sync>;
+
+/// What a [`ServerChooser`] is shown before a reconnect attempt.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct ServerChoice<'a> {
+    /// The pool, in the order the client would try it (the server of the
+    /// last connection or attempt last).
+    pub servers: &'a [ServerAddr],
+    /// Why the last connection or attempt ended.
+    pub last_error: Option<&'a DisconnectReason>,
+    /// The latest INFO a server sent.
+    pub last_info: Option<&'a ServerInfo>,
+}
+
+/// Chooses the server of the next reconnect attempt: one of the pool's
+/// servers or another address (which then joins the pool), or `None` to
+/// leave the choice to the pool's order. It is asked before every attempt
+/// after the first connection, and again when an attempt had to wait for
+/// the least time between two attempts to one server.
+pub type ServerChooser = Arc<dyn Fn(&ServerChoice<'_>) -> Option<ServerAddr> + Send + Sync>;
 
 /// Configuration of a [`Client`](crate::client::Client). Start from
 /// [`Config::default`] (nats.go's defaults) and set what differs.
@@ -54,6 +76,8 @@ pub struct Config {
     pub reconnect_jitter_tls: Duration,
     /// A custom wait policy replacing `reconnect_wait` and the jitters.
     pub reconnect_delay: Option<ReconnectDelay>,
+    /// Chooses the server of each reconnect attempt (see [`ServerChooser`]).
+    pub server_chooser: Option<ServerChooser>,
     /// Keep retrying in the background when the first connect fails.
     pub retry_on_initial_connect: bool,
     /// Bytes of publishes buffered while disconnected (the encoded PUB/HPUB
@@ -117,6 +141,7 @@ impl Default for Config {
             reconnect_jitter: Duration::from_millis(100),
             reconnect_jitter_tls: Duration::from_secs(1),
             reconnect_delay: None,
+            server_chooser: None,
             retry_on_initial_connect: false,
             reconnect_buffer_size: 8 * 1024 * 1024,
             retain_servers_order: false,
@@ -151,6 +176,10 @@ impl fmt::Debug for Config {
                 "reconnect_delay",
                 &self.reconnect_delay.as_ref().map(|_| "<fn>"),
             )
+            .field(
+                "server_chooser",
+                &self.server_chooser.as_ref().map(|_| "<fn>"),
+            )
             .field("retry_on_initial_connect", &self.retry_on_initial_connect)
             .field("reconnect_buffer_size", &self.reconnect_buffer_size)
             .field("retain_servers_order", &self.retain_servers_order)
@@ -174,6 +203,9 @@ pub enum ConfigError {
     /// `ping_interval` is zero.
     #[error("ping_interval must be positive")]
     ZeroPingInterval,
+    /// A server pool was replaced by an empty list.
+    #[error("the server pool needs at least one server")]
+    NoServers,
 }
 
 impl fmt::Debug for WebSocketConfig {

@@ -1,6 +1,7 @@
 //! Connecting, losing a connection, reconnecting with backoff, timers, drain
 //! and close.
 
+use super::config::ServerChoice;
 use super::conn::{Conn, Phase, PingPurpose};
 use super::requests::Expired;
 use super::{
@@ -132,6 +133,19 @@ impl Client {
         } else {
             None
         };
+        if self.ever_connected {
+            if let Some(chooser) = self.config.server_chooser.clone() {
+                let servers: Vec<_> = self.pool.addrs().cloned().collect();
+                let choice = ServerChoice {
+                    servers: &servers,
+                    last_error: self.last_error.as_ref(),
+                    last_info: self.info.as_ref(),
+                };
+                if let Some(addr) = chooser(&choice) {
+                    self.pool.promote(addr);
+                }
+            }
+        }
         // Attempts to one server are a reconnect wait apart, whatever made
         // the last one end: a server that accepts and then drops the client
         // at once (a replayed operation it refuses, an expiring JWT) must not

@@ -16,7 +16,9 @@ mod stats;
 mod subs;
 mod websocket;
 
-pub use config::{Config, ConfigError, ReconnectDelay, WebSocketConfig};
+pub use config::{
+    Config, ConfigError, ReconnectDelay, ServerChoice, ServerChooser, WebSocketConfig,
+};
 pub use event::{
     Event, FlushError, FlushId, RequestError, RequestId, Sid, SubscriptionEnd, TimerId,
     TransportCommand, TransportEvent,
@@ -25,7 +27,7 @@ pub use pool::MAX_DISCOVERED;
 pub use requests::RequestManyOptions;
 pub use stats::Statistics;
 
-use crate::error::{CloseReason, DisconnectReason, Error};
+use crate::error::{CloseReason, ConnectStep, DisconnectReason, Error};
 use crate::headers::HeaderMap;
 use crate::nuid::Nuid;
 use crate::payload::Payload;
@@ -465,6 +467,34 @@ impl Client {
         self.close_with(now, CloseReason::Closed);
     }
 
+    /// Replaces the server pool with `servers` (deduplicated, shuffled
+    /// unless `retain_servers_order`); servers the cluster announced are
+    /// dropped with the old pool (the next INFO announces them again). A
+    /// server kept from the old pool keeps its attempt count. The current
+    /// connection (or attempt) stays when its server is in the new pool;
+    /// otherwise the client moves to the new pool at once, as
+    /// [`reconnect`](Client::reconnect) does. An empty list is refused.
+    pub fn set_servers(
+        &mut self,
+        now: Instant,
+        servers: Vec<ServerAddr>,
+    ) -> Result<(), ConfigError> {
+        if servers.is_empty() {
+            return Err(ConfigError::NoServers);
+        }
+        if self.state == ConnectionState::Closed {
+            return Ok(());
+        }
+        let kept = self
+            .pool
+            .replace(servers, self.config.retain_servers_order, &mut self.rng);
+        self.pass_left = self.pass_left.min(self.pool.len());
+        if !kept && self.conn.is_some() {
+            self.reconnect(now);
+        }
+        Ok(())
+    }
+
     /// Drops the current connection and reconnects (for example to move off a
     /// server in lame duck mode), or retries at once while waiting to reconnect.
     pub fn reconnect(&mut self, now: Instant) {
@@ -613,6 +643,19 @@ impl Client {
     /// The latest INFO received from a server.
     pub fn server_info(&self) -> Option<&ServerInfo> {
         self.info.as_ref()
+    }
+
+    /// The step of the handshake the current connection attempt is in:
+    /// `None` with no attempt under way or once the connection is ready.
+    /// An adapter that reports progress (a log) compares it before and
+    /// after an input: [`ConnectStep::Info`] while waiting for INFO,
+    /// [`ConnectStep::Tls`] in the TLS upgrade INFO called for,
+    /// [`ConnectStep::Pong`] once CONNECT was sent.
+    pub fn handshake_step(&self) -> Option<ConnectStep> {
+        self.conn
+            .as_ref()
+            .filter(|c| !c.is_ready())
+            .map(|c| c.phase.step())
     }
 
     /// The server of the current connection, once the handshake finished.

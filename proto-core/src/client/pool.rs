@@ -82,6 +82,92 @@ impl Pool {
         self.current.and_then(|i| self.entries.get_mut(i))
     }
 
+    /// Replaces the servers with `servers` (once each, shuffled unless
+    /// `retain_order`); a server also in the old pool keeps its counts.
+    /// Returns whether the current server is in the new pool (it then stays
+    /// current, at the back); if not, nothing is current.
+    pub(crate) fn replace(
+        &mut self,
+        servers: Vec<ServerAddr>,
+        retain_order: bool,
+        rng: &mut fastrand::Rng,
+    ) -> bool {
+        let current = self.current().map(|e| Key::of(&e.addr));
+        let mut old: Vec<Entry> = core::mem::take(&mut self.entries);
+        let mut entries: Vec<Entry> = Vec::with_capacity(servers.len());
+        for addr in servers {
+            if entries.iter().any(|e| same_server(&e.addr, &addr)) {
+                continue;
+            }
+            let known = old.iter().position(|e| same_server(&e.addr, &addr));
+            let mut entry = match known {
+                Some(i) => old.swap_remove(i),
+                None => Entry {
+                    addr: addr.clone(),
+                    implicit: false,
+                    attempts: 0,
+                    last_auth_error: None,
+                    last_attempt: None,
+                },
+            };
+            // The address as given now (its scheme and credentials).
+            entry.addr = addr;
+            entry.implicit = false;
+            entries.push(entry);
+        }
+        if !retain_order {
+            rng.shuffle(&mut entries);
+        }
+        self.entries = entries;
+        self.current = None;
+        let Some(key) = current else {
+            return false;
+        };
+        match self.entries.iter().position(|e| Key::of(&e.addr) == key) {
+            Some(i) => {
+                let e = self.entries.remove(i);
+                self.entries.push(e);
+                self.current = Some(self.entries.len() - 1);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Moves the server `addr` to the front, so that [`pick`](Pool::pick)
+    /// takes it next; one not in the pool joins it as a configured server.
+    pub(crate) fn promote(&mut self, addr: ServerAddr) {
+        let entry = match self
+            .entries
+            .iter()
+            .position(|e| same_server(&e.addr, &addr))
+        {
+            Some(i) => {
+                if self.current == Some(i) {
+                    self.current = None;
+                }
+                let e = self.entries.remove(i);
+                if let Some(c) = self.current.as_mut() {
+                    if *c > i {
+                        *c -= 1;
+                    }
+                }
+                e
+            }
+            None => Entry {
+                addr,
+                implicit: false,
+                attempts: 0,
+                last_auth_error: None,
+                last_attempt: None,
+            },
+        };
+        self.entries.insert(0, entry);
+        if let Some(c) = self.current.as_mut() {
+            *c += 1;
+        }
+    }
+
     /// When the server [`pick`](Pool::pick) would take next was last tried.
     pub(crate) fn next_last_attempt(&self, max_attempts: Option<u32>) -> Option<Instant> {
         self.entries

@@ -204,6 +204,10 @@ impl<R: AsyncRuntime> SuiteClient for AsyncClient<R> {
         self.client.force_reconnect()
     }
 
+    fn set_server_pool(&self, addrs: &str) -> Result<(), ConnectError> {
+        self.client.set_server_pool(addrs)
+    }
+
     fn events(&self) -> AsyncEvents<R> {
         AsyncEvents {
             events: self.client.events(),

@@ -285,6 +285,10 @@ impl SuiteClient for BlockingClient {
         self.client.force_reconnect()
     }
 
+    fn set_server_pool(&self, addrs: &str) -> Result<(), ConnectError> {
+        self.client.set_server_pool(addrs)
+    }
+
     fn events(&self) -> BlockingEvents {
         BlockingEvents(self.client.events())
     }

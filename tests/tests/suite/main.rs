@@ -14,6 +14,7 @@ mod async_client;
 mod async_std_runtime;
 mod blocking_client;
 mod cases;
+mod dialer;
 mod examples;
 mod runtime_examples;
 mod support;
@@ -184,6 +185,11 @@ macro_rules! suite_tests {
                 }
                 keepalive {
                     pings_are_answered_during_a_publish_flood,
+                }
+                pool {
+                    set_server_pool_keeps_or_moves_the_connection,
+                    reconnect_callback_chooses_the_server,
+                    local_address_binds_outgoing_connections,
                 }
                 websocket {
                     server_ping_and_a_frame_split_across_reads,

@@ -8,6 +8,7 @@ pub mod errors;
 pub mod events;
 pub mod faults;
 pub mod keepalive;
+pub mod pool;
 pub mod pubsub;
 pub mod reconnect;
 pub mod requests;

@@ -105,6 +105,8 @@ pub trait SuiteClient: Clone + Send + Sync + 'static {
     fn close(&self);
     /// Drops the current connection and reconnects.
     fn force_reconnect(&self);
+    /// Replaces the server pool (comma-separated URLs).
+    fn set_server_pool(&self, addrs: &str) -> Result<(), ConnectError>;
 
     /// Connection events from now on.
     fn events(&self) -> Self::Events;

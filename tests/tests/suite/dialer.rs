@@ -1,0 +1,242 @@
+//! Custom dialers on the async runtime crates (natrs-tokio, natrs-async-std):
+//! connections opened by a [`Dialer`] over natrs-client's in-memory
+//! transport, forwarded to a real nats-server (bytes counted both ways, so
+//! the dialer was used) or served by a script on the pipe's other end; and
+//! natrs-blocking refusing a dialer.
+
+use crate::async_client::AsyncRuntime;
+use crate::async_std_runtime::AsyncStd;
+use crate::support::{GUARD, server};
+use crate::tokio_runtime::Tokio;
+use natrs_client::adapter::BoxFuture;
+use natrs_client::memory::{self, MemoryStream};
+use natrs_client::{ConnectError, ConnectOptions, DialedStream, ServerAddr};
+use natrs_tests::{ServerConfig, TlsMaterial, TlsOptions};
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+/// Bytes a forwarder moved.
+#[derive(Debug, Default)]
+struct Counts {
+    to_server: AtomicU64,
+    to_client: AtomicU64,
+    dials: AtomicUsize,
+}
+
+/// Copies `from` into `to`, counting, until `from` ends; then ends `to`'s
+/// writing.
+fn pump(mut from: impl Read, mut to: impl Write, count: &AtomicU64, end: impl FnOnce()) {
+    let mut buf = [0u8; 16 * 1024];
+    loop {
+        match from.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                if to.write_all(&buf[..n]).is_err() {
+                    break;
+                }
+                count.fetch_add(n as u64, Ordering::SeqCst);
+            }
+        }
+    }
+    end();
+}
+
+/// A dialer that hands the client one end of a pipe and forwards the other
+/// to the server's TCP port, counting what passes.
+fn forwarding_dialer(
+    counts: Arc<Counts>,
+) -> impl Fn(&ServerAddr) -> BoxFuture<'static, io::Result<Box<dyn DialedStream>>> + Send + Sync {
+    move |server: &ServerAddr| {
+        let counts = counts.clone();
+        let target = (server.host().to_string(), server.port());
+        Box::pin(async move {
+            counts.dials.fetch_add(1, Ordering::SeqCst);
+            let tcp = TcpStream::connect((target.0.as_str(), target.1))?;
+            let (client_end, server_end) = memory::pipe();
+            let server_end = Arc::new(server_end);
+            let (tcp_in, tcp_out) = (tcp.try_clone()?, tcp);
+            let (c1, c2) = (counts.clone(), counts);
+            let end_in = server_end.clone();
+            std::thread::spawn(move || {
+                let shut = tcp_out.try_clone();
+                pump(ArcRead(end_in), &tcp_out, &c1.to_server, move || {
+                    if let Ok(s) = shut {
+                        let _ = s.shutdown(std::net::Shutdown::Write);
+                    }
+                });
+            });
+            std::thread::spawn(move || {
+                let end_out = server_end.clone();
+                pump(tcp_in, ArcWrite(server_end), &c2.to_client, move || {
+                    end_out.shutdown()
+                });
+            });
+            Ok(Box::new(client_end) as Box<dyn DialedStream>)
+        })
+    }
+}
+
+/// Reads through a shared pipe end (its reads and writes use separate
+/// directions, so one thread reads while another writes).
+struct ArcRead(Arc<MemoryStream>);
+/// Writes through a shared pipe end.
+struct ArcWrite(Arc<MemoryStream>);
+
+impl Read for ArcRead {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        (&*self.0).read(buf)
+    }
+}
+
+impl Write for ArcWrite {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        (&*self.0).write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Through a dialer forwarding to a real server: publish, subscribe and
+/// request work, and every byte went through the dialer's stream.
+fn dialer_forwards_to_a_real_server<R: AsyncRuntime>() {
+    let server = server();
+    forwarded::<R>(server.url(), ConnectOptions::new());
+}
+
+/// TLS runs over the dialed stream when the URL asks for it.
+fn tls_runs_over_a_dialed_stream<R: AsyncRuntime>() {
+    let tls = TlsMaterial::generate().unwrap();
+    let server = ServerConfig::new()
+        .jetstream(false)
+        .config(tls.server_config_block(TlsOptions::new()))
+        .start()
+        .unwrap();
+    let options = ConnectOptions::new().add_root_certificates(tls.ca_cert_path());
+    forwarded::<R>(server.tls_url(), options);
+}
+
+/// Connects to `url` through the forwarding dialer, checks a message
+/// round-trips, and that the dialer carried the connection.
+fn forwarded<R: AsyncRuntime>(url: String, options: ConnectOptions) {
+    let counts = Arc::new(Counts::default());
+    let options = options.dialer(forwarding_dialer(counts.clone()));
+    let done = R::run_for(GUARD, async {
+        let client = R::connect(url, options).await.expect("connect");
+        let mut sub = client.subscribe("dialed.>").await.unwrap();
+        client
+            .publish("dialed.one", "through the pipe")
+            .await
+            .unwrap();
+        client.flush().await.unwrap();
+        let msg = std::future::poll_fn(|cx| {
+            futures_core::Stream::poll_next(std::pin::Pin::new(&mut sub), cx)
+        })
+        .await
+        .expect("a message");
+        assert_eq!(msg.payload, "through the pipe");
+        client.close().await;
+    });
+    assert!(done.is_some(), "did not finish within {GUARD:?}");
+    assert_eq!(counts.dials.load(Ordering::SeqCst), 1);
+    // CONNECT, SUB, PUB and PINGs went out; INFO, PONGs and the MSG came back.
+    assert!(counts.to_server.load(Ordering::SeqCst) > 50);
+    assert!(counts.to_client.load(Ordering::SeqCst) > 100);
+}
+
+/// Reads one line (without its CRLF).
+fn line(r: &mut impl BufRead) -> String {
+    let mut s = String::new();
+    r.read_line(&mut s).expect("a line");
+    s.trim_end().to_string()
+}
+
+/// Through the in-memory transport with a scripted server on the other end.
+fn in_memory_transport_with_a_scripted_server<R: AsyncRuntime>() {
+    let (client_end, server_end) = memory::pipe();
+    let slot = Arc::new(std::sync::Mutex::new(Some(client_end)));
+    let dialer = move |_: &ServerAddr| -> BoxFuture<'static, io::Result<Box<dyn DialedStream>>> {
+        let end = slot.lock().unwrap().take();
+        Box::pin(async move {
+            end.map(|e| Box::new(e) as Box<dyn DialedStream>)
+                .ok_or_else(|| io::Error::other("dialed once only"))
+        })
+    };
+    let script = std::thread::spawn(move || {
+        let server_end = Arc::new(server_end);
+        let mut w = ArcWrite(server_end.clone());
+        let mut r = BufReader::new(ArcRead(server_end));
+        w.write_all(b"INFO {\"server_id\":\"mem\",\"version\":\"2.15.1\",\"proto\":1,\"headers\":true,\"max_payload\":1048576}\r\n").unwrap();
+        let connect = line(&mut r);
+        assert!(connect.starts_with("CONNECT {"), "{connect}");
+        assert_eq!(line(&mut r), "PING");
+        w.write_all(b"PONG\r\n").unwrap();
+        assert_eq!(line(&mut r), "PUB mem.greeting 5");
+        assert_eq!(line(&mut r), "hello");
+        assert_eq!(line(&mut r), "PING");
+        w.write_all(b"PONG\r\n").unwrap();
+        connect
+    });
+    let done = R::run_for(GUARD, async {
+        let client = R::connect(
+            "nats://in-memory:4222".to_string(),
+            ConnectOptions::new().name("mem").dialer(dialer),
+        )
+        .await
+        .expect("connect through the pipe");
+        client.publish("mem.greeting", "hello").await.unwrap();
+        client.flush().await.unwrap();
+        client.close().await;
+    });
+    assert!(done.is_some(), "did not finish within {GUARD:?}");
+    let connect = script.join().expect("the script passed");
+    assert!(connect.contains("\"name\":\"mem\""), "{connect}");
+}
+
+#[test]
+fn tokio_dialer_forwards_to_a_real_server() {
+    dialer_forwards_to_a_real_server::<Tokio>();
+}
+
+#[test]
+fn async_std_dialer_forwards_to_a_real_server() {
+    dialer_forwards_to_a_real_server::<AsyncStd>();
+}
+
+#[test]
+fn tokio_tls_runs_over_a_dialed_stream() {
+    tls_runs_over_a_dialed_stream::<Tokio>();
+}
+
+#[test]
+fn async_std_tls_runs_over_a_dialed_stream() {
+    tls_runs_over_a_dialed_stream::<AsyncStd>();
+}
+
+#[test]
+fn tokio_in_memory_transport_with_a_scripted_server() {
+    in_memory_transport_with_a_scripted_server::<Tokio>();
+}
+
+#[test]
+fn async_std_in_memory_transport_with_a_scripted_server() {
+    in_memory_transport_with_a_scripted_server::<AsyncStd>();
+}
+
+/// natrs-blocking has no dialer support: it says so instead of ignoring it.
+#[test]
+fn blocking_refuses_a_dialer() {
+    let server = server();
+    let counts = Arc::new(Counts::default());
+    let result = natrs_blocking::connect_with_options(
+        server.url(),
+        ConnectOptions::new().dialer(forwarding_dialer(counts.clone())),
+    );
+    let Err(err) = result else {
+        panic!("natrs-blocking connected through a dialer");
+    };
+    assert!(matches!(err, ConnectError::InvalidOptions(_)), "{err:?}");
+    assert_eq!(counts.dials.load(Ordering::SeqCst), 0);
+}
