@@ -23,6 +23,11 @@ use std::time::{Duration, Instant};
 
 /// Bytes reserved for each read.
 const READ_CAPACITY: usize = 64 * 1024;
+/// An empty read buffer with more room than this (it grew for a large
+/// message) is replaced by a fresh one of [`READ_CAPACITY`]: messages parsed
+/// from it share its allocation, and small ones would pin the whole grown
+/// buffer.
+const READ_REGROW: usize = 2 * READ_CAPACITY;
 /// Below this much spare room the read buffer is grown before reading.
 const READ_MIN_SPARE: usize = 8 * 1024;
 /// Rounds of read/write/timer work before the driver yields to its executor.
@@ -364,7 +369,9 @@ impl<R: Runtime> Driver<R> {
         let Some(t) = self.transport.as_mut() else {
             return Ok(false);
         };
-        if self.rbuf.capacity() - self.rbuf.len() < READ_MIN_SPARE {
+        if self.rbuf.is_empty() && self.rbuf.capacity() > READ_REGROW {
+            self.rbuf = BytesMut::with_capacity(READ_CAPACITY);
+        } else if self.rbuf.capacity() - self.rbuf.len() < READ_MIN_SPARE {
             self.rbuf.reserve(READ_CAPACITY);
         }
         match t.poll_read_buf(cx, &mut self.rbuf) {

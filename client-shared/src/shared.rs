@@ -71,7 +71,44 @@ const INPUT_PIECE: usize = 64;
 /// allocation the size of that read, and the read buffer, never shared, is
 /// reused. Longer reads (a busy connection, where the buffer is mostly
 /// messages) are parsed in place: no copy where throughput matters.
+///
+/// What a kept message pins is bounded further by [`ReadShare`]: messages are
+/// delivered as slices of a read only while they make up at least half of
+/// it, and copied out ([`Message::detach`]) otherwise.
 const COPY_BELOW: usize = 16 * 1024;
+
+/// How much of one read was delivered as slices of its buffer, so far.
+///
+/// A read is fed to the core piece by piece ([`INPUT_PIECE`] operations at a
+/// time). Before the messages of a piece are routed, the bytes they took on
+/// the wire (their [`Message::length`]) are added up; the piece's messages
+/// keep sharing the read's buffer only if, with them, what was delivered in
+/// place from this read so far (`kept`) is at least half of what was parsed
+/// of it (`consumed`, which for the read's last piece is all of the read,
+/// including an incomplete operation left for the next read). Otherwise each
+/// is copied into an allocation of its own size ([`Message::detach`]).
+///
+/// The result: a busy connection, whose reads are full of delivered
+/// messages, copies nothing; a read that is mostly waste (a large message
+/// nobody subscribed to, PINGs, messages for a subscription that just ended,
+/// a large reply dropped as late) copies the few it delivers.
+///
+/// The bound: whenever a piece is delivered in place, the bytes of its read
+/// parsed up to then (for the last piece: all of the read) are at most twice
+/// the bytes delivered in place from it, so what was parsed of a read up to
+/// its last in-place piece pins at most 2 bytes per byte kept. Beyond that a
+/// read's in-place messages can pin only the operations parsed after them in
+/// the same read (at most the rest of that read, which the drivers size at 64
+/// KiB) and the buffer's unused room (a read parsed in place is at least
+/// [`COPY_BELOW`] bytes, a quarter of a 64 KiB read buffer; the drivers start
+/// a fresh buffer rather than keep one that grew for a large message).
+#[derive(Debug, Default, Clone, Copy)]
+struct ReadShare {
+    /// Bytes of the read, all of them.
+    total: usize,
+    /// Wire bytes of the messages delivered as slices of the read.
+    kept: usize,
+}
 
 /// How long the driver leaves a burst's bytes to its publisher before it
 /// writes them itself: the tail of a burst waits at most this long.
@@ -185,8 +222,30 @@ pub(crate) struct State {
 
 impl State {
     /// Routes every pending core event; the ones for the application go to
-    /// `routed`.
+    /// `routed`. Messages are delivered as they are (sharing the buffer they
+    /// were read into), or copied out of it first when `detach`.
     fn dispatch(&mut self) {
+        self.dispatch_with(false);
+    }
+
+    /// Routes the events of a piece of a read, of which `consumed` bytes were
+    /// parsed so far: the piece's messages share the read's buffer only while
+    /// `share` allows it (see [`ReadShare`]).
+    fn dispatch_read(&mut self, share: &mut ReadShare, consumed: usize) {
+        let mut delivered = 0;
+        for event in self.core.peek_events() {
+            if let Event::Message { message, .. } | Event::Reply { message, .. } = event {
+                delivered += message.length;
+            }
+        }
+        let in_place = 2 * (share.kept + delivered) >= consumed;
+        if in_place {
+            share.kept += delivered;
+        }
+        self.dispatch_with(!in_place);
+    }
+
+    fn dispatch_with(&mut self, detach: bool) {
         // Consecutive messages of one subscription go to its queue in one
         // batch (one lock of the queue per batch, not per message).
         let mut out = std::mem::take(&mut self.routed);
@@ -199,7 +258,7 @@ impl State {
                     self.deliver(batch_sid, &mut batch, out);
                     batch_sid = Some(sid.0);
                 }
-                batch.push_back(message);
+                batch.push_back(if detach { message.detach() } else { message });
                 continue;
             }
             // Anything else comes after the messages before it.
@@ -210,15 +269,18 @@ impl State {
                         route.queue.end(reason, &mut self.wake);
                     }
                 }
-                Event::Reply { id, message } => match self.replies.get(&id.0) {
-                    Some(ReplyRoute::One(..)) => {
-                        if let Some(ReplyRoute::One(slot, _)) = self.replies.remove(&id.0) {
-                            self.wake.extend(slot.fill(Ok(message)));
+                Event::Reply { id, message } => {
+                    let message = if detach { message.detach() } else { message };
+                    match self.replies.get(&id.0) {
+                        Some(ReplyRoute::One(..)) => {
+                            if let Some(ReplyRoute::One(slot, _)) = self.replies.remove(&id.0) {
+                                self.wake.extend(slot.fill(Ok(message)));
+                            }
                         }
+                        Some(ReplyRoute::Many(queue)) => queue.push(Ok(message), &mut self.wake),
+                        None => {}
                     }
-                    Some(ReplyRoute::Many(queue)) => queue.push(Ok(message), &mut self.wake),
-                    None => {}
-                },
+                }
                 Event::RequestDone { id } => {
                     if let Some(ReplyRoute::Many(queue)) = self.replies.remove(&id.0) {
                         queue.end(&mut self.wake);
@@ -348,9 +410,19 @@ impl State {
         buf.extend_from_slice(&own);
     }
 
+    /// Feeds all of `buf`, accounting what its messages keep of it
+    /// ([`ReadShare`]).
     fn feed_all(&mut self, now: natrs_core::Instant, buf: &mut BytesMut) {
-        while self.core.handle_input_some(now, buf, INPUT_PIECE) {
-            self.dispatch();
+        let total = buf.len();
+        let mut share = ReadShare { total, kept: 0 };
+        loop {
+            let more = self.core.handle_input_some(now, buf, INPUT_PIECE);
+            // What is left after the last piece stays in this read's buffer.
+            let consumed = if more { total - buf.len() } else { share.total };
+            self.dispatch_read(&mut share, consumed);
+            if !more {
+                return;
+            }
         }
     }
 

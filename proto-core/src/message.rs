@@ -3,6 +3,7 @@
 use crate::headers::{HeaderError, HeaderMap, StatusCode};
 use crate::proto::MsgFrame;
 use crate::subject::Subject;
+use alloc::vec::Vec;
 use bytes::Bytes;
 
 /// A message as delivered to a subscription or as a reply.
@@ -61,6 +62,41 @@ impl Message {
             headers,
             length: frame.wire_len(),
             payload: frame.into_payload(),
+        }
+    }
+
+    /// The message with its subject, reply and payload copied into one
+    /// allocation of their size, no longer sharing the buffer they were read
+    /// into. A message kept from a large read would otherwise keep that whole
+    /// read buffer alive; a receiver detaches the messages of a read that
+    /// is mostly bytes nobody keeps.
+    pub fn detach(self) -> Message {
+        let reply_len = self.reply.as_ref().map_or(0, |r| r.len());
+        let mut all = Vec::with_capacity(self.subject.len() + reply_len + self.payload.len());
+        all.extend_from_slice(self.subject.as_bytes());
+        if let Some(reply) = &self.reply {
+            all.extend_from_slice(reply.as_bytes());
+        }
+        all.extend_from_slice(&self.payload);
+        let all = Bytes::from(all);
+        let subject_end = self.subject.len();
+        let reply_end = subject_end + reply_len;
+        // SAFETY: the slices hold exactly the bytes of the subject and reply,
+        // which are subjects, so valid UTF-8.
+        let (subject, reply) = unsafe {
+            (
+                Subject::from_utf8_unchecked(all.slice(..subject_end)),
+                self.reply
+                    .as_ref()
+                    .map(|_| Subject::from_utf8_unchecked(all.slice(subject_end..reply_end))),
+            )
+        };
+        Message {
+            subject,
+            reply,
+            headers: self.headers,
+            payload: all.slice(reply_end..),
+            length: self.length,
         }
     }
 
@@ -149,6 +185,32 @@ mod tests {
         let (m, _) = Message::from_frame(frame(None, b"x"));
         assert_eq!(m.status(), None);
         assert!(!m.is_status());
+    }
+
+    #[test]
+    fn a_detached_message_shares_nothing_with_its_read_buffer() {
+        let mut wire = BytesMut::from(&b"HMSG a.b 1 r.s 12 14\r\nNATS/1.0\r\n\r\nhi\r\n"[..]);
+        wire.extend_from_slice(&[b'w'; 1000]);
+        let parsed = match Parser::default().parse(&mut wire) {
+            Ok(Some(ServerOp::Msg(parsed))) => parsed,
+            other => panic!("{other:?}"),
+        };
+        let (m, _) = Message::from_frame(parsed);
+        let d = m.clone().detach();
+        assert_eq!(d, m);
+        // One allocation of exactly the bytes kept: subject, reply, payload
+        // next to each other, none of them in the read buffer.
+        let start = d.subject.as_bytes().as_ptr();
+        let reply = d.reply.as_ref().unwrap().as_bytes();
+        assert_eq!(reply.as_ptr(), start.wrapping_add(3));
+        assert_eq!(d.payload.as_ptr(), start.wrapping_add(6));
+        let read = m.payload.as_ptr();
+        assert_ne!(d.payload.as_ptr(), read);
+        let (m, _) = Message::from_frame(frame(None, b""));
+        let d = m.clone().detach();
+        assert_eq!(d, m);
+        assert_eq!(d.reply, None);
+        assert!(d.payload.is_empty());
     }
 
     #[test]

@@ -16,6 +16,10 @@ use std::thread;
 
 /// Bytes asked for by each read.
 const READ_SIZE: usize = 64 * 1024;
+/// An empty read buffer with more room than this (it grew for a large
+/// message) is replaced by a fresh one of [`READ_SIZE`]: messages parsed from
+/// it share its allocation, and small ones would pin the whole grown buffer.
+const READ_REGROW: usize = 2 * READ_SIZE;
 
 /// Starts a reader for `link`, feeding the core while the link is the one of
 /// transport `epoch`.
@@ -59,6 +63,9 @@ impl Reader {
                 self.io.stats.socket_reads.fetch_add(1, Ordering::Relaxed);
             }
             first = false;
+            if rbuf.is_empty() && rbuf.capacity() > READ_REGROW {
+                rbuf = BytesMut::with_capacity(READ_SIZE);
+            }
             let mut peer_closed = false;
             match self.link.tls() {
                 None => rbuf.extend_from_slice(&scratch[..n]),

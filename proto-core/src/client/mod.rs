@@ -598,6 +598,12 @@ impl Client {
         }
     }
 
+    /// The events [`poll_event`](Client::poll_event) will hand out, oldest
+    /// first, without taking them.
+    pub fn peek_events(&self) -> impl Iterator<Item = &Event> {
+        self.events.iter()
+    }
+
     /// The next event, if any.
     pub fn poll_event(&mut self) -> Option<Event> {
         self.events.pop_front()
