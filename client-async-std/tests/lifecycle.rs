@@ -100,7 +100,16 @@ fn by_default_the_driver_is_a_task_on_async_std() {
         let runtime = AsyncIoRuntime::new();
         assert!(!runtime.uses_driver_threads());
         let (client, thread) = connect_noting_the_driver_thread(runtime, server.url()).await;
-        assert_eq!(thread.as_deref(), Some("async-std/runtime"));
+        // async-std runs its tasks on async-global-executor, whose threads
+        // are named by whoever starts it first in this process: async-std
+        // ("async-std/runtime") or a test before this one that spawned on
+        // it directly ("async-global-executor-N"). Either way the driver is
+        // a task there, not a thread of its own.
+        let name = thread.expect("the driver's thread has a name");
+        assert!(
+            name == "async-std/runtime" || name.starts_with("async-global-executor"),
+            "driver ran on {name:?}"
+        );
         let sub = client.subscribe("on.async-std.echo").await.unwrap();
         async_std::task::spawn(echo(sub, client.clone()));
         round_trips(&client, "on.async-std.echo").await;
