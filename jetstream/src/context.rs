@@ -233,12 +233,21 @@ impl<T: Transport> JetStream<T> {
         Ok(self.call(sapi::update(self.prefix(), &config)?).await?.info)
     }
 
-    /// Updates a stream, or creates it when it does not exist.
+    /// Updates a stream, or creates it when it does not exist. A change the
+    /// server refuses on an existing stream (storage, retention to or from
+    /// work queue, ...) fails here with [`Error::ImmutableChange`] naming the
+    /// fields, without an update request; [`stream_changes`](JetStream::stream_changes)
+    /// is the dry run.
     pub async fn create_or_update_stream(&self, config: StreamConfig) -> Result<Stream<T>, Error> {
-        match self.update_stream(config.clone()).await {
-            Ok(info) => Ok(Stream::new(self.clone(), info)),
-            Err(e) if e.is(ErrorCode::StreamNotFound) => self.create_stream(config).await,
-            Err(e) => Err(e),
+        match self.stream_changes(&config).await? {
+            None => match self.create_stream(config.clone()).await {
+                Err(e) if e.is(ErrorCode::StreamNameInUse) => {
+                    Ok(Stream::new(self.clone(), self.update_stream(config).await?))
+                }
+                other => other,
+            },
+            Some(diff) if diff.is_refused() => Err(Error::ImmutableChange(diff)),
+            Some(_) => Ok(Stream::new(self.clone(), self.update_stream(config).await?)),
         }
     }
 
@@ -363,12 +372,21 @@ impl<T: Transport> JetStream<T> {
             .await
     }
 
-    /// Creates a consumer, or updates it when it exists.
+    /// Creates a consumer, or updates it when it exists. A change the server
+    /// refuses on an existing consumer (deliver or ack policy, pull to push,
+    /// ...) fails here with [`Error::ImmutableChange`] naming the fields,
+    /// without an update request; [`consumer_changes`](JetStream::consumer_changes)
+    /// is the dry run.
     pub async fn create_or_update_consumer(
         &self,
         stream: &str,
         config: ConsumerConfig,
     ) -> Result<Consumer<T>, Error> {
+        if let Some(diff) = self.consumer_changes(stream, &config).await? {
+            if diff.is_refused() {
+                return Err(Error::ImmutableChange(diff));
+            }
+        }
         self.create_consumer_with_action(stream, config, ConsumerAction::CreateOrUpdate)
             .await
     }

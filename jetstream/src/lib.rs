@@ -92,6 +92,7 @@
 pub mod ack;
 pub mod api;
 pub mod blocking;
+pub mod compare;
 pub mod consumer;
 mod context;
 pub mod error;
@@ -100,6 +101,7 @@ mod fake_transport;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod kv;
+pub mod load;
 pub mod message;
 pub mod metadata;
 pub mod object;
@@ -109,6 +111,7 @@ pub mod state;
 pub mod stream;
 mod timer;
 pub mod transport;
+pub mod validate;
 mod wire;
 
 pub use context::{JetStream, JetStreamOptions};

@@ -20,6 +20,7 @@
 
 mod block_on;
 pub mod kv;
+mod load;
 pub mod object;
 pub mod service;
 

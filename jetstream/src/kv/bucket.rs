@@ -548,7 +548,10 @@ fn stream_name(bucket: &str) -> String {
 
 /// Bucket management.
 impl<T: Transport> JetStream<T> {
-    async fn key_value_stream_config(&self, config: &Config) -> Result<StreamConfig, KvError> {
+    pub(crate) async fn key_value_stream_config(
+        &self,
+        config: &Config,
+    ) -> Result<StreamConfig, KvError> {
         let stream = config.to_stream_config()?;
         if stream.allow_msg_ttl {
             let level = self.account_info().await?.api.level;
