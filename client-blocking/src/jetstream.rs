@@ -31,13 +31,16 @@
 //! consumer's position).
 
 pub use natrs_jetstream::blocking::{
-    ConsumeMessages, Consumer, DirectBatch, FetchMessages, Iter, JetStream, JsMessage, Messages,
-    OrderedConsumer, OrderedMessages, PubAckHandle, PushMessages, Stream,
+    ConsumeMessages, Consumer, DirectBatch, FetchMessages, Iter, JetStream, JsMessage, Listing,
+    Messages, OrderedConsumer, OrderedMessages, PubAckHandle, PushMessages, Stream,
 };
+pub use natrs_jetstream::listing::Paged;
+pub use natrs_jetstream::load::Loaded;
 pub use natrs_jetstream::publish::PublishMessage;
 pub use natrs_jetstream::stream::BatchEnd;
 pub use natrs_jetstream::{
-    ApiError, Error, ErrorCode, JetStreamOptions, ack, api, error, metadata, parse_time, state,
+    ApiError, Error, ErrorCode, JetStreamOptions, ack, api, compare, error, metadata, parse_time,
+    state, validate,
 };
 
 /// Key-Value with blocking calls: the bucket handle and its iterators, with

@@ -101,6 +101,7 @@ mod fake_transport;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod kv;
+pub mod listing;
 pub mod load;
 pub mod message;
 pub mod metadata;

@@ -17,6 +17,7 @@
 //! ```
 
 use super::{Iter, JetStream, block_on};
+use crate::api::stream::{StreamListResponse, StreamNamesResponse};
 use crate::kv::{Config, Entry, KvError, PurgeOptions, Status, WatchOptions};
 use bytes::Bytes;
 use natrs_client::{Client, Payload};
@@ -56,13 +57,13 @@ impl JetStream {
     }
 
     /// The names of all buckets.
-    pub fn key_value_names(&self) -> Result<Vec<String>, KvError> {
-        block_on(self.inner.key_value_names())
+    pub fn key_value_names(&self) -> super::Listing<StreamNamesResponse, String> {
+        super::Iter(self.inner.key_value_names())
     }
 
     /// The status of every bucket.
-    pub fn key_value_stores(&self) -> Result<Vec<Status>, KvError> {
-        block_on(self.inner.key_value_stores())
+    pub fn key_value_stores(&self) -> super::Listing<StreamListResponse, Status> {
+        super::Iter(self.inner.key_value_stores())
     }
 }
 

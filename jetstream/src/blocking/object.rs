@@ -16,6 +16,7 @@
 //! ```
 
 use super::{Iter, JetStream, block_on};
+use crate::api::stream::{StreamListResponse, StreamNamesResponse};
 use crate::object::{Config, ObjectError, ObjectInfo, ObjectMeta, ObjectWatchOptions, Status};
 use bytes::Bytes;
 use futures_core::Stream as _;
@@ -59,13 +60,13 @@ impl JetStream {
     }
 
     /// The names of all object stores.
-    pub fn object_store_names(&self) -> Result<Vec<String>, ObjectError> {
-        block_on(self.inner.object_store_names())
+    pub fn object_store_names(&self) -> super::Listing<StreamNamesResponse, String> {
+        super::Iter(self.inner.object_store_names())
     }
 
     /// The status of every object store.
-    pub fn object_stores(&self) -> Result<Vec<Status>, ObjectError> {
-        block_on(self.inner.object_stores())
+    pub fn object_stores(&self) -> super::Listing<StreamListResponse, Status> {
+        super::Iter(self.inner.object_stores())
     }
 }
 

@@ -14,10 +14,14 @@ use crate::api::ApiPrefix;
 use crate::api::consumer::DeliverPolicy;
 use crate::api::message::StreamMessage;
 use crate::api::publish::{MessageTtl, PublishOptions, Rollup};
-use crate::api::stream::{PurgeRequest, StreamConfig, StreamInfo};
+use crate::api::stream::{
+    self as sapi, PurgeRequest, StreamConfig, StreamInfo, StreamListRequest, StreamListResponse,
+    StreamNamesResponse,
+};
 use crate::consumer::OrderedConsumer;
 use crate::context::JetStream;
 use crate::error::{Error, ErrorCode};
+use crate::listing::Listing;
 use crate::publish::PublishMessage;
 use crate::state::ordered::OrderedOptions;
 use crate::stream::Stream;
@@ -627,25 +631,45 @@ impl<T: Transport> JetStream<T> {
         }
     }
 
-    /// The names of all buckets.
-    pub async fn key_value_names(&self) -> Result<Vec<String>, KvError> {
-        let names = self.stream_names(Some("$KV.*.>")).await?;
-        Ok(names
-            .into_iter()
-            .filter_map(|n| n.strip_prefix(STREAM_PREFIX).map(str::to_string))
-            .collect())
+    /// The names of all buckets, a page fetched as the last one is
+    /// consumed.
+    pub fn key_value_names(&self) -> Listing<StreamNamesResponse, String, T> {
+        let prefix = self.prefix().clone();
+        Listing::with_filter(
+            self.clone(),
+            move |offset| {
+                sapi::names(
+                    &prefix,
+                    &StreamListRequest {
+                        offset,
+                        subject: Some("$KV.*.>".to_string()),
+                    },
+                )
+            },
+            |n| n.strip_prefix(STREAM_PREFIX).map(str::to_string),
+        )
     }
 
-    /// The status of every bucket.
-    pub async fn key_value_stores(&self) -> Result<Vec<Status>, KvError> {
-        let infos = self.streams(Some("$KV.*.>")).await?;
-        Ok(infos
-            .into_iter()
-            .filter_map(|info| {
+    /// The status of every bucket, a page fetched as the last one is
+    /// consumed.
+    pub fn key_value_stores(&self) -> Listing<StreamListResponse, Status, T> {
+        let prefix = self.prefix().clone();
+        Listing::with_filter(
+            self.clone(),
+            move |offset| {
+                sapi::list(
+                    &prefix,
+                    &StreamListRequest {
+                        offset,
+                        subject: Some("$KV.*.>".to_string()),
+                    },
+                )
+            },
+            |info| {
                 let bucket = info.config.name.strip_prefix(STREAM_PREFIX)?.to_string();
                 Some(Status { bucket, info })
-            })
-            .collect())
+            },
+        )
     }
 }
 

@@ -19,6 +19,7 @@ use natrs_jetstream::api::publish::{PubAck, PublishOptions};
 use natrs_jetstream::api::stream::{
     PurgeRequest, PurgeResponse, StreamConfig, StreamInfo, StreamInfoRequest, StreamInfoResponse,
 };
+use natrs_jetstream::compare::ConfigDiff;
 use natrs_jetstream::consumer::{Consumer, Fetch, Messages, OrderedMessages, PushMessages};
 use natrs_jetstream::kv::{self, Entry, KeyValue, KvError};
 use natrs_jetstream::message::JsMessage;
@@ -189,15 +190,98 @@ impl<R: AsyncRuntime> SuiteJs for AsyncJs<R> {
     }
 
     fn stream_names(&self, subject: Option<&str>) -> Result<Vec<String>, Error> {
-        run::<R, _>("stream_names", self.js.stream_names(subject))
+        run::<R, _>("stream_names", self.js.stream_names(subject).all())
     }
 
     fn streams(&self, subject: Option<&str>) -> Result<Vec<StreamInfo>, Error> {
-        run::<R, _>("streams", self.js.streams(subject))
+        run::<R, _>("streams", self.js.streams(subject).all())
     }
 
     fn stream_by_subject(&self, subject: &str) -> Result<String, Error> {
         run::<R, _>("stream_by_subject", self.js.stream_by_subject(subject))
+    }
+
+    fn first_stream_info(&self) -> (Option<Result<StreamInfo, Error>>, usize) {
+        let mut names = self.js.streams(None);
+        let first = run::<R, _>(
+            "first stream info",
+            poll_fn(|cx| Pin::new(&mut names).poll_next(cx)),
+        );
+        (first, names.pages_requested())
+    }
+
+    fn load_or_create_stream(
+        &self,
+        config: StreamConfig,
+    ) -> Result<(AsyncStream<R>, bool, ConfigDiff), Error> {
+        run::<R, _>(
+            "load_or_create_stream",
+            self.js.load_or_create_stream(config),
+        )
+        .map(|l| (AsyncStream::wrap(l.handle), l.created, l.diff))
+    }
+
+    fn get_or_create_stream(&self, config: StreamConfig) -> Result<AsyncStream<R>, Error> {
+        run::<R, _>("get_or_create_stream", self.js.get_or_create_stream(config))
+            .map(AsyncStream::wrap)
+    }
+
+    fn stream_changes(&self, config: &StreamConfig) -> Result<Option<ConfigDiff>, Error> {
+        run::<R, _>("stream_changes", self.js.stream_changes(config))
+    }
+
+    fn load_or_create_consumer(
+        &self,
+        stream: &str,
+        config: ConsumerConfig,
+    ) -> Result<(AsyncConsumer<R>, bool, ConfigDiff), Error> {
+        run::<R, _>(
+            "load_or_create_consumer",
+            self.js.load_or_create_consumer(stream, config),
+        )
+        .map(|l| (AsyncConsumer::wrap(l.handle), l.created, l.diff))
+    }
+
+    fn get_or_create_consumer(
+        &self,
+        stream: &str,
+        config: ConsumerConfig,
+    ) -> Result<AsyncConsumer<R>, Error> {
+        run::<R, _>(
+            "get_or_create_consumer",
+            self.js.get_or_create_consumer(stream, config),
+        )
+        .map(AsyncConsumer::wrap)
+    }
+
+    fn consumer_changes(
+        &self,
+        stream: &str,
+        config: &ConsumerConfig,
+    ) -> Result<Option<ConfigDiff>, Error> {
+        run::<R, _>("consumer_changes", self.js.consumer_changes(stream, config))
+    }
+
+    fn load_or_create_key_value(
+        &self,
+        config: kv::Config,
+    ) -> Result<(AsyncKv<R>, bool, ConfigDiff), KvError> {
+        run::<R, _>(
+            "load_or_create_key_value",
+            self.js.load_or_create_key_value(config),
+        )
+        .map(|l| (AsyncKv::wrap(l.handle), l.created, l.diff))
+    }
+
+    fn load_or_create_object_store(
+        &self,
+        config: object::Config,
+    ) -> Result<(AsyncObjects<R>, bool, ConfigDiff), ObjectError> {
+        run::<R, _>(
+            "load_or_create_object_store",
+            self.js.load_or_create_object_store(config),
+        )
+        .map(|l| (AsyncObjects::wrap(l.handle), l.created, l.diff))
     }
 
     fn create_consumer(
@@ -243,11 +327,11 @@ impl<R: AsyncRuntime> SuiteJs for AsyncJs<R> {
     }
 
     fn consumer_names(&self, stream: &str) -> Result<Vec<String>, Error> {
-        run::<R, _>("consumer_names", self.js.consumer_names(stream))
+        run::<R, _>("consumer_names", self.js.consumer_names(stream).all())
     }
 
     fn consumers(&self, stream: &str) -> Result<Vec<ConsumerInfo>, Error> {
-        run::<R, _>("consumers", self.js.consumers(stream))
+        run::<R, _>("consumers", self.js.consumers(stream).all())
     }
 
     fn publish<'p>(&self, subject: &str, payload: impl Into<Payload<'p>>) -> Result<PubAck, Error> {
@@ -509,7 +593,7 @@ impl<R: AsyncRuntime> SuiteStream for AsyncStream<R> {
     }
 
     fn consumer_names(&self) -> Result<Vec<String>, Error> {
-        run::<R, _>("consumer_names", self.inner.consumer_names())
+        run::<R, _>("consumer_names", self.inner.consumer_names().all())
     }
 
     fn ordered(

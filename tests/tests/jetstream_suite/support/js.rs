@@ -21,6 +21,7 @@ use natrs_jetstream::api::publish::{PubAck, PublishOptions};
 use natrs_jetstream::api::stream::{
     PurgeRequest, PurgeResponse, StreamConfig, StreamInfo, StreamInfoRequest, StreamInfoResponse,
 };
+use natrs_jetstream::compare::ConfigDiff;
 use natrs_jetstream::kv::{self, Entry, KvError};
 use natrs_jetstream::metadata::Metadata;
 use natrs_jetstream::object::{self, ObjectError, ObjectInfo};
@@ -92,6 +93,18 @@ pub trait SuiteJs: Clone + Debug + Send + Sync + Sized + 'static {
     fn streams(&self, subject: Option<&str>) -> Result<Vec<StreamInfo>, Error>;
     /// The stream that stores `subject`.
     fn stream_by_subject(&self, subject: &str) -> Result<String, Error>;
+    /// The first stream info of the lazy listing, and the pages it requested.
+    fn first_stream_info(&self) -> (Option<Result<StreamInfo, Error>>, usize);
+    /// The stream as it is, or a new one: the handle, whether it was
+    /// created, and the difference.
+    fn load_or_create_stream(
+        &self,
+        config: StreamConfig,
+    ) -> Result<(Self::Stream, bool, ConfigDiff), Error>;
+    /// The stream as it is (untouched), or a new one.
+    fn get_or_create_stream(&self, config: StreamConfig) -> Result<Self::Stream, Error>;
+    /// The dry run of `create_or_update_stream`.
+    fn stream_changes(&self, config: &StreamConfig) -> Result<Option<ConfigDiff>, Error>;
 
     /// Creates a consumer.
     fn create_consumer(
@@ -121,6 +134,25 @@ pub trait SuiteJs: Clone + Debug + Send + Sync + Sized + 'static {
     fn consumer_names(&self, stream: &str) -> Result<Vec<String>, Error>;
     /// Every consumer info of `stream`.
     fn consumers(&self, stream: &str) -> Result<Vec<ConsumerInfo>, Error>;
+    /// The consumer as it is, or a new one: the handle, whether it was
+    /// created, and the difference.
+    fn load_or_create_consumer(
+        &self,
+        stream: &str,
+        config: ConsumerConfig,
+    ) -> Result<(Self::Consumer, bool, ConfigDiff), Error>;
+    /// The consumer as it is (untouched), or a new one.
+    fn get_or_create_consumer(
+        &self,
+        stream: &str,
+        config: ConsumerConfig,
+    ) -> Result<Self::Consumer, Error>;
+    /// The dry run of `create_or_update_consumer`.
+    fn consumer_changes(
+        &self,
+        stream: &str,
+        config: &ConsumerConfig,
+    ) -> Result<Option<ConfigDiff>, Error>;
 
     /// Publishes and waits for the ack.
     fn publish<'p>(&self, subject: &str, payload: impl Into<Payload<'p>>) -> Result<PubAck, Error>;
@@ -167,6 +199,18 @@ pub trait SuiteJs: Clone + Debug + Send + Sync + Sized + 'static {
     fn create_object_store(&self, config: object::Config) -> Result<Self::Objects, ObjectError>;
     /// A handle to an existing object store.
     fn object_store(&self, bucket: &str) -> Result<Self::Objects, ObjectError>;
+    /// The bucket as it is, or a new one: whether it was created, and the
+    /// difference.
+    fn load_or_create_key_value(
+        &self,
+        config: kv::Config,
+    ) -> Result<(Self::Kv, bool, ConfigDiff), KvError>;
+    /// The object store as it is, or a new one: whether it was created, and
+    /// the difference.
+    fn load_or_create_object_store(
+        &self,
+        config: object::Config,
+    ) -> Result<(Self::Objects, bool, ConfigDiff), ObjectError>;
 }
 
 /// A Key-Value bucket.
