@@ -40,7 +40,7 @@ pub use natrs_jetstream::publish::PublishMessage;
 pub use natrs_jetstream::stream::BatchEnd;
 pub use natrs_jetstream::{
     ApiError, Error, ErrorCode, JetStreamOptions, ack, api, compare, error, metadata, parse_time,
-    state, validate,
+    report, state, validate,
 };
 
 /// Key-Value with blocking calls: the bucket handle and its iterators, with

@@ -107,6 +107,7 @@ pub mod message;
 pub mod metadata;
 pub mod object;
 pub mod publish;
+pub mod report;
 pub mod service;
 pub mod state;
 pub mod stream;

@@ -22,6 +22,7 @@ mod block_on;
 pub mod kv;
 mod load;
 pub mod object;
+mod report;
 pub mod service;
 
 pub use block_on::{block_on, block_on_until};
