@@ -47,7 +47,7 @@ pub use natrs_jetstream::{
 /// the types they take and return. Buckets are made and bound through
 /// [`JetStream`] (`create_key_value`, `key_value`, ...).
 pub mod kv {
-    pub use natrs_jetstream::blocking::kv::{KeyValue, Keys, Watch};
+    pub use natrs_jetstream::blocking::kv::{History, KeyValue, Keys, Watch};
     pub use natrs_jetstream::kv::{
         Config, Entry, KvError, MAX_HISTORY, Operation, PurgeOptions, Status, WatchEvent,
         WatchOptions, names,
@@ -59,7 +59,9 @@ pub mod kv {
 /// return. Stores are made and bound through [`JetStream`]
 /// (`create_object_store`, `object_store`, ...).
 pub mod object {
-    pub use natrs_jetstream::blocking::object::{ObjectReader, ObjectStore, ObjectWatch};
+    pub use natrs_jetstream::blocking::object::{
+        ObjectList, ObjectReader, ObjectStore, ObjectWatch,
+    };
     pub use natrs_jetstream::object::{
         Config, DEFAULT_CHUNK_SIZE, ObjectError, ObjectHeaders, ObjectInfo, ObjectLink, ObjectMeta,
         ObjectMetaOptions, ObjectWatchEvent, ObjectWatchOptions, Status,

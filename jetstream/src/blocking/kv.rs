@@ -29,6 +29,9 @@ pub type Watch = Iter<crate::kv::Watch<Client>>;
 /// A bucket's keys as a blocking iterator of `Result<String>`.
 pub type Keys = Iter<crate::kv::Keys<Client>>;
 
+/// A key's history as a blocking iterator of `Result<Entry>`.
+pub type History = Iter<crate::kv::History<Client>>;
+
 /// Bucket management.
 impl JetStream {
     /// Binds to an existing bucket.
@@ -177,6 +180,11 @@ impl KeyValue {
     /// The keys that have a value, as an iterator.
     pub fn list_keys(&self, filters: &[&str]) -> Result<Keys, KvError> {
         Ok(Iter(block_on(self.inner.list_keys(filters))?))
+    }
+
+    /// A key's entries, oldest first, read as they are delivered.
+    pub fn list_history(&self, key: &str) -> Result<History, KvError> {
+        block_on(self.inner.list_history(key)).map(Iter)
     }
 
     /// Every entry kept for `key`, oldest first.

@@ -87,6 +87,9 @@ impl<R: io::Read> futures_io::AsyncRead for SyncRead<R> {
     }
 }
 
+/// A store's objects as a blocking iterator of `Result<ObjectInfo>`.
+pub type ObjectList = Iter<crate::object::ObjectList<Client>>;
+
 /// An object store with blocking methods. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct ObjectStore {
@@ -181,6 +184,11 @@ impl ObjectStore {
     /// Watches the objects as `options` say.
     pub fn watch_with(&self, options: ObjectWatchOptions) -> Result<ObjectWatch, ObjectError> {
         Ok(Iter(block_on(self.inner.watch_with(options))?))
+    }
+
+    /// The objects (deleted ones left out), read as they are delivered.
+    pub fn list_objects(&self) -> Result<ObjectList, ObjectError> {
+        block_on(self.inner.list_objects()).map(Iter)
     }
 
     /// The objects (deleted ones left out).

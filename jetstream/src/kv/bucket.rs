@@ -8,7 +8,7 @@ use super::names::{
     STREAM_PREFIX, subject_prefix, validate_bucket, validate_filter, validate_key,
     validate_write_key,
 };
-use super::watch::{Keys, Watch, WatchEvent, WatchOptions, watch_consume_options};
+use super::watch::{History, Keys, Watch, WatchEvent, WatchOptions, watch_consume_options};
 use super::{KvError, next_item};
 use crate::api::ApiPrefix;
 use crate::api::consumer::DeliverPolicy;
@@ -481,6 +481,14 @@ impl<T: Transport> KeyValue<T> {
         keys.sort_unstable();
         keys.dedup();
         Ok(keys)
+    }
+
+    /// Every entry the bucket keeps for `key` (markers included), oldest
+    /// first, as a stream read as the entries are delivered; it ends after
+    /// the last one (at once when there is none).
+    pub async fn list_history(&self, key: &str) -> Result<History<T>, KvError> {
+        let options = WatchOptions::new().include_history();
+        Ok(History::new(self.watch_with(&[key], options).await?))
     }
 
     /// Every entry the bucket keeps for `key` (markers included), oldest

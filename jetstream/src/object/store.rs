@@ -10,7 +10,7 @@ use super::info::{
     encode_name,
 };
 use super::put::{Acks, NoReader, Source};
-use super::watch::{ObjectWatch, ObjectWatchEvent, ObjectWatchOptions};
+use super::watch::{ObjectList, ObjectWatch, ObjectWatchEvent, ObjectWatchOptions};
 use crate::api::consumer::DeliverPolicy;
 use crate::api::publish::{PublishOptions, Rollup};
 use crate::api::stream::{
@@ -534,6 +534,13 @@ impl<T: Transport> ObjectStore<T> {
             }
         }
         Ok(infos)
+    }
+
+    /// The objects in the store (deleted ones left out), as a stream read
+    /// as the infos are delivered; it ends after the last one.
+    pub async fn list_objects(&self) -> Result<ObjectList<T>, ObjectError> {
+        let options = ObjectWatchOptions::new().ignore_deletes();
+        Ok(ObjectList::new(self.watch_with(options).await?))
     }
 
     /// The objects in the store (deleted ones left out).

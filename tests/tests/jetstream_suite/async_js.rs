@@ -442,6 +442,17 @@ impl<R: AsyncRuntime> SuiteKv for AsyncKv<R> {
     fn keys(&self) -> Result<Vec<String>, KvError> {
         run::<R, _>("kv keys", self.kv.keys())
     }
+
+    fn history(&self, key: &str) -> Result<Vec<Entry>, KvError> {
+        run::<R, _>("kv history", async {
+            let mut history = self.kv.list_history(key).await?;
+            let mut entries = Vec::new();
+            while let Some(e) = poll_fn(|cx| Pin::new(&mut history).poll_next(cx)).await {
+                entries.push(e?);
+            }
+            Ok(entries)
+        })
+    }
 }
 
 /// An object store of an [`AsyncJs`].
@@ -470,7 +481,14 @@ impl<R: AsyncRuntime> SuiteObjects for AsyncObjects<R> {
     }
 
     fn list(&self) -> Result<Vec<ObjectInfo>, ObjectError> {
-        run::<R, _>("object list", self.store.list())
+        run::<R, _>("object list", async {
+            let mut list = self.store.list_objects().await?;
+            let mut infos = Vec::new();
+            while let Some(info) = poll_fn(|cx| Pin::new(&mut list).poll_next(cx)).await {
+                infos.push(info?);
+            }
+            Ok(infos)
+        })
     }
 }
 

@@ -346,6 +346,10 @@ impl SuiteKv for BlockingKv {
     fn keys(&self) -> Result<Vec<String>, KvError> {
         self.0.keys()
     }
+
+    fn history(&self, key: &str) -> Result<Vec<Entry>, KvError> {
+        self.0.list_history(key)?.collect()
+    }
 }
 
 /// An object store of the blocking facade.
@@ -362,7 +366,7 @@ impl SuiteObjects for BlockingObjects {
     }
 
     fn list(&self) -> Result<Vec<ObjectInfo>, ObjectError> {
-        self.0.list()
+        self.0.list_objects()?.collect()
     }
 }
 

@@ -129,9 +129,18 @@ pub fn load_or_create_reports_differences<J: SuiteJs>() {
     assert!(diff.is_empty(), "{diff}");
     let mut deeper = kv::Config::new("B");
     deeper.history = 5;
-    let (bucket, _, diff) = js.load_or_create_key_value(deeper).unwrap();
+    let (_, _, diff) = js.load_or_create_key_value(deeper.clone()).unwrap();
     assert_eq!(diff.fields(), ["max_msgs_per_subject"]);
-    bucket.put("k", "v").unwrap();
+    // A key's history, read lazily.
+    deeper.bucket = "H".into();
+    let bucket = js.create_key_value(deeper).unwrap();
+    for v in ["v1", "v2", "v3"] {
+        bucket.put("k", v).unwrap();
+    }
+    let history = bucket.history("k").unwrap();
+    let values: Vec<&[u8]> = history.iter().map(|e| &e.value[..]).collect();
+    assert_eq!(values, [b"v1", b"v2", b"v3"]);
+    assert!(bucket.history("none").unwrap().is_empty());
     let (_, created, _) = js
         .load_or_create_object_store(object::Config::new("O"))
         .unwrap();
@@ -141,4 +150,11 @@ pub fn load_or_create_reports_differences<J: SuiteJs>() {
         .unwrap();
     assert!(!created);
     assert!(diff.is_empty(), "{diff}");
+    let (store, _, _) = js
+        .load_or_create_object_store(object::Config::new("O"))
+        .unwrap();
+    store.put_bytes("a", "1".into()).unwrap();
+    store.put_bytes("b", "2".into()).unwrap();
+    let names: Vec<String> = store.list().unwrap().into_iter().map(|i| i.name).collect();
+    assert_eq!(names, ["a", "b"]);
 }

@@ -221,6 +221,8 @@ pub trait SuiteKv: Debug + Send + 'static {
     fn get(&self, key: &str) -> Result<Entry, KvError>;
     /// Every key with a value.
     fn keys(&self) -> Result<Vec<String>, KvError>;
+    /// Every entry of `key`, oldest first (read lazily, collected).
+    fn history(&self, key: &str) -> Result<Vec<Entry>, KvError>;
 
     /// The latest value of `key` as text; panics when there is none.
     #[track_caller]
@@ -238,7 +240,7 @@ pub trait SuiteObjects: Debug + Send + 'static {
     fn put_bytes(&self, name: &str, data: Bytes) -> Result<ObjectInfo, ObjectError>;
     /// Reads object `name` whole.
     fn get_bytes(&self, name: &str) -> Result<Bytes, ObjectError>;
-    /// Every object.
+    /// Every object (read lazily, collected).
     fn list(&self) -> Result<Vec<ObjectInfo>, ObjectError>;
 }
 
