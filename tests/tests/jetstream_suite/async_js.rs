@@ -26,6 +26,7 @@ use natrs_jetstream::message::JsMessage;
 use natrs_jetstream::metadata::Metadata;
 use natrs_jetstream::object::{self, ObjectError, ObjectInfo, ObjectStore};
 use natrs_jetstream::publish::{PubAckFuture, PublishMessage};
+use natrs_jetstream::report::{ConsumerReport, StreamReport};
 use natrs_jetstream::state::ordered::OrderedOptions;
 use natrs_jetstream::state::pull::{ConsumeOptions, FetchOptions};
 use natrs_jetstream::stream::{BatchEnd, DirectBatch, Stream};
@@ -199,6 +200,14 @@ impl<R: AsyncRuntime> SuiteJs for AsyncJs<R> {
 
     fn stream_by_subject(&self, subject: &str) -> Result<String, Error> {
         run::<R, _>("stream_by_subject", self.js.stream_by_subject(subject))
+    }
+
+    fn stream_report(&self, subject: Option<&str>) -> Result<Vec<StreamReport>, Error> {
+        run::<R, _>("stream_report", self.js.stream_report(subject).all())
+    }
+
+    fn consumer_report(&self, stream: &str) -> Result<Vec<ConsumerReport>, Error> {
+        run::<R, _>("consumer_report", self.js.consumer_report(stream).all())
     }
 
     fn first_stream_info(&self) -> (Option<Result<StreamInfo, Error>>, usize) {

@@ -20,6 +20,7 @@ use natrs_blocking::jetstream::api::stream::{
 };
 use natrs_blocking::jetstream::compare::ConfigDiff;
 use natrs_blocking::jetstream::metadata::Metadata;
+use natrs_blocking::jetstream::report::{ConsumerReport, StreamReport};
 use natrs_blocking::jetstream::state::ordered::OrderedOptions;
 use natrs_blocking::jetstream::state::pull::{ConsumeOptions, FetchOptions};
 use natrs_blocking::jetstream::{
@@ -136,6 +137,14 @@ impl SuiteJs for BlockingJs {
 
     fn stream_by_subject(&self, subject: &str) -> Result<String, Error> {
         self.js.stream_by_subject(subject)
+    }
+
+    fn stream_report(&self, subject: Option<&str>) -> Result<Vec<StreamReport>, Error> {
+        self.js.stream_report(subject).all()
+    }
+
+    fn consumer_report(&self, stream: &str) -> Result<Vec<ConsumerReport>, Error> {
+        self.js.consumer_report(stream).all()
     }
 
     fn first_stream_info(&self) -> (Option<Result<StreamInfo, Error>>, usize) {

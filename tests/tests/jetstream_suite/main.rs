@@ -61,6 +61,7 @@ macro_rules! jetstream_tests {
                 manage {
                     listings_page_lazily,
                     load_or_create_reports_differences,
+                    reports_of_streams_and_consumers,
                 }
                 messages {
                     metadata_and_acknowledgements,

@@ -158,3 +158,40 @@ pub fn load_or_create_reports_differences<J: SuiteJs>() {
     let names: Vec<String> = store.list().unwrap().into_iter().map(|i| i.name).collect();
     assert_eq!(names, ["a", "b"]);
 }
+
+pub fn reports_of_streams_and_consumers<J: SuiteJs>() {
+    let server = server();
+    let js: J = jetstream(&server);
+    js.create_stream(StreamConfig::new("A").subjects(["a.>"]))
+        .unwrap();
+    js.create_stream(StreamConfig::new("B").subjects(["b"]))
+        .unwrap();
+    for i in 0..5 {
+        js.publish("a.x", format!("{i}")).unwrap();
+    }
+    let c = js
+        .create_consumer("A", ConsumerConfig::durable_pull("W"))
+        .unwrap();
+    let m = c
+        .next_timeout(Duration::from_secs(5))
+        .unwrap()
+        .expect("a message");
+    m.ack().unwrap();
+    let mut rows = js.stream_report(None).unwrap();
+    rows.sort_by(|x, y| x.name.cmp(&y.name));
+    assert_eq!(rows.len(), 2);
+    assert_eq!((rows[0].name.as_str(), rows[0].messages), ("A", 5));
+    assert_eq!(rows[0].consumers, 1);
+    assert_eq!(rows[0].subjects, ["a.>"]);
+    assert_eq!((rows[1].name.as_str(), rows[1].messages), ("B", 0));
+    assert_eq!(js.stream_report(Some("b")).unwrap().len(), 1);
+    eventually("the ack to count", WAIT, || {
+        let consumers = js.consumer_report("A").unwrap();
+        consumers.len() == 1
+            && consumers[0].name == "W"
+            && consumers[0].delivered_stream_seq == 1
+            && consumers[0].ack_floor_stream_seq == 1
+            && consumers[0].unprocessed == 4
+            && consumers[0].ack_pending == 0
+    });
+}

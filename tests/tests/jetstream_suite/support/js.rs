@@ -26,6 +26,7 @@ use natrs_jetstream::kv::{self, Entry, KvError};
 use natrs_jetstream::metadata::Metadata;
 use natrs_jetstream::object::{self, ObjectError, ObjectInfo};
 use natrs_jetstream::publish::PublishMessage;
+use natrs_jetstream::report::{ConsumerReport, StreamReport};
 use natrs_jetstream::state::ordered::OrderedOptions;
 use natrs_jetstream::state::pull::{ConsumeOptions, FetchOptions};
 use natrs_jetstream::stream::BatchEnd;
@@ -93,6 +94,10 @@ pub trait SuiteJs: Clone + Debug + Send + Sync + Sized + 'static {
     fn streams(&self, subject: Option<&str>) -> Result<Vec<StreamInfo>, Error>;
     /// The stream that stores `subject`.
     fn stream_by_subject(&self, subject: &str) -> Result<String, Error>;
+    /// The stream report (storing `subject`, when given), every page.
+    fn stream_report(&self, subject: Option<&str>) -> Result<Vec<StreamReport>, Error>;
+    /// The consumer report of `stream`, every page.
+    fn consumer_report(&self, stream: &str) -> Result<Vec<ConsumerReport>, Error>;
     /// The first stream info of the lazy listing, and the pages it requested.
     fn first_stream_info(&self) -> (Option<Result<StreamInfo, Error>>, usize);
     /// The stream as it is, or a new one: the handle, whether it was
