@@ -31,13 +31,16 @@
 //! consumer's position).
 
 pub use natrs_jetstream::blocking::{
-    ConsumeMessages, Consumer, DirectBatch, FetchMessages, Iter, JetStream, JsMessage, Messages,
-    OrderedConsumer, OrderedMessages, PubAckHandle, PushMessages, Stream,
+    ConsumeMessages, Consumer, DirectBatch, FetchMessages, Iter, JetStream, JsMessage, Listing,
+    Messages, OrderedConsumer, OrderedMessages, PubAckHandle, PushMessages, Stream,
 };
+pub use natrs_jetstream::listing::Paged;
+pub use natrs_jetstream::load::Loaded;
 pub use natrs_jetstream::publish::PublishMessage;
 pub use natrs_jetstream::stream::BatchEnd;
 pub use natrs_jetstream::{
-    AckKind, ApiError, Error, ErrorCode, JetStreamOptions, api, error, metadata, parse_time, state,
+    AckKind, ApiError, Error, ErrorCode, JetStreamOptions, api, compare, error, metadata,
+    parse_time, report, state, validate,
 };
 
 /// How a consumer is read: the options of a fetch, of continuous pulling and
@@ -52,7 +55,7 @@ pub mod consumer {
 /// the types they take and return. Buckets are made and bound through
 /// [`JetStream`] (`create_key_value`, `key_value`, ...).
 pub mod kv {
-    pub use natrs_jetstream::blocking::kv::{KeyValue, Keys, Watch};
+    pub use natrs_jetstream::blocking::kv::{History, KeyValue, Keys, Watch};
     pub use natrs_jetstream::kv::{
         Config, Entry, KvError, MAX_HISTORY, Operation, PurgeOptions, Status, WatchEvent,
         WatchOptions, names,
@@ -64,7 +67,9 @@ pub mod kv {
 /// return. Stores are made and bound through [`JetStream`]
 /// (`create_object_store`, `object_store`, ...).
 pub mod object {
-    pub use natrs_jetstream::blocking::object::{ObjectReader, ObjectStore, ObjectWatch};
+    pub use natrs_jetstream::blocking::object::{
+        ObjectList, ObjectReader, ObjectStore, ObjectWatch,
+    };
     pub use natrs_jetstream::object::{
         Config, DEFAULT_CHUNK_SIZE, ObjectError, ObjectHeaders, ObjectInfo, ObjectLink, ObjectMeta,
         ObjectMetaOptions, ObjectWatchEvent, ObjectWatchOptions, Status,

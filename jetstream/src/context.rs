@@ -4,13 +4,13 @@
 
 use crate::api::account::{self, AccountInfo};
 use crate::api::consumer::{self as capi, ConsumerAction, ConsumerConfig, ConsumerInfo};
-use crate::api::paging::Pager;
 use crate::api::stream::{
     self as sapi, StreamConfig, StreamInfo, StreamInfoRequest, StreamListRequest,
 };
 use crate::api::{ApiCall, ApiPrefix, validate_name};
 use crate::consumer::Consumer;
 use crate::error::{Error, ErrorCode};
+use crate::listing::{ConsumerInfos, ConsumerNames, Listing, StreamInfos, StreamNames};
 use crate::publish::AsyncPublisher;
 use crate::stream::Stream;
 use crate::transport::Transport;
@@ -233,12 +233,21 @@ impl<T: Transport> JetStream<T> {
         Ok(self.call(sapi::update(self.prefix(), &config)?).await?.info)
     }
 
-    /// Updates a stream, or creates it when it does not exist.
+    /// Updates a stream, or creates it when it does not exist. A change the
+    /// server refuses on an existing stream (storage, retention to or from
+    /// work queue, ...) fails here with [`Error::ImmutableChange`] naming the
+    /// fields, without an update request; [`stream_changes`](JetStream::stream_changes)
+    /// is the dry run.
     pub async fn create_or_update_stream(&self, config: StreamConfig) -> Result<Stream<T>, Error> {
-        match self.update_stream(config.clone()).await {
-            Ok(info) => Ok(Stream::new(self.clone(), info)),
-            Err(e) if e.is(ErrorCode::StreamNotFound) => self.create_stream(config).await,
-            Err(e) => Err(e),
+        match self.stream_changes(&config).await? {
+            None => match self.create_stream(config.clone()).await {
+                Err(e) if e.is(ErrorCode::StreamNameInUse) => {
+                    Ok(Stream::new(self.clone(), self.update_stream(config).await?))
+                }
+                other => other,
+            },
+            Some(diff) if diff.is_refused() => Err(Error::ImmutableChange(diff)),
+            Some(_) => Ok(Stream::new(self.clone(), self.update_stream(config).await?)),
         }
     }
 
@@ -278,36 +287,33 @@ impl<T: Transport> JetStream<T> {
         Ok(self.call(sapi::delete(self.prefix(), name)?).await?.success)
     }
 
-    /// The names of all streams (storing `subject`, when given), every page.
-    pub async fn stream_names(&self, subject: Option<&str>) -> Result<Vec<String>, Error> {
-        let mut names = Vec::new();
-        let mut pager = Pager::new();
-        while let Some(offset) = pager.next_offset() {
+    /// The names of all streams (storing `subject`, when given), a page
+    /// fetched as the last one is consumed ([`Listing::all`](crate::listing::Listing::all)
+    /// collects them).
+    pub fn stream_names(&self, subject: Option<&str>) -> StreamNames<T> {
+        let subject = subject.map(str::to_string);
+        let prefix = self.prefix().clone();
+        Listing::new(self.clone(), move |offset| {
             let request = StreamListRequest {
                 offset,
-                subject: subject.map(str::to_string),
+                subject: subject.clone(),
             };
-            let page = self.call(sapi::names(self.prefix(), &request)?).await?;
-            pager.advance(page.page, page.streams.len());
-            names.extend(page.streams);
-        }
-        Ok(names)
+            sapi::names(&prefix, &request)
+        })
     }
 
-    /// The infos of all streams (storing `subject`, when given), every page.
-    pub async fn streams(&self, subject: Option<&str>) -> Result<Vec<StreamInfo>, Error> {
-        let mut infos = Vec::new();
-        let mut pager = Pager::new();
-        while let Some(offset) = pager.next_offset() {
+    /// The infos of all streams (storing `subject`, when given), a page
+    /// fetched as the last one is consumed.
+    pub fn streams(&self, subject: Option<&str>) -> StreamInfos<T> {
+        let subject = subject.map(str::to_string);
+        let prefix = self.prefix().clone();
+        Listing::new(self.clone(), move |offset| {
             let request = StreamListRequest {
                 offset,
-                subject: subject.map(str::to_string),
+                subject: subject.clone(),
             };
-            let page = self.call(sapi::list(self.prefix(), &request)?).await?;
-            pager.advance(page.page, page.streams.len());
-            infos.extend(page.streams);
-        }
-        Ok(infos)
+            sapi::list(&prefix, &request)
+        })
     }
 
     /// The stream that stores `subject`; [`ErrorCode::StreamNotFound`] when none does.
@@ -363,12 +369,21 @@ impl<T: Transport> JetStream<T> {
             .await
     }
 
-    /// Creates a consumer, or updates it when it exists.
+    /// Creates a consumer, or updates it when it exists. A change the server
+    /// refuses on an existing consumer (deliver or ack policy, pull to push,
+    /// ...) fails here with [`Error::ImmutableChange`] naming the fields,
+    /// without an update request; [`consumer_changes`](JetStream::consumer_changes)
+    /// is the dry run.
     pub async fn create_or_update_consumer(
         &self,
         stream: &str,
         config: ConsumerConfig,
     ) -> Result<Consumer<T>, Error> {
+        if let Some(diff) = self.consumer_changes(stream, &config).await? {
+            if diff.is_refused() {
+                return Err(Error::ImmutableChange(diff));
+            }
+        }
         self.create_consumer_with_action(stream, config, ConsumerAction::CreateOrUpdate)
             .await
     }
@@ -392,32 +407,24 @@ impl<T: Transport> JetStream<T> {
             .success)
     }
 
-    /// The names of all consumers of `stream`, every page.
-    pub async fn consumer_names(&self, stream: &str) -> Result<Vec<String>, Error> {
-        let mut names = Vec::new();
-        let mut pager = Pager::new();
-        while let Some(offset) = pager.next_offset() {
-            let page = self
-                .call(capi::names(self.prefix(), stream, offset)?)
-                .await?;
-            pager.advance(page.page, page.consumers.len());
-            names.extend(page.consumers);
-        }
-        Ok(names)
+    /// The names of all consumers of `stream`, a page fetched as the last
+    /// one is consumed.
+    pub fn consumer_names(&self, stream: &str) -> ConsumerNames<T> {
+        let stream = stream.to_string();
+        let prefix = self.prefix().clone();
+        Listing::new(self.clone(), move |offset| {
+            capi::names(&prefix, &stream, offset)
+        })
     }
 
-    /// The infos of all consumers of `stream`, every page.
-    pub async fn consumers(&self, stream: &str) -> Result<Vec<ConsumerInfo>, Error> {
-        let mut infos = Vec::new();
-        let mut pager = Pager::new();
-        while let Some(offset) = pager.next_offset() {
-            let page = self
-                .call(capi::list(self.prefix(), stream, offset)?)
-                .await?;
-            pager.advance(page.page, page.consumers.len());
-            infos.extend(page.consumers);
-        }
-        Ok(infos)
+    /// The infos of all consumers of `stream`, a page fetched as the last
+    /// one is consumed.
+    pub fn consumers(&self, stream: &str) -> ConsumerInfos<T> {
+        let stream = stream.to_string();
+        let prefix = self.prefix().clone();
+        Listing::new(self.clone(), move |offset| {
+            capi::list(&prefix, &stream, offset)
+        })
     }
 
     /// Pauses a consumer until `until` (2.11+).

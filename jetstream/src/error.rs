@@ -223,6 +223,16 @@ pub enum Error {
     /// An argument or configuration is invalid (checked before sending).
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+    /// A stream or consumer configuration breaks one of the server's rules
+    /// (checked before sending, see [`crate::validate`]).
+    #[error("{0}")]
+    InvalidConfig(crate::validate::ConfigError),
+    /// The wanted configuration changes fields the server will not change
+    /// on an existing stream or consumer (checked before sending, see
+    /// [`crate::compare`]); [`ConfigDiff::immutable_fields`](crate::compare::ConfigDiff::immutable_fields)
+    /// names them.
+    #[error("the server can not change {} of an existing {}", .0.immutable_fields().join(", "), .0.kind)]
+    ImmutableChange(crate::compare::ConfigDiff),
     /// A message (stream get, direct get) was not found (404 or err_code 10037).
     #[error("message not found")]
     MessageNotFound,
@@ -367,6 +377,12 @@ impl Error {
             natrs_client::RequestError::Publish(e) => Error::Client(e),
             other => Error::InvalidResponse(other.to_string()),
         }
+    }
+}
+
+impl From<crate::validate::ConfigError> for Error {
+    fn from(e: crate::validate::ConfigError) -> Error {
+        Error::InvalidConfig(e)
     }
 }
 

@@ -92,6 +92,7 @@
 mod ack;
 pub mod api;
 pub mod blocking;
+pub mod compare;
 pub mod consumer;
 mod context;
 pub mod error;
@@ -100,15 +101,19 @@ mod fake_transport;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod kv;
+pub mod listing;
+pub mod load;
 pub mod message;
 pub mod metadata;
 pub mod object;
 pub mod publish;
+pub mod report;
 pub mod state;
 pub mod stream;
 mod timer;
 mod trace;
 pub mod transport;
+pub mod validate;
 mod wire;
 
 pub use ack::AckKind;

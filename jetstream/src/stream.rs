@@ -304,14 +304,16 @@ impl<T: Transport> Stream<T> {
         self.js.delete_consumer(self.name(), name).await
     }
 
-    /// The names of all consumers.
-    pub async fn consumer_names(&self) -> Result<Vec<String>, Error> {
-        self.js.consumer_names(self.name()).await
+    /// The names of all consumers, a page fetched as the last one is
+    /// consumed.
+    pub fn consumer_names(&self) -> crate::listing::ConsumerNames<T> {
+        self.js.consumer_names(self.name())
     }
 
-    /// The infos of all consumers.
-    pub async fn consumers(&self) -> Result<Vec<ConsumerInfo>, Error> {
-        self.js.consumers(self.name()).await
+    /// The infos of all consumers, a page fetched as the last one is
+    /// consumed.
+    pub fn consumers(&self) -> crate::listing::ConsumerInfos<T> {
+        self.js.consumers(self.name())
     }
 
     /// Pauses a consumer until `until` (2.11+).

@@ -121,10 +121,10 @@ async fn bucket_management() {
     js.create_stream(StreamConfig::new("PLAIN").subjects(["plain"]))
         .await
         .unwrap();
-    let mut names = js.key_value_names().await.unwrap();
+    let mut names = js.key_value_names().all().await.unwrap();
     names.sort();
     assert_eq!(names, ["cfg", "other"]);
-    let stores = js.key_value_stores().await.unwrap();
+    let stores = js.key_value_stores().all().await.unwrap();
     assert_eq!(stores.len(), 2);
     assert!(
         stores
@@ -166,7 +166,7 @@ async fn bucket_management() {
         js.delete_key_value("other").await.unwrap_err(),
         KvError::BucketNotFound("other".into())
     );
-    assert_eq!(js.key_value_names().await.unwrap(), ["cfg"]);
+    assert_eq!(js.key_value_names().all().await.unwrap(), ["cfg"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -493,14 +493,14 @@ async fn keys_and_filters() {
     assert_eq!(streamed, ["a.2", "a.1"]);
     // Listings delete their consumers when they end.
     eventually(10, "the listing consumers to be deleted", || async {
-        js.consumer_names("KV_k").await.unwrap().is_empty()
+        js.consumer_names("KV_k").all().await.unwrap().is_empty()
     })
     .await;
     let watch = kv.watch_all().await.unwrap();
-    assert_eq!(js.consumer_names("KV_k").await.unwrap().len(), 1);
+    assert_eq!(js.consumer_names("KV_k").all().await.unwrap().len(), 1);
     drop(watch);
     eventually(10, "a dropped watch's consumer to be deleted", || async {
-        js.consumer_names("KV_k").await.unwrap().is_empty()
+        js.consumer_names("KV_k").all().await.unwrap().is_empty()
     })
     .await;
 }

@@ -38,7 +38,7 @@ fn key_value() {
     let kv = js
         .create_key_value(kv::Config::new("settings").history(5))
         .unwrap();
-    assert_eq!(js.key_value_names().unwrap(), ["settings"]);
+    assert_eq!(js.key_value_names().all().unwrap(), ["settings"]);
 
     let mut watch = kv.watch_all().unwrap();
     assert_eq!(
@@ -165,7 +165,7 @@ fn object_store() {
     store.seal().unwrap();
     assert!(store.status().unwrap().sealed());
     assert!(store.put_bytes("late", "x").is_err());
-    assert_eq!(js.object_store_names().unwrap(), ["files"]);
+    assert_eq!(js.object_store_names().all().unwrap(), ["files"]);
     js.delete_object_store("files").unwrap();
     assert!(matches!(
         js.object_store("files"),

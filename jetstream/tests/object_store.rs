@@ -157,10 +157,10 @@ async fn store_management() {
     );
     assert_eq!(status.info.config.max_bytes, 20 << 20);
 
-    let mut names = js.object_store_names().await.unwrap();
+    let mut names = js.object_store_names().all().await.unwrap();
     names.sort();
     assert_eq!(names, ["files", "zipped"]);
-    let stores = js.object_stores().await.unwrap();
+    let stores = js.object_stores().all().await.unwrap();
     assert!(
         stores
             .iter()
@@ -184,7 +184,7 @@ async fn store_management() {
         js.delete_object_store("zipped").await.unwrap_err(),
         ObjectError::BucketNotFound("zipped".into())
     );
-    assert_eq!(js.object_store_names().await.unwrap(), ["files"]);
+    assert_eq!(js.object_store_names().all().await.unwrap(), ["files"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -252,7 +252,7 @@ async fn large_objects_of_several_chunks() {
     let half_read = s.get("blob").await.unwrap();
     drop(half_read);
     eventually(10, "the readers' consumers to be deleted", || async {
-        js.consumer_names("OBJ_big").await.unwrap().is_empty()
+        js.consumer_names("OBJ_big").all().await.unwrap().is_empty()
     })
     .await;
 

@@ -274,7 +274,7 @@ pub(crate) async fn run(command: ConsumerCommand, global: &Global) -> Result<()>
     match command {
         ConsumerCommand::Ls { stream, names } => {
             if names {
-                let names = js.consumer_names(&stream).await?;
+                let names = js.consumer_names(&stream).all().await?;
                 return if json {
                     print_json(&names)
                 } else {
@@ -282,7 +282,7 @@ pub(crate) async fn run(command: ConsumerCommand, global: &Global) -> Result<()>
                     Ok(())
                 };
             }
-            let consumers = js.consumers(&stream).await?;
+            let consumers = js.consumers(&stream).all().await?;
             if json {
                 return print_json(&consumers);
             }

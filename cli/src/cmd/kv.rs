@@ -224,7 +224,7 @@ pub(crate) async fn run(command: KvCommand, global: &Global) -> Result<()> {
         }
         KvCommand::Ls { names } => {
             if names {
-                let names = js.key_value_names().await?;
+                let names = js.key_value_names().all().await?;
                 return if json {
                     print_json(&names)
                 } else {
@@ -232,7 +232,7 @@ pub(crate) async fn run(command: KvCommand, global: &Global) -> Result<()> {
                     Ok(())
                 };
             }
-            let stores = js.key_value_stores().await?;
+            let stores = js.key_value_stores().all().await?;
             if json {
                 let list: Vec<_> = stores.iter().map(status_json).collect();
                 return print_json(&list);

@@ -181,7 +181,7 @@ pub(crate) async fn run(command: ObjectCommand, global: &Global) -> Result<()> {
             show_status(&store.status().await?, json)
         }
         ObjectCommand::Ls { bucket: None } => {
-            let stores = js.object_stores().await?;
+            let stores = js.object_stores().all().await?;
             if json {
                 let list: Vec<_> = stores.iter().map(status_json).collect();
                 return print_json(&list);

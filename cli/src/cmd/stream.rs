@@ -261,7 +261,7 @@ pub(crate) async fn run(command: StreamCommand, global: &Global) -> Result<()> {
     match command {
         StreamCommand::Ls { subject, names } => {
             if names {
-                let names = js.stream_names(subject.as_deref()).await?;
+                let names = js.stream_names(subject.as_deref()).all().await?;
                 return if json {
                     print_json(&names)
                 } else {
@@ -269,7 +269,7 @@ pub(crate) async fn run(command: StreamCommand, global: &Global) -> Result<()> {
                     Ok(())
                 };
             }
-            let streams = js.streams(subject.as_deref()).await?;
+            let streams = js.streams(subject.as_deref()).all().await?;
             if json {
                 return print_json(&streams);
             }

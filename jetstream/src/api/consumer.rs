@@ -432,18 +432,7 @@ pub fn create(
     action: ConsumerAction,
 ) -> Result<ApiCall<ConsumerInfo>, Error> {
     validate_name("stream", stream)?;
-    if let (Some(name), Some(durable)) = (&config.name, &config.durable_name) {
-        if name != durable {
-            return Err(Error::InvalidArgument(format!(
-                "consumer name {name:?} and durable name {durable:?} differ"
-            )));
-        }
-    }
-    if config.filter_subject.is_some() && !config.filter_subjects.is_empty() {
-        return Err(Error::InvalidArgument(
-            "filter_subject and filter_subjects are exclusive".to_string(),
-        ));
-    }
+    crate::validate::validate_consumer(config)?;
     let subject = match config.consumer_name() {
         Some(name) => {
             validate_name("consumer", name)?;

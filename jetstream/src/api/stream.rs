@@ -654,12 +654,7 @@ fn named(prefix: &ApiPrefix, op: &str, stream: &str) -> Result<String, Error> {
 }
 
 fn check_config(config: &StreamConfig) -> Result<(), Error> {
-    validate_name("stream", &config.name)?;
-    if config.subject_delete_marker_ttl.is_some() && !config.allow_msg_ttl {
-        return Err(Error::InvalidArgument(
-            "subject_delete_marker_ttl needs allow_msg_ttl".to_string(),
-        ));
-    }
+    crate::validate::validate_stream(config)?;
     Ok(())
 }
 

@@ -17,6 +17,7 @@
 //! ```
 
 use super::{Iter, JetStream};
+use crate::api::stream::{StreamListResponse, StreamNamesResponse};
 use crate::kv::{Config, Entry, KvError, PurgeOptions, Status, WatchOptions};
 use natrs_client::adapter::block_on;
 use natrs_client::{Client, Payload};
@@ -27,6 +28,9 @@ pub type Watch = Iter<crate::kv::Watch<Client>>;
 
 /// A bucket's keys as a blocking iterator of `Result<String>`.
 pub type Keys = Iter<crate::kv::Keys<Client>>;
+
+/// A key's history as a blocking iterator of `Result<Entry>`.
+pub type History = Iter<crate::kv::History<Client>>;
 
 /// Bucket management.
 impl JetStream {
@@ -56,13 +60,13 @@ impl JetStream {
     }
 
     /// The names of all buckets.
-    pub fn key_value_names(&self) -> Result<Vec<String>, KvError> {
-        block_on(self.inner.key_value_names())
+    pub fn key_value_names(&self) -> super::Listing<StreamNamesResponse, String> {
+        super::Iter(self.inner.key_value_names())
     }
 
     /// The status of every bucket.
-    pub fn key_value_stores(&self) -> Result<Vec<Status>, KvError> {
-        block_on(self.inner.key_value_stores())
+    pub fn key_value_stores(&self) -> super::Listing<StreamListResponse, Status> {
+        super::Iter(self.inner.key_value_stores())
     }
 }
 
@@ -176,6 +180,11 @@ impl KeyValue {
     /// The keys that have a value, as an iterator.
     pub fn list_keys(&self, filters: &[&str]) -> Result<Keys, KvError> {
         Ok(Iter(block_on(self.inner.list_keys(filters))?))
+    }
+
+    /// A key's entries, oldest first, read as they are delivered.
+    pub fn list_history(&self, key: &str) -> Result<History, KvError> {
+        block_on(self.inner.list_history(key)).map(Iter)
     }
 
     /// Every entry kept for `key`, oldest first.

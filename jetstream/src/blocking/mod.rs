@@ -19,7 +19,9 @@
 //! ```
 
 pub mod kv;
+mod load;
 pub mod object;
+mod report;
 
 use natrs_client::adapter::{block_on, block_on_until};
 
@@ -29,14 +31,17 @@ use crate::api::account::AccountInfo;
 use crate::api::consumer::{
     ConsumerAction, ConsumerConfig, ConsumerInfo, PauseResponse, ResetResponse,
 };
+use crate::api::consumer::{ConsumerListResponse, ConsumerNamesResponse};
 use crate::api::message::{MessageGetRequest, StreamMessage};
 use crate::api::publish::{PubAck, PublishOptions};
 use crate::api::stream::{
     PurgeRequest, PurgeResponse, StreamConfig, StreamInfo, StreamInfoRequest, StreamInfoResponse,
 };
+use crate::api::stream::{StreamListResponse, StreamNamesResponse};
 use crate::api::{ApiCall, ApiPrefix};
 use crate::consumer::{ConsumeOptions, FetchOptions, OrderedOptions};
 use crate::error::Error;
+use crate::listing::Paged;
 use crate::metadata::{AckSubject, Metadata};
 use crate::publish::PublishMessage;
 use futures_core::Stream as FuturesStream;
@@ -172,14 +177,16 @@ impl JetStream {
         block_on(self.inner.delete_stream(name))
     }
 
-    /// All stream names (storing `subject`, when given).
-    pub fn stream_names(&self, subject: Option<&str>) -> Result<Vec<String>, Error> {
-        block_on(self.inner.stream_names(subject))
+    /// All stream names (storing `subject`, when given), a page fetched
+    /// as the last one is consumed.
+    pub fn stream_names(&self, subject: Option<&str>) -> Listing<StreamNamesResponse> {
+        Iter(self.inner.stream_names(subject))
     }
 
-    /// All stream infos (storing `subject`, when given).
-    pub fn streams(&self, subject: Option<&str>) -> Result<Vec<StreamInfo>, Error> {
-        block_on(self.inner.streams(subject))
+    /// All stream infos (storing `subject`, when given), a page fetched as
+    /// the last one is consumed.
+    pub fn streams(&self, subject: Option<&str>) -> Listing<StreamListResponse> {
+        Iter(self.inner.streams(subject))
     }
 
     /// The stream that stores `subject`.
@@ -217,7 +224,7 @@ impl JetStream {
         stream: &str,
         config: ConsumerConfig,
     ) -> Result<Consumer, Error> {
-        self.create_consumer_with_action(stream, config, ConsumerAction::CreateOrUpdate)
+        block_on(self.inner.create_or_update_consumer(stream, config)).map(Consumer::wrap)
     }
 
     /// A handle to an existing consumer.
@@ -236,13 +243,13 @@ impl JetStream {
     }
 
     /// All consumer names of `stream`.
-    pub fn consumer_names(&self, stream: &str) -> Result<Vec<String>, Error> {
-        block_on(self.inner.consumer_names(stream))
+    pub fn consumer_names(&self, stream: &str) -> Listing<ConsumerNamesResponse> {
+        Iter(self.inner.consumer_names(stream))
     }
 
     /// All consumer infos of `stream`.
-    pub fn consumers(&self, stream: &str) -> Result<Vec<ConsumerInfo>, Error> {
-        block_on(self.inner.consumers(stream))
+    pub fn consumers(&self, stream: &str) -> Listing<ConsumerListResponse> {
+        Iter(self.inner.consumers(stream))
     }
 
     /// Pauses a consumer until `until` (2.11+).
@@ -506,13 +513,13 @@ impl Stream {
     }
 
     /// The names of all consumers.
-    pub fn consumer_names(&self) -> Result<Vec<String>, Error> {
-        block_on(self.inner.consumer_names())
+    pub fn consumer_names(&self) -> Listing<ConsumerNamesResponse> {
+        Iter(self.inner.consumer_names())
     }
 
     /// The infos of all consumers.
-    pub fn consumers(&self) -> Result<Vec<ConsumerInfo>, Error> {
-        block_on(self.inner.consumers())
+    pub fn consumers(&self) -> Listing<ConsumerListResponse> {
+        Iter(self.inner.consumers())
     }
 
     /// Pauses a consumer until `until` (2.11+).
@@ -649,6 +656,23 @@ impl OrderedConsumer {
     /// Creates the first consumer and iterates over the messages.
     pub fn messages(&self) -> Result<OrderedMessages, Error> {
         Ok(Messages(Iter(block_on(self.inner.messages())?)))
+    }
+}
+
+/// A lazily paged listing as a blocking iterator of `Result<O>`: a page is
+/// fetched when the items of the last one were taken.
+/// [`all`](Iter::all) collects every page.
+pub type Listing<R, O = <R as Paged>::Item> = Iter<crate::listing::Listing<R, O, Client>>;
+
+impl<R: Paged, O> Iter<crate::listing::Listing<R, O, Client>> {
+    /// Every remaining item, fetching every remaining page.
+    pub fn all(self) -> Result<Vec<O>, Error> {
+        self.collect()
+    }
+
+    /// Pages requested so far.
+    pub fn pages_requested(&self) -> usize {
+        self.0.pages_requested()
     }
 }
 

@@ -16,6 +16,7 @@
 //! ```
 
 use super::{Iter, JetStream};
+use crate::api::stream::{StreamListResponse, StreamNamesResponse};
 use crate::object::{Config, ObjectError, ObjectInfo, ObjectMeta, ObjectWatchOptions, Status};
 use bytes::Bytes;
 use futures_core::Stream as _;
@@ -60,13 +61,13 @@ impl JetStream {
     }
 
     /// The names of all object stores.
-    pub fn object_store_names(&self) -> Result<Vec<String>, ObjectError> {
-        block_on(self.inner.object_store_names())
+    pub fn object_store_names(&self) -> super::Listing<StreamNamesResponse, String> {
+        super::Iter(self.inner.object_store_names())
     }
 
     /// The status of every object store.
-    pub fn object_stores(&self) -> Result<Vec<Status>, ObjectError> {
-        block_on(self.inner.object_stores())
+    pub fn object_stores(&self) -> super::Listing<StreamListResponse, Status> {
+        super::Iter(self.inner.object_stores())
     }
 }
 
@@ -86,6 +87,9 @@ impl<R: io::Read> futures_io::AsyncRead for SyncRead<R> {
         Poll::Ready(self.get_mut().0.read(buf))
     }
 }
+
+/// A store's objects as a blocking iterator of `Result<ObjectInfo>`.
+pub type ObjectList = Iter<crate::object::ObjectList<Client>>;
 
 /// An object store with blocking methods. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -185,6 +189,11 @@ impl ObjectStore {
     /// Watches the objects as `options` say.
     pub fn watch_with(&self, options: ObjectWatchOptions) -> Result<ObjectWatch, ObjectError> {
         Ok(Iter(block_on(self.inner.watch_with(options))?))
+    }
+
+    /// The objects (deleted ones left out), read as they are delivered.
+    pub fn list_objects(&self) -> Result<ObjectList, ObjectError> {
+        block_on(self.inner.list_objects()).map(Iter)
     }
 
     /// The objects (deleted ones left out).

@@ -8,17 +8,21 @@ use super::names::{
     STREAM_PREFIX, subject_prefix, validate_bucket, validate_filter, validate_key,
     validate_write_key,
 };
-use super::watch::{Keys, Watch, WatchEvent, WatchOptions, watch_consume_options};
+use super::watch::{History, Keys, Watch, WatchEvent, WatchOptions, watch_consume_options};
 use super::{KvError, next_item};
 use crate::api::ApiPrefix;
 use crate::api::consumer::DeliverPolicy;
 use crate::api::message::StreamMessage;
 use crate::api::publish::{MessageTtl, PublishOptions, Rollup};
-use crate::api::stream::{PurgeRequest, StreamConfig, StreamInfo};
+use crate::api::stream::{
+    self as sapi, PurgeRequest, StreamConfig, StreamInfo, StreamListRequest, StreamListResponse,
+    StreamNamesResponse,
+};
 use crate::consumer::OrderedConsumer;
 use crate::consumer::OrderedOptions;
 use crate::context::JetStream;
 use crate::error::{Error, ErrorCode};
+use crate::listing::Listing;
 use crate::publish::PublishMessage;
 use crate::stream::Stream;
 use crate::transport::Transport;
@@ -482,6 +486,14 @@ impl<T: Transport> KeyValue<T> {
     }
 
     /// Every entry the bucket keeps for `key` (markers included), oldest
+    /// first, as a stream read as the entries are delivered; it ends after
+    /// the last one (at once when there is none).
+    pub async fn list_history(&self, key: &str) -> Result<History<T>, KvError> {
+        let options = WatchOptions::new().include_history();
+        Ok(History::new(self.watch_with(&[key], options).await?))
+    }
+
+    /// Every entry the bucket keeps for `key` (markers included), oldest
     /// first; [`KvError::KeyNotFound`] when there is none.
     pub async fn history(&self, key: &str) -> Result<Vec<Entry>, KvError> {
         let entries = self
@@ -550,7 +562,10 @@ fn stream_name(bucket: &str) -> String {
 
 /// Bucket management.
 impl<T: Transport> JetStream<T> {
-    async fn key_value_stream_config(&self, config: &Config) -> Result<StreamConfig, KvError> {
+    pub(crate) async fn key_value_stream_config(
+        &self,
+        config: &Config,
+    ) -> Result<StreamConfig, KvError> {
         let stream = config.to_stream_config()?;
         if stream.allow_msg_ttl {
             let level = self.account_info().await?.api.level;
@@ -626,25 +641,45 @@ impl<T: Transport> JetStream<T> {
         }
     }
 
-    /// The names of all buckets.
-    pub async fn key_value_names(&self) -> Result<Vec<String>, KvError> {
-        let names = self.stream_names(Some("$KV.*.>")).await?;
-        Ok(names
-            .into_iter()
-            .filter_map(|n| n.strip_prefix(STREAM_PREFIX).map(str::to_string))
-            .collect())
+    /// The names of all buckets, a page fetched as the last one is
+    /// consumed.
+    pub fn key_value_names(&self) -> Listing<StreamNamesResponse, String, T> {
+        let prefix = self.prefix().clone();
+        Listing::with_filter(
+            self.clone(),
+            move |offset| {
+                sapi::names(
+                    &prefix,
+                    &StreamListRequest {
+                        offset,
+                        subject: Some("$KV.*.>".to_string()),
+                    },
+                )
+            },
+            |n| n.strip_prefix(STREAM_PREFIX).map(str::to_string),
+        )
     }
 
-    /// The status of every bucket.
-    pub async fn key_value_stores(&self) -> Result<Vec<Status>, KvError> {
-        let infos = self.streams(Some("$KV.*.>")).await?;
-        Ok(infos
-            .into_iter()
-            .filter_map(|info| {
+    /// The status of every bucket, a page fetched as the last one is
+    /// consumed.
+    pub fn key_value_stores(&self) -> Listing<StreamListResponse, Status, T> {
+        let prefix = self.prefix().clone();
+        Listing::with_filter(
+            self.clone(),
+            move |offset| {
+                sapi::list(
+                    &prefix,
+                    &StreamListRequest {
+                        offset,
+                        subject: Some("$KV.*.>".to_string()),
+                    },
+                )
+            },
+            |info| {
                 let bucket = info.config.name.strip_prefix(STREAM_PREFIX)?.to_string();
                 Some(Status { bucket, info })
-            })
-            .collect())
+            },
+        )
     }
 }
 

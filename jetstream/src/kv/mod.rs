@@ -46,7 +46,7 @@ pub use bucket::{KeyValue, PurgeOptions};
 pub use config::{Config, MAX_HISTORY, Status};
 pub use entry::{Entry, MARKER_REASON, OPERATION, Operation};
 pub use error::KvError;
-pub use watch::{Keys, Watch, WatchEvent, WatchOptions};
+pub use watch::{History, Keys, Watch, WatchEvent, WatchOptions};
 
 /// The next item of a stream.
 pub(crate) async fn next_item<S>(s: &mut S) -> Option<S::Item>

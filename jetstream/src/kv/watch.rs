@@ -354,6 +354,42 @@ impl<T: Transport> Stream for Keys<T> {
     }
 }
 
+/// The entries a bucket keeps for a key, oldest first, from a watch that
+/// ends with the initial data: a stream of `Result<Entry>` read as it is
+/// delivered ([`KeyValue::list_history`](super::KeyValue::list_history)).
+#[derive(Debug)]
+pub struct History<T: Transport = Client> {
+    watch: Option<Watch<T>>,
+}
+
+impl<T: Transport> History<T> {
+    pub(crate) fn new(watch: Watch<T>) -> History<T> {
+        History { watch: Some(watch) }
+    }
+}
+
+impl<T: Transport> Stream for History<T> {
+    type Item = Result<Entry, KvError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let Some(watch) = self.watch.as_mut() else {
+            return Poll::Ready(None);
+        };
+        match Pin::new(watch).poll_next(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Some(Ok(WatchEvent::Entry(e)))) => Poll::Ready(Some(Ok(e))),
+            Poll::Ready(Some(Err(e))) => {
+                self.watch = None;
+                Poll::Ready(Some(Err(e)))
+            }
+            Poll::Ready(Some(Ok(WatchEvent::EndOfInitialData))) | Poll::Ready(None) => {
+                self.watch = None;
+                Poll::Ready(None)
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

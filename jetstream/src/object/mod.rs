@@ -55,4 +55,4 @@ pub use info::{
     ObjectMetaOptions, decode_digest, digest_string, encode_name,
 };
 pub use store::{ObjectStore, chunk_subject, meta_subject};
-pub use watch::{ObjectWatch, ObjectWatchEvent, ObjectWatchOptions};
+pub use watch::{ObjectList, ObjectWatch, ObjectWatchEvent, ObjectWatchOptions};

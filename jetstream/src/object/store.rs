@@ -10,16 +10,19 @@ use super::info::{
     encode_name,
 };
 use super::put::{Acks, NoReader, Source};
-use super::watch::{ObjectWatch, ObjectWatchEvent, ObjectWatchOptions};
+use super::watch::{ObjectList, ObjectWatch, ObjectWatchEvent, ObjectWatchOptions};
 use crate::api::consumer::DeliverPolicy;
 use crate::api::publish::{PublishOptions, Rollup};
-use crate::api::stream::StreamInfo;
+use crate::api::stream::{
+    self as sapi, StreamInfo, StreamListRequest, StreamListResponse, StreamNamesResponse,
+};
 use crate::consumer::OrderedConsumer;
 use crate::consumer::{ConsumeOptions, OrderedOptions};
 use crate::context::JetStream;
 use crate::error::{Error, ErrorCode};
 use crate::kv::next_item;
 use crate::kv::watch::{release, watch_consume_options};
+use crate::listing::Listing;
 use crate::publish::PublishMessage;
 use crate::stream::Stream;
 use crate::transport::Transport;
@@ -533,6 +536,13 @@ impl<T: Transport> ObjectStore<T> {
         Ok(infos)
     }
 
+    /// The objects in the store (deleted ones left out), as a stream read
+    /// as the infos are delivered; it ends after the last one.
+    pub async fn list_objects(&self) -> Result<ObjectList<T>, ObjectError> {
+        let options = ObjectWatchOptions::new().ignore_deletes();
+        Ok(ObjectList::new(self.watch_with(options).await?))
+    }
+
     /// The objects in the store (deleted ones left out).
     pub async fn list(&self) -> Result<Vec<ObjectInfo>, ObjectError> {
         self.list_with(ObjectWatchOptions::new().ignore_deletes())
@@ -638,25 +648,45 @@ impl<T: Transport> JetStream<T> {
         }
     }
 
-    /// The names of all object stores.
-    pub async fn object_store_names(&self) -> Result<Vec<String>, ObjectError> {
-        let names = self.stream_names(Some("$O.*.C.>")).await?;
-        Ok(names
-            .into_iter()
-            .filter_map(|n| n.strip_prefix(STREAM_PREFIX).map(str::to_string))
-            .collect())
+    /// The names of all object stores, a page fetched as the last one is
+    /// consumed.
+    pub fn object_store_names(&self) -> Listing<StreamNamesResponse, String, T> {
+        let prefix = self.prefix().clone();
+        Listing::with_filter(
+            self.clone(),
+            move |offset| {
+                sapi::names(
+                    &prefix,
+                    &StreamListRequest {
+                        offset,
+                        subject: Some("$O.*.C.>".to_string()),
+                    },
+                )
+            },
+            |n| n.strip_prefix(STREAM_PREFIX).map(str::to_string),
+        )
     }
 
-    /// The status of every object store.
-    pub async fn object_stores(&self) -> Result<Vec<Status>, ObjectError> {
-        let infos = self.streams(Some("$O.*.C.>")).await?;
-        Ok(infos
-            .into_iter()
-            .filter_map(|info| {
+    /// The status of every object store, a page fetched as the last one is
+    /// consumed.
+    pub fn object_stores(&self) -> Listing<StreamListResponse, Status, T> {
+        let prefix = self.prefix().clone();
+        Listing::with_filter(
+            self.clone(),
+            move |offset| {
+                sapi::list(
+                    &prefix,
+                    &StreamListRequest {
+                        offset,
+                        subject: Some("$O.*.C.>".to_string()),
+                    },
+                )
+            },
+            |info| {
                 let bucket = info.config.name.strip_prefix(STREAM_PREFIX)?.to_string();
                 Some(Status { bucket, info })
-            })
-            .collect())
+            },
+        )
     }
 }
 

@@ -125,3 +125,38 @@ impl<T: Transport> Stream for ObjectWatch<T> {
         })
     }
 }
+/// The objects of a store, from a watch that ends with the initial data: a
+/// stream of `Result<ObjectInfo>` read as the infos are delivered
+/// ([`ObjectStore::list_objects`](super::ObjectStore::list_objects)).
+#[derive(Debug)]
+pub struct ObjectList<T: Transport = Client> {
+    watch: Option<ObjectWatch<T>>,
+}
+
+impl<T: Transport> ObjectList<T> {
+    pub(crate) fn new(watch: ObjectWatch<T>) -> ObjectList<T> {
+        ObjectList { watch: Some(watch) }
+    }
+}
+
+impl<T: Transport> Stream for ObjectList<T> {
+    type Item = Result<ObjectInfo, ObjectError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let Some(watch) = self.watch.as_mut() else {
+            return Poll::Ready(None);
+        };
+        match Pin::new(watch).poll_next(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Some(Ok(ObjectWatchEvent::Info(info)))) => Poll::Ready(Some(Ok(*info))),
+            Poll::Ready(Some(Err(e))) => {
+                self.watch = None;
+                Poll::Ready(Some(Err(e)))
+            }
+            Poll::Ready(Some(Ok(ObjectWatchEvent::EndOfInitialData))) | Poll::Ready(None) => {
+                self.watch = None;
+                Poll::Ready(None)
+            }
+        }
+    }
+}

@@ -19,6 +19,7 @@ use natrs_jetstream::api::publish::{PubAck, PublishOptions};
 use natrs_jetstream::api::stream::{
     PurgeRequest, PurgeResponse, StreamConfig, StreamInfo, StreamInfoRequest, StreamInfoResponse,
 };
+use natrs_jetstream::compare::ConfigDiff;
 use natrs_jetstream::consumer::{ConsumeOptions, FetchOptions, OrderedOptions};
 use natrs_jetstream::consumer::{Consumer, Fetch, Messages, OrderedMessages, PushMessages};
 use natrs_jetstream::kv::{self, Entry, KeyValue, KvError};
@@ -26,6 +27,7 @@ use natrs_jetstream::message::JsMessage;
 use natrs_jetstream::metadata::Metadata;
 use natrs_jetstream::object::{self, ObjectError, ObjectInfo, ObjectStore};
 use natrs_jetstream::publish::{PubAckFuture, PublishMessage};
+use natrs_jetstream::report::{ConsumerReport, StreamReport};
 use natrs_jetstream::stream::{BatchEnd, DirectBatch, Stream};
 use natrs_jetstream::{Error, JetStream, JetStreamOptions};
 use std::collections::BTreeMap;
@@ -188,15 +190,106 @@ impl<R: AsyncRuntime> SuiteJs for AsyncJs<R> {
     }
 
     fn stream_names(&self, subject: Option<&str>) -> Result<Vec<String>, Error> {
-        run::<R, _>("stream_names", self.js.stream_names(subject))
+        run::<R, _>("stream_names", self.js.stream_names(subject).all())
     }
 
     fn streams(&self, subject: Option<&str>) -> Result<Vec<StreamInfo>, Error> {
-        run::<R, _>("streams", self.js.streams(subject))
+        run::<R, _>("streams", self.js.streams(subject).all())
     }
 
     fn stream_by_subject(&self, subject: &str) -> Result<String, Error> {
         run::<R, _>("stream_by_subject", self.js.stream_by_subject(subject))
+    }
+
+    fn stream_report(&self, subject: Option<&str>) -> Result<Vec<StreamReport>, Error> {
+        run::<R, _>("stream_report", self.js.stream_report(subject).all())
+    }
+
+    fn consumer_report(&self, stream: &str) -> Result<Vec<ConsumerReport>, Error> {
+        run::<R, _>("consumer_report", self.js.consumer_report(stream).all())
+    }
+
+    fn first_stream_info(&self) -> (Option<Result<StreamInfo, Error>>, usize) {
+        let mut names = self.js.streams(None);
+        let first = run::<R, _>(
+            "first stream info",
+            poll_fn(|cx| Pin::new(&mut names).poll_next(cx)),
+        );
+        (first, names.pages_requested())
+    }
+
+    fn load_or_create_stream(
+        &self,
+        config: StreamConfig,
+    ) -> Result<(AsyncStream<R>, bool, ConfigDiff), Error> {
+        run::<R, _>(
+            "load_or_create_stream",
+            self.js.load_or_create_stream(config),
+        )
+        .map(|l| (AsyncStream::wrap(l.handle), l.created, l.diff))
+    }
+
+    fn get_or_create_stream(&self, config: StreamConfig) -> Result<AsyncStream<R>, Error> {
+        run::<R, _>("get_or_create_stream", self.js.get_or_create_stream(config))
+            .map(AsyncStream::wrap)
+    }
+
+    fn stream_changes(&self, config: &StreamConfig) -> Result<Option<ConfigDiff>, Error> {
+        run::<R, _>("stream_changes", self.js.stream_changes(config))
+    }
+
+    fn load_or_create_consumer(
+        &self,
+        stream: &str,
+        config: ConsumerConfig,
+    ) -> Result<(AsyncConsumer<R>, bool, ConfigDiff), Error> {
+        run::<R, _>(
+            "load_or_create_consumer",
+            self.js.load_or_create_consumer(stream, config),
+        )
+        .map(|l| (AsyncConsumer::wrap(l.handle), l.created, l.diff))
+    }
+
+    fn get_or_create_consumer(
+        &self,
+        stream: &str,
+        config: ConsumerConfig,
+    ) -> Result<AsyncConsumer<R>, Error> {
+        run::<R, _>(
+            "get_or_create_consumer",
+            self.js.get_or_create_consumer(stream, config),
+        )
+        .map(AsyncConsumer::wrap)
+    }
+
+    fn consumer_changes(
+        &self,
+        stream: &str,
+        config: &ConsumerConfig,
+    ) -> Result<Option<ConfigDiff>, Error> {
+        run::<R, _>("consumer_changes", self.js.consumer_changes(stream, config))
+    }
+
+    fn load_or_create_key_value(
+        &self,
+        config: kv::Config,
+    ) -> Result<(AsyncKv<R>, bool, ConfigDiff), KvError> {
+        run::<R, _>(
+            "load_or_create_key_value",
+            self.js.load_or_create_key_value(config),
+        )
+        .map(|l| (AsyncKv::wrap(l.handle), l.created, l.diff))
+    }
+
+    fn load_or_create_object_store(
+        &self,
+        config: object::Config,
+    ) -> Result<(AsyncObjects<R>, bool, ConfigDiff), ObjectError> {
+        run::<R, _>(
+            "load_or_create_object_store",
+            self.js.load_or_create_object_store(config),
+        )
+        .map(|l| (AsyncObjects::wrap(l.handle), l.created, l.diff))
     }
 
     fn create_consumer(
@@ -242,11 +335,11 @@ impl<R: AsyncRuntime> SuiteJs for AsyncJs<R> {
     }
 
     fn consumer_names(&self, stream: &str) -> Result<Vec<String>, Error> {
-        run::<R, _>("consumer_names", self.js.consumer_names(stream))
+        run::<R, _>("consumer_names", self.js.consumer_names(stream).all())
     }
 
     fn consumers(&self, stream: &str) -> Result<Vec<ConsumerInfo>, Error> {
-        run::<R, _>("consumers", self.js.consumers(stream))
+        run::<R, _>("consumers", self.js.consumers(stream).all())
     }
 
     fn publish<'p>(&self, subject: &str, payload: impl Into<Payload<'p>>) -> Result<PubAck, Error> {
@@ -357,6 +450,17 @@ impl<R: AsyncRuntime> SuiteKv for AsyncKv<R> {
     fn keys(&self) -> Result<Vec<String>, KvError> {
         run::<R, _>("kv keys", self.kv.keys())
     }
+
+    fn history(&self, key: &str) -> Result<Vec<Entry>, KvError> {
+        run::<R, _>("kv history", async {
+            let mut history = self.kv.list_history(key).await?;
+            let mut entries = Vec::new();
+            while let Some(e) = poll_fn(|cx| Pin::new(&mut history).poll_next(cx)).await {
+                entries.push(e?);
+            }
+            Ok(entries)
+        })
+    }
 }
 
 /// An object store of an [`AsyncJs`].
@@ -385,7 +489,14 @@ impl<R: AsyncRuntime> SuiteObjects for AsyncObjects<R> {
     }
 
     fn list(&self) -> Result<Vec<ObjectInfo>, ObjectError> {
-        run::<R, _>("object list", self.store.list())
+        run::<R, _>("object list", async {
+            let mut list = self.store.list_objects().await?;
+            let mut infos = Vec::new();
+            while let Some(info) = poll_fn(|cx| Pin::new(&mut list).poll_next(cx)).await {
+                infos.push(info?);
+            }
+            Ok(infos)
+        })
     }
 }
 
@@ -508,7 +619,7 @@ impl<R: AsyncRuntime> SuiteStream for AsyncStream<R> {
     }
 
     fn consumer_names(&self) -> Result<Vec<String>, Error> {
-        run::<R, _>("consumer_names", self.inner.consumer_names())
+        run::<R, _>("consumer_names", self.inner.consumer_names().all())
     }
 
     fn ordered(

@@ -18,8 +18,10 @@ use natrs_blocking::jetstream::api::publish::{PubAck, PublishOptions};
 use natrs_blocking::jetstream::api::stream::{
     PurgeRequest, PurgeResponse, StreamConfig, StreamInfo, StreamInfoRequest, StreamInfoResponse,
 };
+use natrs_blocking::jetstream::compare::ConfigDiff;
 use natrs_blocking::jetstream::consumer::{ConsumeOptions, FetchOptions, OrderedOptions};
 use natrs_blocking::jetstream::metadata::Metadata;
+use natrs_blocking::jetstream::report::{ConsumerReport, StreamReport};
 use natrs_blocking::jetstream::{
     BatchEnd, ConsumeMessages, Consumer, DirectBatch, Error, FetchMessages, JetStream,
     JetStreamOptions, JsMessage, OrderedMessages, PubAckHandle, PublishMessage, PushMessages,
@@ -125,15 +127,92 @@ impl SuiteJs for BlockingJs {
     }
 
     fn stream_names(&self, subject: Option<&str>) -> Result<Vec<String>, Error> {
-        self.js.stream_names(subject)
+        self.js.stream_names(subject).all()
     }
 
     fn streams(&self, subject: Option<&str>) -> Result<Vec<StreamInfo>, Error> {
-        self.js.streams(subject)
+        self.js.streams(subject).all()
     }
 
     fn stream_by_subject(&self, subject: &str) -> Result<String, Error> {
         self.js.stream_by_subject(subject)
+    }
+
+    fn stream_report(&self, subject: Option<&str>) -> Result<Vec<StreamReport>, Error> {
+        self.js.stream_report(subject).all()
+    }
+
+    fn consumer_report(&self, stream: &str) -> Result<Vec<ConsumerReport>, Error> {
+        self.js.consumer_report(stream).all()
+    }
+
+    fn first_stream_info(&self) -> (Option<Result<StreamInfo, Error>>, usize) {
+        let mut names = self.js.streams(None);
+        let first = names.next();
+        (first, names.pages_requested())
+    }
+
+    fn load_or_create_stream(
+        &self,
+        config: StreamConfig,
+    ) -> Result<(BlockingStream, bool, ConfigDiff), Error> {
+        self.js
+            .load_or_create_stream(config)
+            .map(|l| (BlockingStream(l.handle), l.created, l.diff))
+    }
+
+    fn get_or_create_stream(&self, config: StreamConfig) -> Result<BlockingStream, Error> {
+        self.js.get_or_create_stream(config).map(BlockingStream)
+    }
+
+    fn stream_changes(&self, config: &StreamConfig) -> Result<Option<ConfigDiff>, Error> {
+        self.js.stream_changes(config)
+    }
+
+    fn load_or_create_consumer(
+        &self,
+        stream: &str,
+        config: ConsumerConfig,
+    ) -> Result<(BlockingConsumer, bool, ConfigDiff), Error> {
+        self.js
+            .load_or_create_consumer(stream, config)
+            .map(|l| (BlockingConsumer(l.handle), l.created, l.diff))
+    }
+
+    fn get_or_create_consumer(
+        &self,
+        stream: &str,
+        config: ConsumerConfig,
+    ) -> Result<BlockingConsumer, Error> {
+        self.js
+            .get_or_create_consumer(stream, config)
+            .map(BlockingConsumer)
+    }
+
+    fn consumer_changes(
+        &self,
+        stream: &str,
+        config: &ConsumerConfig,
+    ) -> Result<Option<ConfigDiff>, Error> {
+        self.js.consumer_changes(stream, config)
+    }
+
+    fn load_or_create_key_value(
+        &self,
+        config: kv::Config,
+    ) -> Result<(BlockingKv, bool, ConfigDiff), KvError> {
+        self.js
+            .load_or_create_key_value(config)
+            .map(|l| (BlockingKv(l.handle), l.created, l.diff))
+    }
+
+    fn load_or_create_object_store(
+        &self,
+        config: object::Config,
+    ) -> Result<(BlockingObjects, bool, ConfigDiff), ObjectError> {
+        self.js
+            .load_or_create_object_store(config)
+            .map(|l| (BlockingObjects(l.handle), l.created, l.diff))
     }
 
     fn create_consumer(
@@ -179,11 +258,11 @@ impl SuiteJs for BlockingJs {
     }
 
     fn consumer_names(&self, stream: &str) -> Result<Vec<String>, Error> {
-        self.js.consumer_names(stream)
+        self.js.consumer_names(stream).all()
     }
 
     fn consumers(&self, stream: &str) -> Result<Vec<ConsumerInfo>, Error> {
-        self.js.consumers(stream)
+        self.js.consumers(stream).all()
     }
 
     fn publish<'p>(&self, subject: &str, payload: impl Into<Payload<'p>>) -> Result<PubAck, Error> {
@@ -275,6 +354,10 @@ impl SuiteKv for BlockingKv {
     fn keys(&self) -> Result<Vec<String>, KvError> {
         self.0.keys()
     }
+
+    fn history(&self, key: &str) -> Result<Vec<Entry>, KvError> {
+        self.0.list_history(key)?.collect()
+    }
 }
 
 /// An object store of the blocking facade.
@@ -291,7 +374,7 @@ impl SuiteObjects for BlockingObjects {
     }
 
     fn list(&self) -> Result<Vec<ObjectInfo>, ObjectError> {
-        self.0.list()
+        self.0.list_objects()?.collect()
     }
 }
 
@@ -387,7 +470,7 @@ impl SuiteStream for BlockingStream {
     }
 
     fn consumer_names(&self) -> Result<Vec<String>, Error> {
-        self.0.consumer_names()
+        self.0.consumer_names().all()
     }
 
     fn ordered(

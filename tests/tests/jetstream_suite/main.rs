@@ -58,6 +58,11 @@ macro_rules! jetstream_tests {
                     pause_and_resume,
                     reset_moves_the_consumer,
                 }
+                manage {
+                    listings_page_lazily,
+                    load_or_create_reports_differences,
+                    reports_of_streams_and_consumers,
+                }
                 messages {
                     metadata_and_acknowledgements,
                     ack_subjects_carry_the_domain,

@@ -5,6 +5,7 @@ pub mod cluster;
 pub mod consume;
 pub mod consumers;
 pub mod leaf;
+pub mod manage;
 pub mod messages;
 pub mod publish;
 pub mod soak;

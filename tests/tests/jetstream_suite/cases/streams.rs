@@ -182,7 +182,7 @@ pub fn create_update_get_delete<J: SuiteJs>() {
     // Bad names never reach the server.
     assert!(matches!(
         js.create_stream(StreamConfig::new("a.b")),
-        Err(Error::InvalidArgument(_))
+        Err(Error::InvalidConfig(e)) if e.field == "name"
     ));
 }
 

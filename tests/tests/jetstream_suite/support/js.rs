@@ -21,11 +21,13 @@ use natrs_jetstream::api::publish::{PubAck, PublishOptions};
 use natrs_jetstream::api::stream::{
     PurgeRequest, PurgeResponse, StreamConfig, StreamInfo, StreamInfoRequest, StreamInfoResponse,
 };
+use natrs_jetstream::compare::ConfigDiff;
 use natrs_jetstream::consumer::{ConsumeOptions, FetchOptions, OrderedOptions};
 use natrs_jetstream::kv::{self, Entry, KvError};
 use natrs_jetstream::metadata::Metadata;
 use natrs_jetstream::object::{self, ObjectError, ObjectInfo};
 use natrs_jetstream::publish::PublishMessage;
+use natrs_jetstream::report::{ConsumerReport, StreamReport};
 use natrs_jetstream::stream::BatchEnd;
 use std::collections::BTreeMap;
 use std::fmt::Debug;
@@ -91,6 +93,22 @@ pub trait SuiteJs: Clone + Debug + Send + Sync + Sized + 'static {
     fn streams(&self, subject: Option<&str>) -> Result<Vec<StreamInfo>, Error>;
     /// The stream that stores `subject`.
     fn stream_by_subject(&self, subject: &str) -> Result<String, Error>;
+    /// The stream report (storing `subject`, when given), every page.
+    fn stream_report(&self, subject: Option<&str>) -> Result<Vec<StreamReport>, Error>;
+    /// The consumer report of `stream`, every page.
+    fn consumer_report(&self, stream: &str) -> Result<Vec<ConsumerReport>, Error>;
+    /// The first stream info of the lazy listing, and the pages it requested.
+    fn first_stream_info(&self) -> (Option<Result<StreamInfo, Error>>, usize);
+    /// The stream as it is, or a new one: the handle, whether it was
+    /// created, and the difference.
+    fn load_or_create_stream(
+        &self,
+        config: StreamConfig,
+    ) -> Result<(Self::Stream, bool, ConfigDiff), Error>;
+    /// The stream as it is (untouched), or a new one.
+    fn get_or_create_stream(&self, config: StreamConfig) -> Result<Self::Stream, Error>;
+    /// The dry run of `create_or_update_stream`.
+    fn stream_changes(&self, config: &StreamConfig) -> Result<Option<ConfigDiff>, Error>;
 
     /// Creates a consumer.
     fn create_consumer(
@@ -120,6 +138,25 @@ pub trait SuiteJs: Clone + Debug + Send + Sync + Sized + 'static {
     fn consumer_names(&self, stream: &str) -> Result<Vec<String>, Error>;
     /// Every consumer info of `stream`.
     fn consumers(&self, stream: &str) -> Result<Vec<ConsumerInfo>, Error>;
+    /// The consumer as it is, or a new one: the handle, whether it was
+    /// created, and the difference.
+    fn load_or_create_consumer(
+        &self,
+        stream: &str,
+        config: ConsumerConfig,
+    ) -> Result<(Self::Consumer, bool, ConfigDiff), Error>;
+    /// The consumer as it is (untouched), or a new one.
+    fn get_or_create_consumer(
+        &self,
+        stream: &str,
+        config: ConsumerConfig,
+    ) -> Result<Self::Consumer, Error>;
+    /// The dry run of `create_or_update_consumer`.
+    fn consumer_changes(
+        &self,
+        stream: &str,
+        config: &ConsumerConfig,
+    ) -> Result<Option<ConfigDiff>, Error>;
 
     /// Publishes and waits for the ack.
     fn publish<'p>(&self, subject: &str, payload: impl Into<Payload<'p>>) -> Result<PubAck, Error>;
@@ -166,6 +203,18 @@ pub trait SuiteJs: Clone + Debug + Send + Sync + Sized + 'static {
     fn create_object_store(&self, config: object::Config) -> Result<Self::Objects, ObjectError>;
     /// A handle to an existing object store.
     fn object_store(&self, bucket: &str) -> Result<Self::Objects, ObjectError>;
+    /// The bucket as it is, or a new one: whether it was created, and the
+    /// difference.
+    fn load_or_create_key_value(
+        &self,
+        config: kv::Config,
+    ) -> Result<(Self::Kv, bool, ConfigDiff), KvError>;
+    /// The object store as it is, or a new one: whether it was created, and
+    /// the difference.
+    fn load_or_create_object_store(
+        &self,
+        config: object::Config,
+    ) -> Result<(Self::Objects, bool, ConfigDiff), ObjectError>;
 }
 
 /// A Key-Value bucket.
@@ -176,6 +225,8 @@ pub trait SuiteKv: Debug + Send + 'static {
     fn get(&self, key: &str) -> Result<Entry, KvError>;
     /// Every key with a value.
     fn keys(&self) -> Result<Vec<String>, KvError>;
+    /// Every entry of `key`, oldest first (read lazily, collected).
+    fn history(&self, key: &str) -> Result<Vec<Entry>, KvError>;
 
     /// The latest value of `key` as text; panics when there is none.
     #[track_caller]
@@ -193,7 +244,7 @@ pub trait SuiteObjects: Debug + Send + 'static {
     fn put_bytes(&self, name: &str, data: Bytes) -> Result<ObjectInfo, ObjectError>;
     /// Reads object `name` whole.
     fn get_bytes(&self, name: &str) -> Result<Bytes, ObjectError>;
-    /// Every object.
+    /// Every object (read lazily, collected).
     fn list(&self) -> Result<Vec<ObjectInfo>, ObjectError>;
 }
 
