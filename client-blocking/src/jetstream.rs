@@ -37,7 +37,8 @@ pub use natrs_jetstream::blocking::{
 pub use natrs_jetstream::publish::PublishMessage;
 pub use natrs_jetstream::stream::BatchEnd;
 pub use natrs_jetstream::{
-    ApiError, Error, ErrorCode, JetStreamOptions, ack, api, error, metadata, parse_time, state,
+    ApiError, Error, ErrorCode, JetStreamOptions, ack, api, backup, error, metadata, parse_time,
+    state,
 };
 
 /// Key-Value with blocking calls: the bucket handle and its iterators, with

@@ -91,6 +91,7 @@
 
 pub mod ack;
 pub mod api;
+pub mod backup;
 pub mod blocking;
 pub mod consumer;
 mod context;

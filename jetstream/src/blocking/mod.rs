@@ -18,6 +18,7 @@
 //! # Ok(()) }
 //! ```
 
+mod backup;
 mod block_on;
 pub mod kv;
 pub mod object;

@@ -93,6 +93,14 @@ macro_rules! jetstream_tests {
                     consume_backs_off_from_a_message_larger_than_max_bytes,
                     consume_pulls_again_at_once_after_a_refused_pull,
                 }
+                backup {
+                    backup_restores_into_another_server,
+                    restore_onto_an_existing_stream_fails,
+                    restore_under_a_new_name,
+                    cancelled_restore_deletes_the_half_restored_stream,
+                    a_server_killed_mid_backup_fails_the_backup,
+                    restore_with_three_replicas_into_a_cluster,
+                }
                 cluster {
                     r3_stream_survives_losing_its_leader,
                 }
@@ -211,6 +219,18 @@ jetstream_transport_tests!(
     Transport::WsCompressed
 );
 jetstream_transport_tests!(blocking_wss, blocking_js::BlockingJs, Transport::Wss);
+
+/// Issue 18's backup case at its full size, 100,000 messages, on one
+/// runtime: the transfer is the same code on every runtime, and the others
+/// run it with 2,000 messages (`backup::backup_restores_into_another_server`).
+mod backup_full_size {
+    #[test]
+    fn tokio_backup_restores_100000_messages() {
+        crate::cases::backup::backup_restores_100000_messages::<
+            crate::async_js::AsyncJs<crate::tokio_runtime::Tokio>,
+        >();
+    }
+}
 
 /// Cases that need an async executor's tasks.
 mod async_tasks {

@@ -21,6 +21,7 @@ use natrs_jetstream::api::publish::{PubAck, PublishOptions};
 use natrs_jetstream::api::stream::{
     PurgeRequest, PurgeResponse, StreamConfig, StreamInfo, StreamInfoRequest, StreamInfoResponse,
 };
+use natrs_jetstream::backup::{BackupError, BackupMeta, BackupOptions, RestoreOptions};
 use natrs_jetstream::kv::{self, Entry, KvError};
 use natrs_jetstream::metadata::Metadata;
 use natrs_jetstream::object::{self, ObjectError, ObjectInfo};
@@ -30,6 +31,7 @@ use natrs_jetstream::state::pull::{ConsumeOptions, FetchOptions};
 use natrs_jetstream::stream::BatchEnd;
 use std::collections::BTreeMap;
 use std::fmt::Debug;
+use std::path::Path;
 use std::time::Duration;
 
 /// A JetStream context of one runtime crate, with the connection under it.
@@ -92,6 +94,19 @@ pub trait SuiteJs: Clone + Debug + Send + Sync + Sized + 'static {
     fn streams(&self, subject: Option<&str>) -> Result<Vec<StreamInfo>, Error>;
     /// The stream that stores `subject`.
     fn stream_by_subject(&self, subject: &str) -> Result<String, Error>;
+    /// Backs a stream up into the folder `dir`.
+    fn backup_stream(
+        &self,
+        stream: &str,
+        dir: &Path,
+        options: &BackupOptions,
+    ) -> Result<BackupMeta, BackupError>;
+    /// Restores the backup in the folder `dir`.
+    fn restore_stream(
+        &self,
+        dir: &Path,
+        options: &RestoreOptions,
+    ) -> Result<StreamInfo, BackupError>;
 
     /// Creates a consumer.
     fn create_consumer(
