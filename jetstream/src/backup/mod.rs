@@ -34,9 +34,12 @@
 //! ([`BackupError::StreamExists`]); [`RestoreOptions`] restores under
 //! another name, with other replicas, placement or subjects. A restore
 //! that fails after the server accepted it (an error, a lost connection, a
-//! [`CancelToken`], or the future being dropped) ends the server's side of
-//! the transfer and deletes the half-restored stream; a dropped future does
-//! this on a short-lived thread of its own.
+//! [`CancelToken`], or the future being dropped) sends the empty message
+//! that ends the server's side of the transfer, waits for its answer, and
+//! deletes the stream if there is one; a dropped future does this on a
+//! short-lived thread of its own. (nats-server 2.15.1 removes the stream of
+//! a restore that fails by itself; the delete covers a server that
+//! completed the restore after the client gave up on its answer.)
 //!
 //! # Progress
 //!

@@ -97,7 +97,7 @@ macro_rules! jetstream_tests {
                     backup_restores_into_another_server,
                     restore_onto_an_existing_stream_fails,
                     restore_under_a_new_name,
-                    cancelled_restore_deletes_the_half_restored_stream,
+                    cancelled_restore_leaves_no_stream,
                     a_server_killed_mid_backup_fails_the_backup,
                     restore_with_three_replicas_into_a_cluster,
                 }
@@ -242,5 +242,15 @@ mod async_tasks {
     #[test]
     fn async_std_async_publish_from_many_tasks() {
         crate::async_only::async_publish_from_many_tasks::<crate::async_std_runtime::AsyncStd>();
+    }
+
+    #[test]
+    fn tokio_dropped_restore_leaves_no_stream() {
+        crate::async_only::dropped_restore_leaves_no_stream::<crate::tokio_runtime::Tokio>();
+    }
+
+    #[test]
+    fn async_std_dropped_restore_leaves_no_stream() {
+        crate::async_only::dropped_restore_leaves_no_stream::<crate::async_std_runtime::AsyncStd>();
     }
 }

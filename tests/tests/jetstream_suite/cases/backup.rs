@@ -35,7 +35,7 @@ fn noise(seed: u64, len: usize) -> Vec<u8> {
 
 /// Publishes `n` messages to `<prefix>.<i % 7>`, each with two headers and
 /// a payload of `len` bytes, asynchronously.
-fn fill<J: SuiteJs>(js: &J, prefix: &str, n: usize, len: usize) {
+pub(crate) fn fill<J: SuiteJs>(js: &J, prefix: &str, n: usize, len: usize) {
     for i in 0..n {
         let mut headers = HeaderMap::new();
         headers.insert("X-Index", i.to_string());
@@ -295,7 +295,7 @@ pub fn restore_under_a_new_name<J: SuiteJs>() {
     assert!(js.stream_info("S").is_ok());
 }
 
-pub fn cancelled_restore_deletes_the_half_restored_stream<J: SuiteJs>() {
+pub fn cancelled_restore_leaves_no_stream<J: SuiteJs>() {
     let source = server();
     let js: J = jetstream(&source);
     // About 200 KiB that does not compress: many 1 KiB chunks.
