@@ -110,6 +110,10 @@ pub fn deliver_subject(response: RestoreResponse) -> Result<String, BackupError>
 /// state exactly as the server gave them in its snapshot answer (fields this
 /// crate does not know are kept, so a restore sends them back). It is also
 /// the body of the restore request. The nats CLI writes the same file.
+///
+/// Reading one checks only that both are JSON objects and that the
+/// configuration names the stream; [`config`](Self::config) and
+/// [`state`](Self::state) give typed views.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BackupMeta {
     config: Value,
@@ -145,14 +149,19 @@ impl BackupMeta {
                 "config and state must be JSON objects".to_string(),
             ));
         }
-        self.config()?;
-        self.state()?;
+        // The typed views are not required to read: a backup another tool
+        // wrote (or a newer server sent) restores as it is.
         match self.name() {
             Some(name) => validate_name("stream", name).map_err(BackupError::Api),
             None => Err(BackupError::InvalidBackup(
                 "the configuration has no stream name".to_string(),
             )),
         }
+    }
+
+    /// The stream's stored bytes in the state (0 when missing).
+    pub fn stream_bytes(&self) -> u64 {
+        self.state.get("bytes").and_then(Value::as_u64).unwrap_or(0)
     }
 
     /// The stream's name in the configuration.
@@ -308,6 +317,13 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(err, BackupError::Api(_)));
+        // Fields the typed views cannot read do not stop a restore.
+        let odd = BackupMeta::from_json(
+            br#"{"config":{"name":"S","max_age":"forever"},"state":{"bytes":42,"first_ts":5}}"#,
+        )
+        .unwrap();
+        assert_eq!(odd.stream_bytes(), 42);
+        assert!(odd.config().is_err() && odd.state().is_err());
         assert!(BackupMeta::from_json(b"{").is_err());
         assert!(BackupMeta::from_json(br#"{"config":{},"state":{}}"#).is_err());
     }

@@ -180,7 +180,7 @@ impl<T: Transport> JetStream<T> {
                 .into());
             }
         };
-        let stream_bytes = meta.state()?.bytes;
+        let stream_bytes = meta.stream_bytes();
         let mut receiver =
             SnapshotReceiver::new(Instant::now(), options.idle_timeout, stream_bytes);
         report(&options.progress, receiver.progress());
@@ -308,7 +308,7 @@ impl<T: Transport> JetStream<T> {
         check_cancel(&options.cancel)?;
         let meta = options.apply(meta)?;
         let name = meta.name().unwrap_or_default().to_string();
-        let stream_bytes = meta.state()?.bytes;
+        let stream_bytes = meta.stream_bytes();
         let call = bapi::restore(self.prefix(), &meta)?;
         let transport = self.transport();
         let reply = transport

@@ -99,7 +99,7 @@ macro_rules! jetstream_tests {
                     restore_under_a_new_name,
                     cancelled_restore_leaves_no_stream,
                     a_server_killed_mid_backup_fails_the_backup,
-                    restore_with_three_replicas_into_a_cluster,
+                    restore_with_three_replicas_placed_in_a_cluster,
                 }
                 cluster {
                     r3_stream_survives_losing_its_leader,

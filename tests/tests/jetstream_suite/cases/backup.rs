@@ -7,7 +7,7 @@ use crate::support::*;
 use natrs_client::HeaderMap;
 use natrs_jetstream::ErrorCode;
 use natrs_jetstream::api::consumer::{ConsumerConfig, ConsumerInfo};
-use natrs_jetstream::api::stream::{StreamConfig, StreamInfo};
+use natrs_jetstream::api::stream::{Placement, StreamConfig, StreamInfo};
 use natrs_jetstream::backup::{
     BackupError, BackupOptions, CancelToken, DATA_FILE, META_FILE, Progress, RestoreOptions,
     Transfer,
@@ -100,7 +100,11 @@ fn messages<J: SuiteJs>(
         .expect("ordered consumer");
     (0..n)
         .map(|i| {
-            let m = msgs.msg(&format!("message {i} of {stream}"));
+            // Generous: the cluster case runs next to others on two cores.
+            let m = msgs
+                .item_within(Duration::from_secs(30), &format!("message {i} of {stream}"))
+                .expect("a message")
+                .expect("a message, not an error");
             let meta = m.metadata().expect("metadata");
             let raw = m.message();
             (
@@ -372,7 +376,7 @@ pub fn a_server_killed_mid_backup_fails_the_backup<J: SuiteJs>() {
     assert_eq!(names, ["unrelated"]);
 }
 
-pub fn restore_with_three_replicas_into_a_cluster<J: SuiteJs>() {
+pub fn restore_with_three_replicas_placed_in_a_cluster<J: SuiteJs>() {
     let source = server();
     let js: J = jetstream(&source);
     let dir = small_backup(&js, 300, 0);
@@ -381,7 +385,11 @@ pub fn restore_with_three_replicas_into_a_cluster<J: SuiteJs>() {
     // The meta leader may still be settling: retry until the restore runs.
     let mut info = None;
     eventually("the R3 restore", Duration::from_secs(30), || {
-        match other.restore_stream(dir.path(), &RestoreOptions::new().replicas(3)) {
+        let options = RestoreOptions::new().replicas(3).placement(Placement {
+            cluster: Some(cluster.name().to_string()),
+            ..Placement::default()
+        });
+        match other.restore_stream(dir.path(), &options) {
             Ok(i) => {
                 info = Some(i);
                 true
@@ -394,6 +402,10 @@ pub fn restore_with_three_replicas_into_a_cluster<J: SuiteJs>() {
     });
     let info = info.unwrap();
     assert_eq!(info.config.num_replicas, 3);
+    assert_eq!(
+        info.config.placement.and_then(|p| p.cluster).as_deref(),
+        Some(cluster.name())
+    );
     eventually("three current replicas", Duration::from_secs(30), || {
         let info = other.stream_info("S").unwrap();
         info.cluster.is_some_and(|c| {
