@@ -279,10 +279,24 @@ pub fn restore_onto_an_existing_stream_fails<J: SuiteJs>() {
     assert_eq!(js.stream_info("S").unwrap().state.messages, 21);
 }
 
+/// Also leaves the consumers out and asks for the health check.
 pub fn restore_under_a_new_name<J: SuiteJs>() {
     let server = server();
     let js: J = jetstream(&server);
-    let dir = small_backup(&js, 50, 0);
+    js.create_stream(StreamConfig::new("S").subjects(["s.>"]))
+        .unwrap();
+    fill(&js, "s", 50, 0);
+    js.create_consumer("S", ConsumerConfig::durable_pull("c"))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let meta = js
+        .backup_stream(
+            "S",
+            dir.path(),
+            &BackupOptions::new().consumers(false).health_check(true),
+        )
+        .expect("backup");
+    assert_eq!(meta.name(), Some("S"));
     let info = js
         .restore_stream(
             dir.path(),
@@ -291,6 +305,7 @@ pub fn restore_under_a_new_name<J: SuiteJs>() {
         .expect("restore as COPY");
     assert_eq!(info.config.name, "COPY");
     assert_eq!(info.config.subjects, ["copy.>"]);
+    assert!(js.consumer_names("COPY").unwrap().is_empty());
     same_state(
         &js.stream_info("S").unwrap(),
         &js.stream_info("COPY").unwrap(),
