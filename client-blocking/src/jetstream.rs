@@ -39,7 +39,7 @@ pub use natrs_jetstream::load::Loaded;
 pub use natrs_jetstream::publish::PublishMessage;
 pub use natrs_jetstream::stream::BatchEnd;
 pub use natrs_jetstream::{
-    AckKind, ApiError, Error, ErrorCode, JetStreamOptions, api, compare, error, metadata,
+    AckKind, ApiError, Error, ErrorCode, JetStreamOptions, api, backup, compare, error, metadata,
     parse_time, report, state, validate,
 };
 

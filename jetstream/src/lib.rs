@@ -91,6 +91,7 @@
 
 mod ack;
 pub mod api;
+pub mod backup;
 pub mod blocking;
 pub mod compare;
 pub mod consumer;

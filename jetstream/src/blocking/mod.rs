@@ -18,6 +18,7 @@
 //! # Ok(()) }
 //! ```
 
+mod backup;
 pub mod kv;
 mod load;
 pub mod object;

@@ -19,6 +19,7 @@ use natrs_jetstream::api::publish::{PubAck, PublishOptions};
 use natrs_jetstream::api::stream::{
     PurgeRequest, PurgeResponse, StreamConfig, StreamInfo, StreamInfoRequest, StreamInfoResponse,
 };
+use natrs_jetstream::backup::{BackupError, BackupMeta, BackupOptions, RestoreOptions};
 use natrs_jetstream::compare::ConfigDiff;
 use natrs_jetstream::consumer::{ConsumeOptions, FetchOptions, OrderedOptions};
 use natrs_jetstream::consumer::{Consumer, Fetch, Messages, OrderedMessages, PushMessages};
@@ -33,6 +34,7 @@ use natrs_jetstream::{Error, JetStream, JetStreamOptions};
 use std::collections::BTreeMap;
 use std::future::{Future, poll_fn};
 use std::marker::PhantomData;
+use std::path::Path;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -195,6 +197,23 @@ impl<R: AsyncRuntime> SuiteJs for AsyncJs<R> {
 
     fn streams(&self, subject: Option<&str>) -> Result<Vec<StreamInfo>, Error> {
         run::<R, _>("streams", self.js.streams(subject).all())
+    }
+
+    fn backup_stream(
+        &self,
+        stream: &str,
+        dir: &Path,
+        options: &BackupOptions,
+    ) -> Result<BackupMeta, BackupError> {
+        run::<R, _>("backup_stream", self.js.backup_stream(stream, dir, options))
+    }
+
+    fn restore_stream(
+        &self,
+        dir: &Path,
+        options: &RestoreOptions,
+    ) -> Result<StreamInfo, BackupError> {
+        run::<R, _>("restore_stream", self.js.restore_stream(dir, options))
     }
 
     fn stream_by_subject(&self, subject: &str) -> Result<String, Error> {

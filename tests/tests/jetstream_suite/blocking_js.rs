@@ -18,6 +18,7 @@ use natrs_blocking::jetstream::api::publish::{PubAck, PublishOptions};
 use natrs_blocking::jetstream::api::stream::{
     PurgeRequest, PurgeResponse, StreamConfig, StreamInfo, StreamInfoRequest, StreamInfoResponse,
 };
+use natrs_blocking::jetstream::backup::{BackupError, BackupMeta, BackupOptions, RestoreOptions};
 use natrs_blocking::jetstream::compare::ConfigDiff;
 use natrs_blocking::jetstream::consumer::{ConsumeOptions, FetchOptions, OrderedOptions};
 use natrs_blocking::jetstream::metadata::Metadata;
@@ -32,6 +33,7 @@ use natrs_blocking::{Client, ConnectOptions, Message, Payload, Subscription};
 use natrs_blocking::jetstream::kv::{self, Entry, KeyValue, KvError};
 use natrs_blocking::jetstream::object::{self, ObjectError, ObjectInfo, ObjectStore};
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::time::Duration;
 
 /// A natrs-blocking connection and a context on it.
@@ -132,6 +134,23 @@ impl SuiteJs for BlockingJs {
 
     fn streams(&self, subject: Option<&str>) -> Result<Vec<StreamInfo>, Error> {
         self.js.streams(subject).all()
+    }
+
+    fn backup_stream(
+        &self,
+        stream: &str,
+        dir: &Path,
+        options: &BackupOptions,
+    ) -> Result<BackupMeta, BackupError> {
+        self.js.backup_stream(stream, dir, options)
+    }
+
+    fn restore_stream(
+        &self,
+        dir: &Path,
+        options: &RestoreOptions,
+    ) -> Result<StreamInfo, BackupError> {
+        self.js.restore_stream(dir, options)
     }
 
     fn stream_by_subject(&self, subject: &str) -> Result<String, Error> {

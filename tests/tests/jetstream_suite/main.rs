@@ -98,6 +98,14 @@ macro_rules! jetstream_tests {
                     consume_backs_off_from_a_message_larger_than_max_bytes,
                     consume_pulls_again_at_once_after_a_refused_pull,
                 }
+                backup {
+                    backup_restores_into_another_server,
+                    restore_onto_an_existing_stream_fails,
+                    restore_under_a_new_name,
+                    cancelled_restore_leaves_no_stream,
+                    a_server_killed_mid_backup_fails_the_backup,
+                    restore_with_three_replicas_placed_in_a_cluster,
+                }
                 cluster {
                     r3_stream_survives_losing_its_leader,
                 }
@@ -217,6 +225,18 @@ jetstream_transport_tests!(
 );
 jetstream_transport_tests!(blocking_wss, blocking_js::BlockingJs, Transport::Wss);
 
+/// Issue 18's backup case at its full size, 100,000 messages, on one
+/// runtime: the transfer is the same code on every runtime, and the others
+/// run it with 2,000 messages (`backup::backup_restores_into_another_server`).
+mod backup_full_size {
+    #[test]
+    fn tokio_backup_restores_100000_messages() {
+        crate::cases::backup::backup_restores_100000_messages::<
+            crate::async_js::AsyncJs<crate::tokio_runtime::Tokio>,
+        >();
+    }
+}
+
 /// Cases that need an async executor's tasks.
 mod async_tasks {
     #[test]
@@ -227,5 +247,15 @@ mod async_tasks {
     #[test]
     fn async_std_async_publish_from_many_tasks() {
         crate::async_only::async_publish_from_many_tasks::<crate::async_std_runtime::AsyncStd>();
+    }
+
+    #[test]
+    fn tokio_dropped_restore_leaves_no_stream() {
+        crate::async_only::dropped_restore_leaves_no_stream::<crate::tokio_runtime::Tokio>();
+    }
+
+    #[test]
+    fn async_std_dropped_restore_leaves_no_stream() {
+        crate::async_only::dropped_restore_leaves_no_stream::<crate::async_std_runtime::AsyncStd>();
     }
 }

@@ -1,6 +1,7 @@
 //! The JetStream cases, grouped as in the macro's list in `main.rs`. Each is
 //! a generic function over [`SuiteJs`](crate::support::SuiteJs).
 
+pub mod backup;
 pub mod cluster;
 pub mod consume;
 pub mod consumers;

@@ -21,6 +21,7 @@ use natrs_jetstream::api::publish::{PubAck, PublishOptions};
 use natrs_jetstream::api::stream::{
     PurgeRequest, PurgeResponse, StreamConfig, StreamInfo, StreamInfoRequest, StreamInfoResponse,
 };
+use natrs_jetstream::backup::{BackupError, BackupMeta, BackupOptions, RestoreOptions};
 use natrs_jetstream::compare::ConfigDiff;
 use natrs_jetstream::consumer::{ConsumeOptions, FetchOptions, OrderedOptions};
 use natrs_jetstream::kv::{self, Entry, KvError};
@@ -31,6 +32,7 @@ use natrs_jetstream::report::{ConsumerReport, StreamReport};
 use natrs_jetstream::stream::BatchEnd;
 use std::collections::BTreeMap;
 use std::fmt::Debug;
+use std::path::Path;
 use std::time::Duration;
 
 /// A JetStream context of one runtime crate, with the connection under it.
@@ -109,6 +111,19 @@ pub trait SuiteJs: Clone + Debug + Send + Sync + Sized + 'static {
     fn get_or_create_stream(&self, config: StreamConfig) -> Result<Self::Stream, Error>;
     /// The dry run of `create_or_update_stream`.
     fn stream_changes(&self, config: &StreamConfig) -> Result<Option<ConfigDiff>, Error>;
+    /// Backs a stream up into the folder `dir`.
+    fn backup_stream(
+        &self,
+        stream: &str,
+        dir: &Path,
+        options: &BackupOptions,
+    ) -> Result<BackupMeta, BackupError>;
+    /// Restores the backup in the folder `dir`.
+    fn restore_stream(
+        &self,
+        dir: &Path,
+        options: &RestoreOptions,
+    ) -> Result<StreamInfo, BackupError>;
 
     /// Creates a consumer.
     fn create_consumer(
