@@ -4,6 +4,7 @@
 pub mod cluster;
 pub mod consume;
 pub mod consumers;
+pub mod events;
 pub mod leaf;
 pub mod messages;
 pub mod publish;
