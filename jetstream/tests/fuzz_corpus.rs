@@ -42,3 +42,8 @@ fn ack_subject_corpus() {
 fn object_meta_corpus() {
     replay("object_meta", natrs_jetstream::fuzzing::object_meta);
 }
+
+#[test]
+fn events_corpus() {
+    replay("events", natrs_jetstream::fuzzing::events);
+}
