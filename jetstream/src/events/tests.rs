@@ -143,3 +143,36 @@ fn families_name_their_subjects() {
         ["$JS.EVENT.METRIC.CONSUMER.ACK.S.*"]
     );
 }
+
+/// Events the suite cannot provoke cheaply, in the form nats-server's
+/// structs marshal to (`server/jetstream_events.go`).
+#[test]
+fn server_wide_advisories_parse() {
+    let body = r#"{"type":"io.nats.jetstream.advisory.v1.server_out_of_space","id":"i","timestamp":"2026-12-06T21:30:00Z","server":"n1","server_id":"NID","stream":"ORDERS","cluster":"c1"}"#;
+    let event = Event::parse("$JS.EVENT.ADVISORY.SERVER.OUT_OF_STORAGE", body).unwrap();
+    let EventKind::ServerOutOfSpace(e) = &event.kind else {
+        panic!("{event:?}")
+    };
+    assert_eq!((e.server.as_str(), e.server_id.as_str()), ("n1", "NID"));
+    assert!(
+        event
+            .line()
+            .ends_with("server n1 (NID) out of storage writing stream ORDERS, JetStream disabled"),
+        "{}",
+        event.line()
+    );
+    let body = r#"{"type":"io.nats.jetstream.advisory.v1.domain_leader_elected","leader":"n2","replicas":[{"name":"n1","current":true,"active":1500,"peer":"p1"},{"name":"n2","current":true,"peer":"p2"}],"cluster":"c1"}"#;
+    let event = Event::parse("$JS.EVENT.ADVISORY.DOMAIN.LEADER_ELECTED", body).unwrap();
+    let EventKind::DomainLeaderElected(e) = &event.kind else {
+        panic!("{event:?}")
+    };
+    assert_eq!(e.replicas.len(), 2);
+    assert_eq!(
+        e.replicas[0].active,
+        Some(std::time::Duration::from_nanos(1500))
+    );
+    let body =
+        r#"{"type":"io.nats.jetstream.advisory.v1.api_limit_reached","server":"n1","dropped":12}"#;
+    let event = Event::parse("$JS.EVENT.ADVISORY.API.LIMIT_REACHED", body).unwrap();
+    assert!(matches!(&event.kind, EventKind::ApiLimitReached(e) if e.dropped == 12));
+}

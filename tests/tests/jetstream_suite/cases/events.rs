@@ -59,8 +59,12 @@ pub fn stream_and_consumer_actions_and_api_audit<J: SuiteJs>() {
     let mut config = stream.cached_info().config;
     config.max_msgs = 100;
     js.update_stream(config).unwrap();
-    js.create_consumer("EV", ConsumerConfig::durable_pull("C"))
+    let consumer = js
+        .create_consumer("EV", ConsumerConfig::durable_pull("C"))
         .unwrap();
+    let until = time::OffsetDateTime::now_utc() + Duration::from_secs(600);
+    consumer.pause(until).unwrap();
+    consumer.resume().unwrap();
     js.delete_consumer("EV", "C").unwrap();
     js.delete_stream("EV").unwrap();
 
@@ -82,9 +86,18 @@ pub fn stream_and_consumer_actions_and_api_audit<J: SuiteJs>() {
             _ => None,
         })
     };
+    let pauses = |seen: &[Event]| {
+        all(seen, |k| match k {
+            EventKind::ConsumerPause(p) if p.stream == "EV" && p.consumer == "C" => {
+                Some((p.paused, p.pause_until))
+            }
+            _ => None,
+        })
+    };
     let seen = collect(&mut events, "the actions and the audit", WAIT, |seen| {
         stream_actions(seen).len() == 3
             && consumer_actions(seen).len() == 2
+            && pauses(seen).len() == 2
             && !audits(seen).is_empty()
     });
     // One subscription keeps the order of its subjects' events.
@@ -93,6 +106,13 @@ pub fn stream_and_consumer_actions_and_api_audit<J: SuiteJs>() {
         [Action::Create, Action::Modify, Action::Delete]
     );
     assert_eq!(consumer_actions(&seen), [Action::Create, Action::Delete]);
+    let pauses = pauses(&seen);
+    assert!(pauses[0].0 && !pauses[1].0, "{pauses:?}");
+    let paused_until = pauses[0].1.expect("a pause end");
+    assert!(
+        (paused_until - until).abs() < time::Duration::SECOND,
+        "{pauses:?}"
+    );
     let audit = &audits(&seen)[0];
     assert!(audit.request.contains("ev.>"), "{audit:?}");
     assert!(audit.response.contains("\"EV\""), "{audit:?}");
