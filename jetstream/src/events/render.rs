@@ -24,9 +24,12 @@ fn one_line(text: &str) -> String {
     out
 }
 
-/// `2026-12-06 21:30:00.123 UTC`.
+/// `2026-12-06 21:30:00.123 UTC`; a time that is out of range in UTC (past
+/// year 9999) in its own offset.
 fn stamp(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
+    let Some(t) = t.checked_to_offset(time::UtcOffset::UTC) else {
+        return t.to_string();
+    };
     format!(
         "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03} UTC",
         t.year(),

@@ -176,3 +176,16 @@ fn server_wide_advisories_parse() {
     let event = Event::parse("$JS.EVENT.ADVISORY.API.LIMIT_REACHED", body).unwrap();
     assert!(matches!(&event.kind, EventKind::ApiLimitReached(e) if e.dropped == 12));
 }
+
+#[test]
+fn times_beyond_year_9999_in_utc_render() {
+    // Valid RFC 3339, but in UTC it is year 10000.
+    let body = r#"{"type":"io.nats.jetstream.advisory.v1.stream_action","timestamp":"9999-12-31T23:59:59-23:59","stream":"S","action":"delete"}"#;
+    let event = Event::parse("s", body).unwrap();
+    assert!(event.kind.time().is_some());
+    assert!(
+        event.line().ends_with("stream S deleted"),
+        "{}",
+        event.line()
+    );
+}
