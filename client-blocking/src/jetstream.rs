@@ -51,6 +51,17 @@ pub mod consumer {
     };
 }
 
+/// The server's events and advisories with a blocking subscription:
+/// [`subscribe`](events::subscribe) (or [`JetStream::events`]) yields parsed
+/// [`Event`](events::Event)s of the chosen [`EventFamily`](events::EventFamily)s
+/// as an iterator ([`Events`](events::Events), with `next_timeout`).
+pub mod events {
+    pub use natrs_jetstream::blocking::{Events, events as subscribe};
+    pub use natrs_jetstream::events::{
+        Event, EventError, EventFamily, EventKind, advisory, system, types,
+    };
+}
+
 /// Key-Value with blocking calls: the bucket handle and its iterators, with
 /// the types they take and return. Buckets are made and bound through
 /// [`JetStream`] (`create_key_value`, `key_value`, ...).

@@ -3,6 +3,8 @@
 //! and `cargo test` replays the committed corpus
 //! (`jetstream/tests/fuzz_corpus.rs`) through the very same code.
 //!
+//! Targets: `js_api`, `js_status`, `ack_subject`, `object_meta`, `events`.
+//!
 //! Each function takes arbitrary bytes, must never panic on them, and
 //! panics (an assertion) only when it finds a bug. Not a stable API.
 
@@ -13,6 +15,7 @@ use crate::api::publish::{PubAck, fast_ack, parse_ack};
 use crate::api::stream::{StreamInfo, StreamListResponse, StreamNamesResponse};
 use crate::api::{parse_json, parse_response};
 use crate::consumer::{ConsumeOptions, FetchOptions, PriorityOptions};
+use crate::events::Event;
 use crate::kv::Operation;
 use crate::metadata::{AckSubject, Metadata};
 use crate::object::ObjectInfo;
@@ -207,5 +210,41 @@ pub fn backup(data: &[u8]) {
     sender.end_sent();
     if sender.handle_end_reply(&m).is_ok() {
         assert!(sender.progress().finished);
+    }
+}
+
+/// Fuzz target `events`: an event's subject, a newline, and its body (the
+/// form of the seeds the events suite writes). Never panics; a parsed event
+/// renders as one line without line breaks, its pretty JSON is the body's
+/// JSON, and parsing is deterministic; an error names its subject.
+pub fn events(data: &[u8]) {
+    let (subject, payload) = match memchr::memchr(b'\n', data) {
+        Some(i) => (&data[..i], &data[i + 1..]),
+        None => (&b""[..], data),
+    };
+    let subject = String::from_utf8_lossy(subject);
+    let payload = Bytes::copy_from_slice(payload);
+    match Event::parse(&subject, payload.clone()) {
+        Ok(event) => {
+            let line = event.line();
+            assert!(
+                !line.contains(['\n', '\r']),
+                "a line with a line break: {line:?}"
+            );
+            let pretty: serde_json::Value =
+                serde_json::from_str(&event.pretty_json()).expect("pretty JSON parses");
+            let body: serde_json::Value =
+                serde_json::from_slice(&payload).expect("a parsed event's body is JSON");
+            assert_eq!(pretty, body, "the pretty JSON differs from the body");
+            assert_eq!(
+                Event::parse(&subject, payload).as_ref(),
+                Ok(&event),
+                "parsing twice differs"
+            );
+        }
+        Err(e) => {
+            assert_eq!(e.subject, subject);
+            assert!(!e.to_string().is_empty());
+        }
     }
 }

@@ -62,6 +62,9 @@
 //!   futures and `futures_core::Stream`s work on tokio and async-io executors alike.
 //! - [`kv`] and [`object`]: Key-Value buckets and Object Stores, on top of
 //!   the async API (see below).
+//! - [`events`]: the server's advisories, metrics and system events as
+//!   typed data (parsed by their `type`), rendered as a line or JSON, and a
+//!   subscription to chosen families of them.
 //! - [`blocking`]: the same API with plain methods and iterators, waiting by
 //!   parking the calling thread ([`blocking::kv`] and [`blocking::object`]
 //!   for buckets and object stores).
@@ -97,6 +100,7 @@ pub mod compare;
 pub mod consumer;
 mod context;
 pub mod error;
+pub mod events;
 #[cfg(test)]
 mod fake_transport;
 #[doc(hidden)]

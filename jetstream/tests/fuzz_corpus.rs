@@ -47,3 +47,8 @@ fn object_meta_corpus() {
 fn backup_corpus() {
     replay("backup", natrs_jetstream::fuzzing::backup);
 }
+
+#[test]
+fn events_corpus() {
+    replay("events", natrs_jetstream::fuzzing::events);
+}

@@ -42,7 +42,9 @@ pub use error::{HarnessError, Result};
 pub use fake_server::{FakeServer, Gate, PingProbe, PongTiming, Script};
 pub use leaf::{LeafNode, LeafNodeConfig};
 pub use raw_client::{RawClient, RawMsg};
-pub use server::{Server, ServerConfig, UrlAuth, WebSocketListener};
+pub use server::{
+    APP_USER, SYSTEM_ACCOUNT_CONFIG, SYSTEM_USER, Server, ServerConfig, UrlAuth, WebSocketListener,
+};
 pub use supercluster::{Supercluster, SuperclusterConfig};
 pub use tls::{TlsMaterial, TlsOptions};
 pub use wait::{try_wait_for, wait_for};

@@ -98,6 +98,23 @@ impl WebSocketListener {
     }
 }
 
+/// The system account's user (see [`ServerConfig::system_account`]):
+/// `(user, password)`.
+pub const SYSTEM_USER: (&str, &str) = ("sys", "sys");
+
+/// The application account's user (see [`ServerConfig::system_account`]),
+/// also the user of clients that connect without credentials.
+pub const APP_USER: (&str, &str) = ("app", "app");
+
+/// The config block of [`ServerConfig::system_account`].
+pub const SYSTEM_ACCOUNT_CONFIG: &str = "accounts {
+  SYS { users = [{user: sys, password: sys}] }
+  APP { jetstream: enabled, users = [{user: app, password: app}] }
+}
+system_account: SYS
+no_auth_user: app
+";
+
 /// The route settings of a cluster node (set by [`crate::Cluster`]).
 #[derive(Debug, Clone)]
 pub(crate) struct ClusterArgs {
@@ -137,6 +154,7 @@ pub struct ServerConfig {
     /// The leaf node listen port written into `generated`, if any.
     pub(crate) leafnode_port: Option<u16>,
     websocket: Option<WebSocketListener>,
+    system_account: bool,
 }
 
 impl Default for ServerConfig {
@@ -154,6 +172,7 @@ impl Default for ServerConfig {
             gateway_port: None,
             leafnode_port: None,
             websocket: None,
+            system_account: false,
         }
     }
 }
@@ -199,6 +218,16 @@ impl ServerConfig {
         self
     }
 
+    /// A system account `SYS` with the user [`SYSTEM_USER`] (for the
+    /// server's `$SYS` events, [`Server::system_url`]) and an application
+    /// account `APP` with JetStream and the user [`APP_USER`], which clients
+    /// without credentials are (`no_auth_user`). Written after the caller's
+    /// config text ([`SYSTEM_ACCOUNT_CONFIG`]).
+    pub fn system_account(mut self) -> ServerConfig {
+        self.system_account = true;
+        self
+    }
+
     /// An HTTP monitoring port on loopback (`-m`, ephemeral on the first start).
     pub fn monitoring(mut self, on: bool) -> ServerConfig {
         self.monitoring = on;
@@ -239,11 +268,23 @@ impl ServerConfig {
     /// them (no `-c` then).
     pub(crate) fn file_text(&self, ws_port: i32) -> Option<String> {
         let ws = self.websocket.as_ref().map(|w| w.block(ws_port));
-        if self.config_text.is_none() && self.generated.is_empty() && ws.is_none() {
+        let system = self
+            .system_account
+            .then(|| SYSTEM_ACCOUNT_CONFIG.to_owned());
+        if self.config_text.is_none()
+            && self.generated.is_empty()
+            && ws.is_none()
+            && !self.system_account
+        {
             return None;
         }
         let mut text = self.config_text.clone().unwrap_or_default();
-        for block in self.generated.iter().chain(ws.as_ref()) {
+        for block in self
+            .generated
+            .iter()
+            .chain(ws.as_ref())
+            .chain(system.as_ref())
+        {
             if !text.is_empty() && !text.ends_with('\n') {
                 text.push('\n');
             }
@@ -354,6 +395,12 @@ impl Server {
         self.ports.websocket.ok_or_else(|| {
             HarnessError::Usage("the server was started without a websocket listener".to_owned())
         })
+    }
+
+    /// The URL of the system account's user,
+    /// `nats://sys:sys@127.0.0.1:<port>` (see [`ServerConfig::system_account`]).
+    pub fn system_url(&self) -> String {
+        self.client_url_with(UrlAuth::UserPass(SYSTEM_USER.0, SYSTEM_USER.1))
     }
 
     /// `tls://127.0.0.1:<port>` (for clients that must require TLS).

@@ -201,6 +201,27 @@ fn config_limits_and_token_auth() {
 }
 
 #[test]
+fn system_account_sees_connects_of_the_app_account() {
+    let server = ServerConfig::new().system_account().start().unwrap();
+    assert!(server.system_url().starts_with("nats://sys:sys@127.0.0.1:"));
+    let mut system = server.raw_client().unwrap();
+    let mut connect = natrs_tests::raw_client::default_connect();
+    connect["user"] = json!(natrs_tests::SYSTEM_USER.0);
+    connect["pass"] = json!(natrs_tests::SYSTEM_USER.1);
+    system.connect_with(&connect).unwrap();
+    system.send_line("SUB $SYS.ACCOUNT.APP.CONNECT 1").unwrap();
+    system.ping().unwrap();
+    // A client without credentials is the app account's user, with JetStream.
+    let mut app = connected(&server);
+    let info = app.request_json("$JS.API.INFO", &json!({})).unwrap();
+    assert!(info["error"].is_null(), "{info}");
+    let event = system.read_msg().unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&event.payload).unwrap();
+    assert_eq!(body["client"]["acc"], "APP");
+    assert_eq!(body["client"]["user"], natrs_tests::APP_USER.0);
+}
+
+#[test]
 fn cluster_forms_and_nodes_restart() {
     let cluster = Cluster::start(3).unwrap();
     assert_eq!(cluster.len(), 3);

@@ -42,6 +42,7 @@ use crate::api::stream::{StreamListResponse, StreamNamesResponse};
 use crate::api::{ApiCall, ApiPrefix};
 use crate::consumer::{ConsumeOptions, FetchOptions, OrderedOptions};
 use crate::error::Error;
+use crate::events::EventFamily;
 use crate::listing::Paged;
 use crate::metadata::{AckSubject, Metadata};
 use crate::publish::PublishMessage;
@@ -70,6 +71,17 @@ pub type OrderedMessages = Messages<crate::consumer::OrderedMessages<Client>>;
 
 /// The messages of a batched direct get ([`Stream::direct_batch`]).
 pub type DirectBatch = Iter<crate::stream::DirectBatch<Client>>;
+
+/// Parsed server events ([`JetStream::events`], [`events`]), as an
+/// iterator of `Result<Event, EventError>`.
+pub type Events = Iter<crate::events::Events<Client>>;
+
+/// Subscribes to `families` of server events on `client` (e.g. a
+/// connection as a system account user, which needs no JetStream); see
+/// [`crate::events::Events`].
+pub fn events(client: &Client, families: &[EventFamily]) -> Result<Events, Error> {
+    Ok(Iter(crate::events::Events::subscribe(client, families)?))
+}
 
 /// A JetStream context with blocking methods. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -141,6 +153,12 @@ impl JetStream {
     /// Sends an API call and reads its reply.
     pub fn call<R: DeserializeOwned>(&self, call: ApiCall<R>) -> Result<R, Error> {
         block_on(self.inner.call(call))
+    }
+
+    /// Subscribes to `families` of server events on this context's
+    /// connection ([`events`]).
+    pub fn events(&self, families: &[EventFamily]) -> Result<Events, Error> {
+        events(self.client(), families)
     }
 
     /// Account information.
@@ -690,6 +708,12 @@ impl<S: FuturesStream + Unpin> Iter<S> {
     /// The async stream, mutably.
     pub fn get_mut(&mut self) -> &mut S {
         &mut self.0
+    }
+
+    /// The next item, waiting at most `timeout`: `None` when it passed,
+    /// `Some(None)` when the stream ended.
+    pub fn next_timeout(&mut self, timeout: Duration) -> Option<Option<S::Item>> {
+        self.next_until(Instant::now() + timeout)
     }
 
     /// The next item, waiting at most until `deadline`: `None` when it

@@ -5,8 +5,8 @@
 //! `async_std_runtime.rs`).
 
 use crate::support::{
-    GUARD, SuiteBatch, SuiteConsumer, SuiteJs, SuiteKv, SuiteMessages, SuiteMsg, SuiteObjects,
-    SuitePubAck, SuiteStream, SuiteSub,
+    GUARD, SuiteBatch, SuiteConsumer, SuiteEvents, SuiteJs, SuiteKv, SuiteMessages, SuiteMsg,
+    SuiteObjects, SuitePubAck, SuiteStream, SuiteSub,
 };
 use bytes::Bytes;
 use futures_core::Stream as FuturesStream;
@@ -23,6 +23,7 @@ use natrs_jetstream::backup::{BackupError, BackupMeta, BackupOptions, RestoreOpt
 use natrs_jetstream::compare::ConfigDiff;
 use natrs_jetstream::consumer::{ConsumeOptions, FetchOptions, OrderedOptions};
 use natrs_jetstream::consumer::{Consumer, Fetch, Messages, OrderedMessages, PushMessages};
+use natrs_jetstream::events::{Event, EventError, EventFamily, Events};
 use natrs_jetstream::kv::{self, Entry, KeyValue, KvError};
 use natrs_jetstream::message::JsMessage;
 use natrs_jetstream::metadata::Metadata;
@@ -114,6 +115,7 @@ impl<R: AsyncRuntime> SuiteJs for AsyncJs<R> {
     type Sub = AsyncSub<R>;
     type Kv = AsyncKv<R>;
     type Objects = AsyncObjects<R>;
+    type Events = AsyncEvents<R>;
 
     fn connect(url: &str, options: ConnectOptions) -> Self {
         let client = match run::<R, _>("connect", R::connect(url.to_owned(), options)) {
@@ -157,6 +159,13 @@ impl<R: AsyncRuntime> SuiteJs for AsyncJs<R> {
             sub: run::<R, _>("subscribe", self.client.subscribe(subject)).expect("subscribe"),
             runtime: PhantomData,
         }
+    }
+
+    fn events(&self, families: &[EventFamily]) -> Result<AsyncEvents<R>, Error> {
+        Ok(AsyncEvents {
+            events: self.js.events(families)?,
+            runtime: PhantomData,
+        })
     }
 
     fn account_info(&self) -> Result<AccountInfo, Error> {
@@ -934,6 +943,19 @@ impl<R: AsyncRuntime> SuitePubAck for AsyncPubAck<R> {
 }
 
 /// A core subscription of an [`AsyncJs`].
+#[derive(Debug)]
+pub struct AsyncEvents<R> {
+    events: Events<Client>,
+    runtime: PhantomData<fn() -> R>,
+}
+
+impl<R: AsyncRuntime> SuiteEvents for AsyncEvents<R> {
+    fn next_within(&mut self, timeout: Duration) -> Option<Result<Event, EventError>> {
+        let events = &mut self.events;
+        R::run_for(timeout, poll_fn(|cx| Pin::new(&mut *events).poll_next(cx))).flatten()
+    }
+}
+
 #[derive(Debug)]
 pub struct AsyncSub<R> {
     sub: Subscriber,

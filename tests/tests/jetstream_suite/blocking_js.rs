@@ -4,8 +4,8 @@
 //! waits for messages use the iterators' `next_timeout`.
 
 use crate::support::{
-    SuiteBatch, SuiteConsumer, SuiteJs, SuiteKv, SuiteMessages, SuiteMsg, SuiteObjects,
-    SuitePubAck, SuiteStream, SuiteSub,
+    SuiteBatch, SuiteConsumer, SuiteEvents, SuiteJs, SuiteKv, SuiteMessages, SuiteMsg,
+    SuiteObjects, SuitePubAck, SuiteStream, SuiteSub,
 };
 use bytes::Bytes;
 // natrs-blocking re-exports the context but not the KV and object store
@@ -30,6 +30,7 @@ use natrs_blocking::jetstream::{
 };
 use natrs_blocking::{Client, ConnectOptions, Message, Payload, Subscription};
 // Key-Value and Object Store as natrs-blocking users reach them.
+use natrs_blocking::jetstream::events::{Event, EventError, EventFamily, Events};
 use natrs_blocking::jetstream::kv::{self, Entry, KeyValue, KvError};
 use natrs_blocking::jetstream::object::{self, ObjectError, ObjectInfo, ObjectStore};
 use std::collections::BTreeMap;
@@ -60,6 +61,7 @@ impl SuiteJs for BlockingJs {
     type Batch = BlockingBatch;
     type PubAck = BlockingPubAck;
     type Sub = BlockingSub;
+    type Events = BlockingEvents;
     type Kv = BlockingKv;
     type Objects = BlockingObjects;
 
@@ -98,6 +100,10 @@ impl SuiteJs for BlockingJs {
 
     fn subscribe(&self, subject: &str) -> BlockingSub {
         BlockingSub(self.client.subscribe(subject).expect("subscribe"))
+    }
+
+    fn events(&self, families: &[EventFamily]) -> Result<BlockingEvents, Error> {
+        self.js.events(families).map(BlockingEvents)
     }
 
     fn account_info(&self) -> Result<AccountInfo, Error> {
@@ -720,6 +726,15 @@ impl SuitePubAck for BlockingPubAck {
 /// A core subscription of natrs-blocking.
 #[derive(Debug)]
 pub struct BlockingSub(Subscription);
+
+#[derive(Debug)]
+pub struct BlockingEvents(Events);
+
+impl SuiteEvents for BlockingEvents {
+    fn next_within(&mut self, timeout: Duration) -> Option<Result<Event, EventError>> {
+        self.0.next_timeout(timeout).flatten()
+    }
+}
 
 impl SuiteSub for BlockingSub {
     fn next_within(&mut self, timeout: Duration) -> Option<Message> {

@@ -109,6 +109,14 @@ macro_rules! jetstream_tests {
                 cluster {
                     r3_stream_survives_losing_its_leader,
                 }
+                events {
+                    stream_and_consumer_actions_and_api_audit,
+                    delivery_advisories_and_ack_metrics,
+                    snapshot_and_restore_advisories,
+                    leader_elected_and_quorum_lost,
+                    connections_auth_errors_and_stats,
+                    lame_duck_and_shutdown,
+                }
                 leaf {
                     stream_kv_and_objects_through_the_domains,
                     kv_mirrored_into_the_other_domain,

@@ -5,6 +5,7 @@ pub mod backup;
 pub mod cluster;
 pub mod consume;
 pub mod consumers;
+pub mod events;
 pub mod leaf;
 pub mod manage;
 pub mod messages;

@@ -24,6 +24,7 @@ use natrs_jetstream::api::stream::{
 use natrs_jetstream::backup::{BackupError, BackupMeta, BackupOptions, RestoreOptions};
 use natrs_jetstream::compare::ConfigDiff;
 use natrs_jetstream::consumer::{ConsumeOptions, FetchOptions, OrderedOptions};
+use natrs_jetstream::events::{Event, EventError, EventFamily};
 use natrs_jetstream::kv::{self, Entry, KvError};
 use natrs_jetstream::metadata::Metadata;
 use natrs_jetstream::object::{self, ObjectError, ObjectInfo};
@@ -34,6 +35,13 @@ use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::path::Path;
 use std::time::Duration;
+
+/// Parsed server events (natrs-jetstream's `Events`).
+pub trait SuiteEvents: Debug + Send + 'static {
+    /// The next event, waiting at most `timeout`: `None` when it passed or
+    /// the subscription ended.
+    fn next_within(&mut self, timeout: Duration) -> Option<Result<Event, EventError>>;
+}
 
 /// A JetStream context of one runtime crate, with the connection under it.
 pub trait SuiteJs: Clone + Debug + Send + Sync + Sized + 'static {
@@ -55,6 +63,8 @@ pub trait SuiteJs: Clone + Debug + Send + Sync + Sized + 'static {
     type Kv: SuiteKv;
     /// An object store.
     type Objects: SuiteObjects;
+    /// A subscription to server events.
+    type Events: SuiteEvents;
 
     /// Connects with `options` and makes a context with the defaults;
     /// panics on failure.
@@ -74,6 +84,8 @@ pub trait SuiteJs: Clone + Debug + Send + Sync + Sized + 'static {
     fn new_inbox(&self) -> String;
     /// Subscribes on the connection; panics on failure.
     fn subscribe(&self, subject: &str) -> Self::Sub;
+    /// Subscribes to `families` of server events (`events`).
+    fn events(&self, families: &[EventFamily]) -> Result<Self::Events, Error>;
 
     /// Account information.
     fn account_info(&self) -> Result<AccountInfo, Error>;

@@ -8,8 +8,8 @@ pub mod js;
 pub mod transport;
 
 pub use js::{
-    SuiteBatch, SuiteConsumer, SuiteJs, SuiteKv, SuiteMessages, SuiteMsg, SuiteObjects,
-    SuitePubAck, SuiteStream, SuiteSub,
+    SuiteBatch, SuiteConsumer, SuiteEvents, SuiteJs, SuiteKv, SuiteMessages, SuiteMsg,
+    SuiteObjects, SuitePubAck, SuiteStream, SuiteSub,
 };
 
 use natrs_client::ConnectOptions;
