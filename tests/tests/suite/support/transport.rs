@@ -14,7 +14,6 @@ use natrs_tests::{ServerConfig, TlsMaterial, WebSocketListener};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
-use std::sync::{Mutex, OnceLock};
 
 /// How the cases reach the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,21 +31,24 @@ thread_local! {
         const { RefCell::new((Transport::Tcp, None)) };
 }
 
-/// Client port of every server started under a WebSocket transport, to its
-/// WebSocket URL and, for `wss`, the CA file.
-type Registry = Mutex<HashMap<u16, (String, Option<std::path::PathBuf>)>>;
-
-fn registry() -> &'static Registry {
-    static REGISTRY: OnceLock<Registry> = OnceLock::new();
-    REGISTRY.get_or_init(Default::default)
+thread_local! {
+    /// Client port of every server this test started under a WebSocket
+    /// transport, to its WebSocket URL and, for `wss`, the CA file. Kept per
+    /// test (cleared when it ends): a port of a server another test stopped
+    /// is soon reused, by a `dead_port()` or a new server, and must not map
+    /// to that old server's websocket.
+    static REGISTRY: RefCell<HashMap<u16, (String, Option<std::path::PathBuf>)>> =
+        RefCell::new(HashMap::new());
 }
 
 /// Runs `case` with `transport` set for this thread.
 pub fn run_with(transport: Transport, case: impl FnOnce()) {
+    REGISTRY.with(|r| r.borrow_mut().clear());
     CURRENT.with(|c| *c.borrow_mut() = (transport, None));
     case();
     // The TLS material (certificate files) goes with the test's servers.
     CURRENT.with(|c| *c.borrow_mut() = (Transport::Tcp, None));
+    REGISTRY.with(|r| r.borrow_mut().clear());
 }
 
 /// The transport of this test.
@@ -87,10 +89,7 @@ pub fn register(server: &natrs_tests::Server) {
             .as_ref()
             .map(|t| t.ca_cert_path().to_path_buf())
     });
-    registry()
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .insert(server.port(), (ws, ca));
+    REGISTRY.with(|r| r.borrow_mut().insert(server.port(), (ws, ca)));
 }
 
 /// The URL list and options to connect with over the current transport.
@@ -98,7 +97,14 @@ pub fn adapt(urls: &str, options: ConnectOptions) -> (String, ConnectOptions) {
     if current() == Transport::Tcp {
         return (urls.to_owned(), options);
     }
-    let registry = registry().lock().unwrap_or_else(|p| p.into_inner());
+    REGISTRY.with(|registry| adapt_with(&registry.borrow(), urls, options))
+}
+
+fn adapt_with(
+    registry: &HashMap<u16, (String, Option<std::path::PathBuf>)>,
+    urls: &str,
+    options: ConnectOptions,
+) -> (String, ConnectOptions) {
     let mut ca = None;
     let mut known = false;
     let scheme = if current() == Transport::Wss {
