@@ -650,9 +650,15 @@ pub fn subscription_over_the_maximum_ends<C: SuiteClient>() {
 /// so), so what it buffers stays bounded instead of growing with the flood.
 /// (It parses 16 MiB of PINGs before it pauses: some seconds unoptimized.)
 pub fn server_that_does_not_read_cannot_grow_the_client<C: SuiteClient>() {
-    // Well above what the client buffers before it stops reading (16 MiB)
-    // plus what the sockets of both sides take.
-    const FLOOD: usize = 40 * 1024 * 1024;
+    // Well above all that can be taken before the client stops reading:
+    // PINGs waiting in the client's receive buffer (Linux grows it up to
+    // `net.ipv4.tcp_rmem`'s maximum, 32 MiB on a default kernel), the
+    // PONGs the core holds (16 MiB and one read), the PONGs a blocking
+    // writer took from the core and is still writing (as much again), and
+    // the client's send buffer (4 MiB); the fake server's receive buffer is
+    // fixed at 64 KiB while it floods. 40 MiB passed only when the kernel
+    // happened not to grow the receive buffer that far.
+    const FLOOD: usize = 96 * 1024 * 1024;
     let gate = natrs_tests::Gate::new();
     let fake = FakeServer::start(vec![
         Script::new()
@@ -677,14 +683,22 @@ pub fn server_that_does_not_read_cannot_grow_the_client<C: SuiteClient>() {
         backlog <= 16 * 1024 * 1024 + 128 * 1024,
         "{backlog} ({line})"
     );
-    assert!(sent < FLOOD, "the client read the whole flood");
+    assert!(
+        sent < FLOOD,
+        "the client read the whole flood ({line}, backlog {backlog})"
+    );
     let paused = log.events();
     let paused: Vec<_> = paused
         .iter()
         .filter(|e| matches!(e, ClientEvent::ReadingPaused { .. }))
         .collect();
+    // Each pause is reported once; reading may resume and pause again when
+    // the kernel takes more of the PONGs (the send buffer grows as it goes).
     assert!(
-        matches!(paused[..], [ClientEvent::ReadingPaused { unwritten }] if *unwritten > 16 * 1024 * 1024),
+        !paused.is_empty()
+            && paused.iter().all(
+                |e| matches!(e, ClientEvent::ReadingPaused { unwritten } if *unwritten > 16 * 1024 * 1024)
+            ),
         "{paused:?}"
     );
     gate.open();
