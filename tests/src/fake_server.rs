@@ -861,6 +861,31 @@ impl std::fmt::Display for LineError {
     }
 }
 
+/// Fixes the socket's receive buffer at 64 KiB, so a peer that is not read
+/// from is held back by that, not by what Linux's receive-buffer autotuning
+/// would grow it to (up to `net.ipv4.tcp_rmem`'s maximum, 32 MiB here, which
+/// swallows most of what a flood makes the client answer).
+fn limit_receive_buffer(stream: &TcpStream) -> std::result::Result<(), String> {
+    use std::os::fd::AsRawFd;
+    let size: libc::c_int = 64 * 1024;
+    // SAFETY: `setsockopt` on a socket descriptor `stream` owns, with a
+    // pointer to a live `c_int` and its size.
+    let rc = unsafe {
+        libc::setsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_RCVBUF,
+            (&size as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(format!("SO_RCVBUF: {}", std::io::Error::last_os_error()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -984,30 +1009,5 @@ mod tests {
         fake.wait_connections(1, Duration::from_secs(5)).unwrap();
         drop(fake);
         client.expect_close().unwrap();
-    }
-}
-
-/// Fixes the socket's receive buffer at 64 KiB, so a peer that is not read
-/// from is held back by that, not by what Linux's receive-buffer autotuning
-/// would grow it to (up to `net.ipv4.tcp_rmem`'s maximum, 32 MiB here, which
-/// swallows most of what a flood makes the client answer).
-fn limit_receive_buffer(stream: &TcpStream) -> std::result::Result<(), String> {
-    use std::os::fd::AsRawFd;
-    let size: libc::c_int = 64 * 1024;
-    // SAFETY: `setsockopt` on a socket descriptor `stream` owns, with a
-    // pointer to a live `c_int` and its size.
-    let rc = unsafe {
-        libc::setsockopt(
-            stream.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_RCVBUF,
-            (&size as *const libc::c_int).cast(),
-            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-        )
-    };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(format!("SO_RCVBUF: {}", std::io::Error::last_os_error()))
     }
 }

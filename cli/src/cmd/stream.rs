@@ -412,7 +412,7 @@ async fn view(
         next = message.sequence + 1;
         show_message(stream, &message, json)?;
         shown += 1;
-        if shown % size == 0 && !(interactive && output::confirm("Next page?")?) {
+        if shown.is_multiple_of(size) && !(interactive && output::confirm("Next page?")?) {
             break;
         }
     }
