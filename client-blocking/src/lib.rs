@@ -105,7 +105,7 @@ pub use natrs_client::{
     HeaderError, HeaderMap, JsonError, MAX_DISCOVERED, Message, Payload, PendingLimits,
     PermissionOp, ProtocolError, Request, RequestError, RequestManyOptions, Secret, ServerAddr,
     ServerError, ServerInfo, SignFn, Statistics, StatusCode, Subject, SubjectError,
-    SubscriptionEnd, TransportError, WsError,
+    SubscriptionEnd, TransportCause, TransportError, WsError,
 };
 
 use natrs_client::adapter::prepare;

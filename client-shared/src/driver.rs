@@ -2,16 +2,16 @@
 //! core's loop on any [`Runtime`] (connect, TLS, read, write, timers).
 
 use crate::connect::DriverDone;
-use crate::error::io_error_text;
+use crate::error::connect_cause;
 use crate::runtime::{BoxFuture, Runtime, Timer, Transport};
 use crate::shared::Shared;
-use crate::tls::{rustls_error, tls_error_text, tls_failure_text};
+use crate::tls::{io_failure, tls_cause};
 use crate::writer::{MAX_SLICES, WriteSide};
 use bytes::{Buf, BytesMut};
 use natrs_core::Instant as CoreInstant;
 use natrs_core::ServerAddr;
 use natrs_core::client::{TransportCommand, TransportEvent};
-use natrs_core::error::TransportError;
+use natrs_core::error::{TransportCause, TransportError};
 use rustls_pki_types::ServerName;
 use std::collections::VecDeque;
 use std::future::{Future, poll_fn};
@@ -139,7 +139,7 @@ impl<R: Runtime> Driver<R> {
                 self.shared.handle_transport(TransportEvent::Connected);
             }
             Race::Done(Err(e)) => {
-                let e = TransportError::Connect(format!("{server}: {}", io_error_text(&e)));
+                let e = TransportError::Connect(connect_cause(&server, e));
                 self.shared.handle_transport(TransportEvent::Closed(e));
             }
             Race::Abandoned => {}
@@ -155,7 +155,10 @@ impl<R: Runtime> Driver<R> {
         let name = match ServerName::try_from(server_name.clone()) {
             Ok(n) => n,
             Err(e) => {
-                let e = TransportError::Tls(format!("invalid server name {server_name:?}: {e}"));
+                let e = TransportError::Tls(TransportCause::with_source(
+                    format!("invalid server name {server_name:?}: {e}"),
+                    e,
+                ));
                 self.shared.handle_transport(TransportEvent::Closed(e));
                 return;
             }
@@ -164,7 +167,7 @@ impl<R: Runtime> Driver<R> {
             Ok(c) => c,
             Err(e) => {
                 self.shared
-                    .handle_transport(TransportEvent::Closed(TransportError::Tls(e)));
+                    .handle_transport(TransportEvent::Closed(TransportError::Tls(e.into())));
                 return;
             }
         };
@@ -175,7 +178,7 @@ impl<R: Runtime> Driver<R> {
                 self.shared.handle_transport(TransportEvent::TlsEstablished);
             }
             Race::Done(Err(e)) => {
-                let e = TransportError::Tls(tls_error_text(&e));
+                let e = TransportError::Tls(tls_cause(e));
                 self.shared.handle_transport(TransportEvent::Closed(e));
             }
             Race::Abandoned => {}
@@ -278,7 +281,7 @@ impl<R: Runtime> Driver<R> {
             let mut progress = false;
             match self.poll_write(cx) {
                 Ok(wrote) => progress |= wrote,
-                Err(e) => return self.fail(io_failure(&e)),
+                Err(e) => return self.fail(io_failure(e)),
             }
             match self.poll_read(cx) {
                 Ok(read) => progress |= read,
@@ -383,7 +386,7 @@ impl<R: Runtime> Driver<R> {
                 }
                 Ok(true)
             }
-            Poll::Ready(Err(e)) => Err(io_failure(&e)),
+            Poll::Ready(Err(e)) => Err(io_failure(e)),
             Poll::Pending => Ok(false),
         }
     }
@@ -437,15 +440,5 @@ impl<R: Runtime> Driver<R> {
             .await;
         }
         self.set_transport(None);
-    }
-}
-
-/// A read or write failure. A TLS alert or bad record after the handshake
-/// (for example the server refusing a missing client certificate, which TLS
-/// 1.3 reports only after the client finished its side) is a TLS error.
-fn io_failure(e: &io::Error) -> TransportError {
-    match rustls_error(e) {
-        Some(tls) => TransportError::Tls(tls_failure_text(tls)),
-        None => TransportError::Io(e.to_string()),
     }
 }

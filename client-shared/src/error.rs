@@ -1,7 +1,9 @@
 //! Errors of the client API.
 
 use natrs_core::client::ConfigError;
-use natrs_core::error::{CloseReason, DisconnectReason, HandshakeError, TransportError};
+use natrs_core::error::{
+    CloseReason, DisconnectReason, HandshakeError, TransportCause, TransportError,
+};
 use std::fmt;
 use std::io;
 use std::time::Duration;
@@ -33,7 +35,7 @@ pub enum ConnectError {
     Credentials(String),
     /// No server could be connected to; the reason of the last failure.
     #[error("{}", FailedText(.0))]
-    Failed(CloseReason),
+    Failed(#[source] CloseReason),
     /// The runtime could not start the connection's driver (for example, no
     /// thread could be spawned for it).
     #[error("cannot start the connection driver: {0}")]
@@ -69,6 +71,13 @@ impl fmt::Display for FailedText<'_> {
             other => write!(f, "could not connect: {other}"),
         }
     }
+}
+
+/// A failed TCP connect to `server`, as the cause a driver reports:
+/// `nats://127.0.0.1:4222: connection refused`, with the io error as its
+/// source.
+pub fn connect_cause(server: impl std::fmt::Display, e: io::Error) -> TransportCause {
+    TransportCause::with_source(format!("{server}: {}", io_error_text(&e)), e)
 }
 
 /// The text of an io error for an error message: the kind's words for the

@@ -63,7 +63,7 @@ pub use natrs_core::client::{
 };
 pub use natrs_core::error::{
     CloseReason, ConnectStep, DisconnectReason, HandshakeError, PermissionOp, ServerError,
-    TransportError,
+    TransportCause, TransportError,
 };
 pub use natrs_core::headers::HeaderError;
 pub use natrs_core::proto::ProtocolError;

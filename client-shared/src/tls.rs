@@ -1,6 +1,7 @@
 //! TLS settings and the rustls client configuration built from them.
 
 use crate::error::ConnectError;
+use natrs_core::error::{TransportCause, TransportError};
 use rustls::ClientConfig;
 use rustls::crypto::CryptoProvider;
 use rustls_pki_types::pem::PemObject;
@@ -18,6 +19,31 @@ pub fn tls_error_text(e: &io::Error) -> String {
     match rustls_error(e) {
         Some(tls) => tls_failure_text(tls),
         None => e.to_string(),
+    }
+}
+
+/// A failed TLS handshake that surfaced as an io error, as the cause a
+/// driver reports: the text of [`tls_error_text`], with the rustls error
+/// inside (or else the io error itself) as its source.
+pub fn tls_cause(e: io::Error) -> TransportCause {
+    match rustls_error(&e) {
+        Some(tls) => TransportCause::with_source(tls_failure_text(tls), tls.clone()),
+        None => TransportCause::with_source(e.to_string(), e),
+    }
+}
+
+/// A read or write failure, as a driver reports it: a TLS alert or bad
+/// record after the handshake (for example the server refusing a missing
+/// client certificate, which TLS 1.3 reports only after the client finished
+/// its side) is a TLS error with the rustls error as its source; anything
+/// else an io error with the io error as its source.
+pub fn io_failure(e: io::Error) -> TransportError {
+    match rustls_error(&e) {
+        Some(tls) => TransportError::Tls(TransportCause::with_source(
+            tls_failure_text(tls),
+            tls.clone(),
+        )),
+        None => TransportError::Io(TransportCause::with_source(e.to_string(), e)),
     }
 }
 

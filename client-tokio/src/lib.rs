@@ -62,7 +62,7 @@ pub use natrs_client::{
     MAX_DISCOVERED, Message, Payload, PendingLimits, PermissionOp, ProtocolError, ReplyFuture,
     Request, RequestError, RequestManyOptions, Responses, Secret, ServerAddr, ServerError,
     ServerInfo, SignFn, Sleep, Statistics, StatusCode, Subject, SubjectError, Subscriber,
-    SubscriptionEnd, TransportError, WsError,
+    SubscriptionEnd, TransportCause, TransportError, WsError,
 };
 
 /// What this crate's driver runs on, and natrs-client's pieces for writing a

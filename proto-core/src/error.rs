@@ -5,6 +5,7 @@ use crate::headers::HeaderError;
 use crate::proto::ProtocolError;
 use crate::subject::SubjectError;
 use alloc::string::String;
+use alloc::sync::Arc;
 
 /// A command was refused locally. Nothing was sent or queued, and the connection
 /// is still usable.
@@ -221,7 +222,7 @@ fn quoted(text: &str, n: usize) -> Option<String> {
 #[non_exhaustive]
 pub enum DisconnectReason {
     /// The transport failed or the server closed it.
-    #[error("{0}")]
+    #[error(transparent)]
     Transport(TransportError),
     /// The server broke the protocol.
     #[error("protocol error: {0}")]
@@ -292,16 +293,101 @@ pub enum TransportError {
     /// The TCP connection could not be made (refused, unreachable, name not
     /// resolved); the text names the server, then the cause.
     #[error("could not connect to {0}")]
-    Connect(String),
+    Connect(#[source] TransportCause),
     /// The TLS handshake failed (unknown CA, wrong name, no client certificate, ...).
     #[error("TLS handshake failed: {0}")]
-    Tls(String),
+    Tls(#[source] TransportCause),
     /// The server closed the connection.
     #[error("connection closed by the server")]
     Eof,
     /// Reading or writing failed.
     #[error("io error: {0}")]
-    Io(String),
+    Io(#[source] TransportCause),
+}
+
+/// The cause of a [`TransportError`]: a text for people and, when the adapter
+/// had one, the error itself (an `std::io::Error`, a `rustls::Error`) as its
+/// [`source`](core::error::Error::source), for callers that inspect it
+/// (`downcast_ref::<std::io::Error>()`). Two causes are equal when their texts
+/// are; a clone shares the source.
+#[derive(Clone)]
+pub struct TransportCause {
+    text: String,
+    source: Option<Arc<dyn core::error::Error + Send + Sync + 'static>>,
+}
+
+impl TransportCause {
+    /// A cause that is only a text.
+    pub fn new(text: impl Into<String>) -> TransportCause {
+        TransportCause {
+            text: text.into(),
+            source: None,
+        }
+    }
+
+    /// A cause described by `text` that keeps `source`, the adapter's error.
+    pub fn with_source(
+        text: impl Into<String>,
+        source: impl core::error::Error + Send + Sync + 'static,
+    ) -> TransportCause {
+        TransportCause {
+            text: text.into(),
+            source: Some(Arc::new(source)),
+        }
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+impl core::ops::Deref for TransportCause {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.text
+    }
+}
+
+impl From<String> for TransportCause {
+    fn from(text: String) -> TransportCause {
+        TransportCause::new(text)
+    }
+}
+
+impl From<&str> for TransportCause {
+    fn from(text: &str) -> TransportCause {
+        TransportCause::new(text)
+    }
+}
+
+impl PartialEq for TransportCause {
+    fn eq(&self, other: &TransportCause) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for TransportCause {}
+
+impl core::fmt::Debug for TransportCause {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        core::fmt::Debug::fmt(&self.text, f)
+    }
+}
+
+impl core::fmt::Display for TransportCause {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl core::error::Error for TransportCause {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn core::error::Error + 'static))
+    }
 }
 
 /// The handshake could not go on with this server.
@@ -343,7 +429,7 @@ pub enum CloseReason {
     DrainTimeout,
     /// No server is left to connect to; the last disconnect reason, if any.
     #[error("no servers available{}", .0.as_ref().map(|r| alloc::format!(": {r}")).unwrap_or_default())]
-    NoServers(Option<DisconnectReason>),
+    NoServers(#[source] Option<DisconnectReason>),
     /// The same authentication error came twice in a row from one server.
     #[error("authentication failed twice: {0}")]
     AuthFailed(ServerError),

@@ -81,7 +81,7 @@
 //! fn connect_finished(client: &mut Client, now: Instant, so_error: Option<std::io::Error>) {
 //!     let event = match so_error {
 //!         None => TransportEvent::Connected,
-//!         Some(e) => TransportEvent::Closed(TransportError::Connect(e.to_string())),
+//!         Some(e) => TransportEvent::Closed(TransportError::Connect(e.to_string().into())),
 //!     };
 //!     client.handle_transport(now, event);
 //!     // Then drain poll_transport, poll_transmit and poll_event as always.
@@ -114,7 +114,7 @@
 //!
 //! fn write_failed(client: &mut Client, now: Instant, out: &mut WriteBuffer, e: std::io::Error) {
 //!     out.clear();
-//!     client.handle_transport(now, TransportEvent::Closed(TransportError::Io(e.to_string())));
+//!     client.handle_transport(now, TransportEvent::Closed(TransportError::Io(e.to_string().into())));
 //! }
 //! ```
 //!

@@ -8,8 +8,8 @@
 //! writer, nor the other way round).
 
 use bytes::BytesMut;
-use natrs_client::TransportError;
-use natrs_client::adapter::{tls_error_text, tls_failure_text};
+use natrs_client::adapter::{io_failure, tls_cause, tls_failure_text};
+use natrs_client::{TransportCause, TransportError};
 use rustls::ClientConnection;
 use socket2::{Domain, Protocol, Socket, Type};
 use std::io::{self, BufRead, Read};
@@ -164,12 +164,24 @@ pub(crate) enum HandshakeFailure {
     /// like every runtime's).
     TimedOut,
     /// The handshake failed: rustls' or the socket's reason.
-    Failed(String),
+    Failed(TransportCause),
 }
 
 impl From<String> for HandshakeFailure {
     fn from(reason: String) -> HandshakeFailure {
-        HandshakeFailure::Failed(reason)
+        HandshakeFailure::Failed(reason.into())
+    }
+}
+
+impl From<io::Error> for HandshakeFailure {
+    fn from(e: io::Error) -> HandshakeFailure {
+        HandshakeFailure::Failed(tls_cause(e))
+    }
+}
+
+impl From<rustls::Error> for HandshakeFailure {
+    fn from(e: rustls::Error) -> HandshakeFailure {
+        HandshakeFailure::Failed(TransportCause::with_source(tls_failure_text(&e), e))
     }
 }
 
@@ -184,8 +196,8 @@ pub(crate) fn handshake(
 ) -> Result<(), HandshakeFailure> {
     let mut rest = leftover;
     while !rest.is_empty() {
-        conn.read_tls(&mut rest).map_err(|e| e.to_string())?;
-        conn.process_new_packets().map_err(|e| e.to_string())?;
+        conn.read_tls(&mut rest)?;
+        conn.process_new_packets()?;
     }
     let mut io = tcp;
     while conn.is_handshaking() {
@@ -195,8 +207,7 @@ pub(crate) fn handshake(
         }
         let left = deadline - now;
         tcp.set_read_timeout(Some(left))
-            .and_then(|()| tcp.set_write_timeout(Some(left)))
-            .map_err(|e| e.to_string())?;
+            .and_then(|()| tcp.set_write_timeout(Some(left)))?;
         match conn.complete_io(&mut io) {
             Ok(_) => {}
             Err(e)
@@ -207,12 +218,12 @@ pub(crate) fn handshake(
             {
                 return Err(HandshakeFailure::TimedOut);
             }
-            Err(e) => return Err(HandshakeFailure::Failed(tls_error_text(&e))),
+            Err(e) => return Err(e.into()),
         }
     }
     // Anything the handshake still has to say (e.g. the client Finished).
     while conn.wants_write() {
-        conn.write_tls(&mut io).map_err(|e| e.to_string())?;
+        conn.write_tls(&mut io)?;
     }
     Ok(())
 }
@@ -264,7 +275,7 @@ pub(crate) fn decrypt(
                     conn.reader().consume(n);
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(e) => return Err(TransportError::Io(e.to_string())),
+                Err(e) => return Err(io_failure(e)),
             }
         }
         if records.is_empty() || closed {
@@ -272,10 +283,13 @@ pub(crate) fn decrypt(
         }
         match conn.read_tls(&mut records) {
             Ok(_) => {}
-            Err(e) => return Err(TransportError::Io(e.to_string())),
+            Err(e) => return Err(io_failure(e)),
         }
         if let Err(e) = conn.process_new_packets() {
-            return Err(TransportError::Tls(tls_failure_text(&e)));
+            return Err(TransportError::Tls(TransportCause::with_source(
+                tls_failure_text(&e),
+                e,
+            )));
         }
     }
     Ok(Decrypted {

@@ -46,8 +46,9 @@ mod writer;
 use crate::DriverStatistics;
 use crate::executor::{spin_until, waits};
 use link::{HandshakeFailure, Link, connect_tcp, handshake, lock, set_running_timeouts};
+use natrs_client::TransportCause;
 use natrs_client::TransportError;
-use natrs_client::adapter::{DriverDone, Shared, io_error_text};
+use natrs_client::adapter::{DriverDone, Shared, connect_cause};
 use natrs_core::client::{TransportCommand, TransportEvent};
 use rustls::ClientConnection;
 use rustls_pki_types::ServerName;
@@ -539,7 +540,7 @@ impl Driver {
                         // reports it.
                     }
                     Err(e) => {
-                        let e = TransportError::Connect(format!("{server}: {}", io_error_text(&e)));
+                        let e = TransportError::Connect(connect_cause(&server, e));
                         self.shared
                             .handle_transport_at(epoch, TransportEvent::Closed(e));
                     }
@@ -604,7 +605,7 @@ impl Driver {
         let mut cx = Context::from_waker(&self.waker);
         while self.shared.poll_notified(&mut cx).is_ready() {}
         let result = if self.shared.has_transport_command() {
-            Err(HandshakeFailure::Failed("abandoned".to_string()))
+            Err(HandshakeFailure::Failed("abandoned".into()))
         } else {
             handshake(&link.tcp, &mut conn, &leftover, self.attempt_deadline)
         };
@@ -625,8 +626,9 @@ impl Driver {
         match reader::spawn(self.io.clone(), link.clone(), self.epoch) {
             Ok(handle) => self.reader = Some(handle),
             Err(e) => {
-                link.fail(TransportError::Io(format!(
-                    "cannot start a reader thread: {e}"
+                link.fail(TransportError::Io(TransportCause::with_source(
+                    format!("cannot start a reader thread: {e}"),
+                    e,
                 )));
             }
         }

@@ -7,6 +7,7 @@ use super::link::{Link, decrypt, read_socket};
 use crate::executor::block_on;
 use bytes::BytesMut;
 use natrs_client::TransportError;
+use natrs_client::adapter::io_failure;
 use std::future::poll_fn;
 use std::io;
 use std::sync::Arc;
@@ -58,7 +59,7 @@ impl Reader {
                 n = match read_socket(&self.link.tcp, &mut scratch) {
                     Ok(0) => return self.stop(TransportError::Eof),
                     Ok(n) => n,
-                    Err(e) => return self.stop(TransportError::Io(e.to_string())),
+                    Err(e) => return self.stop(io_failure(e)),
                 };
                 self.io.stats.socket_reads.fetch_add(1, Ordering::Relaxed);
             }

@@ -9,6 +9,7 @@
 use super::link::{Link, is_timeout, lock};
 use natrs_client::TransportError;
 use natrs_client::adapter::Shared;
+use natrs_client::adapter::io_failure;
 use natrs_core::proto::WriteBuffer;
 use std::io::{IoSlice, Write};
 use std::ops::{Deref, DerefMut};
@@ -91,7 +92,7 @@ impl WriteSide {
                     Ok(0) => return Err(TransportError::Io("socket took no bytes".into())),
                     Ok(n) => self.tls_pos += n,
                     Err(e) if is_timeout(&e) => return Ok(Flushed::Blocked),
-                    Err(e) => return Err(TransportError::Io(e.to_string())),
+                    Err(e) => return Err(io_failure(e)),
                 }
             }
             self.tls_out.clear();
@@ -118,7 +119,7 @@ impl WriteSide {
                 Ok(0) => return Err(TransportError::Io("socket took no bytes".into())),
                 Ok(n) => bytes::Buf::advance(&mut self.wbuf, n),
                 Err(e) if is_timeout(&e) => return Ok(Flushed::Blocked),
-                Err(e) => return Err(TransportError::Io(e.to_string())),
+                Err(e) => return Err(io_failure(e)),
             }
         }
     }
@@ -135,12 +136,11 @@ impl WriteSide {
             let taken = conn
                 .writer()
                 .write_vectored(&slices[..n])
-                .map_err(|e| TransportError::Io(e.to_string()))?;
+                .map_err(io_failure)?;
             bytes::Buf::advance(&mut self.wbuf, taken);
         }
         while conn.wants_write() {
-            conn.write_tls(&mut self.tls_out)
-                .map_err(|e| TransportError::Io(e.to_string()))?;
+            conn.write_tls(&mut self.tls_out).map_err(io_failure)?;
         }
         if self.tls_out.is_empty() && !self.wbuf.is_empty() {
             return Err(TransportError::Tls("the TLS session took no bytes".into()));

@@ -21,7 +21,7 @@
 
 use bytes::{Buf, Bytes, BytesMut};
 use natrs_core::client::{FlushId, RequestId, TransportCommand, TransportEvent};
-use natrs_core::error::TransportError;
+use natrs_core::error::{TransportCause, TransportError};
 use natrs_core::proto::WriteBuffer;
 use natrs_core::{Client, Config, Error, Event, Instant, ServerAddr, Sid};
 use std::collections::VecDeque;
@@ -203,7 +203,7 @@ impl Driver {
                         self.stream = Some(stream);
                         TransportEvent::Connected
                     }
-                    Err(e) => TransportEvent::Closed(TransportError::Connect(e)),
+                    Err(e) => TransportEvent::Closed(TransportError::Connect(e.into())),
                 };
                 let now = self.now();
                 self.client.handle_transport(now, event);
@@ -272,7 +272,10 @@ impl Driver {
                 Ok(n) => self.write_buf.advance(n),
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
                 Err(e) => {
-                    failed = Some(TransportError::Io(e.to_string()));
+                    failed = Some(TransportError::Io(TransportCause::with_source(
+                        e.to_string(),
+                        e,
+                    )));
                     break;
                 }
             }
@@ -335,7 +338,9 @@ impl Driver {
                                 let now = self.now();
                                 self.client.handle_transport(
                                     now,
-                                    TransportEvent::Closed(TransportError::Io(e.to_string())),
+                                    TransportEvent::Closed(TransportError::Io(
+                                        TransportCause::with_source(e.to_string(), e),
+                                    )),
                                 );
                                 return;
                             }

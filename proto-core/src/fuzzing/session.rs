@@ -351,7 +351,7 @@ impl Session {
                     0 => TransportEvent::Connected,
                     1 => TransportEvent::TlsEstablished,
                     2 => TransportEvent::Closed(TransportError::Eof),
-                    _ => TransportEvent::Closed(TransportError::Connect(String::from("refused"))),
+                    _ => TransportEvent::Closed(TransportError::Connect("refused".into())),
                 };
                 self.client.handle_transport(now, event);
             }

@@ -51,6 +51,7 @@ macro_rules! suite_tests {
                 errors {
                     request_errors_answer_the_common_questions,
                     a_bad_password_is_an_auth_error,
+                    a_refused_connect_keeps_the_io_error,
                     client_events_read_as_one_line,
                 }
                 reconnect {

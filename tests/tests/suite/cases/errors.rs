@@ -53,6 +53,22 @@ pub fn a_bad_password_is_an_auth_error<C: SuiteClient>() {
     );
 }
 
+/// A refused connect keeps the io error underneath in its source chain, so a
+/// caller can ask for its kind instead of parsing text.
+pub fn a_refused_connect_keeps_the_io_error<C: SuiteClient>() {
+    let dead = dead_port();
+    let err = C::connect(&format!("nats://127.0.0.1:{dead}"), ConnectOptions::new())
+        .err()
+        .expect("nothing listens");
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&err);
+    let mut kinds = Vec::new();
+    while let Some(e) = source {
+        kinds.extend(e.downcast_ref::<std::io::Error>().map(|io| io.kind()));
+        source = e.source();
+    }
+    assert_eq!(kinds, [std::io::ErrorKind::ConnectionRefused], "{err:?}");
+}
+
 /// Every event reads as one line.
 pub fn client_events_read_as_one_line<C: SuiteClient>() {
     let server = server();

@@ -185,6 +185,20 @@ pub fn unknown_ca_is_a_clear_error<C: SuiteClient>() {
     )
     .err()
     .expect("server certificate from an unknown CA");
+    // The source chain keeps rustls' own error, not only its text.
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&err);
+    let mut found = None;
+    while let Some(e) = source {
+        found = found.or_else(|| e.downcast_ref::<rustls::Error>().cloned());
+        source = e.source();
+    }
+    assert_eq!(
+        found,
+        Some(rustls::Error::InvalidCertificate(
+            rustls::CertificateError::UnknownIssuer
+        )),
+        "{err:?}"
+    );
     let reason = failure(err);
     match &reason {
         DisconnectReason::Transport(TransportError::Tls(text)) => {
