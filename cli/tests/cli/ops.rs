@@ -1,0 +1,260 @@
+//! The operations commands: `stream backup`/`restore`, `stream report`,
+//! `consumer report` and `events`.
+
+use crate::object::in_terminal;
+use crate::support::{Natrs, WAIT};
+use natrs_tests::Server;
+
+/// A file stream ORDERS with `count` messages of `size` bytes and a durable
+/// pull consumer `worker`.
+fn orders(natrs: &Natrs, count: usize, size: usize) {
+    natrs.ok(&[
+        "stream",
+        "add",
+        "ORDERS",
+        "--subjects",
+        "orders.>",
+        "--storage",
+        "file",
+    ]);
+    let body = "x".repeat(size);
+    natrs.ok(&["pub", "orders.new", &body, "--count", &count.to_string()]);
+    natrs.ok(&["consumer", "add", "ORDERS", "worker", "--ack", "explicit"]);
+}
+
+#[test]
+fn backup_then_restore_under_a_new_name() {
+    let server = Server::start().unwrap();
+    let natrs = Natrs::new(&server.url());
+    orders(&natrs, 120, 100);
+    let dir = tempfile::tempdir().unwrap();
+    let backup = dir.path().join("orders");
+    let backup_arg = backup.to_str().unwrap();
+
+    let out = natrs.ok(&["stream", "backup", "ORDERS", backup_arg]);
+    assert!(
+        out.contains("Backed up stream ORDERS (120 messages"),
+        "{out}"
+    );
+    assert!(backup.join("backup.json").is_file());
+    assert!(backup.join("stream.tar.s2").is_file());
+
+    let restored = natrs.json(&[
+        "stream",
+        "restore",
+        backup_arg,
+        "--name",
+        "ORDERS_COPY",
+        "--subjects",
+        "copy.>",
+        "--replicas",
+        "1",
+    ]);
+    assert_eq!(restored["config"]["name"], "ORDERS_COPY");
+    assert_eq!(
+        restored["config"]["subjects"],
+        serde_json::json!(["copy.>"])
+    );
+    let original = natrs.json(&["stream", "info", "ORDERS"]);
+    let copy = natrs.json(&["stream", "info", "ORDERS_COPY"]);
+    assert_eq!(copy["state"]["messages"], 120);
+    assert_eq!(copy["state"]["messages"], original["state"]["messages"]);
+    assert_eq!(copy["state"]["bytes"], original["state"]["bytes"]);
+    // The consumers came along.
+    let consumers = natrs.json(&["consumer", "ls", "ORDERS_COPY", "--names"]);
+    assert_eq!(consumers, serde_json::json!(["worker"]));
+
+    // Without the consumers, none are restored.
+    let bare = dir.path().join("bare");
+    natrs.ok(&[
+        "stream",
+        "backup",
+        "ORDERS",
+        bare.to_str().unwrap(),
+        "--no-consumers",
+        "--check",
+    ]);
+    let out = natrs.ok(&[
+        "stream",
+        "restore",
+        bare.to_str().unwrap(),
+        "--name",
+        "ORDERS_BARE",
+        "--subjects",
+        "bare.a,bare.b",
+    ]);
+    assert!(
+        out.contains("Restored stream ORDERS_BARE (120 messages"),
+        "{out}"
+    );
+    let consumers = natrs.json(&["consumer", "ls", "ORDERS_BARE", "--names"]);
+    assert_eq!(consumers, serde_json::json!([]));
+}
+
+#[test]
+fn restore_onto_an_existing_stream_and_bad_backups_are_one_line_errors() {
+    let server = Server::start().unwrap();
+    let natrs = Natrs::new(&server.url());
+    orders(&natrs, 5, 10);
+    let dir = tempfile::tempdir().unwrap();
+    let backup = dir.path().join("orders");
+    let backup_arg = backup.to_str().unwrap();
+    natrs.ok(&["stream", "backup", "ORDERS", backup_arg]);
+
+    let line = natrs.fails(&["stream", "restore", backup_arg], "exists");
+    assert!(line.contains("ORDERS"), "{line}");
+    // The existing stream is untouched.
+    assert_eq!(
+        natrs.json(&["stream", "info", "ORDERS"])["state"]["messages"],
+        5
+    );
+
+    natrs.fails(
+        &[
+            "stream",
+            "backup",
+            "NOPE",
+            dir.path().join("nope").to_str().unwrap(),
+        ],
+        "NOPE",
+    );
+    assert!(!dir.path().join("nope").join("backup.json").exists());
+    natrs.fails(
+        &[
+            "stream",
+            "restore",
+            dir.path().join("missing").to_str().unwrap(),
+        ],
+        "backup.json",
+    );
+}
+
+#[test]
+fn restore_progress_bar_on_a_terminal_only() {
+    let server = Server::start().unwrap();
+    let natrs = Natrs::new(&server.url());
+    orders(&natrs, 64, 32 * 1024);
+    let dir = tempfile::tempdir().unwrap();
+    let backup = dir.path().join("orders");
+    let backup_arg = backup.to_str().unwrap();
+    natrs.ok(&["stream", "backup", "ORDERS", backup_arg]);
+    let size = std::fs::metadata(backup.join("stream.tar.s2"))
+        .unwrap()
+        .len();
+    assert!(size > 0);
+
+    let args = [
+        "stream",
+        "restore",
+        backup_arg,
+        "--name",
+        "PIPED",
+        "--subjects",
+        "piped",
+    ];
+    let out = natrs.run(&args);
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(!out.stderr.contains("Restoring"), "{}", out.stderr);
+
+    let text = in_terminal(
+        &natrs,
+        &[
+            "stream",
+            "restore",
+            backup_arg,
+            "--name",
+            "TTY",
+            "--subjects",
+            "tty",
+        ],
+        None,
+    );
+    assert!(text.contains("Restoring"), "no progress bar: {text:?}");
+    assert!(
+        text.contains("Restored stream TTY (64 messages"),
+        "{text:?}"
+    );
+}
+
+#[test]
+fn stream_and_consumer_reports_as_table_and_json() {
+    let server = Server::start().unwrap();
+    let natrs = Natrs::new(&server.url());
+    orders(&natrs, 7, 10);
+    natrs.ok(&[
+        "consumer", "next", "ORDERS", "worker", "--count", "2", "--no-ack",
+    ]);
+
+    let table = natrs.ok(&["stream", "report"]);
+    for header in ["Stream", "Storage", "Replicas", "Messages", "Consumers"] {
+        assert!(table.contains(header), "{table}");
+    }
+    let row = table.lines().find(|l| l.contains("ORDERS")).expect("a row");
+    assert!(row.contains("file") && row.contains(" 7 "), "{row}");
+
+    let json = natrs.json(&["stream", "report"]);
+    let rows = json.as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["name"], "ORDERS");
+    assert_eq!(rows[0]["storage"], "file");
+    assert_eq!(rows[0]["replicas"], 1);
+    assert_eq!(rows[0]["messages"], 7);
+    assert_eq!(rows[0]["consumers"], 1);
+    assert!(rows[0]["bytes"].as_u64().unwrap() > 70);
+    let none = natrs.json(&["stream", "report", "--subject", "other.>"]);
+    assert_eq!(none, serde_json::json!([]));
+
+    let table = natrs.ok(&["consumer", "report", "ORDERS"]);
+    assert!(table.contains("Ack pending"), "{table}");
+    let row = table.lines().find(|l| l.contains("worker")).expect("a row");
+    assert!(row.contains("pull") && row.contains("explicit"), "{row}");
+
+    let json = natrs.json(&["consumer", "report", "ORDERS"]);
+    let rows = json.as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["stream"], "ORDERS");
+    assert_eq!(rows[0]["name"], "worker");
+    assert_eq!(rows[0]["push"], false);
+    assert_eq!(rows[0]["durable"], true);
+    assert_eq!(rows[0]["ack_pending"], 2);
+    assert_eq!(rows[0]["unprocessed"], 5);
+    assert_eq!(rows[0]["delivered_stream_seq"], 2);
+
+    natrs.fails(&["consumer", "report", "NOPE"], "not found");
+}
+
+#[test]
+fn events_print_a_stream_create_advisory_and_end_on_ctrl_c() {
+    let server = Server::start().unwrap();
+    let natrs = Natrs::new(&server.url());
+    let mut events = natrs.spawn(&["events"]);
+    events.wait_stderr("Listening for events on $JS.EVENT.ADVISORY.>");
+    natrs.ok(&["stream", "add", "EV", "--subjects", "ev.>"]);
+    events.wait_stdout_count(
+        "[$JS.EVENT.ADVISORY.STREAM.CREATED.EV] stream EV created",
+        1,
+    );
+    events.interrupt();
+    let out = events.wait_exit(WAIT);
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status,
+        out.stderr
+    );
+    assert!(out.stderr.contains("Interrupted after"), "{}", out.stderr);
+    for line in out.stdout.lines() {
+        assert!(line.contains("[$JS.EVENT.ADVISORY."), "{line}");
+    }
+
+    // --json: the advisory's body, pretty.
+    let mut events = natrs.spawn(&["events", "--stream", "EV2", "--json", "--count", "1"]);
+    events.wait_stderr("Listening for events on $JS.EVENT.ADVISORY.STREAM.*.EV2");
+    natrs.ok(&["stream", "add", "EV2", "--subjects", "ev2.>"]);
+    let out = events.wait_exit(WAIT);
+    assert!(out.status.success(), "{}", out.stderr);
+    let body: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(body["type"], "io.nats.jetstream.advisory.v1.stream_action");
+    assert_eq!(body["stream"], "EV2");
+    assert_eq!(body["action"], "create");
+}
