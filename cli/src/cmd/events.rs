@@ -30,9 +30,10 @@ pub(crate) struct EventsArgs {
     connections: bool,
     /// Server events: failed authentications, statistics, shutdown and lame
     /// duck (needs a system account user)
-    #[arg(long = "sys")]
+    #[arg(long = "sys", visible_alias = "srv-advisory")]
     sys: bool,
-    /// Events on these subjects too, comma-separated (wildcards allowed)
+    /// Events on these subjects too, comma-separated or repeated (wildcards
+    /// allowed)
     #[arg(long, value_delimiter = ',')]
     subjects: Vec<String>,
     /// Stop after this many events

@@ -3,7 +3,7 @@
 
 use crate::object::in_terminal;
 use crate::support::{Natrs, WAIT};
-use natrs_tests::Server;
+use natrs_tests::{Server, ServerConfig};
 
 /// A file stream ORDERS with `count` messages of `size` bytes and a durable
 /// pull consumer `worker`.
@@ -130,14 +130,30 @@ fn restore_onto_an_existing_stream_and_bad_backups_are_one_line_errors() {
 }
 
 #[test]
-fn restore_progress_bar_on_a_terminal_only() {
+fn backup_and_restore_progress_bars_on_a_terminal_only() {
     let server = Server::start().unwrap();
     let natrs = Natrs::new(&server.url());
     orders(&natrs, 64, 32 * 1024);
     let dir = tempfile::tempdir().unwrap();
     let backup = dir.path().join("orders");
     let backup_arg = backup.to_str().unwrap();
-    natrs.ok(&["stream", "backup", "ORDERS", backup_arg]);
+    let out = natrs.run(&["stream", "backup", "ORDERS", backup_arg]);
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(!out.stderr.contains("Backing up"), "{}", out.stderr);
+    let tty_backup = dir.path().join("tty");
+    let text = in_terminal(
+        &natrs,
+        &["stream", "backup", "ORDERS", tty_backup.to_str().unwrap()],
+        None,
+    );
+    assert!(
+        text.contains("Backing up ORDERS"),
+        "no progress bar: {text:?}"
+    );
+    assert!(
+        text.contains("Backed up stream ORDERS (64 messages"),
+        "{text:?}"
+    );
     let size = std::fs::metadata(backup.join("stream.tar.s2"))
         .unwrap()
         .len();
@@ -257,4 +273,33 @@ fn events_print_a_stream_create_advisory_and_end_on_ctrl_c() {
     assert_eq!(body["type"], "io.nats.jetstream.advisory.v1.stream_action");
     assert_eq!(body["stream"], "EV2");
     assert_eq!(body["action"], "create");
+}
+
+#[test]
+fn events_show_connections_to_a_system_account_user() {
+    let server = ServerConfig::new().system_account().start().unwrap();
+    let system = Natrs::new(&server.system_url());
+    let app = Natrs::new(&server.url());
+    let mut events = system.spawn(&["events", "--connections"]);
+    events.wait_stderr("Listening for events on $SYS.ACCOUNT.*.CONNECT");
+    app.ok(&["pub", "conn.test", "x"]);
+    events.wait_stdout_count("(name natrs)", 1);
+    events.wait_stdout_count("disconnected", 1);
+    events.interrupt();
+    let out = events.wait_exit(WAIT);
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status,
+        out.stderr
+    );
+    let connect = out
+        .stdout
+        .lines()
+        .find(|l| l.contains("(name natrs)"))
+        .expect("a connect line");
+    assert!(
+        connect.contains("[$SYS.ACCOUNT.APP.CONNECT]") && connect.contains("connected from"),
+        "{connect}"
+    );
 }
