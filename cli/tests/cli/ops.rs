@@ -3,7 +3,8 @@
 
 use crate::object::in_terminal;
 use crate::support::{Natrs, WAIT};
-use natrs_tests::{Server, ServerConfig};
+use natrs_tests::{Cluster, Server, ServerConfig};
+use std::time::{Duration, Instant};
 
 /// A file stream ORDERS with `count` messages of `size` bytes and a durable
 /// pull consumer `worker`.
@@ -302,4 +303,72 @@ fn events_show_connections_to_a_system_account_user() {
         connect.contains("[$SYS.ACCOUNT.APP.CONNECT]") && connect.contains("connected from"),
         "{connect}"
     );
+}
+
+/// Runs `natrs args --json` until `done` holds for its output (a cluster
+/// settles: a meta leader, then the stream's leader and current replicas).
+fn json_until(
+    natrs: &Natrs,
+    args: &[&str],
+    what: &str,
+    done: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let deadline = Instant::now() + WAIT;
+    let mut all = args.to_vec();
+    all.push("--json");
+    loop {
+        let out = natrs.run(&all);
+        if out.status.success()
+            && let Ok(value) = serde_json::from_str::<serde_json::Value>(&out.stdout)
+            && done(&value)
+        {
+            return value;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}: {} {}",
+            out.stdout,
+            out.stderr
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn stream_report_shows_the_replication_group_of_a_cluster() {
+    let cluster = Cluster::start(3).unwrap();
+    let natrs = Natrs::new(&cluster.urls().join(","));
+    let add = [
+        "stream",
+        "add",
+        "R3",
+        "--subjects",
+        "r3.>",
+        "--replicas",
+        "3",
+    ];
+    // The meta leader may still be being elected.
+    json_until(&natrs, &add, "the R3 stream to be created", |v| {
+        v["config"]["name"] == "R3"
+    });
+    natrs.ok(&["pub", "r3.a", "x", "--count", "3"]);
+    let rows = json_until(
+        &natrs,
+        &["stream", "report"],
+        "a leader and two current replicas",
+        |v| {
+            let cluster = &v[0]["cluster"];
+            cluster["leader"].is_string()
+                && cluster["replicas"].as_array().is_some_and(|r| {
+                    r.len() == 2 && r.iter().all(|r| r["current"] == true && r["lag"] == 0)
+                })
+        },
+    );
+    assert_eq!(rows[0]["replicas"], 3);
+    assert_eq!(rows[0]["messages"], 3);
+    let leader = rows[0]["cluster"]["leader"].as_str().unwrap().to_string();
+
+    let table = natrs.ok(&["stream", "report"]);
+    assert!(table.contains(&format!("{leader}*")), "{table}");
+    assert!(table.contains("current"), "{table}");
 }
