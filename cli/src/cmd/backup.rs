@@ -6,7 +6,9 @@ use crate::output::{self, print_json};
 use anyhow::{Result, anyhow};
 use indicatif::ProgressBar;
 use natrs_tokio::jetstream::JetStream;
-use natrs_tokio::jetstream::backup::{BackupOptions, CancelToken, Progress, RestoreOptions};
+use natrs_tokio::jetstream::backup::{
+    BackupError, BackupOptions, CancelToken, Progress, RestoreOptions,
+};
 use std::future::Future;
 use std::path::Path;
 
@@ -117,7 +119,11 @@ pub(crate) async fn restore(
     }
     let result = until_interrupted(&cancel, js.restore_stream(dir, &options)).await;
     bar.finish_and_clear();
-    let info = result.map_err(|e| anyhow!("cannot restore {}: {e}", dir.display()))?;
+    let info = result.map_err(|e| match e.downcast_ref::<BackupError>() {
+        // The library's message already says "cannot restore".
+        Some(BackupError::StreamExists(_)) => anyhow!("{e} (restoring {})", dir.display()),
+        _ => anyhow!("cannot restore {}: {e}", dir.display()),
+    })?;
     if global.json {
         return print_json(&info);
     }

@@ -103,7 +103,10 @@ fn restore_onto_an_existing_stream_and_bad_backups_are_one_line_errors() {
     natrs.ok(&["stream", "backup", "ORDERS", backup_arg]);
 
     let line = natrs.fails(&["stream", "restore", backup_arg], "exists");
-    assert!(line.contains("ORDERS"), "{line}");
+    assert!(
+        line.starts_with("natrs: error: cannot restore: stream \"ORDERS\" exists"),
+        "{line}"
+    );
     // The existing stream is untouched.
     assert_eq!(
         natrs.json(&["stream", "info", "ORDERS"])["state"]["messages"],
