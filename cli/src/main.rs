@@ -112,6 +112,13 @@ enum Command {
         after_help = "Examples:\n  natrs micro ls\n  natrs micro info calculator\n  natrs micro stats calculator --json"
     )]
     Micro(cmd::micro::MicroCommand),
+    /// Watch advisories and server events
+    #[command(
+        name = "events",
+        visible_alias = "event",
+        after_help = "Examples:\n  natrs events\n  natrs events --stream ORDERS --js-metric\n  natrs events --all --json"
+    )]
+    Events(cmd::events::EventsArgs),
     /// Benchmarks: publishers, subscribers, request/reply, JetStream
     #[command(
         subcommand,
@@ -172,6 +179,7 @@ async fn run(command: Command, global: Global) -> anyhow::Result<()> {
         Command::Stream(command) => cmd::stream::run(command, &global).await,
         Command::Consumer(command) => cmd::consumer::run(command, &global).await,
         Command::Micro(command) => cmd::micro::run(command, &global).await,
+        Command::Events(args) => cmd::events::run(args, &global).await,
         Command::Bench(command) => cmd::bench::run(command, &global).await,
         Command::Completions(_) => Ok(()),
     }

@@ -124,6 +124,14 @@ pub(crate) enum ConsumerCommand {
         /// Consumer name
         consumer: String,
     },
+    /// Report on a stream's consumers (pending, waiting, replicas)
+    #[command(
+        after_help = "Examples:\n  natrs consumer report ORDERS\n  natrs consumer report ORDERS --json"
+    )]
+    Report {
+        /// Stream name
+        stream: String,
+    },
 }
 
 /// Acknowledgement policies.
@@ -468,6 +476,7 @@ pub(crate) async fn run(command: ConsumerCommand, global: &Global) -> Result<()>
                 Ok(())
             }
         }
+        ConsumerCommand::Report { stream } => super::report::consumers(&js, global, &stream).await,
         ConsumerCommand::Resume { stream, consumer } => {
             let response = js.resume_consumer(&stream, &consumer).await?;
             if json {

@@ -1,15 +1,18 @@
-//! One module per command group. The operations commands (`stream backup`,
-//! `stream restore`, `stream report`, `consumer report`, `events`) come as
-//! modules of their own here.
+//! One module per command group; the operations commands have modules of
+//! their own: `backup` (`stream backup`, `stream restore`), `report`
+//! (`stream report`, `consumer report`) and `events`.
 
+pub(crate) mod backup;
 pub(crate) mod bench;
 pub(crate) mod completions;
 pub(crate) mod consumer;
 pub(crate) mod context;
+pub(crate) mod events;
 pub(crate) mod kv;
 pub(crate) mod micro;
 pub(crate) mod object;
 pub(crate) mod publish;
+pub(crate) mod report;
 pub(crate) mod request;
 pub(crate) mod rtt;
 pub(crate) mod stream;

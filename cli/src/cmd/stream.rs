@@ -1,5 +1,5 @@
 //! `natrs stream ...`: JetStream streams. (`backup`, `restore` and `report`
-//! come as modules of their own.)
+//! run in the modules `backup` and `report`.)
 
 use super::confirm_or_force;
 use super::kv::Storage;
@@ -110,6 +110,49 @@ pub(crate) enum StreamCommand {
         /// The last message on this subject instead
         #[arg(long = "last-for", conflicts_with = "seq")]
         last_for: Option<String>,
+    },
+    /// Back a stream up into a folder, as the nats CLI does
+    #[command(
+        after_help = "Examples:\n  natrs stream backup ORDERS /backups/orders\n  natrs stream backup ORDERS /backups/orders --no-consumers --check"
+    )]
+    Backup {
+        /// Stream name
+        stream: String,
+        /// Folder to write the backup into (made when missing)
+        dir: PathBuf,
+        /// Leave the consumers out
+        #[arg(long = "no-consumers")]
+        no_consumers: bool,
+        /// Ask the server to check every message before the backup
+        #[arg(long)]
+        check: bool,
+    },
+    /// Restore a stream from a backup folder
+    #[command(
+        after_help = "Examples:\n  natrs stream restore /backups/orders\n  natrs stream restore /backups/orders --name ORDERS_COPY --subjects 'copy.>' --replicas 1"
+    )]
+    Restore {
+        /// Folder holding backup.json and stream.tar.s2
+        dir: PathBuf,
+        /// Restore under this name instead of the backed-up one
+        #[arg(long)]
+        name: Option<String>,
+        /// Restore with this many replicas
+        #[arg(long)]
+        replicas: Option<usize>,
+        /// Restore storing these subjects, comma-separated (a copy next to
+        /// the original needs subjects of its own)
+        #[arg(long, value_delimiter = ',')]
+        subjects: Vec<String>,
+    },
+    /// Report on every stream (counts, replicas, lag)
+    #[command(
+        after_help = "Examples:\n  natrs stream report\n  natrs stream report --subject 'orders.>' --json"
+    )]
+    Report {
+        /// Only streams with subjects matching this filter
+        #[arg(long)]
+        subject: Option<String>,
     },
     /// Page through a stream's messages
     #[command(
@@ -297,6 +340,21 @@ pub(crate) async fn run(command: StreamCommand, global: &Global) -> Result<()> {
             }
             println!("{t}");
             Ok(())
+        }
+        StreamCommand::Backup {
+            stream,
+            dir,
+            no_consumers,
+            check,
+        } => super::backup::backup(&js, global, &stream, &dir, !no_consumers, check).await,
+        StreamCommand::Restore {
+            dir,
+            name,
+            replicas,
+            subjects,
+        } => super::backup::restore(&js, global, &dir, name, replicas, subjects).await,
+        StreamCommand::Report { subject } => {
+            super::report::streams(&js, global, subject.as_deref()).await
         }
         StreamCommand::Info { stream } => show_info(&js.stream_info(&stream).await?, json),
         StreamCommand::Add { stream, flags } => {

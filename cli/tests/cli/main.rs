@@ -8,5 +8,6 @@ mod core;
 mod kv;
 mod micro;
 mod object;
+mod ops;
 mod stream;
 mod support;

@@ -251,7 +251,7 @@ fn progress_bars_on_a_terminal_only() {
 }
 
 /// Runs the tool in a pseudo-terminal; returns what the terminal showed.
-fn in_terminal(natrs: &Natrs, args: &[&str], stdin: Option<&std::path::Path>) -> String {
+pub(crate) fn in_terminal(natrs: &Natrs, args: &[&str], stdin: Option<&std::path::Path>) -> String {
     let cmd = natrs.command(args);
     let mut line = format!(
         "stty cols 120 rows 40; '{}'",
