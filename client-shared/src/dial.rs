@@ -1,4 +1,4 @@
-//! Custom dialers: how an async runtime crate opens the byte stream to a
+//! Custom dialers: how a runtime crate opens the byte stream to a
 //! server when the application does not want a plain TCP connection (an
 //! in-process server, a proxy, SOCKS). TLS and WebSocket still apply on top
 //! of the dialed stream where the URL asks for them.
