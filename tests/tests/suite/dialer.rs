@@ -35,10 +35,12 @@ fn pump(mut from: impl Read, mut to: impl Write, count: &AtomicU64, end: impl Fn
         match from.read(&mut buf) {
             Ok(0) | Err(_) => break,
             Ok(n) => {
+                // Counted before they are passed on, so whoever reads them
+                // finds them counted.
+                count.fetch_add(n as u64, Ordering::SeqCst);
                 if to.write_all(&buf[..n]).is_err() {
                     break;
                 }
-                count.fetch_add(n as u64, Ordering::SeqCst);
             }
         }
     }
@@ -171,6 +173,60 @@ fn reconnects_through_the_dialer<C: SuiteClient>() {
     client.close();
 }
 
+/// A reconnect the application forces gives the dialed stream up: the
+/// reader blocked in it returns and the stream ends, though the server
+/// (a script on an in-memory pipe, which sends nothing unasked) never
+/// ends it; and the client dials again.
+fn forced_reconnect_ends_the_dialed_stream<C: SuiteClient>() {
+    let (ended_tx, ended) = std::sync::mpsc::channel();
+    let dials = Arc::new(AtomicUsize::new(0));
+    let dialer = {
+        let dials = dials.clone();
+        move |_: &ServerAddr| -> BoxFuture<'static, io::Result<Box<dyn DialedStream>>> {
+            let i = dials.fetch_add(1, Ordering::SeqCst);
+            let (client_end, server_end) = memory::pipe();
+            let ended_tx = ended_tx.clone();
+            std::thread::spawn(move || {
+                answer_until_the_end(server_end);
+                let _ = ended_tx.send(i);
+            });
+            Box::pin(async move { Ok(Box::new(client_end) as Box<dyn DialedStream>) })
+        }
+    };
+    let log = EventLog::new();
+    let options = log.attach(fast_reconnect().dialer(dialer));
+    let client = C::connect("nats://in-memory:4222", options).expect("connect");
+    client.flush().unwrap();
+    client.force_reconnect();
+    log.wait("Reconnected", |e| {
+        matches!(e, ClientEvent::Reconnected { .. })
+    });
+    assert_eq!(ended.recv_timeout(WAIT), Ok(0), "the first stream ended");
+    assert_eq!(dials.load(Ordering::SeqCst), 2);
+    client.flush().unwrap();
+    client.close();
+}
+
+/// Serves one connection of a scripted server: INFO, then PONG for every
+/// PING, until the client ends the stream.
+fn answer_until_the_end(end: MemoryStream) {
+    let end = Arc::new(end);
+    let mut w = ArcWrite(end.clone());
+    let mut r = BufReader::new(ArcRead(end));
+    let _ = w.write_all(b"INFO {\"server_id\":\"mem\",\"version\":\"2.15.1\",\"proto\":1,\"headers\":true,\"max_payload\":1048576}\r\n");
+    let mut s = String::new();
+    loop {
+        s.clear();
+        match r.read_line(&mut s) {
+            Ok(0) | Err(_) => return,
+            Ok(_) if s.trim_end() == "PING" => {
+                let _ = w.write_all(b"PONG\r\n");
+            }
+            Ok(_) => {}
+        }
+    }
+}
+
 /// Reads one line (without its CRLF).
 fn line(r: &mut impl BufRead) -> String {
     let mut s = String::new();
@@ -248,4 +304,5 @@ dialer_tests!(
     tls_runs_over_a_dialed_stream,
     in_memory_transport_with_a_scripted_server,
     reconnects_through_the_dialer,
+    forced_reconnect_ends_the_dialed_stream,
 );
