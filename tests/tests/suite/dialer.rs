@@ -7,7 +7,7 @@
 use crate::async_client::AsyncClient;
 use crate::async_std_runtime::AsyncStd;
 use crate::blocking_client::BlockingClient;
-use crate::support::{EventLog, SuiteClient, SuiteSubscriber, fast_reconnect, server};
+use crate::support::{Bytes, EventLog, SuiteClient, SuiteSubscriber, fast_reconnect, server};
 use crate::tokio_runtime::Tokio;
 use natrs_client::adapter::BoxFuture;
 use natrs_client::memory::{self, MemoryStream};
@@ -207,6 +207,53 @@ fn forced_reconnect_ends_the_dialed_stream<C: SuiteClient>() {
     client.close();
 }
 
+/// A server that stops reading the dialed stream stalls no timer: with the
+/// pipe full, a flush still times out on time, and close still returns.
+fn a_full_dialed_stream_stalls_no_timer<C: SuiteClient>() {
+    let (client_end, server_end) = memory::pipe();
+    let slot = Arc::new(std::sync::Mutex::new(Some(client_end)));
+    let dialer = move |_: &ServerAddr| -> BoxFuture<'static, io::Result<Box<dyn DialedStream>>> {
+        let end = slot.lock().unwrap().take();
+        Box::pin(async move {
+            end.map(|e| Box::new(e) as Box<dyn DialedStream>)
+                .ok_or_else(|| io::Error::other("dialed once only"))
+        })
+    };
+    let (stop_tx, stop) = std::sync::mpsc::channel::<()>();
+    let script = std::thread::spawn(move || {
+        let server_end = Arc::new(server_end);
+        let mut w = ArcWrite(server_end.clone());
+        let mut r = BufReader::new(ArcRead(server_end.clone()));
+        w.write_all(b"INFO {\"server_id\":\"mem\",\"version\":\"2.15.1\",\"proto\":1,\"headers\":true,\"max_payload\":1048576}\r\n").unwrap();
+        assert!(line(&mut r).starts_with("CONNECT {"));
+        assert_eq!(line(&mut r), "PING");
+        w.write_all(b"PONG\r\n").unwrap();
+        // Reads nothing more until told, keeping the stream open; then
+        // ends it.
+        let _ = stop.recv_timeout(WAIT * 2);
+    });
+    let client = C::connect(
+        "nats://in-memory:4222",
+        ConnectOptions::new().dialer(dialer),
+    )
+    .expect("connect through the pipe");
+    let payload = Bytes::from(vec![b'x'; 64 * 1024]);
+    // Twice what the pipe holds.
+    for _ in 0..2 * memory::CAPACITY / payload.len() {
+        client.publish("full", payload.clone()).unwrap();
+    }
+    let start = std::time::Instant::now();
+    assert!(client.flush_timeout(Duration::from_millis(500)).is_err());
+    assert!(
+        start.elapsed() < WAIT,
+        "the flush took {:?}",
+        start.elapsed()
+    );
+    let _ = stop_tx.send(());
+    client.close();
+    script.join().expect("the script passed");
+}
+
 /// Serves one connection of a scripted server: INFO, then PONG for every
 /// PING, until the client ends the stream.
 fn answer_until_the_end(end: MemoryStream) {
@@ -305,4 +352,5 @@ dialer_tests!(
     in_memory_transport_with_a_scripted_server,
     reconnects_through_the_dialer,
     forced_reconnect_ends_the_dialed_stream,
+    a_full_dialed_stream_stalls_no_timer,
 );
