@@ -127,12 +127,6 @@ pub fn connect_with_options(
     addrs: impl AsRef<str>,
     options: ConnectOptions,
 ) -> Result<Client, ConnectError> {
-    if options.has_dialer() {
-        return Err(ConnectError::InvalidOptions(
-            "natrs-blocking cannot connect through a dialer (natrs-tokio and natrs-async-std can)"
-                .into(),
-        ));
-    }
     let connect_timeout = options.core_config().connect_timeout;
     let prepared = prepare(addrs.as_ref(), options)?;
     let io = driver::spawn(

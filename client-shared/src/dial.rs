@@ -1,4 +1,4 @@
-//! Custom dialers: how an async runtime crate opens the byte stream to a
+//! Custom dialers: how a runtime crate opens the byte stream to a
 //! server when the application does not want a plain TCP connection (an
 //! in-process server, a proxy, SOCKS). TLS and WebSocket still apply on top
 //! of the dialed stream where the URL asks for them.
@@ -23,6 +23,12 @@ impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> DialedStream for T {}
 /// send). The attempt's connect timeout covers the dial. With a dialer,
 /// [`ConnectOptions::local_address`](crate::ConnectOptions::local_address)
 /// is the dialer's business.
+///
+/// natrs-blocking has no async runtime: it drives the dial future and the
+/// stream's reads and writes on its own threads (parking them until the
+/// stream's wakers fire), so both must work outside any runtime's context,
+/// as [`memory::pipe`](crate::memory::pipe)'s ends and async-io's streams
+/// do (a tokio stream needs a tokio runtime running elsewhere).
 pub trait Dialer: Send + Sync + 'static {
     /// Opens a stream to `server`.
     fn dial(&self, server: &ServerAddr) -> BoxFuture<'static, io::Result<Box<dyn DialedStream>>>;

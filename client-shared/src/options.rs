@@ -402,16 +402,14 @@ impl ConnectOptions {
     /// Open connections with `dialer` instead of the runtime's TCP connect
     /// (an in-process transport, a proxy): see [`Dialer`] and
     /// [`memory::pipe`](crate::memory::pipe). TLS and WebSocket apply on
-    /// top of the dialed stream as the URL asks. The async runtime crates
-    /// (natrs-tokio, natrs-async-std) use it; natrs-blocking refuses to
-    /// connect with one.
+    /// top of the dialed stream as the URL asks. Every runtime crate
+    /// (natrs-tokio, natrs-async-std, natrs-blocking) uses it.
     pub fn dialer(mut self, dialer: impl Dialer) -> Self {
         self.dialer = Some(Arc::new(dialer));
         self
     }
 
-    /// Whether a [`dialer`](ConnectOptions::dialer) is set (a runtime crate
-    /// that cannot use one refuses to connect).
+    /// Whether a [`dialer`](ConnectOptions::dialer) is set.
     pub fn has_dialer(&self) -> bool {
         self.dialer.is_some()
     }

@@ -703,6 +703,13 @@ impl Shared {
         self.local_address
     }
 
+    /// The dialer that opens connections in place of the runtime's TCP
+    /// connect, if the options set one
+    /// ([`ConnectOptions::dialer`](crate::ConnectOptions::dialer)).
+    pub fn dialer(&self) -> Option<&Arc<dyn Dialer>> {
+        self.dialer.as_ref()
+    }
+
     /// Reads what the authentication provider needs for the next handshake
     /// (a `.creds` file), outside the lock: call before each connection
     /// attempt. A failure is kept by the provider and fails the handshake.

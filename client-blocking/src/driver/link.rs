@@ -1,5 +1,6 @@
-//! One connection to a server: the TCP socket, the TLS session over it once
-//! there is one, and what its reader and writers report to the driver.
+//! One connection to a server: the TCP socket or the stream a dialer opened,
+//! the TLS session over it once there is one, and what its reader and writers
+//! report to the driver.
 //!
 //! Reading and writing happen on different threads, so TLS is not a stream
 //! wrapped around the socket: the rustls session sits behind a mutex and TLS
@@ -7,12 +8,13 @@
 //! mutex across a socket call (a reader blocked in `read` must not stop a
 //! writer, nor the other way round).
 
+use super::dialed::{Dialed, DialedIo};
 use bytes::BytesMut;
 use natrs_client::adapter::{io_failure, tls_cause, tls_failure_text};
 use natrs_client::{TransportCause, TransportError};
 use rustls::ClientConnection;
 use socket2::{Domain, Protocol, Socket, Type};
-use std::io::{self, BufRead, Read};
+use std::io::{self, BufRead, IoSlice, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock};
@@ -28,12 +30,81 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// A connection's socket and TLS session.
+/// The byte stream of a connection: read by the reader thread, written by
+/// whoever holds the write side, shut down by the driver.
+#[derive(Debug)]
+pub(crate) enum Stream {
+    /// A TCP socket the driver opened.
+    Tcp(TcpStream),
+    /// A stream a [`Dialer`](natrs_client::Dialer) opened.
+    Dialed(Dialed),
+}
+
+impl Stream {
+    /// Reads what the stream has into `buf`, waiting without limit (until
+    /// the stream is shut down). `Ok(0)` means the peer closed.
+    #[inline]
+    pub(crate) fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(tcp) => read_socket(tcp, buf),
+            Stream::Dialed(d) => d.read(buf, None),
+        }
+    }
+
+    /// Writes some of `bufs`, blocking at most [`WRITE_SLICE`] (then a
+    /// timeout error, see [`is_timeout`]).
+    #[inline]
+    pub(crate) fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(tcp) => {
+                let mut io: &TcpStream = tcp;
+                io.write_vectored(bufs)
+            }
+            Stream::Dialed(d) => d.write_vectored(bufs, Some(Instant::now() + WRITE_SLICE)),
+        }
+    }
+
+    /// Writes some of `buf`, as [`write_vectored`](Self::write_vectored).
+    #[inline]
+    pub(crate) fn write(&self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(tcp) => {
+                let mut io: &TcpStream = tcp;
+                io.write(buf)
+            }
+            Stream::Dialed(d) => {
+                d.write_vectored(&[IoSlice::new(buf)], Some(Instant::now() + WRITE_SLICE))
+            }
+        }
+    }
+
+    /// Shuts the stream down: a thread blocked in a read or write returns
+    /// at once, and the peer sees the end.
+    pub(crate) fn shutdown(&self) {
+        match self {
+            Stream::Tcp(tcp) => {
+                let _ = tcp.shutdown(Shutdown::Both);
+            }
+            Stream::Dialed(d) => d.shutdown(),
+        }
+    }
+
+    /// Sets the stream up for the read and write loops (see
+    /// [`set_running_timeouts`]); a dialed stream's calls take their
+    /// limits per call.
+    pub(crate) fn set_running_timeouts(&self) -> io::Result<()> {
+        match self {
+            Stream::Tcp(tcp) => set_running_timeouts(tcp),
+            Stream::Dialed(_) => Ok(()),
+        }
+    }
+}
+
+/// A connection's stream and TLS session.
 #[derive(Debug)]
 pub(crate) struct Link {
-    /// The socket: read by the reader thread, written by whoever holds the
-    /// write side, shut down by the driver.
-    pub(crate) tcp: TcpStream,
+    /// The byte stream.
+    pub(crate) stream: Stream,
     /// The TLS session, once the handshake finished.
     tls: OnceLock<Mutex<ClientConnection>>,
     /// Set when the driver gave the link up: its reader leaves quietly.
@@ -46,10 +117,10 @@ pub(crate) struct Link {
 }
 
 impl Link {
-    /// A link over a connected socket.
-    pub(crate) fn new(tcp: TcpStream) -> Link {
+    /// A link over a connected stream.
+    pub(crate) fn new(stream: Stream) -> Link {
         Link {
-            tcp,
+            stream,
             tls: OnceLock::new(),
             retired: AtomicBool::new(false),
             failure: Mutex::new(None),
@@ -72,11 +143,11 @@ impl Link {
         self.retired.load(Ordering::SeqCst)
     }
 
-    /// Gives the link up: the socket is shut down, so a reader blocked in
+    /// Gives the link up: the stream is shut down, so a reader blocked in
     /// `read` and a writer blocked in `write` return at once.
     pub(crate) fn retire(&self) {
         self.retired.store(true, Ordering::SeqCst);
-        let _ = self.tcp.shutdown(Shutdown::Both);
+        self.stream.shutdown();
     }
 
     /// Records a failure (the first one wins). Returns whether it was the first.
@@ -185,11 +256,11 @@ impl From<rustls::Error> for HandshakeFailure {
     }
 }
 
-/// Runs the TLS handshake of `conn` over `tcp` on the calling thread, after
-/// feeding it `leftover` (bytes already read from the socket). Gives up once
-/// `deadline` passes.
+/// Runs the TLS handshake of `conn` over `stream` on the calling thread,
+/// after feeding it `leftover` (bytes already read from the stream). Gives up
+/// once `deadline` passes.
 pub(crate) fn handshake(
-    tcp: &TcpStream,
+    stream: &Stream,
     conn: &mut ClientConnection,
     leftover: &[u8],
     deadline: Instant,
@@ -199,15 +270,31 @@ pub(crate) fn handshake(
         conn.read_tls(&mut rest)?;
         conn.process_new_packets()?;
     }
-    let mut io = tcp;
+    match stream {
+        Stream::Tcp(tcp) => handshake_over(conn, deadline, tcp, |left| {
+            tcp.set_read_timeout(Some(left))?;
+            tcp.set_write_timeout(Some(left))
+        }),
+        Stream::Dialed(dialed) => {
+            handshake_over(conn, deadline, DialedIo { dialed, deadline }, |_| Ok(()))
+        }
+    }
+}
+
+/// The handshake's rounds over `io`, with `limit` setting how long its calls
+/// may block (the time left before `deadline`).
+fn handshake_over<T: Read + Write>(
+    conn: &mut ClientConnection,
+    deadline: Instant,
+    mut io: T,
+    limit: impl Fn(Duration) -> io::Result<()>,
+) -> Result<(), HandshakeFailure> {
     while conn.is_handshaking() {
         let now = Instant::now();
         if now >= deadline {
             return Err(HandshakeFailure::TimedOut);
         }
-        let left = deadline - now;
-        tcp.set_read_timeout(Some(left))
-            .and_then(|()| tcp.set_write_timeout(Some(left)))?;
+        limit(deadline - now)?;
         match conn.complete_io(&mut io) {
             Ok(_) => {}
             Err(e)

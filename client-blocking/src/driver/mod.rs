@@ -39,13 +39,15 @@
 //! are never fed: the reader feeds through [`Shared::handle_input_at`] with the
 //! transport epoch its link belongs to.
 
+mod dialed;
 mod link;
 mod reader;
 mod writer;
 
 use crate::DriverStatistics;
 use crate::executor::{spin_until, waits};
-use link::{HandshakeFailure, Link, connect_tcp, handshake, lock, set_running_timeouts};
+use dialed::Dialed;
+use link::{HandshakeFailure, Link, Stream, connect_tcp, handshake, lock};
 use natrs_client::TransportCause;
 use natrs_client::TransportError;
 use natrs_client::adapter::{DriverDone, Shared, connect_cause};
@@ -53,7 +55,6 @@ use natrs_core::client::{TransportCommand, TransportEvent};
 use rustls::ClientConnection;
 use rustls_pki_types::ServerName;
 use std::cell::Cell;
-use std::net::{Shutdown, TcpStream};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::task::{Context, Wake, Waker};
@@ -344,7 +345,7 @@ impl DriverIo {
 #[derive(Debug)]
 struct DriverWaker {
     thread: Thread,
-    handshake: Mutex<Option<TcpStream>>,
+    handshake: Mutex<Option<Arc<Link>>>,
     shared: Weak<Shared>,
 }
 
@@ -356,9 +357,9 @@ impl Wake for DriverWaker {
     fn wake_by_ref(self: &Arc<Self>) {
         {
             let hs = lock(&self.handshake);
-            if let (Some(tcp), Some(shared)) = (hs.as_ref(), self.shared.upgrade()) {
+            if let (Some(link), Some(shared)) = (hs.as_ref(), self.shared.upgrade()) {
                 if shared.has_transport_command() {
-                    let _ = tcp.shutdown(Shutdown::Both);
+                    link.stream.shutdown();
                 }
             }
         }
@@ -518,12 +519,9 @@ impl Driver {
                 self.epoch = epoch;
                 self.shared.load_credentials();
                 self.attempt_deadline = Instant::now() + self.connect_timeout;
-                let local = self.shared.local_address();
-                match connect_tcp(server.host(), server.port(), local, self.attempt_deadline)
-                    .and_then(|tcp| set_running_timeouts(&tcp).map(|()| tcp))
-                {
-                    Ok(tcp) => {
-                        let link = Arc::new(Link::new(tcp));
+                match self.open(&server) {
+                    Ok(stream) => {
+                        let link = Arc::new(Link::new(stream));
                         self.install(Some(link.clone()));
                         self.link = Some(link);
                         // Ignored when the core gave up on this attempt
@@ -579,6 +577,27 @@ impl Driver {
         }
     }
 
+    /// Opens the stream to `server` for the current attempt: through the
+    /// dialer if the options set one, else over TCP. Fails with a
+    /// [`TimedOut`](std::io::ErrorKind::TimedOut) error once the attempt's
+    /// deadline passed.
+    fn open(&self, server: &natrs_client::ServerAddr) -> std::io::Result<Stream> {
+        if let Some(dialer) = self.shared.dialer() {
+            let dial = dialer.dial(server);
+            let dialed = natrs_client::adapter::block_on_until(
+                std::pin::pin!(dial),
+                Some(self.attempt_deadline),
+            )
+            .unwrap_or_else(|| Err(std::io::ErrorKind::TimedOut.into()))?;
+            return Ok(Stream::Dialed(Dialed::new(dialed)));
+        }
+        let local = self.shared.local_address();
+        let tcp = connect_tcp(server.host(), server.port(), local, self.attempt_deadline)?;
+        let stream = Stream::Tcp(tcp);
+        stream.set_running_timeouts()?;
+        Ok(stream)
+    }
+
     /// Runs the TLS handshake over the current link.
     fn upgrade(&mut self, server_name: &str) -> Result<(), HandshakeFailure> {
         let link = self
@@ -598,7 +617,7 @@ impl Driver {
         let mut conn = ClientConnection::new(config, name).map_err(|e| e.to_string())?;
         // Nobody writes on the socket during the handshake.
         let _side = self.io.writer.take_until(None);
-        *lock(&self.waker_handle.handshake) = link.tcp.try_clone().ok();
+        *lock(&self.waker_handle.handshake) = Some(link.clone());
         // Register the waker, so that a close or reconnect from another
         // thread reaches it (and aborts the handshake); one that came before
         // is seen here.
@@ -607,11 +626,13 @@ impl Driver {
         let result = if self.shared.has_transport_command() {
             Err(HandshakeFailure::Failed("abandoned".into()))
         } else {
-            handshake(&link.tcp, &mut conn, &leftover, self.attempt_deadline)
+            handshake(&link.stream, &mut conn, &leftover, self.attempt_deadline)
         };
         *lock(&self.waker_handle.handshake) = None;
         result?;
-        set_running_timeouts(&link.tcp).map_err(|e| e.to_string())?;
+        link.stream
+            .set_running_timeouts()
+            .map_err(|e| e.to_string())?;
         link.set_tls(conn);
         Ok(())
     }

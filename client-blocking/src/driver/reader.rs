@@ -3,7 +3,7 @@
 //! waiting for them.
 
 use super::DriverIo;
-use super::link::{Link, decrypt, read_socket};
+use super::link::{Link, decrypt};
 use crate::executor::block_on;
 use bytes::BytesMut;
 use natrs_client::TransportError;
@@ -56,7 +56,7 @@ impl Reader {
                 return self.hand_over(rbuf);
             }
             if !first {
-                n = match read_socket(&self.link.tcp, &mut scratch) {
+                n = match self.link.stream.read(&mut scratch) {
                     Ok(0) => return self.stop(TransportError::Eof),
                     Ok(n) => n,
                     Err(e) => return self.stop(io_failure(e)),

@@ -83,7 +83,7 @@ impl WriteSide {
         shared: &Shared,
         counters: &WriteCounters,
     ) -> Result<Flushed, TransportError> {
-        let mut io = &link.tcp;
+        let io = &link.stream;
         loop {
             // TLS records already made go first.
             while self.tls_pos < self.tls_out.len() {
@@ -165,7 +165,7 @@ impl WriteSide {
                 }
             }
         }
-        let mut io = &link.tcp;
+        let io = &link.stream;
         while self.tls_pos < self.tls_out.len() {
             counters.socket_writes.fetch_add(1, Ordering::Relaxed);
             match io.write(&self.tls_out[self.tls_pos..]) {

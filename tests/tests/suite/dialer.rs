@@ -1,21 +1,23 @@
-//! Custom dialers on the async runtime crates (natrs-tokio, natrs-async-std):
-//! connections opened by a [`Dialer`] over natrs-client's in-memory
-//! transport, forwarded to a real nats-server (bytes counted both ways, so
-//! the dialer was used) or served by a script on the pipe's other end; and
-//! natrs-blocking refusing a dialer.
+//! Custom dialers on every runtime crate (natrs-tokio, natrs-async-std,
+//! natrs-blocking): connections opened by a [`Dialer`] over natrs-client's
+//! in-memory transport, forwarded to a real nats-server (bytes counted both
+//! ways, so the dialer was used; dialed again after the server restarts) or
+//! served by a script on the pipe's other end.
 
-use crate::async_client::AsyncRuntime;
+use crate::async_client::AsyncClient;
 use crate::async_std_runtime::AsyncStd;
-use crate::support::{GUARD, server};
+use crate::blocking_client::BlockingClient;
+use crate::support::{Bytes, EventLog, SuiteClient, SuiteSubscriber, fast_reconnect, server};
 use crate::tokio_runtime::Tokio;
 use natrs_client::adapter::BoxFuture;
 use natrs_client::memory::{self, MemoryStream};
-use natrs_client::{ConnectError, ConnectOptions, DialedStream, ServerAddr};
+use natrs_client::{ClientEvent, ConnectOptions, DialedStream, ServerAddr};
 use natrs_tests::{ServerConfig, TlsMaterial, TlsOptions};
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
 
 /// Bytes a forwarder moved.
 #[derive(Debug, Default)]
@@ -33,10 +35,12 @@ fn pump(mut from: impl Read, mut to: impl Write, count: &AtomicU64, end: impl Fn
         match from.read(&mut buf) {
             Ok(0) | Err(_) => break,
             Ok(n) => {
+                // Counted before they are passed on, so whoever reads them
+                // finds them counted.
+                count.fetch_add(n as u64, Ordering::SeqCst);
                 if to.write_all(&buf[..n]).is_err() {
                     break;
                 }
-                count.fetch_add(n as u64, Ordering::SeqCst);
             }
         }
     }
@@ -99,15 +103,18 @@ impl Write for ArcWrite {
     }
 }
 
+/// How long a test waits for a message.
+const WAIT: Duration = Duration::from_secs(30);
+
 /// Through a dialer forwarding to a real server: publish, subscribe and
 /// request work, and every byte went through the dialer's stream.
-fn dialer_forwards_to_a_real_server<R: AsyncRuntime>() {
+fn dialer_forwards_to_a_real_server<C: SuiteClient>() {
     let server = server();
-    forwarded::<R>(server.url(), ConnectOptions::new());
+    forwarded::<C>(server.url(), ConnectOptions::new());
 }
 
 /// TLS runs over the dialed stream when the URL asks for it.
-fn tls_runs_over_a_dialed_stream<R: AsyncRuntime>() {
+fn tls_runs_over_a_dialed_stream<C: SuiteClient>() {
     let tls = TlsMaterial::generate().unwrap();
     let server = ServerConfig::new()
         .jetstream(false)
@@ -115,35 +122,156 @@ fn tls_runs_over_a_dialed_stream<R: AsyncRuntime>() {
         .start()
         .unwrap();
     let options = ConnectOptions::new().add_root_certificates(tls.ca_cert_path());
-    forwarded::<R>(server.tls_url(), options);
+    forwarded::<C>(server.tls_url(), options);
+}
+
+/// Subscribes to `dialed.>`, publishes one message and waits for it.
+fn round_trip<C: SuiteClient>(client: &C, payload: &str) {
+    let mut sub = client.subscribe("dialed.>").unwrap();
+    client.publish("dialed.one", payload).unwrap();
+    client.flush().unwrap();
+    let msg = sub.next_timeout(WAIT).expect("a message");
+    assert_eq!(msg.payload, payload);
 }
 
 /// Connects to `url` through the forwarding dialer, checks a message
 /// round-trips, and that the dialer carried the connection.
-fn forwarded<R: AsyncRuntime>(url: String, options: ConnectOptions) {
+fn forwarded<C: SuiteClient>(url: String, options: ConnectOptions) {
     let counts = Arc::new(Counts::default());
     let options = options.dialer(forwarding_dialer(counts.clone()));
-    let done = R::run_for(GUARD, async {
-        let client = R::connect(url, options).await.expect("connect");
-        let mut sub = client.subscribe("dialed.>").await.unwrap();
-        client
-            .publish("dialed.one", "through the pipe")
-            .await
-            .unwrap();
-        client.flush().await.unwrap();
-        let msg = std::future::poll_fn(|cx| {
-            futures_core::Stream::poll_next(std::pin::Pin::new(&mut sub), cx)
-        })
-        .await
-        .expect("a message");
-        assert_eq!(msg.payload, "through the pipe");
-        client.close().await;
-    });
-    assert!(done.is_some(), "did not finish within {GUARD:?}");
+    let client = C::connect(&url, options).expect("connect");
+    round_trip(&client, "through the pipe");
+    client.close();
     assert_eq!(counts.dials.load(Ordering::SeqCst), 1);
     // CONNECT, SUB, PUB and PINGs went out; INFO, PONGs and the MSG came back.
     assert!(counts.to_server.load(Ordering::SeqCst) > 50);
     assert!(counts.to_client.load(Ordering::SeqCst) > 100);
+}
+
+/// When the server restarts, the client reconnects through the dialer
+/// (which it calls again) and its subscription works on the new connection.
+fn reconnects_through_the_dialer<C: SuiteClient>() {
+    let server = server();
+    let counts = Arc::new(Counts::default());
+    let log = EventLog::new();
+    let options = log.attach(fast_reconnect().dialer(forwarding_dialer(counts.clone())));
+    let client = C::connect(&server.url(), options).expect("connect");
+    let mut sub = client.subscribe("dialed.>").unwrap();
+    client.publish("dialed.one", "before").unwrap();
+    assert_eq!(sub.next_timeout(WAIT).expect("a message").payload, "before");
+    assert_eq!(counts.dials.load(Ordering::SeqCst), 1);
+    server.restart().unwrap();
+    log.wait("Reconnected", |e| {
+        matches!(e, ClientEvent::Reconnected { .. })
+    });
+    assert!(counts.dials.load(Ordering::SeqCst) >= 2);
+    let received = counts.to_client.load(Ordering::SeqCst);
+    client.publish("dialed.one", "after").unwrap();
+    assert_eq!(sub.next_timeout(WAIT).expect("a message").payload, "after");
+    // The message came over the new dialed stream.
+    assert!(counts.to_client.load(Ordering::SeqCst) > received);
+    client.close();
+}
+
+/// A reconnect the application forces gives the dialed stream up: the
+/// reader blocked in it returns and the stream ends, though the server
+/// (a script on an in-memory pipe, which sends nothing unasked) never
+/// ends it; and the client dials again.
+fn forced_reconnect_ends_the_dialed_stream<C: SuiteClient>() {
+    let (ended_tx, ended) = std::sync::mpsc::channel();
+    let dials = Arc::new(AtomicUsize::new(0));
+    let dialer = {
+        let dials = dials.clone();
+        move |_: &ServerAddr| -> BoxFuture<'static, io::Result<Box<dyn DialedStream>>> {
+            let i = dials.fetch_add(1, Ordering::SeqCst);
+            let (client_end, server_end) = memory::pipe();
+            let ended_tx = ended_tx.clone();
+            std::thread::spawn(move || {
+                answer_until_the_end(server_end);
+                let _ = ended_tx.send(i);
+            });
+            Box::pin(async move { Ok(Box::new(client_end) as Box<dyn DialedStream>) })
+        }
+    };
+    let log = EventLog::new();
+    let options = log.attach(fast_reconnect().dialer(dialer));
+    let client = C::connect("nats://in-memory:4222", options).expect("connect");
+    client.flush().unwrap();
+    client.force_reconnect();
+    log.wait("Reconnected", |e| {
+        matches!(e, ClientEvent::Reconnected { .. })
+    });
+    assert_eq!(ended.recv_timeout(WAIT), Ok(0), "the first stream ended");
+    assert_eq!(dials.load(Ordering::SeqCst), 2);
+    client.flush().unwrap();
+    client.close();
+}
+
+/// A server that stops reading the dialed stream stalls no timer: with the
+/// pipe full, a flush still times out on time, and close still returns.
+fn a_full_dialed_stream_stalls_no_timer<C: SuiteClient>() {
+    let (client_end, server_end) = memory::pipe();
+    let slot = Arc::new(std::sync::Mutex::new(Some(client_end)));
+    let dialer = move |_: &ServerAddr| -> BoxFuture<'static, io::Result<Box<dyn DialedStream>>> {
+        let end = slot.lock().unwrap().take();
+        Box::pin(async move {
+            end.map(|e| Box::new(e) as Box<dyn DialedStream>)
+                .ok_or_else(|| io::Error::other("dialed once only"))
+        })
+    };
+    let (stop_tx, stop) = std::sync::mpsc::channel::<()>();
+    let script = std::thread::spawn(move || {
+        let server_end = Arc::new(server_end);
+        let mut w = ArcWrite(server_end.clone());
+        let mut r = BufReader::new(ArcRead(server_end.clone()));
+        w.write_all(b"INFO {\"server_id\":\"mem\",\"version\":\"2.15.1\",\"proto\":1,\"headers\":true,\"max_payload\":1048576}\r\n").unwrap();
+        assert!(line(&mut r).starts_with("CONNECT {"));
+        assert_eq!(line(&mut r), "PING");
+        w.write_all(b"PONG\r\n").unwrap();
+        // Reads nothing more until told, keeping the stream open; then
+        // ends it.
+        let _ = stop.recv_timeout(WAIT * 2);
+    });
+    let client = C::connect(
+        "nats://in-memory:4222",
+        ConnectOptions::new().dialer(dialer),
+    )
+    .expect("connect through the pipe");
+    let payload = Bytes::from(vec![b'x'; 64 * 1024]);
+    // Twice what the pipe holds.
+    for _ in 0..2 * memory::CAPACITY / payload.len() {
+        client.publish("full", payload.clone()).unwrap();
+    }
+    let start = std::time::Instant::now();
+    assert!(client.flush_timeout(Duration::from_millis(500)).is_err());
+    assert!(
+        start.elapsed() < WAIT,
+        "the flush took {:?}",
+        start.elapsed()
+    );
+    let _ = stop_tx.send(());
+    client.close();
+    script.join().expect("the script passed");
+}
+
+/// Serves one connection of a scripted server: INFO, then PONG for every
+/// PING, until the client ends the stream.
+fn answer_until_the_end(end: MemoryStream) {
+    let end = Arc::new(end);
+    let mut w = ArcWrite(end.clone());
+    let mut r = BufReader::new(ArcRead(end));
+    let _ = w.write_all(b"INFO {\"server_id\":\"mem\",\"version\":\"2.15.1\",\"proto\":1,\"headers\":true,\"max_payload\":1048576}\r\n");
+    let mut s = String::new();
+    loop {
+        s.clear();
+        match r.read_line(&mut s) {
+            Ok(0) | Err(_) => return,
+            Ok(_) if s.trim_end() == "PING" => {
+                let _ = w.write_all(b"PONG\r\n");
+            }
+            Ok(_) => {}
+        }
+    }
 }
 
 /// Reads one line (without its CRLF).
@@ -154,7 +282,7 @@ fn line(r: &mut impl BufRead) -> String {
 }
 
 /// Through the in-memory transport with a scripted server on the other end.
-fn in_memory_transport_with_a_scripted_server<R: AsyncRuntime>() {
+fn in_memory_transport_with_a_scripted_server<C: SuiteClient>() {
     let (client_end, server_end) = memory::pipe();
     let slot = Arc::new(std::sync::Mutex::new(Some(client_end)));
     let dialer = move |_: &ServerAddr| -> BoxFuture<'static, io::Result<Box<dyn DialedStream>>> {
@@ -179,64 +307,50 @@ fn in_memory_transport_with_a_scripted_server<R: AsyncRuntime>() {
         w.write_all(b"PONG\r\n").unwrap();
         connect
     });
-    let done = R::run_for(GUARD, async {
-        let client = R::connect(
-            "nats://in-memory:4222".to_string(),
-            ConnectOptions::new().name("mem").dialer(dialer),
-        )
-        .await
-        .expect("connect through the pipe");
-        client.publish("mem.greeting", "hello").await.unwrap();
-        client.flush().await.unwrap();
-        client.close().await;
-    });
-    assert!(done.is_some(), "did not finish within {GUARD:?}");
+    let client = C::connect(
+        "nats://in-memory:4222",
+        ConnectOptions::new().name("mem").dialer(dialer),
+    )
+    .expect("connect through the pipe");
+    client.publish("mem.greeting", "hello").unwrap();
+    client.flush().unwrap();
+    client.close();
     let connect = script.join().expect("the script passed");
     assert!(connect.contains("\"name\":\"mem\""), "{connect}");
 }
 
-#[test]
-fn tokio_dialer_forwards_to_a_real_server() {
-    dialer_forwards_to_a_real_server::<Tokio>();
-}
+/// One `#[test]` per case and runtime: `tokio_<case>`, `async_std_<case>`,
+/// `blocking_<case>`.
+macro_rules! dialer_tests {
+    ($($case:ident),* $(,)?) => {
+        $(
+            mod $case {
+                use super::*;
 
-#[test]
-fn async_std_dialer_forwards_to_a_real_server() {
-    dialer_forwards_to_a_real_server::<AsyncStd>();
-}
+                #[test]
+                fn tokio() {
+                    $case::<AsyncClient<Tokio>>();
+                }
 
-#[test]
-fn tokio_tls_runs_over_a_dialed_stream() {
-    tls_runs_over_a_dialed_stream::<Tokio>();
-}
+                #[test]
+                fn async_std() {
+                    $case::<AsyncClient<AsyncStd>>();
+                }
 
-#[test]
-fn async_std_tls_runs_over_a_dialed_stream() {
-    tls_runs_over_a_dialed_stream::<AsyncStd>();
-}
-
-#[test]
-fn tokio_in_memory_transport_with_a_scripted_server() {
-    in_memory_transport_with_a_scripted_server::<Tokio>();
-}
-
-#[test]
-fn async_std_in_memory_transport_with_a_scripted_server() {
-    in_memory_transport_with_a_scripted_server::<AsyncStd>();
-}
-
-/// natrs-blocking has no dialer support: it says so instead of ignoring it.
-#[test]
-fn blocking_refuses_a_dialer() {
-    let server = server();
-    let counts = Arc::new(Counts::default());
-    let result = natrs_blocking::connect_with_options(
-        server.url(),
-        ConnectOptions::new().dialer(forwarding_dialer(counts.clone())),
-    );
-    let Err(err) = result else {
-        panic!("natrs-blocking connected through a dialer");
+                #[test]
+                fn blocking() {
+                    $case::<BlockingClient>();
+                }
+            }
+        )*
     };
-    assert!(matches!(err, ConnectError::InvalidOptions(_)), "{err:?}");
-    assert_eq!(counts.dials.load(Ordering::SeqCst), 0);
 }
+
+dialer_tests!(
+    dialer_forwards_to_a_real_server,
+    tls_runs_over_a_dialed_stream,
+    in_memory_transport_with_a_scripted_server,
+    reconnects_through_the_dialer,
+    forced_reconnect_ends_the_dialed_stream,
+    a_full_dialed_stream_stalls_no_timer,
+);
