@@ -19,8 +19,9 @@
 //!
 //! A backup folder holds `backup.json` and `stream.tar.s2`, the snapshot
 //! data exactly as the server sent it (S2-compressed; its format is the
-//! server's), the same names and contents as the nats CLI's `stream
-//! backup`, so either tool restores the other's backups.
+//! server's), the names and layout of the nats CLI's `stream backup`
+//! (restoring one tool's backup with the other is not tested here: no nats
+//! CLI runs in the suite).
 //!
 //! While a backup runs, the data goes to `stream.tar.s2.partial`; only a
 //! complete snapshot is renamed to `stream.tar.s2`, and `backup.json` is
