@@ -17,13 +17,14 @@ use crate::writer::{Inline, Writer, isolated_publish};
 use bytes::BytesMut;
 use natrs_core::Message;
 use natrs_core::auth::AuthProvider;
+use natrs_core::client::SidMap;
 use natrs_core::client::{self as core, Event, TransportCommand, TransportEvent};
 use natrs_core::error::CloseReason;
 use natrs_core::proto::WriteBuffer;
 use natrs_core::{Error, HeaderMap, Payload};
 use rustls::ClientConfig;
 use std::cell::Cell;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -76,6 +77,12 @@ const INPUT_PIECE: usize = 64;
 /// delivered as slices of a read only while they make up at least half of
 /// it, and copied out ([`Message::detach`]) otherwise.
 const COPY_BELOW: usize = 16 * 1024;
+
+/// The most room reserved ahead of what a read buffer holds for a message
+/// whose payload is still arriving (see `State::feed`). A larger message
+/// grows the buffer as its bytes come: a control line alone (a server's
+/// word) never makes the client allocate more than this.
+const RESERVE_AHEAD: usize = 1 << 20;
 
 /// How much of one read was delivered as slices of its buffer, so far.
 ///
@@ -191,10 +198,10 @@ impl Drop for InCallback {
 /// Everything behind the lock.
 pub(crate) struct State {
     pub(crate) core: core::Client,
-    pub(crate) routes: HashMap<u64, Route>,
-    pub(crate) replies: HashMap<u64, ReplyRoute>,
-    pub(crate) flushes: HashMap<u64, Arc<Slot<Result<Duration, FlushError>>>>,
-    pub(crate) timers: HashMap<u64, Arc<Slot<()>>>,
+    pub(crate) routes: SidMap<Route>,
+    pub(crate) replies: SidMap<ReplyRoute>,
+    pub(crate) flushes: SidMap<Arc<Slot<Result<Duration, FlushError>>>>,
+    pub(crate) timers: SidMap<Arc<Slot<()>>>,
     pub(crate) connect_waiters: Vec<Arc<Slot<Result<(), CloseReason>>>>,
     /// Waiters for the close, each with whether to release it only after
     /// `Closed` was handed to listeners (not when it waits inside an event
@@ -399,15 +406,24 @@ impl State {
     /// A read shorter than [`COPY_BELOW`] is parsed from a copy the size of
     /// the read (see there); the read buffer keeps what the core left (an
     /// incomplete operation).
+    ///
+    /// When a large message is left half read, the buffer gets room for the
+    /// whole of it (at most [`RESERVE_AHEAD`] more than it holds): the next
+    /// reads complete it in one allocation instead of growing the buffer,
+    /// and copying what it holds, a read at a time.
     fn feed(&mut self, now: natrs_core::Instant, buf: &mut BytesMut) {
         if buf.len() >= COPY_BELOW {
             self.feed_all(now, buf);
-            return;
+        } else {
+            let mut own = BytesMut::from(&buf[..]);
+            self.feed_all(now, &mut own);
+            buf.clear();
+            buf.extend_from_slice(&own);
         }
-        let mut own = BytesMut::from(&buf[..]);
-        self.feed_all(now, &mut own);
-        buf.clear();
-        buf.extend_from_slice(&own);
+        if let Some(want) = self.core.input_wanted() {
+            let want = want.min(buf.len() + RESERVE_AHEAD);
+            buf.reserve(want.saturating_sub(buf.len()));
+        }
     }
 
     /// Feeds all of `buf`, accounting what its messages keep of it
@@ -550,10 +566,10 @@ impl Shared {
         Shared {
             state: Mutex::new(State {
                 core,
-                routes: HashMap::new(),
-                replies: HashMap::new(),
-                flushes: HashMap::new(),
-                timers: HashMap::new(),
+                routes: SidMap::default(),
+                replies: SidMap::default(),
+                flushes: SidMap::default(),
+                timers: SidMap::default(),
                 connect_waiters: Vec::new(),
                 close_waiters: Vec::new(),
                 closed: None,
@@ -1108,11 +1124,17 @@ mod tests {
     /// A connected client with nobody draining its write buffer (the
     /// client handle is kept: dropping the last one closes).
     fn connected() -> crate::adapter::Prepared {
+        connected_with_max_payload(1_048_576)
+    }
+
+    /// [`connected`] to a server announcing `max_payload`.
+    fn connected_with_max_payload(max_payload: u64) -> crate::adapter::Prepared {
         let prepared = prepare("nats://127.0.0.1:4222", ConnectOptions::new()).unwrap();
         let shared = &prepared.shared;
         assert!(shared.poll_transport().is_some());
         assert!(shared.handle_transport_at(1, TransportEvent::Connected));
-        let mut input = BytesMut::from(&b"INFO {\"max_payload\":1048576}\r\nPONG\r\n"[..]);
+        let info = format!("INFO {{\"max_payload\":{max_payload}}}\r\nPONG\r\n");
+        let mut input = BytesMut::from(info.as_bytes());
         assert!(shared.handle_input_at(1, &mut input));
         prepared
     }
@@ -1173,6 +1195,42 @@ mod tests {
         assert!(shared.handle_input_at(1, &mut rbuf));
         let message = sub.try_next().expect("a message");
         assert!(inside(&message.payload, allocation, len), "not copied");
+    }
+
+    #[test]
+    fn a_large_message_half_read_gets_room_for_the_rest_once() {
+        let prepared = connected();
+        let shared = &prepared.shared;
+        let sub = prepared.client.subscribe_now("big", None).unwrap();
+        let payload = vec![b'x'; 300_000];
+        let mut frame = format!("MSG big 1 {}\r\n", payload.len()).into_bytes();
+        frame.extend_from_slice(&payload);
+        frame.extend_from_slice(b"\r\n");
+        // The first read: the control line and part of the payload.
+        let mut rbuf = BytesMut::with_capacity(64 * 1024);
+        rbuf.extend_from_slice(&frame[..64 * 1024]);
+        assert!(shared.handle_input_at(1, &mut rbuf));
+        assert!(rbuf.capacity() >= frame.len(), "room for the whole message");
+        // The rest arrives without the buffer moving.
+        let allocation = rbuf.as_ptr();
+        rbuf.extend_from_slice(&frame[64 * 1024..]);
+        assert_eq!(rbuf.as_ptr(), allocation);
+        assert!(shared.handle_input_at(1, &mut rbuf));
+        assert_eq!(sub.try_next().expect("the message").payload, payload);
+    }
+
+    #[test]
+    fn a_control_line_alone_reserves_a_bounded_room() {
+        let prepared = connected_with_max_payload(64 << 20);
+        let shared = &prepared.shared;
+        let _sub = prepared.client.subscribe_now("big", None).unwrap();
+        let line = b"MSG big 1 60000000\r\nxx";
+        let mut rbuf = BytesMut::from(&line[..]);
+        assert!(shared.handle_input_at(1, &mut rbuf));
+        assert_eq!(&rbuf[..], &line[..], "the message is still arriving");
+        let room = rbuf.capacity();
+        assert!(room >= super::RESERVE_AHEAD, "{room}");
+        assert!(room < 2 * super::RESERVE_AHEAD, "{room}");
     }
 
     /// A waker that counts its wakes.

@@ -274,7 +274,7 @@ impl Client {
 
         // Resubscribe in order, dropping subscriptions that were draining.
         let mut drained: Vec<Sid> = Vec::new();
-        for (sid, sub) in self.subs.iter() {
+        for (sid, sub) in self.subs.in_order() {
             if sub.draining {
                 drained.push(sid);
                 continue;
@@ -359,7 +359,8 @@ impl Client {
         {
             let denied: Vec<Sid> = self
                 .subs
-                .iter()
+                .in_order()
+                .into_iter()
                 .filter(|(_, s)| s.subject == *subject && s.queue == *queue)
                 .map(|(sid, _)| sid)
                 .collect();

@@ -365,7 +365,7 @@ impl Client {
                 error: FlushError::Closed,
             });
         }
-        let sids: Vec<Sid> = self.subs.sids().collect();
+        let sids: Vec<Sid> = self.subs.sids();
         let mux = self.requests.mux_sid;
         for sid in sids {
             if Some(sid) == mux {
@@ -400,7 +400,12 @@ impl Client {
         let Some(conn) = self.conn.as_mut().filter(|c| c.is_ready()) else {
             return;
         };
-        let sids: Vec<Sid> = self.subs.sids().filter(|s| Some(*s) != mux).collect();
+        let sids: Vec<Sid> = self
+            .subs
+            .sids()
+            .into_iter()
+            .filter(|s| Some(*s) != mux)
+            .collect();
         for sid in sids {
             if let Some(sub) = self.subs.get_mut(sid) {
                 if !sub.draining {
@@ -423,7 +428,8 @@ impl Client {
         let mux = self.requests.mux_sid;
         let drained: Vec<Sid> = self
             .subs
-            .iter()
+            .in_order()
+            .into_iter()
             .filter(|(sid, sub)| sub.draining && Some(*sid) != mux)
             .map(|(sid, _)| sid)
             .collect();

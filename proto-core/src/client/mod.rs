@@ -12,6 +12,7 @@ mod inbound;
 mod lifecycle;
 mod pool;
 mod requests;
+mod sid_map;
 mod stats;
 mod subs;
 mod websocket;
@@ -25,6 +26,7 @@ pub use event::{
 };
 pub use pool::MAX_DISCOVERED;
 pub use requests::RequestManyOptions;
+pub use sid_map::{SidHasher, SidMap};
 pub use stats::Statistics;
 
 use crate::error::{CloseReason, ConnectStep, DisconnectReason, Error};
@@ -244,6 +246,20 @@ impl Client {
             return self.ws_input_some(now, buf, max_ops);
         }
         self.parse_some(now, buf, max_ops)
+    }
+
+    /// The bytes the read buffer should have room for: the whole operation
+    /// at its front when a large message's control line is parsed and its
+    /// payload is still arriving (see [`Parser::awaiting_frame_len`](crate::proto::Parser::awaiting_frame_len)), so a
+    /// driver reserves that room once instead of growing the buffer a read
+    /// at a time. `None` otherwise, and over WebSocket (whose frames are
+    /// unwrapped into a buffer of the core's own).
+    pub fn input_wanted(&self) -> Option<usize> {
+        let conn = self.conn.as_ref()?;
+        if conn.ws.is_some() {
+            return None;
+        }
+        conn.parser.awaiting_frame_len()
     }
 
     /// Parses up to `max_ops` operations off `buf` (NATS protocol bytes).

@@ -2,8 +2,9 @@
 //! messages each subscription may still receive.
 
 use crate::client::event::Sid;
-use alloc::collections::BTreeMap;
+use crate::client::sid_map::SidMap;
 use alloc::string::String;
+use alloc::vec::Vec;
 
 /// One subscription.
 #[derive(Debug, Clone)]
@@ -25,10 +26,11 @@ impl Sub {
     }
 }
 
-/// Subscriptions by sid, in the order they were made (sids only grow).
+/// Subscriptions by sid (sids only grow, so their order is the order the
+/// subscriptions were made in).
 #[derive(Debug, Default)]
 pub(crate) struct Subs {
-    map: BTreeMap<u64, Sub>,
+    map: SidMap<Sub>,
     next_sid: u64,
 }
 
@@ -61,12 +63,18 @@ impl Subs {
         self.map.remove(&sid.0)
     }
 
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (Sid, &Sub)> {
-        self.map.iter().map(|(k, v)| (Sid(*k), v))
+    /// Every subscription, in the order they were made.
+    pub(crate) fn in_order(&self) -> Vec<(Sid, &Sub)> {
+        let mut all: Vec<(Sid, &Sub)> = self.map.iter().map(|(k, v)| (Sid(*k), v)).collect();
+        all.sort_unstable_by_key(|(sid, _)| sid.0);
+        all
     }
 
-    pub(crate) fn sids(&self) -> impl Iterator<Item = Sid> + '_ {
-        self.map.keys().map(|k| Sid(*k))
+    /// Every sid, in the order the subscriptions were made.
+    pub(crate) fn sids(&self) -> Vec<Sid> {
+        let mut sids: Vec<Sid> = self.map.keys().map(|k| Sid(*k)).collect();
+        sids.sort_unstable_by_key(|sid| sid.0);
+        sids
     }
 
     pub(crate) fn len(&self) -> usize {

@@ -236,6 +236,14 @@ impl Parser {
         self.pending.is_some()
     }
 
+    /// The length of the operation at the front of the buffer (control line,
+    /// payload and line end) while its payload is still arriving: a buffer
+    /// with room for that many bytes takes the rest without growing step by
+    /// step. `None` when no payload is awaited.
+    pub fn awaiting_frame_len(&self) -> Option<usize> {
+        self.pending.map(|layout| layout.payload_end as usize + 2)
+    }
+
     /// Finds the `\n` ending the control line at the front of `buf`, starting
     /// where the previous call stopped looking.
     fn find_line_end(&mut self, buf: &BytesMut) -> Result<Option<usize>, ProtocolError> {
