@@ -347,6 +347,7 @@ struct DriverWaker {
     thread: Thread,
     handshake: Mutex<Option<Arc<Link>>>,
     shared: Weak<Shared>,
+    io: Weak<DriverIo>,
 }
 
 impl Wake for DriverWaker {
@@ -373,9 +374,22 @@ impl Wake for DriverWaker {
                 who == me
             })
             .unwrap_or(false);
-        if !held {
-            self.thread.unpark();
+        if held {
+            return;
         }
+        // Woken from inside a future an application thread is polling in
+        // a blocking call (natrs-jetstream's blocking facade: a request):
+        // that thread writes the bytes itself once the poll returned, as
+        // after the client's own requests, instead of waking this one.
+        if !on_driver_thread() {
+            if let Some(io) = self.io.upgrade() {
+                let settle = Box::new(move || io.settle(true));
+                if natrs_client::adapter::after_poll(settle).is_ok() {
+                    return;
+                }
+            }
+        }
+        self.thread.unpark();
     }
 }
 
@@ -395,6 +409,7 @@ pub(crate) fn spawn(
                 thread: thread::current(),
                 handshake: Mutex::new(None),
                 shared: Arc::downgrade(&shared),
+                io: Arc::downgrade(&driver_io),
             });
             let _ = driver_io.driver.set(DriverHandle {
                 thread: thread::current(),
