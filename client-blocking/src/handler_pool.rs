@@ -150,13 +150,19 @@ impl HandlerPool {
 /// What a pool thread does: runs ready tasks until no pooled subscription
 /// is left.
 fn work(shared: Arc<Shared>) {
+    let mut batch = VecDeque::new();
     let mut st = lock(&shared.state);
     loop {
-        if let Some(task) = st.ready.pop_front() {
+        if !st.ready.is_empty() {
+            // Its share of what is ready, taken under one lock.
+            let share = st.ready.len().div_ceil(shared.threads);
+            batch.extend(st.ready.drain(..share));
             drop(st);
-            task.run();
-            // The last reference may go here, and with it the subscription.
-            drop(task);
+            while let Some(task) = batch.pop_front() {
+                task.run();
+                // The last reference may go here, and with it the subscription.
+                drop(task);
+            }
             st = lock(&shared.state);
         } else if st.live == 0 {
             st.running -= 1;
