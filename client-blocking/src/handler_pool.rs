@@ -255,6 +255,8 @@ impl PoolTask {
         let mut cx = Context::from_waker(&waker);
         let mut slot = lock(&self.handler);
         let Some(handler) = slot.as_mut() else {
+            // Ended already (not reached: an ended task is never queued).
+            self.state.store(DONE, Ordering::Release);
             return;
         };
         let _current = Current::enter(self);
