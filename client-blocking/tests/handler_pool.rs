@@ -1,7 +1,7 @@
 //! Handler subscriptions on the client's shared handler pool
 //! (`BlockingOptions::handler_threads`), against a real nats-server: order
-//! and one message at a time per subscription, panics, drop, detach, drain,
-//! close and joins. The thread count is checked by `handler_pool_threads.rs`
+//! and one message at a time per subscription, turns between subscriptions,
+//! panics, drop, detach, drain, close and joins. The thread count is checked by `handler_pool_threads.rs`
 //! (a process of its own, where no other test starts threads).
 
 mod common;
@@ -334,4 +334,56 @@ fn pooled_handlers_request_join_and_auto_unsubscribe() {
     }
     q.join().unwrap();
     assert_eq!(n.load(Ordering::SeqCst), 7);
+}
+
+#[test]
+fn a_busy_pooled_subscription_lets_the_others_have_their_turn() {
+    const HOT: usize = 5_000;
+    let server = Server::start().unwrap();
+    let c = pooled(&server.url(), 1);
+    let p = connect(&server.url());
+    // The gate's handler holds the pool's only thread while the hot
+    // subscription's backlog and the quiet one's message arrive.
+    let (gate_tx, gate_rx) = mpsc::channel::<()>();
+    let gate = c
+        .subscribe_with_handler("pool.gate", move |_| {
+            assert_pooled();
+            gate_rx.recv_timeout(WAIT).unwrap();
+        })
+        .unwrap();
+    let hot_seen = Arc::new(AtomicUsize::new(0));
+    let counter = hot_seen.clone();
+    let hot = c
+        .subscribe_with_handler("pool.hot", move |_| {
+            assert_pooled();
+            counter.fetch_add(1, Ordering::SeqCst);
+        })
+        .unwrap();
+    let (quiet_tx, quiet_rx) = mpsc::channel();
+    let seen = hot_seen.clone();
+    let quiet = c
+        .subscribe_with_handler("pool.quiet", move |_| {
+            assert_pooled();
+            quiet_tx.send(seen.load(Ordering::SeqCst)).unwrap();
+        })
+        .unwrap();
+    c.flush().unwrap();
+    p.publish("pool.gate", "hold").unwrap();
+    for _ in 0..HOT {
+        p.publish("pool.hot", "m").unwrap();
+    }
+    p.publish("pool.quiet", "m").unwrap();
+    p.flush().unwrap();
+    wait_for("the backlog to be delivered", WAIT, || {
+        hot.delivered() == HOT as u64 && quiet.delivered() == 1
+    });
+    gate_tx.send(()).unwrap();
+    // The quiet subscription's handler ran after a turn of the hot one, not
+    // after its whole backlog.
+    let hot_before_quiet = quiet_rx.recv_timeout(WAIT).unwrap();
+    assert!(hot_before_quiet < HOT / 2, "{hot_before_quiet} of {HOT}");
+    wait_for("the hot handler to see its backlog", WAIT, || {
+        hot_seen.load(Ordering::SeqCst) == HOT
+    });
+    drop(gate);
 }
