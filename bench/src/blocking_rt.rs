@@ -6,7 +6,7 @@ use natrs_blocking::jetstream::api::consumer::ConsumerConfig;
 use natrs_blocking::jetstream::api::stream::{StorageType, StreamConfig};
 use natrs_blocking::jetstream::consumer::FetchOptions;
 use natrs_blocking::jetstream::{JetStream, JetStreamOptions, PubAckHandle};
-use natrs_blocking::{Client, DriverStatistics};
+use natrs_blocking::{BlockingOptions, Client, DriverStatistics};
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
@@ -56,7 +56,16 @@ fn run_scenario(
 
 /// Connects with the benchmark's options (pending limits raised).
 pub(crate) fn connect(url: &str) -> Result<Client, BenchError> {
-    let options = crate::base_options();
+    connect_with_handler_threads(url, 0)
+}
+
+/// [`connect`], running handlers on a pool of `threads` threads (`0`: a
+/// thread per handler subscription).
+pub(crate) fn connect_with_handler_threads(
+    url: &str,
+    threads: usize,
+) -> Result<Client, BenchError> {
+    let options = BlockingOptions::new(crate::base_options()).handler_threads(threads);
     Ok(natrs_blocking::connect_with_options(url, options)?)
 }
 

@@ -158,8 +158,26 @@ pub(crate) async fn run<R: AsyncRt>(
     }
 }
 
-/// [`run`] on natrs-blocking: a thread per `fanout` subscriber, a handler
-/// (which has a thread of its own) per `subs_many` subscription.
+/// Threads of the handler pool of `subs_many`'s subscribing connection on
+/// natrs-blocking (`BlockingOptions::handler_threads`), unless
+/// `NATRS_BENCH_HANDLER_THREADS` says otherwise (`0`: a thread per handler).
+const SUBS_MANY_HANDLER_THREADS: usize = 1;
+
+/// [`SUBS_MANY_HANDLER_THREADS`], or what `NATRS_BENCH_HANDLER_THREADS` asks.
+fn subs_many_handler_threads() -> Result<usize, BenchError> {
+    match std::env::var("NATRS_BENCH_HANDLER_THREADS") {
+        Ok(v) => v
+            .parse()
+            .map_err(|_| BenchError::from("NATRS_BENCH_HANDLER_THREADS is not a number")),
+        Err(_) => Ok(SUBS_MANY_HANDLER_THREADS),
+    }
+}
+
+/// [`run`] on natrs-blocking: a thread per `fanout` subscriber; a handler
+/// per `subs_many` subscription, all of them on the subscribing connection's
+/// handler pool (nats.c's benchmark turns on its equivalent,
+/// `natsOptions_UseGlobalMessageDelivery`; a thread per handler, nats.go's
+/// way, costs 10,000 threads here).
 pub(crate) fn run_blocking(
     scenario: &str,
     url: &str,
@@ -197,7 +215,8 @@ pub(crate) fn run_blocking(
             Ok(Some(outcome(t0, last, FANOUT_SUBS)))
         }
         "subs_many" => {
-            let sc = crate::blocking_rt::connect(url)?;
+            let threads = subs_many_handler_threads()?;
+            let sc = crate::blocking_rt::connect_with_handler_threads(url, threads)?;
             let subjects = many_subjects();
             let total = Total::new(n);
             let mut handlers = Vec::with_capacity(MANY_SUBS);
@@ -213,7 +232,9 @@ pub(crate) fn run_blocking(
             }
             pc.flush()?;
             let t1 = total.wait_blocking();
-            Ok(Some(outcome(t0, t1, MANY_SUBS)))
+            let mut out = outcome(t0, t1, MANY_SUBS);
+            out.extra.push_str(&format!(" handler_threads={threads}"));
+            Ok(Some(out))
         }
         _ => Ok(None),
     }

@@ -22,7 +22,9 @@
 //! The URL may be `ws://` or `wss://` (a server's websocket listener); with
 //! `NATRS_BENCH_WS_COMPRESSION=1` in the environment the client offers
 //! permessage-deflate, so a server with `compression: true` compresses what it
-//! sends.
+//! sends. On natrs-blocking `subs_many` runs its handlers on a pool of one
+//! thread; `NATRS_BENCH_HANDLER_THREADS=n` sets another size (`0`: a thread
+//! per handler).
 
 mod async_rt;
 mod async_std_rt;
@@ -128,7 +130,8 @@ scenarios (default count x size without a URL; then a local nats-server is start
   obj_put      one 64 MiB object in 128 KiB chunks (count: bytes; mbps=, chunks=)
   obj_get      the same object read back, SHA-256 digest checked
   fanout       400k x 16 B, four subscriber connections
-  subs_many    500k x 16 B over 10,000 subscriptions on one connection
+  subs_many    500k x 16 B over 10,000 subscriptions on one connection (blocking: handlers
+               on a pool of NATRS_BENCH_HANDLER_THREADS threads, default 1; 0: one each)
   reqrep_load  5k x 16 B requests while a third connection publishes flat out (load_rate=)
   mem          resident memory (MEM lines, VmRSS/VmHWM in KiB) of an idle connection,
                10,000 subscriptions and 100,000 queued 16 B messages: nats-bench mem [<url>]

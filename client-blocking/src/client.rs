@@ -5,6 +5,7 @@ use crate::error::SubscribeError;
 use crate::events::Events;
 use crate::executor::block_on;
 use crate::handler::HandlerSubscription;
+use crate::handler_pool::HandlerPool;
 use crate::responses::Responses;
 use crate::subscription::Subscription;
 use bytes::Bytes;
@@ -31,6 +32,9 @@ use std::time::Duration;
 pub struct Client {
     inner: natrs_client::Client,
     io: Arc<DriverIo>,
+    /// Runs the handlers when [`crate::BlockingOptions::handler_threads`]
+    /// asked for a pool.
+    handlers: Option<HandlerPool>,
 }
 
 impl std::fmt::Debug for Client {
@@ -59,8 +63,16 @@ pub struct DriverStatistics {
 }
 
 impl Client {
-    pub(crate) fn new(inner: natrs_client::Client, io: Arc<DriverIo>) -> Client {
-        Client { inner, io }
+    pub(crate) fn new(
+        inner: natrs_client::Client,
+        io: Arc<DriverIo>,
+        handlers: Option<HandlerPool>,
+    ) -> Client {
+        Client {
+            inner,
+            io,
+            handlers,
+        }
     }
 
     // ----- publishing -----
@@ -190,7 +202,9 @@ impl Client {
     }
 
     /// Subscribes to `subject` and calls `handler` with every message on a
-    /// thread of the subscription's own.
+    /// thread of the subscription's own, or on the client's handler pool
+    /// when it was connected with
+    /// [`BlockingOptions::handler_threads`](crate::BlockingOptions::handler_threads).
     ///
     /// ```no_run
     /// # fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -215,7 +229,7 @@ impl Client {
         F: FnMut(Message) + Send + 'static,
     {
         let sub = self.inner.subscribe_now(subject.as_ref(), None)?;
-        spawn_handler(sub, handler)
+        self.spawn_handler(sub, handler)
     }
 
     /// [`subscribe_with_handler`](Client::subscribe_with_handler) in queue
@@ -232,7 +246,7 @@ impl Client {
         let sub = self
             .inner
             .subscribe_now(subject.as_ref(), Some(queue.as_ref()))?;
-        spawn_handler(sub, handler)
+        self.spawn_handler(sub, handler)
     }
 
     // ----- requests -----
@@ -463,14 +477,21 @@ impl From<Client> for natrs_client::Client {
     }
 }
 
-fn spawn_handler<F>(
-    sub: natrs_client::Subscriber,
-    handler: F,
-) -> Result<HandlerSubscription, SubscribeError>
-where
-    F: FnMut(Message) + Send + 'static,
-{
-    // Without a thread the subscription is useless: it is dropped
-    // (unsubscribed) with the failure.
-    HandlerSubscription::spawn(sub, handler).map_err(|e| SubscribeError::Thread(e.to_string()))
+impl Client {
+    fn spawn_handler<F>(
+        &self,
+        sub: natrs_client::Subscriber,
+        handler: F,
+    ) -> Result<HandlerSubscription, SubscribeError>
+    where
+        F: FnMut(Message) + Send + 'static,
+    {
+        // Without a thread the subscription is useless: it is dropped
+        // (unsubscribed) with the failure.
+        match &self.handlers {
+            Some(pool) => HandlerSubscription::pooled(pool, sub, handler),
+            None => HandlerSubscription::spawn(sub, handler),
+        }
+        .map_err(|e| SubscribeError::Thread(e.to_string()))
+    }
 }

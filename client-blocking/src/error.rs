@@ -5,7 +5,7 @@
 #[error("timed out")]
 pub struct TimedOut;
 
-/// Waiting for a handler subscription's thread failed.
+/// Waiting for a handler subscription's end failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum JoinError {

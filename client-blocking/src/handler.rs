@@ -1,31 +1,45 @@
-//! Callback subscriptions: a handler run on a thread of its own for every
-//! message, as nats.go runs asynchronous subscriptions.
+//! Callback subscriptions: a handler run for every message on a thread of
+//! its own, as nats.go runs asynchronous subscriptions, or on the client's
+//! handler pool ([`crate::BlockingOptions::handler_threads`]).
 
 use crate::error::JoinError;
 use crate::executor::block_on;
+use crate::handler_pool::{HandlerPool, PoolTask};
 use natrs_client::{Error, Message, PendingLimits, Subscriber, SubscriptionEnd};
 use std::future::poll_fn;
 use std::io;
 use std::sync::Arc;
 use std::thread::{self, JoinHandle, ThreadId};
 
-/// A subscription whose messages a handler receives on a thread of its own,
-/// one at a time, in order. The thread ends when the subscription ends
-/// (unsubscribed, drained, auto-unsubscribe count reached, refused by the
-/// server, or the client closed), after the handler got every message
-/// delivered before that.
+/// A subscription whose messages a handler receives one at a time, in
+/// order, on a thread of its own (the default) or on the client's handler
+/// pool ([`BlockingOptions::handler_threads`](crate::BlockingOptions::handler_threads)).
+/// The handler's work ends when the subscription ends (unsubscribed, drained,
+/// auto-unsubscribe count reached, refused by the server, or the client
+/// closed), after the handler got every message delivered before that.
 ///
-/// Dropping the handle unsubscribes (the thread still hands the messages
-/// already delivered to the handler, then ends); [`detach`](Self::detach)
-/// keeps the subscription running instead. The handler thread holds the
-/// client, so a detached handler keeps the connection open until the client
-/// is closed or drained.
+/// Dropping the handle unsubscribes (the messages already delivered still
+/// reach the handler, then it ends); [`detach`](Self::detach) keeps the
+/// subscription running instead. The running handler holds the client, so a
+/// detached handler keeps the connection open until the client is closed or
+/// drained.
 #[derive(Debug)]
 pub struct HandlerSubscription {
     sub: Arc<Subscriber>,
-    thread: Option<JoinHandle<()>>,
-    thread_id: ThreadId,
+    runner: Runner,
     detached: bool,
+}
+
+/// Where a handler runs.
+#[derive(Debug)]
+enum Runner {
+    /// On a thread of its own.
+    Thread {
+        thread: Option<JoinHandle<()>>,
+        id: ThreadId,
+    },
+    /// On the client's handler pool.
+    Pool(Arc<PoolTask>),
 }
 
 /// Unsubscribes when the handler panics, so the server stops sending.
@@ -56,8 +70,27 @@ impl HandlerSubscription {
             })?;
         Ok(HandlerSubscription {
             sub,
-            thread_id: thread.thread().id(),
-            thread: Some(thread),
+            runner: Runner::Thread {
+                id: thread.thread().id(),
+                thread: Some(thread),
+            },
+            detached: false,
+        })
+    }
+
+    pub(crate) fn pooled<F>(
+        pool: &HandlerPool,
+        sub: Subscriber,
+        handler: F,
+    ) -> io::Result<HandlerSubscription>
+    where
+        F: FnMut(Message) + Send + 'static,
+    {
+        let sub = Arc::new(sub);
+        let task = pool.add(sub.clone(), Box::new(handler))?;
+        Ok(HandlerSubscription {
+            sub,
+            runner: Runner::Pool(task),
             detached: false,
         })
     }
@@ -84,7 +117,7 @@ impl HandlerSubscription {
     }
 
     /// Drains the subscription: the server stops sending and the handler
-    /// thread ends after the messages it had already sent. Returns at once;
+    /// ends after the messages it had already sent. Returns at once;
     /// [`join`](Self::join) waits for the end.
     pub fn drain(&self) -> Result<(), Error> {
         self.sub.drain_now()
@@ -92,14 +125,22 @@ impl HandlerSubscription {
 
     /// Waits until the subscription ended and the handler returned from its
     /// last message. Without an unsubscribe, drain or close (from anywhere)
-    /// this waits as long as the subscription lives.
+    /// this waits as long as the subscription lives. Called from the
+    /// subscription's own handler it fails at once with
+    /// [`JoinError::FromHandler`]; called from another pooled handler it
+    /// holds that pool thread while it waits.
     pub fn join(mut self) -> Result<(), JoinError> {
-        if thread::current().id() == self.thread_id {
-            return Err(JoinError::FromHandler);
-        }
-        match self.thread.take() {
-            Some(t) => t.join().map_err(|_| JoinError::Panicked),
-            None => Ok(()),
+        match &mut self.runner {
+            Runner::Thread { thread, id } => {
+                if thread::current().id() == *id {
+                    return Err(JoinError::FromHandler);
+                }
+                match thread.take() {
+                    Some(t) => t.join().map_err(|_| JoinError::Panicked),
+                    None => Ok(()),
+                }
+            }
+            Runner::Pool(task) => task.join(),
         }
     }
 

@@ -33,7 +33,8 @@
 //! handshakes, writing, timers) and a reader thread per TCP connection
 //! (`natrs-reader`), which routes messages and replies straight to the
 //! threads waiting for them. TLS is rustls; TCP is `std::net` with
-//! `TCP_NODELAY`. Handler subscriptions add a thread each.
+//! `TCP_NODELAY`. Handler subscriptions add a thread each, or share a pool
+//! of threads (see [Handlers](#handlers)).
 //!
 //! Publishing encodes into the connection's write buffer under a lock and
 //! returns; the driver thread is woken only when that buffer goes from empty
@@ -61,7 +62,26 @@
 //! return at once; but it must not wait for the connection (a flush, a
 //! request, the next message of a subscription), which may need the very
 //! thread it runs on. A handler of [`Client::subscribe_with_handler`] has a
-//! thread of its own and may do anything, including requests.
+//! thread of its own (unless it runs on a pool, see below) and may do
+//! anything, including requests.
+//!
+//! # Handlers
+//!
+//! [`Client::subscribe_with_handler`] runs its handler on a thread of the
+//! subscription's own, as nats.go runs a goroutine per asynchronous
+//! subscription: a handler may block as long as it likes without holding up
+//! any other. With many subscriptions those threads cost: each has a stack,
+//! and each message switches to its subscription's thread. A client connected
+//! with [`BlockingOptions::handler_threads`]`(n)` runs the handlers of all its
+//! handler subscriptions on a pool of `n` threads instead (nats.c's
+//! `natsOptions_UseGlobalMessageDelivery`). Every subscription still gets its
+//! messages one at a time and in order, and a panicking handler ends only
+//! its own subscription; but a handler that blocks (sleeps, waits for another
+//! subscription's message or end) holds a pool thread, and the other
+//! subscriptions wait for a free one. Requests from a pooled handler are
+//! fine: the reply goes to the requesting thread, not through the pool
+//! (unless the responder is a pooled handler of the same client, which
+//! needs another pool thread free).
 //!
 //! # JetStream
 //!
@@ -85,8 +105,10 @@ mod error;
 mod events;
 mod executor;
 mod handler;
+mod handler_pool;
 #[cfg(feature = "jetstream")]
 pub mod jetstream;
+mod options;
 mod responses;
 #[cfg(feature = "service")]
 pub mod service;
@@ -96,6 +118,7 @@ pub use client::{Client, DriverStatistics};
 pub use error::{JoinError, SubscribeError, TimedOut};
 pub use events::Events;
 pub use handler::HandlerSubscription;
+pub use options::BlockingOptions;
 pub use responses::Responses;
 pub use subscription::{Iter, Subscription};
 
@@ -116,8 +139,9 @@ pub fn connect(addrs: impl AsRef<str>) -> Result<Client, ConnectError> {
     connect_with_options(addrs, ConnectOptions::new())
 }
 
-/// Connects to `addrs` with `options`. Blocks until the first connection is
-/// established, or returns at once with
+/// Connects to `addrs` with `options`: [`ConnectOptions`], or
+/// [`BlockingOptions`] for natrs-blocking's own settings too. Blocks until
+/// the first connection is established, or returns at once with
 /// [`ConnectOptions::retry_on_initial_connect`] (publishes are then buffered
 /// until it connects).
 ///
@@ -125,8 +149,12 @@ pub fn connect(addrs: impl AsRef<str>) -> Result<Client, ConnectError> {
 /// started.
 pub fn connect_with_options(
     addrs: impl AsRef<str>,
-    options: ConnectOptions,
+    options: impl Into<BlockingOptions>,
 ) -> Result<Client, ConnectError> {
+    let BlockingOptions {
+        connect: options,
+        handler_threads,
+    } = options.into();
     let connect_timeout = options.core_config().connect_timeout;
     let prepared = prepare(addrs.as_ref(), options)?;
     let io = driver::spawn(
@@ -135,7 +163,8 @@ pub fn connect_with_options(
         connect_timeout,
     )
     .map_err(|e| ConnectError::Runtime(format!("cannot start a natrs-driver thread: {e}")))?;
-    let client = Client::new(prepared.client, io);
+    let pool = (handler_threads > 0).then(|| handler_pool::HandlerPool::new(handler_threads));
+    let client = Client::new(prepared.client, io, pool);
     if !prepared.retry_on_initial_connect {
         executor::block_on(prepared.connected)?;
     }
