@@ -437,3 +437,24 @@ fn request_reply_does_not_wake_the_driver_per_request() {
     );
     assert!(after.0.inline_writes - before.0.inline_writes >= N - N / 10);
 }
+
+#[test]
+fn a_blocking_jetstream_request_does_not_wake_the_driver_per_request() {
+    use natrs_blocking::jetstream::{JetStream, kv};
+    let server = Server::start_with(natrs_tests::ServerConfig::new().jetstream(true)).unwrap();
+    let c = connect(&server.url());
+    let js = JetStream::new(c.clone());
+    let bucket = js.create_key_value(kv::Config::new("WAKES")).unwrap();
+    bucket.put("k", "v").unwrap();
+    let before = c.driver_statistics();
+    const N: u64 = 500;
+    for _ in 0..N {
+        assert_eq!(&bucket.get("k").unwrap().value[..], b"v");
+    }
+    let after = c.driver_statistics();
+    // A KV get is a request made inside a future polled by the blocking
+    // facade: the thread polling it writes it once the poll returned.
+    let wakeups = after.wakeups - before.wakeups;
+    assert!(wakeups < N / 10, "driver woke {wakeups} times for {N} gets");
+    assert!(after.inline_writes - before.inline_writes >= N - N / 10);
+}

@@ -258,6 +258,41 @@ mod tests {
     }
 
     #[test]
+    fn work_deferred_during_a_poll_runs_after_it_before_parking() {
+        // Outside a poll nothing is deferred.
+        assert!(after_poll(Box::new(|| {})).is_err());
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let flag = Arc::new(Flag::default());
+        let (l, f) = (log.clone(), flag.clone());
+        let mut first = true;
+        block_on(poll_fn(move |cx| {
+            if !first {
+                l.lock().unwrap().push("polled again");
+                return Poll::Ready(());
+            }
+            first = false;
+            let (l2, f2) = (l.clone(), f.clone());
+            // What the poll defers runs once it returned: here it completes
+            // the future, so the thread never parks for good.
+            after_poll(Box::new(move || {
+                l2.lock().unwrap().push("deferred");
+                f2.set();
+            }))
+            .map_err(|_| "not deferred")
+            .unwrap();
+            l.lock().unwrap().push("poll ends");
+            // Registers the waker; the flag is not set yet.
+            let _ = f.poll(cx);
+            Poll::Pending
+        }));
+        assert_eq!(
+            *log.lock().unwrap(),
+            ["poll ends", "deferred", "polled again"]
+        );
+        assert!(after_poll(Box::new(|| {})).is_err(), "not polling any more");
+    }
+
+    #[test]
     fn ready_future_returns_at_once() {
         assert_eq!(block_on(async { 7 }), 7);
     }
