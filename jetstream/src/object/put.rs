@@ -78,28 +78,6 @@ impl<R: AsyncRead + Unpin> Source<R> {
 }
 
 /// The acks of a put's chunk publishes, oldest first.
-/// Lets the task running a put give way once, between two chunks: the
-/// connection's driver (which a publish woke) writes the chunk while the
-/// server can take it, instead of after the next chunks were hashed. On a
-/// tokio worker the driver woken by a publish waits in the worker's LIFO
-/// slot, where no other worker may take it, until the putting task waits;
-/// yielding runs the driver at once and puts this task in the run queue,
-/// from which an idle worker may take it. obj_put of 64 MiB in
-/// 128 KiB chunks on natrs-tokio: median 622 MB/s against 491 without
-/// (5 alternating runs). Costs one wake-up per chunk elsewhere.
-pub(crate) async fn yield_now() {
-    let mut yielded = false;
-    std::future::poll_fn(|cx| {
-        if yielded {
-            return Poll::Ready(());
-        }
-        yielded = true;
-        cx.waker().wake_by_ref();
-        Poll::Pending
-    })
-    .await
-}
-
 pub(crate) struct Acks<T: Transport> {
     pending: VecDeque<PubAckFuture<T>>,
 }

@@ -9,7 +9,7 @@ use super::info::{
     DEFAULT_CHUNK_SIZE, ObjectInfo, ObjectLink, ObjectMeta, ObjectMetaOptions, digest_string,
     encode_name,
 };
-use super::put::{Acks, NoReader, Source, yield_now};
+use super::put::{Acks, NoReader, Source};
 use super::watch::{ObjectList, ObjectWatch, ObjectWatchEvent, ObjectWatchOptions};
 use crate::api::consumer::DeliverPolicy;
 use crate::api::publish::{PublishOptions, Rollup};
@@ -296,8 +296,6 @@ impl<T: Transport> ObjectStore<T> {
                 .await
                 .map_err(|e| self.bucket_error(e))?;
             acks.push(ack).await.map_err(|e| self.bucket_error(e))?;
-            // The chunk goes out before the next is hashed (see there).
-            yield_now().await;
         }
         acks.finish().await.map_err(|e| self.bucket_error(e))
     }
