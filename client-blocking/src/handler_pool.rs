@@ -18,6 +18,7 @@
 //!
 //! [`BlockingOptions::handler_threads`]: crate::BlockingOptions::handler_threads
 
+use crate::driver::lock;
 use crate::error::JoinError;
 use natrs_client::{Message, Subscriber};
 use std::cell::Cell;
@@ -51,10 +52,6 @@ thread_local! {
     /// The task the current pool thread runs, to tell a handler joining its
     /// own subscription.
     static CURRENT: Cell<*const PoolTask> = const { Cell::new(std::ptr::null()) };
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// A client's handler pool; clones share it.

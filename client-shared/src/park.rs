@@ -66,16 +66,19 @@ pub fn after_poll(f: Box<dyn FnOnce()>) -> Result<(), Box<dyn FnOnce()>> {
 /// nested in it (a `block_on` inside a future) keeps its own list, run
 /// before that inner poll's thread parks.
 fn poll_once<F: Future + ?Sized>(fut: Pin<&mut F>, cx: &mut Context<'_>) -> Poll<F::Output> {
-    /// Restores the outer poll's state, also when the poll panics (a
+    /// Restores the outer poll's state once, also when the poll panics (a
     /// panicking poll's deferred work is then dropped, not run).
     struct Scope {
         was_polling: bool,
-        outer: Vec<Box<dyn FnOnce()>>,
+        /// The outer poll's list, until it is put back.
+        outer: Option<Vec<Box<dyn FnOnce()>>>,
     }
     impl Scope {
         fn end(&mut self) -> Vec<Box<dyn FnOnce()>> {
+            let Some(outer) = self.outer.take() else {
+                return Vec::new();
+            };
             let _ = POLLING.try_with(|p| p.set(self.was_polling));
-            let outer = std::mem::take(&mut self.outer);
             AFTER_POLL
                 .try_with(|a| a.replace(outer))
                 .unwrap_or_default()
@@ -90,7 +93,7 @@ fn poll_once<F: Future + ?Sized>(fut: Pin<&mut F>, cx: &mut Context<'_>) -> Poll
     }
     let mut scope = Scope {
         was_polling: POLLING.try_with(|p| p.replace(true)).unwrap_or(false),
-        outer: AFTER_POLL.try_with(|a| a.take()).unwrap_or_default(),
+        outer: Some(AFTER_POLL.try_with(|a| a.take()).unwrap_or_default()),
     };
     let r = fut.poll(cx);
     for f in scope.end() {
