@@ -236,23 +236,46 @@ pub(crate) fn fast_ack(body: &[u8]) -> Option<PubAck> {
     let mut r = Reader { b: body, i: 0 };
     r.byte(b'{')?;
     let mut ack = PubAck::default();
-    let mut seen_seq = false;
+    // One bit per field: the full parser refuses a field given twice.
+    let mut seen = 0u8;
     loop {
         let key = r.string()?;
         r.byte(b':')?;
-        match key {
-            b"stream" => ack.stream = r.text()?,
+        let bit = match key {
+            b"stream" => {
+                ack.stream = r.text()?;
+                1
+            }
             b"seq" => {
                 ack.sequence = r.number()?;
-                seen_seq = true;
+                2
             }
-            b"domain" => ack.domain = Some(r.text()?),
-            b"duplicate" => ack.duplicate = r.boolean()?,
-            b"val" => ack.value = Some(r.text()?),
-            b"batch" => ack.batch_id = Some(r.text()?),
-            b"count" => ack.batch_size = Some(r.number()?),
+            b"domain" => {
+                ack.domain = Some(r.text()?);
+                4
+            }
+            b"duplicate" => {
+                ack.duplicate = r.boolean()?;
+                8
+            }
+            b"val" => {
+                ack.value = Some(r.text()?);
+                16
+            }
+            b"batch" => {
+                ack.batch_id = Some(r.text()?);
+                32
+            }
+            b"count" => {
+                ack.batch_size = Some(r.number()?);
+                64
+            }
             _ => return None,
+        };
+        if seen & bit != 0 {
+            return None;
         }
+        seen |= bit;
         match r.next()? {
             b',' => continue,
             b'}' => break,
@@ -260,7 +283,7 @@ pub(crate) fn fast_ack(body: &[u8]) -> Option<PubAck> {
         }
     }
     r.skip_ws();
-    (r.i == body.len() && seen_seq && !ack.stream.is_empty()).then_some(ack)
+    (r.i == body.len() && seen & 2 != 0 && !ack.stream.is_empty()).then_some(ack)
 }
 
 /// A cursor over JSON bytes for [`fast_ack`].
@@ -270,8 +293,14 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    /// JSON's whitespace: space, tab, line feed, carriage return (not form
+    /// feed, which `u8::is_ascii_whitespace` also takes).
     fn skip_ws(&mut self) {
-        while self.b.get(self.i).is_some_and(|c| c.is_ascii_whitespace()) {
+        while self
+            .b
+            .get(self.i)
+            .is_some_and(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
+        {
             self.i += 1;
         }
     }
@@ -287,12 +316,13 @@ impl<'a> Reader<'a> {
         (self.next()? == want).then_some(())
     }
 
-    /// A string without escapes.
+    /// A string without escapes or control characters (which JSON refuses
+    /// unescaped).
     fn string(&mut self) -> Option<&'a [u8]> {
         self.byte(b'"')?;
         let start = self.i;
         let len = memchr::memchr2(b'"', b'\\', &self.b[start..])?;
-        if self.b[start + len] != b'"' {
+        if self.b[start + len] != b'"' || self.b[start..start + len].iter().any(|&c| c < 0x20) {
             return None;
         }
         self.i = start + len + 1;
@@ -310,7 +340,9 @@ impl<'a> Reader<'a> {
         while self.b.get(self.i).is_some_and(u8::is_ascii_digit) {
             self.i += 1;
         }
-        if self.i == start || self.i - start > 20 {
+        // JSON has no leading zeros.
+        let digits = self.i - start;
+        if digits == 0 || digits > 20 || (digits > 1 && self.b[start] == b'0') {
             return None;
         }
         std::str::from_utf8(&self.b[start..self.i])
@@ -401,6 +433,19 @@ mod tests {
             "",
         ] {
             assert_eq!(fast_ack(body.as_bytes()), None, "{body}");
+        }
+        // What JSON refuses, the fast reader refuses too (each found by
+        // the `js_api` fuzz target or next to what it found).
+        for body in [
+            "{\"stream\":\"S\",\"seq\":0,\"val\":\"\u{0}1\"}",
+            "{\"stream\":\"S\u{1f}\",\"seq\":0}",
+            "{\"stream\":\"S\",\u{c}\"seq\":1}",
+            r#"{"stream":"S","seq":01}"#,
+            r#"{"stream":"S","seq":1,"seq":2}"#,
+            r#"{"stream":"S","stream":"T","seq":1}"#,
+        ] {
+            assert!(serde_json::from_str::<PubAck>(body).is_err(), "{body:?}");
+            assert_eq!(fast_ack(body.as_bytes()), None, "{body:?}");
         }
         // Unknown fields still parse through the full parser.
         let a = parse_ack(&reply(r#"{"stream":"S","seq":1,"new":{"x":[1]}}"#, None)).unwrap();
