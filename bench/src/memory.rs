@@ -2,7 +2,10 @@
 //! subscriptions on it, and of 100,000 queued 16-byte messages, read from
 //! `/proc/self/status` (Linux). The stages add up in one process; each
 //! `MEM` line gives the process's VmRSS and VmHWM after the stage and the
-//! growth of VmRSS over the stage before.
+//! growth of VmRSS over the stage before, then its RssAnon and that one's
+//! growth: the memory the stage allocated, without the pages of the
+//! program's code and libraries it ran for the first time (RssFile, shared
+//! with every other connection of the process).
 //!
 //! The queued messages: a subscription on the idle connection that nobody
 //! reads, a second connection publishes 100,000 messages and flushes, then
@@ -17,8 +20,8 @@ const SUBS: usize = 10_000;
 const QUEUED: usize = 100_000;
 const QUEUED_SIZE: usize = 16;
 
-/// VmRSS and VmHWM in KiB.
-fn status() -> Result<(u64, u64), BenchError> {
+/// VmRSS, VmHWM and RssAnon in KiB.
+fn status() -> Result<(u64, u64, u64), BenchError> {
     let text = std::fs::read_to_string("/proc/self/status")?;
     let field = |name: &str| -> Result<u64, BenchError> {
         let line = text
@@ -28,13 +31,14 @@ fn status() -> Result<(u64, u64), BenchError> {
         let kib = line[name.len()..].trim().trim_end_matches("kB").trim();
         Ok(kib.parse()?)
     };
-    Ok((field("VmRSS:")?, field("VmHWM:")?))
+    Ok((field("VmRSS:")?, field("VmHWM:")?, field("RssAnon:")?))
 }
 
 /// Prints the `MEM` lines, one per stage.
 struct Stages {
     client: String,
     last_rss: u64,
+    last_anon: u64,
 }
 
 impl Stages {
@@ -42,19 +46,23 @@ impl Stages {
         let mut stages = Stages {
             client: client.to_string(),
             last_rss: 0,
+            last_anon: 0,
         };
         stages.mark("start")?;
         Ok(stages)
     }
 
     fn mark(&mut self, stage: &str) -> Result<(), BenchError> {
-        let (rss, hwm) = status()?;
+        let (rss, hwm, anon) = status()?;
         println!(
-            "MEM client={} stage={stage} rss_kib={rss} hwm_kib={hwm} delta_kib={}",
+            "MEM client={} stage={stage} rss_kib={rss} hwm_kib={hwm} delta_kib={} \
+             anon_kib={anon} anon_delta_kib={}",
             self.client,
-            rss as i64 - self.last_rss as i64
+            rss as i64 - self.last_rss as i64,
+            anon as i64 - self.last_anon as i64
         );
         self.last_rss = rss;
+        self.last_anon = anon;
         Ok(())
     }
 }

@@ -12,8 +12,8 @@ const QUEUED_SIZE: usize = 16;
 
 type Res<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
-/// VmRSS and VmHWM in KiB.
-fn status() -> Res<(u64, u64)> {
+/// VmRSS, VmHWM and RssAnon in KiB.
+fn status() -> Res<(u64, u64, u64)> {
     let text = std::fs::read_to_string("/proc/self/status")?;
     let field = |name: &str| -> Res<u64> {
         let line = text
@@ -26,16 +26,20 @@ fn status() -> Res<(u64, u64)> {
             .trim()
             .parse()?)
     };
-    Ok((field("VmRSS:")?, field("VmHWM:")?))
+    Ok((field("VmRSS:")?, field("VmHWM:")?, field("RssAnon:")?))
 }
 
-fn mark(last: &mut u64, stage: &str) -> Res<()> {
-    let (rss, hwm) = status()?;
+/// Prints the stage's `MEM` line; `last` holds the VmRSS and RssAnon of
+/// the stage before.
+fn mark(last: &mut (u64, u64), stage: &str) -> Res<()> {
+    let (rss, hwm, anon) = status()?;
     println!(
-        "MEM client=async-nats stage={stage} rss_kib={rss} hwm_kib={hwm} delta_kib={}",
-        rss as i64 - *last as i64
+        "MEM client=async-nats stage={stage} rss_kib={rss} hwm_kib={hwm} delta_kib={} \
+         anon_kib={anon} anon_delta_kib={}",
+        rss as i64 - last.0 as i64,
+        anon as i64 - last.1 as i64
     );
-    *last = rss;
+    *last = (rss, anon);
     Ok(())
 }
 
@@ -48,7 +52,7 @@ async fn connect(url: &str) -> Res<async_nats::Client> {
 }
 
 async fn run(url: &str) -> Res<()> {
-    let mut last = 0;
+    let mut last = (0, 0);
     mark(&mut last, "start")?;
     let c = connect(url).await?;
     c.flush().await?;
