@@ -133,7 +133,7 @@ scenarios (default count x size without a URL; then a local nats-server is start
   subs_many    500k x 16 B over 10,000 subscriptions on one connection (blocking: handlers
                on a pool of NATRS_BENCH_HANDLER_THREADS threads, default 1; 0: one each)
   reqrep_load  5k x 16 B requests while a third connection publishes flat out (load_rate=)
-  mem          resident memory (MEM lines: VmRSS, VmHWM, RssAnon in KiB) of an idle connection,
+  mem          resident memory (MEM lines: VmRSS, VmHWM, RssAnon in KiB) of two idle connections,
                10,000 subscriptions and 100,000 queued 16 B messages: nats-bench mem [<url>]
 
 <url> `local` starts a throwaway local nats-server, as no URL does.

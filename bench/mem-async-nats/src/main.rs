@@ -1,6 +1,6 @@
 //! `nats-bench mem` for async-nats: the resident memory of one idle
-//! connection, of 10,000 subscriptions on it, and of 100,000 queued 16-byte
-//! messages, from `/proc/self/status`, in the same stages and `MEM` lines.
+//! connection, of a second one, of 10,000 subscriptions on the first, and
+//! of 100,000 queued 16-byte messages, from `/proc/self/status`, in the same stages and `MEM` lines.
 //!
 //! Usage: mem-async-nats <url>
 
@@ -57,6 +57,9 @@ async fn run(url: &str) -> Res<()> {
     let c = connect(url).await?;
     c.flush().await?;
     mark(&mut last, "idle_connection")?;
+    let pc = connect(url).await?;
+    pc.flush().await?;
+    mark(&mut last, "second_connection")?;
     let mut subs = Vec::with_capacity(SUBS);
     for i in 0..SUBS {
         subs.push(c.subscribe(format!("mem.s.{i}")).await?);
@@ -65,7 +68,6 @@ async fn run(url: &str) -> Res<()> {
     mark(&mut last, "subscriptions_10000")?;
     let mut queue = c.subscribe("mem.q").await?;
     c.flush().await?;
-    let pc = connect(url).await?;
     let payload = Bytes::from(vec![b'x'; QUEUED_SIZE]);
     for _ in 0..QUEUED {
         pc.publish("mem.q", payload.clone()).await?;
