@@ -92,8 +92,9 @@ pub(crate) mod vec_nanos {
     }
 }
 
-/// `Option<OffsetDateTime>` as RFC 3339; Go's zero time
-/// (`0001-01-01T00:00:00Z`) reads as `None`.
+/// `Option<OffsetDateTime>` as RFC 3339, in UTC (in its own offset when
+/// UTC would be past year 9999: a server's reply may hold such a time); Go's
+/// zero time (`0001-01-01T00:00:00Z`) reads as `None`.
 pub(crate) mod opt_time {
     use super::*;
     use time::format_description::well_known::Rfc3339;
@@ -105,7 +106,8 @@ pub(crate) mod opt_time {
         match t {
             Some(t) => {
                 let text = t
-                    .to_offset(time::UtcOffset::UTC)
+                    .checked_to_offset(time::UtcOffset::UTC)
+                    .unwrap_or(*t)
                     .format(&Rfc3339)
                     .map_err(serde::ser::Error::custom)?;
                 s.serialize_str(&text)
@@ -215,6 +217,15 @@ mod tests {
         assert_eq!(go.unix_timestamp(), 1_659_745_767);
         assert_eq!(go.nanosecond(), 587_861_324);
         assert_eq!(parse_time("yesterday"), None);
+        // Past year 9999 in UTC: written in its own offset, read back equal.
+        let far = r#"{"t":"9999-12-31T23:59:59-23:59"}"#;
+        let t: T = serde_json::from_str(far).unwrap();
+        let json = serde_json::to_string(&t).unwrap();
+        assert!(
+            json.contains(r#""t":"9999-12-31T23:59:59-23:59""#),
+            "{json}"
+        );
+        assert_eq!(serde_json::from_str::<T>(&json).unwrap(), t);
         assert_eq!(parse_time("2022-08-06 00:29:27 +0\u{e9}0 UTC"), None);
     }
 

@@ -53,10 +53,12 @@ pub(crate) mod opt_time_micros {
     ) -> Result<S::Ok, S::Error> {
         match t {
             Some(t) => {
-                let t = t.to_offset(time::UtcOffset::UTC);
-                if !(0..=9999).contains(&t.year()) {
+                let Some(t) = t
+                    .checked_to_offset(time::UtcOffset::UTC)
+                    .filter(|t| (0..=9999).contains(&t.year()))
+                else {
                     return Err(serde::ser::Error::custom("year out of range"));
-                }
+                };
                 let text = format!(
                     "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
                     t.year(),
@@ -124,5 +126,10 @@ mod tests {
         );
         let t: T = serde_json::from_str(r#"{"t":"0001-01-01T00:00:00Z"}"#).unwrap();
         assert_eq!(t.t, None);
+        // Past year 9999 in UTC: an error, not a panic.
+        let t: T = serde_json::from_str(r#"{"t":"9999-12-31T23:59:59-23:59"}"#).unwrap();
+        assert!(t.t.is_some());
+        let e = serde_json::to_string(&t).unwrap_err();
+        assert!(e.to_string().contains("year out of range"), "{e}");
     }
 }
