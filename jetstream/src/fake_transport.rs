@@ -2,7 +2,8 @@
 //! records publishes, delivers messages only when a test says so, and can
 //! run a hook the moment a subscription is found empty (to land a wake-up
 //! in the middle of somebody's poll). Its timers never fire, its requests
-//! fail and its connection never changes.
+//! fail, a `request_many` yields the replies a test queued (and fails when
+//! none were) and its connection never changes.
 
 use crate::transport::{ConnectionEvent, MessageStream, Transport};
 use bytes::Bytes;
@@ -34,6 +35,8 @@ struct State {
     /// The subscriptions made, with their subjects.
     subscriptions: Vec<(String, Arc<Mutex<Queue>>)>,
     inboxes: u64,
+    /// The replies of the next `request_many` calls, one list per call.
+    replies: VecDeque<Vec<Message>>,
 }
 
 /// The fake connection; clones share it.
@@ -87,6 +90,12 @@ impl FakeTransport {
         }
     }
 
+    /// Queues the replies the next unanswered `request_many` yields (then
+    /// its end).
+    pub(crate) fn queue_replies(&self, replies: Vec<Message>) {
+        lock(&self.state).replies.push_back(replies);
+    }
+
     /// Runs `hook` when the subscription taking `subject` is next read
     /// empty, after the read let go of it.
     pub(crate) fn when_empty(&self, subject: &str, hook: impl FnOnce() + Send + 'static) {
@@ -137,13 +146,13 @@ impl Stream for Never {
     }
 }
 
-/// No replies.
-pub(crate) struct NoReplies;
+/// The replies a test queued for one `request_many`, then the end.
+pub(crate) struct Replies(VecDeque<Message>);
 
-impl Stream for NoReplies {
+impl Stream for Replies {
     type Item = Result<Message, RequestError>;
-    fn poll_next(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        Poll::Ready(None)
+    fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        Poll::Ready(self.0.pop_front().map(Ok))
     }
 }
 
@@ -151,7 +160,7 @@ impl Transport for FakeTransport {
     type Subscription = FakeSubscription;
     type Sleep = Never;
     type Reply = std::future::Ready<Result<Message, RequestError>>;
-    type Replies = NoReplies;
+    type Replies = Replies;
     type Events = Never;
 
     fn request(
@@ -170,8 +179,12 @@ impl Transport for FakeTransport {
         _: Bytes,
         _: Duration,
         _: Option<Duration>,
-    ) -> Result<NoReplies, Error> {
-        Err(Error::ConnectionClosed)
+    ) -> Result<Replies, Error> {
+        let replies = lock(&self.state)
+            .replies
+            .pop_front()
+            .ok_or(Error::ConnectionClosed)?;
+        Ok(Replies(replies.into()))
     }
 
     fn publish(

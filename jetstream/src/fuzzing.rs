@@ -9,16 +9,19 @@
 //! panics (an assertion) only when it finds a bug. Not a stable API.
 
 use crate::api::account::AccountInfo;
-use crate::api::consumer::{ConsumerInfo, ConsumerListResponse, ConsumerNamesResponse};
+use crate::api::consumer::{
+    ConsumerInfo, ConsumerListResponse, ConsumerNamesResponse, DeliverPolicy,
+};
 use crate::api::message::{DirectReply, parse_direct_reply};
 use crate::api::publish::{PubAck, fast_ack, parse_ack};
 use crate::api::stream::{StreamInfo, StreamListResponse, StreamNamesResponse};
 use crate::api::{parse_json, parse_response};
-use crate::consumer::{ConsumeOptions, FetchOptions, PriorityOptions};
+use crate::consumer::{ConsumeOptions, FetchOptions, OrderedOptions, PriorityOptions};
 use crate::events::Event;
 use crate::kv::Operation;
 use crate::metadata::{AckSubject, Metadata};
 use crate::object::ObjectInfo;
+use crate::state::ordered::{Ordered, OrderedStep};
 use crate::state::pull::{Consume, Fetch};
 use crate::state::status::classify;
 use bytes::Bytes;
@@ -136,15 +139,45 @@ pub fn js_status(data: &[u8]) {
 }
 
 /// Fuzz target `ack_subject`: a consumer message's reply subject, read as
-/// its metadata. Never panics; both readers agree.
+/// its metadata, then delivered (as the first delivery of the current
+/// consumer) to an ordered consumer, which then moves to its next consumer.
+/// Never panics; both readers agree; the next consumer starts after the
+/// stream sequence delivered.
 pub fn ack_subject(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
     match (AckSubject::parse(text), Metadata::parse(text)) {
-        (Ok(a), Ok(m)) => assert_eq!(a.to_metadata(), m),
+        (Ok(a), Ok(m)) => {
+            assert_eq!(a.to_metadata(), m);
+            ordered_delivery(a);
+        }
         (Err(_), Err(_)) => {}
         (a, m) => panic!("the readers disagree: {a:?} / {m:?}"),
+    }
+}
+
+/// Delivers `meta` to a fresh ordered consumer as its first message, then
+/// makes the next consumer.
+fn ordered_delivery(meta: AckSubject<'_>) {
+    let mut ordered = Ordered::new(OrderedOptions::default(), "fuzz");
+    let first = ordered.next_consumer();
+    let delivery = AckSubject {
+        consumer: first.name.as_deref().unwrap_or_default(),
+        consumer_sequence: 1,
+        ..meta
+    };
+    assert_eq!(ordered.handle_delivery(&delivery), OrderedStep::Deliver);
+    let last = ordered.last_stream_sequence();
+    let next = ordered.next_consumer();
+    if last > 0 {
+        match next.deliver_policy {
+            DeliverPolicy::ByStartSequence => {
+                assert!(next.opt_start_seq.is_some_and(|s| s > last), "{next:?}")
+            }
+            DeliverPolicy::New => assert_eq!(last, u64::MAX),
+            other => panic!("the next consumer starts {other:?} after {last}"),
+        }
     }
 }
 

@@ -436,11 +436,16 @@ impl<T: Transport> FuturesStream for DirectBatch<T> {
                         last_sequence,
                         up_to_sequence,
                     });
-                    if !this.all_pages || num_pending == 0 || last_sequence == 0 {
+                    // No page follows one that ended at the last sequence
+                    // a stream can hold.
+                    let next = last_sequence.checked_add(1);
+                    let Some(next) =
+                        next.filter(|_| this.all_pages && num_pending > 0 && last_sequence > 0)
+                    else {
                         this.finish();
                         return Poll::Ready(None);
-                    }
-                    this.request.sequence = Some(last_sequence + 1);
+                    };
+                    this.request.sequence = Some(next);
                     if !this.request.multi_last.is_empty() {
                         this.request.up_to_sequence =
                             up_to_sequence.or(this.request.up_to_sequence);
@@ -461,5 +466,51 @@ impl<T: Transport> FuturesStream for DirectBatch<T> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fake_transport::FakeTransport;
+    use bytes::Bytes;
+    use natrs_client::{HeaderMap, Message, StatusCode, Subject};
+    use std::task::Waker;
+
+    fn end_of_batch(num_pending: u64, last_sequence: u64) -> Message {
+        let mut headers = HeaderMap::with_status(StatusCode(204), Some("EOB"));
+        headers.insert("Nats-Num-Pending", num_pending.to_string());
+        headers.insert("Nats-Last-Sequence", last_sequence.to_string());
+        Message {
+            subject: Subject::from_static("_INBOX.fake1"),
+            reply: None,
+            headers: Some(headers),
+            payload: Bytes::new(),
+            length: 0,
+        }
+    }
+
+    #[test]
+    fn a_page_ending_at_the_last_sequence_ends_the_batch() {
+        let fake = FakeTransport::default();
+        // More pending after u64::MAX: no sequence is left to ask from.
+        fake.queue_replies(vec![end_of_batch(5, u64::MAX)]);
+        fake.queue_replies(vec![end_of_batch(0, 0)]);
+        let stream = Stream::new(
+            JetStream::new(fake),
+            StreamInfo {
+                config: crate::api::stream::StreamConfig::new("S"),
+                ..StreamInfo::default()
+            },
+        );
+        let mut batch = stream
+            .direct_batch(MessageGetRequest::batch("a", 1, 10), true)
+            .expect("the first page is asked for");
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(matches!(
+            Pin::new(&mut batch).poll_next(&mut cx),
+            Poll::Ready(None)
+        ));
+        assert_eq!(batch.end().map(|e| e.last_sequence), Some(u64::MAX));
     }
 }

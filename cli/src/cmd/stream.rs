@@ -467,9 +467,13 @@ async fn view(
             Err(JsError::MessageNotFound) => break,
             Err(e) => return Err(e.into()),
         };
-        next = message.sequence + 1;
         show_message(stream, &message, json)?;
         shown += 1;
+        // No message follows the last sequence a stream can hold.
+        let Some(after) = message.sequence.checked_add(1) else {
+            break;
+        };
+        next = after;
         if shown.is_multiple_of(size) && !(interactive && output::confirm("Next page?")?) {
             break;
         }

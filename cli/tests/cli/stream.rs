@@ -8,6 +8,36 @@ fn publish(natrs: &Natrs, subject: &str, body: &str, count: &str) {
 }
 
 #[test]
+fn view_ends_at_the_last_sequence_a_stream_can_hold() {
+    let server = Server::start().unwrap();
+    let natrs = Natrs::new(&server.url());
+    natrs.json(&[
+        "stream",
+        "add",
+        "EDGE",
+        "--subjects",
+        "edge",
+        "--storage",
+        "memory",
+    ]);
+    // Purging up to u64::MAX moves the stream there: its next message
+    // takes the last sequence.
+    let max = u64::MAX.to_string();
+    natrs.json(&["stream", "purge", "EDGE", "--seq", &max, "--force"]);
+    publish(&natrs, "edge", "last", "1");
+    let view = natrs.ok(&["stream", "view", "EDGE", "--json"]);
+    let seqs: Vec<u64> = view
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["seq"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(seqs, [u64::MAX]);
+}
+
+#[test]
 fn streams_add_info_ls_get_view_purge_rm() {
     let server = Server::start().unwrap();
     let natrs = Natrs::new(&server.url());

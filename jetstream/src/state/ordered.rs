@@ -71,14 +71,15 @@ impl Ordered {
         let name = format!("{}_{}", self.prefix, self.serial);
         self.current = Some(name.clone());
         let o = &self.options;
-        let (deliver_policy, opt_start_seq, opt_start_time) = if self.stream_sequence > 0 {
-            (
-                DeliverPolicy::ByStartSequence,
-                Some(self.stream_sequence + 1),
-                None,
-            )
-        } else {
+        let (deliver_policy, opt_start_seq, opt_start_time) = if self.stream_sequence == 0 {
             (o.deliver_policy, o.opt_start_seq, o.opt_start_time)
+        } else {
+            match self.stream_sequence.checked_add(1) {
+                Some(next) => (DeliverPolicy::ByStartSequence, Some(next), None),
+                // The last sequence a stream can hold was delivered: only
+                // what is stored from now on can follow.
+                None => (DeliverPolicy::New, None, None),
+            }
         };
         let (filter_subject, filter_subjects) = match o.filter_subjects.as_slice() {
             [one] => (Some(one.clone()), Vec::new()),
@@ -175,5 +176,19 @@ mod tests {
         // Reset before anything was delivered keeps the configured start.
         let c = o.next_consumer();
         assert_eq!(c.opt_start_seq, Some(7));
+    }
+
+    #[test]
+    fn a_delivery_at_the_last_stream_sequence_resets_to_new_messages() {
+        let mut o = Ordered::new(OrderedOptions::default(), "M");
+        o.next_consumer();
+        let last = meta("M_1", 1, u64::MAX);
+        let step = o.handle_delivery(&AckSubject::parse(&last).unwrap());
+        assert_eq!(step, OrderedStep::Deliver);
+        // No sequence follows u64::MAX: the next consumer takes what is
+        // stored from now on.
+        let c = o.next_consumer();
+        assert_eq!(c.deliver_policy, DeliverPolicy::New);
+        assert_eq!(c.opt_start_seq, None);
     }
 }
