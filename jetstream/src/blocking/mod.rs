@@ -24,7 +24,7 @@ mod load;
 pub mod object;
 mod report;
 
-use natrs_client::adapter::{block_on, block_on_until};
+use natrs_client::adapter::{block_on, block_on_until, deadline_after};
 
 use crate::JetStreamOptions;
 use crate::ack::AckKind;
@@ -710,18 +710,23 @@ impl<S: FuturesStream + Unpin> Iter<S> {
         &mut self.0
     }
 
-    /// The next item, waiting at most `timeout`: `None` when it passed,
-    /// `Some(None)` when the stream ended.
+    /// The next item, waiting at most `timeout` (a timeout too long to
+    /// represent waits without limit): `None` when it passed, `Some(None)`
+    /// when the stream ended.
     pub fn next_timeout(&mut self, timeout: Duration) -> Option<Option<S::Item>> {
-        self.next_until(Instant::now() + timeout)
+        self.next_by(deadline_after(timeout))
     }
 
     /// The next item, waiting at most until `deadline`: `None` when it
     /// passed, `Some(None)` when the stream ended.
     pub fn next_until(&mut self, deadline: Instant) -> Option<Option<S::Item>> {
+        self.next_by(Some(deadline))
+    }
+
+    fn next_by(&mut self, deadline: Option<Instant>) -> Option<Option<S::Item>> {
         let stream = &mut self.0;
         let mut next = poll_fn(|cx| Pin::new(&mut *stream).poll_next(cx));
-        block_on_until(Pin::new(&mut next), Some(deadline))
+        block_on_until(Pin::new(&mut next), deadline)
     }
 }
 
@@ -751,11 +756,12 @@ where
         self.0.get_mut()
     }
 
-    /// The next message, waiting at most `timeout`: `None` when it passed,
-    /// `Some(None)` when the stream ended.
+    /// The next message, waiting at most `timeout` (a timeout too long to
+    /// represent waits without limit): `None` when it passed, `Some(None)`
+    /// when the stream ended.
     pub fn next_timeout(&mut self, timeout: Duration) -> Option<Option<Result<JsMessage, Error>>> {
         self.0
-            .next_until(Instant::now() + timeout)
+            .next_timeout(timeout)
             .map(|item| item.map(|r| r.map(JsMessage::wrap)))
     }
 }
