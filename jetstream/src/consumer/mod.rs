@@ -9,7 +9,8 @@ mod pull;
 mod push;
 
 pub use fetch::Fetch;
-pub use options::{ConsumeOptions, FetchOptions, OrderedOptions, PriorityOptions};
+pub(crate) use options::check_expires;
+pub use options::{ConsumeOptions, FetchOptions, MAX_EXPIRES, OrderedOptions, PriorityOptions};
 pub use ordered::{OrderedConsumer, OrderedMessages};
 pub use pull::Messages;
 pub use push::PushMessages;

@@ -119,7 +119,13 @@ impl ConsumeOptions {
         if self.expires < Duration::from_secs(1) {
             return Err(Error::InvalidArgument("expires must be at least 1s".into()));
         }
-        if !self.heartbeat.is_zero() && self.heartbeat * 2 > self.expires {
+        check_expires(self.expires)?;
+        if !self.heartbeat.is_zero()
+            && self
+                .heartbeat
+                .checked_mul(2)
+                .is_none_or(|twice| twice > self.expires)
+        {
             return Err(Error::InvalidArgument(
                 "the heartbeat must be at most half of expires".into(),
             ));
@@ -131,6 +137,20 @@ impl ConsumeOptions {
         }
         Ok(())
     }
+}
+
+/// The longest expiry a pull request carries: the server reads it as
+/// nanoseconds in an `i64` (about 292 years).
+pub const MAX_EXPIRES: Duration = Duration::from_nanos(i64::MAX as u64);
+
+/// Refuses an expiry the server cannot be sent (see [`MAX_EXPIRES`]).
+pub(crate) fn check_expires(expires: Duration) -> Result<(), Error> {
+    if expires > MAX_EXPIRES {
+        return Err(Error::InvalidArgument(
+            "expires must be at most i64::MAX nanoseconds (about 292 years)".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Settings of one pull request: [`Consumer::fetch`](crate::consumer::Consumer::fetch) and the

@@ -500,7 +500,12 @@ impl Fetch {
     pub fn validate(options: &FetchOptions) -> Result<(), Error> {
         // At half, the client's watchdog (two heartbeats) would run out
         // just as the server ends the request.
-        if !options.heartbeat.is_zero() && options.heartbeat * 2 >= options.expires {
+        if !options.heartbeat.is_zero()
+            && options
+                .heartbeat
+                .checked_mul(2)
+                .is_none_or(|twice| twice >= options.expires)
+        {
             return Err(Error::InvalidHeartbeat {
                 heartbeat: options.heartbeat,
                 expires: options.expires,
@@ -511,7 +516,7 @@ impl Fetch {
                 "a fetch needs an expiry or no_wait".into(),
             ));
         }
-        Ok(())
+        crate::consumer::check_expires(options.expires)
     }
 
     /// Messages delivered so far.
@@ -1078,5 +1083,33 @@ mod tests {
             ),
             Ok(())
         );
+    }
+
+    #[test]
+    fn durations_too_long_for_the_clock_or_the_server_are_refused() {
+        let long = FetchOptions::new(1).expires(Duration::from_secs(2));
+        assert_eq!(
+            Fetch::validate(&long.clone().heartbeat(Duration::MAX)),
+            Err(Error::InvalidHeartbeat {
+                heartbeat: Duration::MAX,
+                expires: Duration::from_secs(2)
+            })
+        );
+        assert!(matches!(
+            Fetch::validate(&long.clone().expires(Duration::MAX)),
+            Err(Error::InvalidArgument(_))
+        ));
+        let max = crate::consumer::MAX_EXPIRES;
+        assert_eq!(Fetch::validate(&long.expires(max)), Ok(()));
+        let consume = ConsumeOptions::new();
+        assert!(matches!(
+            consume.clone().heartbeat(Duration::MAX).validate(),
+            Err(Error::InvalidArgument(_))
+        ));
+        assert!(matches!(
+            consume.clone().expires(Duration::MAX).validate(),
+            Err(Error::InvalidArgument(_))
+        ));
+        assert_eq!(consume.expires(max).validate(), Ok(()));
     }
 }
