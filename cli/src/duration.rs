@@ -40,7 +40,8 @@ pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
             _ => return Err(bad()),
         };
         rest = &rest[unit_len..];
-        total += Duration::try_from_secs_f64(number * unit).map_err(|_| bad())?;
+        let part = Duration::try_from_secs_f64(number * unit).map_err(|_| bad())?;
+        total = total.checked_add(part).ok_or_else(bad)?;
     }
     Ok(total)
 }
@@ -86,6 +87,8 @@ mod tests {
         assert!(parse_duration("5x").is_err());
         assert!(parse_duration("m").is_err());
         assert!(parse_duration("").is_err());
+        // Each part fits a Duration, their sum does not: an error, not a panic.
+        assert!(parse_duration("500000000000y500000000000y").is_err());
     }
 
     #[test]
