@@ -1,11 +1,11 @@
 //! `mem`: the resident memory of one idle connection, of a second one, of
 //! 10,000 subscriptions on the first, and of 100,000 queued 16-byte
-//! messages, read from `/proc/self/status` (Linux). The stages add up in one process; each
-//! `MEM` line gives the process's VmRSS and VmHWM after the stage and the
-//! growth of VmRSS over the stage before, then its RssAnon and that one's
-//! growth: the memory the stage allocated, without the pages of the
-//! program's code and libraries it ran for the first time (RssFile, shared
-//! with every other connection of the process).
+//! messages, read from `/proc/self/status` (Linux). The stages add up in
+//! one process; each `MEM` line gives the process's VmRSS and VmHWM after
+//! the stage and the growth of VmRSS over the stage before, then its
+//! RssAnon and that one's growth: the memory the stage allocated, without
+//! the pages of the program's code and libraries it ran for the first time
+//! (RssFile, shared with every other connection of the process).
 //!
 //! The queued messages: a subscription on the idle connection that nobody
 //! reads, the second connection publishes 100,000 messages and flushes, then

@@ -436,12 +436,10 @@ impl<T: Transport> FuturesStream for DirectBatch<T> {
                         last_sequence,
                         up_to_sequence,
                     });
+                    let more = this.all_pages && num_pending > 0 && last_sequence > 0;
                     // No page follows one that ended at the last sequence
                     // a stream can hold.
-                    let next = last_sequence.checked_add(1);
-                    let Some(next) =
-                        next.filter(|_| this.all_pages && num_pending > 0 && last_sequence > 0)
-                    else {
+                    let Some(next) = last_sequence.checked_add(1).filter(|_| more) else {
                         this.finish();
                         return Poll::Ready(None);
                     };

@@ -1,6 +1,7 @@
 //! `nats-bench mem` for async-nats: the resident memory of one idle
 //! connection, of a second one, of 10,000 subscriptions on the first, and
-//! of 100,000 queued 16-byte messages, from `/proc/self/status`, in the same stages and `MEM` lines.
+//! of 100,000 queued 16-byte messages, from `/proc/self/status`, in the
+//! same stages and `MEM` lines.
 //!
 //! Usage: mem-async-nats <url>
 

@@ -7,6 +7,17 @@ fn publish(natrs: &Natrs, subject: &str, body: &str, count: &str) {
     natrs.ok(&["pub", subject, body, "--count", count]);
 }
 
+/// The sequences of `stream view --json` output, one message a line.
+fn view_sequences(view: &str) -> Vec<u64> {
+    view.lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["seq"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect()
+}
+
 #[test]
 fn view_ends_at_the_last_sequence_a_stream_can_hold() {
     let server = Server::start().unwrap();
@@ -26,14 +37,7 @@ fn view_ends_at_the_last_sequence_a_stream_can_hold() {
     natrs.json(&["stream", "purge", "EDGE", "--seq", &max, "--force"]);
     publish(&natrs, "edge", "last", "1");
     let view = natrs.ok(&["stream", "view", "EDGE", "--json"]);
-    let seqs: Vec<u64> = view
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap()["seq"]
-                .as_u64()
-                .unwrap()
-        })
-        .collect();
+    let seqs = view_sequences(&view);
     assert_eq!(seqs, [u64::MAX]);
 }
 
@@ -88,14 +92,7 @@ fn streams_add_info_ls_get_view_purge_rm() {
         "orders.old",
         "--json",
     ]);
-    let seqs: Vec<u64> = view
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap()["seq"]
-                .as_u64()
-                .unwrap()
-        })
-        .collect();
+    let seqs = view_sequences(&view);
     assert_eq!(seqs, [4, 5]);
     let page = natrs.ok(&[
         "stream", "view", "ORDERS", "--size", "2", "--id", "2", "--json",

@@ -237,6 +237,7 @@ pub(crate) fn fast_ack(body: &[u8]) -> Option<PubAck> {
     r.byte(b'{')?;
     let mut ack = PubAck::default();
     // One bit per field: the full parser refuses a field given twice.
+    const SEQ: u8 = 2;
     let mut seen = 0u8;
     loop {
         let key = r.string()?;
@@ -248,7 +249,7 @@ pub(crate) fn fast_ack(body: &[u8]) -> Option<PubAck> {
             }
             b"seq" => {
                 ack.sequence = r.number()?;
-                2
+                SEQ
             }
             b"domain" => {
                 ack.domain = Some(r.text()?);
@@ -283,7 +284,7 @@ pub(crate) fn fast_ack(body: &[u8]) -> Option<PubAck> {
         }
     }
     r.skip_ws();
-    (r.i == body.len() && seen & 2 != 0 && !ack.stream.is_empty()).then_some(ack)
+    (r.i == body.len() && seen & SEQ != 0 && !ack.stream.is_empty()).then_some(ack)
 }
 
 /// A cursor over JSON bytes for [`fast_ack`].
