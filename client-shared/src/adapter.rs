@@ -26,6 +26,6 @@ pub use crate::connect::{Connected, DriverDone, Prepared, connect, parse_servers
 pub use crate::error::{connect_cause, io_error_text};
 pub use crate::park::{after_poll, block_on, block_on_until, deadline_after, spin_until, waits};
 pub use crate::runtime::{BoxFuture, Runtime, Timer, Transport};
-pub use crate::shared::Shared;
+pub use crate::shared::{READ_MIN_SPARE, Shared};
 pub use crate::tls::{io_failure, tls_cause, tls_error_text, tls_failure_text};
 pub use crate::writer::InlineWrite;

@@ -4,7 +4,7 @@
 use crate::connect::DriverDone;
 use crate::error::connect_cause;
 use crate::runtime::{BoxFuture, Runtime, Timer, Transport};
-use crate::shared::Shared;
+use crate::shared::{READ_MIN_SPARE, Shared};
 use crate::tls::{io_failure, tls_cause};
 use crate::writer::{MAX_SLICES, WriteSide};
 use bytes::{Buf, BytesMut};
@@ -28,8 +28,6 @@ const READ_CAPACITY: usize = 64 * 1024;
 /// from it share its allocation, and small ones would pin the whole grown
 /// buffer.
 const READ_REGROW: usize = 2 * READ_CAPACITY;
-/// Below this much spare room the read buffer is grown before reading.
-const READ_MIN_SPARE: usize = 8 * 1024;
 /// Rounds of read/write/timer work before the driver yields to its executor.
 const BUDGET: usize = 32;
 /// How long a graceful close may spend writing what was queued.

@@ -35,6 +35,7 @@ pub mod memory;
 mod options;
 mod park;
 mod queue;
+mod read_spares;
 mod responses;
 mod runtime;
 mod shared;

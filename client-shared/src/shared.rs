@@ -7,6 +7,7 @@ use crate::dial::Dialer;
 use crate::error::{FlushError, RequestError};
 use crate::events::{ClientEvent, EventHub};
 use crate::queue::{DeliveryQueue, PendingLimits};
+use crate::read_spares::ReadSpares;
 use crate::responses::ResponseQueue;
 use crate::runtime::publish_turn;
 use crate::signal::Signal;
@@ -81,8 +82,19 @@ const COPY_BELOW: usize = 16 * 1024;
 /// The most room reserved ahead of what a read buffer holds for a message
 /// whose payload is still arriving (see `State::feed`). A larger message
 /// grows the buffer as its bytes come: a control line alone (a server's
-/// word) never makes the client allocate more than this.
+/// word) never makes the client allocate more than this (and
+/// [`READ_MIN_SPARE`]).
 const RESERVE_AHEAD: usize = 1 << 20;
+
+/// Below this much room a driver gives its read buffer more before reading;
+/// with this much or more, it reads into the room there is. When a large
+/// message is half read, [`Shared::handle_input_at`] leaves the buffer room
+/// for the rest of it and this much more, so that the start of the next
+/// message is read into that buffer too, not into a new one. When that
+/// start is moved to a buffer of its own, it goes to the allocation of an
+/// earlier large message if the application dropped it, whose pages are in
+/// memory already (see `ReadSpares`).
+pub const READ_MIN_SPARE: usize = 8 * 1024;
 
 /// How much of one read was delivered as slices of its buffer, so far.
 ///
@@ -108,7 +120,9 @@ const RESERVE_AHEAD: usize = 1 << 20;
 /// the same read (at most the rest of that read, which the drivers size at 64
 /// KiB) and the buffer's unused room (a read parsed in place is at least
 /// [`COPY_BELOW`] bytes, a quarter of a 64 KiB read buffer; the drivers start
-/// a fresh buffer rather than keep one that grew for a large message).
+/// a fresh buffer rather than keep one that grew for a large message, and a
+/// buffer reserved for a large message has [`READ_MIN_SPARE`] bytes of room
+/// beyond it).
 #[derive(Debug, Default, Clone, Copy)]
 struct ReadShare {
     /// Bytes of the read, all of them.
@@ -225,6 +239,8 @@ pub(crate) struct State {
     pub(crate) epoch: u64,
     /// Whether the driver stopped reading (see [`Shared::poll_read_room`]).
     reading_paused: bool,
+    /// Read buffers replaced for a large message, kept for the next one.
+    read_spares: ReadSpares,
 }
 
 impl State {
@@ -408,9 +424,11 @@ impl State {
     /// incomplete operation).
     ///
     /// When a large message is left half read, the buffer gets room for the
-    /// whole of it (at most [`RESERVE_AHEAD`] more than it holds): the next
-    /// reads complete it in one allocation instead of growing the buffer,
-    /// and copying what it holds, a read at a time.
+    /// whole of it (at most [`RESERVE_AHEAD`] more than it holds) and
+    /// [`READ_MIN_SPARE`] more: the next reads complete it in one allocation
+    /// instead of growing the buffer, and copying what it holds, a read at a
+    /// time. A buffer that messages still share is replaced through
+    /// [`ReadSpares`], which reuses the buffers of earlier large messages.
     fn feed(&mut self, now: natrs_core::Instant, buf: &mut BytesMut) {
         if buf.len() >= COPY_BELOW {
             self.feed_all(now, buf);
@@ -421,8 +439,8 @@ impl State {
             buf.extend_from_slice(&own);
         }
         if let Some(want) = self.core.input_wanted() {
-            let want = want.min(buf.len() + RESERVE_AHEAD);
-            buf.reserve(want.saturating_sub(buf.len()));
+            let want = want.min(buf.len() + RESERVE_AHEAD) + READ_MIN_SPARE;
+            self.read_spares.reserve(buf, want);
         }
     }
 
@@ -580,6 +598,7 @@ impl Shared {
                 event_seq: 0,
                 epoch: 0,
                 reading_paused: false,
+                read_spares: ReadSpares::default(),
             }),
             signal: Signal::default(),
             clock,

@@ -7,7 +7,7 @@ use super::link::{Link, decrypt};
 use crate::executor::block_on;
 use bytes::BytesMut;
 use natrs_client::TransportError;
-use natrs_client::adapter::io_failure;
+use natrs_client::adapter::{READ_MIN_SPARE, io_failure};
 use std::future::poll_fn;
 use std::io;
 use std::sync::Arc;
@@ -56,7 +56,17 @@ impl Reader {
                 return self.hand_over(rbuf);
             }
             if !first {
-                n = match self.link.stream.read(&mut scratch) {
+                // Into the room the buffer has when it is enough: the core
+                // left room there for the rest of a large message and the
+                // start of the next (see `READ_MIN_SPARE`), which a larger
+                // read would replace with a new buffer.
+                let room = rbuf.capacity() - rbuf.len();
+                let ask = if room >= READ_MIN_SPARE {
+                    room.min(READ_SIZE)
+                } else {
+                    READ_SIZE
+                };
+                n = match self.link.stream.read(&mut scratch[..ask]) {
                     Ok(0) => return self.stop(TransportError::Eof),
                     Ok(n) => n,
                     Err(e) => return self.stop(io_failure(e)),
