@@ -446,6 +446,15 @@ impl<T: Transport> FuturesStream for DirectBatch<T> {
                         up_to_sequence,
                     });
                     let more = this.all_pages && num_pending > 0 && last_sequence > 0;
+                    // A page holds messages from the sequence asked for on;
+                    // one that ends before it would be asked for again.
+                    let asked = this.request.sequence.unwrap_or(0);
+                    if more && last_sequence < asked {
+                        this.finish();
+                        return Poll::Ready(Some(Err(Error::InvalidResponse(format!(
+                            "a direct get page asked to start at sequence {asked} ended at sequence {last_sequence}"
+                        )))));
+                    }
                     // No page follows one that ended at the last sequence
                     // a stream can hold.
                     let Some(next) = last_sequence.checked_add(1).filter(|_| more) else {
@@ -552,6 +561,29 @@ mod tests {
         let names: Vec<&str> = subjects.keys().map(String::as_str).collect();
         assert_eq!(names, ["a0", "a2", "a4", "b0", "b2", "b4"]);
         assert_eq!(fake.requests(), 3);
+    }
+
+    #[test]
+    fn a_batch_whose_pages_do_not_advance_ends_with_an_error() {
+        let fake = FakeTransport::default();
+        // The first page (from 1) ends at 5; the second, asked from 6, ends
+        // at 5 again with more pending.
+        fake.queue_replies(vec![end_of_batch(10, 5)]);
+        fake.queue_replies(vec![end_of_batch(10, 5)]);
+        fake.queue_replies(vec![end_of_batch(10, 5)]);
+        let mut batch = stream_on(fake)
+            .direct_batch(MessageGetRequest::batch("a", 1, 5), true)
+            .expect("the first page is asked for");
+        let mut cx = Context::from_waker(Waker::noop());
+        let first = Pin::new(&mut batch).poll_next(&mut cx);
+        assert!(
+            matches!(first, Poll::Ready(Some(Err(Error::InvalidResponse(_))))),
+            "{first:?}"
+        );
+        assert!(matches!(
+            Pin::new(&mut batch).poll_next(&mut cx),
+            Poll::Ready(None)
+        ));
     }
 
     #[test]
