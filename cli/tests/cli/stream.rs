@@ -252,6 +252,29 @@ fn unknown_streams_and_bad_names_are_one_line_errors() {
 }
 
 #[test]
+fn times_past_what_a_date_holds_are_refused() {
+    let server = Server::start().unwrap();
+    let natrs = Natrs::new(&server.url());
+    natrs.ok(&["stream", "add", "FAR", "--subjects", "far"]);
+    natrs.ok(&["consumer", "add", "FAR", "c", "--deliver", "all"]);
+    // A pause for a million years ends past the year 9999.
+    natrs.fails(
+        &["consumer", "pause", "FAR", "c", "1000000y"],
+        "1000000y from now is past",
+    );
+    // So does one longer than a date's arithmetic takes (i64 seconds).
+    natrs.fails(
+        &["consumer", "pause", "FAR", "c", "500000000000y"],
+        "500000000000y from now is past",
+    );
+    // A start a million years ago is before the year -9999.
+    natrs.fails(
+        &["consumer", "add", "FAR", "d", "--deliver", "1000000y"],
+        "1000000y ago is before",
+    );
+}
+
+#[test]
 fn consumers_add_edit_next_pause_resume_rm() {
     let server = Server::start().unwrap();
     let natrs = Natrs::new(&server.url());
