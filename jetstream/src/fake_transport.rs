@@ -42,8 +42,8 @@ struct State {
     requests: usize,
 }
 
-/// Answers a `request` (subject, payload) with a reply payload.
-type Answerer = Arc<dyn Fn(&str, &[u8]) -> String + Send + Sync>;
+/// Answers a `request` (subject, payload) with a reply payload or an error.
+type Answerer = Arc<dyn Fn(&str, &[u8]) -> Result<String, RequestError> + Send + Sync>;
 
 /// The fake connection; clones share it.
 #[derive(Clone, Default)]
@@ -54,9 +54,10 @@ pub(crate) struct FakeTransport {
 
 impl FakeTransport {
     /// A fake whose requests `answer` answers, as often as they are made,
-    /// with the payload it returns for their subject and payload.
+    /// with the payload (or the error) it returns for their subject and
+    /// payload.
     pub(crate) fn answering(
-        answer: impl Fn(&str, &[u8]) -> String + Send + Sync + 'static,
+        answer: impl Fn(&str, &[u8]) -> Result<String, RequestError> + Send + Sync + 'static,
     ) -> FakeTransport {
         FakeTransport {
             answerer: Some(Arc::new(answer)),
@@ -194,9 +195,9 @@ impl Transport for FakeTransport {
         _: Duration,
     ) -> Result<Self::Reply, Error> {
         let answer = self.answerer.as_ref().ok_or(Error::ConnectionClosed)?;
-        let body = answer(subject, &payload);
+        let answer = answer(subject, &payload);
         lock(&self.state).requests += 1;
-        Ok(std::future::ready(Ok(Message {
+        Ok(std::future::ready(answer.map(|body| Message {
             subject: Subject::from(self.new_inbox()),
             reply: None,
             headers: None,

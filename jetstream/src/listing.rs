@@ -226,7 +226,7 @@ mod tests {
     fn a_server_answering_the_first_page_again_ends_the_listing_with_an_error() {
         // Every request gets the first page back, with a total out of reach.
         let fake = FakeTransport::answering(|_, _| {
-            r#"{"total":1000000000,"offset":0,"limit":1024,"streams":["a","b"]}"#.to_string()
+            Ok(r#"{"total":1000000000,"offset":0,"limit":1024,"streams":["a","b"]}"#.to_string())
         });
         let mut names = JetStream::new(fake.clone()).stream_names(None);
         let items = drain(&mut names, 1000).expect("the listing ends");
@@ -238,10 +238,10 @@ mod tests {
     #[test]
     fn empty_pages_below_the_total_end_the_listing() {
         let fake = FakeTransport::answering(|_, payload| {
-            format!(
+            Ok(format!(
                 r#"{{"total":1000000000,"offset":{},"limit":1024,"streams":[]}}"#,
                 offset_asked(payload)
-            )
+            ))
         });
         let mut names = JetStream::new(fake.clone()).stream_names(None);
         let items = drain(&mut names, 1000).expect("the listing ends");
@@ -253,9 +253,9 @@ mod tests {
     fn pages_at_the_offsets_asked_for_are_read_to_the_total() {
         let fake = FakeTransport::answering(|_, payload| {
             let offset = offset_asked(payload);
-            format!(
+            Ok(format!(
                 r#"{{"total":5,"offset":{offset},"limit":2,"streams":["s{offset}","t{offset}"]}}"#
-            )
+            ))
         });
         let mut names = JetStream::new(fake.clone()).stream_names(None);
         let items = drain(&mut names, 1000).expect("the listing ends");

@@ -537,8 +537,10 @@ mod tests {
                 asked.fetch_add(1, Ordering::Relaxed) < 100,
                 "subjects kept asking for pages"
             );
-            r#"{"total":1000000,"offset":0,"limit":2,"state":{"subjects":{"a":1,"b":2}}}"#
-                .to_string()
+            Ok(
+                r#"{"total":1000000,"offset":0,"limit":2,"state":{"subjects":{"a":1,"b":2}}}"#
+                    .to_string(),
+            )
         });
         let result = ready(stream_on(fake.clone()).subjects(">"));
         assert!(
@@ -553,9 +555,9 @@ mod tests {
         let fake = FakeTransport::answering(|_, payload| {
             let request: serde_json::Value = serde_json::from_slice(payload).unwrap();
             let offset = request["offset"].as_u64().unwrap_or(0);
-            format!(
+            Ok(format!(
                 r#"{{"total":5,"offset":{offset},"limit":2,"state":{{"subjects":{{"a{offset}":1,"b{offset}":2}}}}}}"#
-            )
+            ))
         });
         let subjects = ready(stream_on(fake.clone()).subjects(">")).unwrap();
         let names: Vec<&str> = subjects.keys().map(String::as_str).collect();

@@ -145,7 +145,10 @@ impl<A, W, M> AckWindow<A, W, M> {
     /// after the retry wait and returns `true`, if it has retries left and
     /// that is before its deadline. Otherwise `false`: resolve it.
     pub fn retry(&mut self, now: Instant, token: u64) -> bool {
-        let at = now + self.retry_wait;
+        // A wait too long for the clock ends past every deadline.
+        let Some(at) = now.checked_add(self.retry_wait) else {
+            return false;
+        };
         let Some(i) = self.index(token) else {
             return false;
         };
@@ -441,6 +444,17 @@ mod tests {
         assert!(w.retry(t2, c));
         w.resolve(c, Ok(3));
         assert!(w.due_retries(t2 + Duration::from_secs(1)).is_empty());
+    }
+
+    #[test]
+    fn a_retry_wait_too_long_for_the_clock_is_no_retry() {
+        let t0 = Instant::now();
+        let mut w: AckWindow<u64, &str, &str> =
+            AckWindow::new(10, Duration::from_secs(1)).with_retry_wait(Duration::MAX);
+        let a = w.start_with_retries(t0, "msg a", 5).unwrap();
+        // The retry would come after the publish's deadline.
+        assert!(!w.retry(t0, a));
+        assert_eq!(w.poll_timeout(), Some(t0 + Duration::from_secs(1)));
     }
 
     #[test]
