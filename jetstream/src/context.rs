@@ -25,7 +25,8 @@ pub struct JetStreamOptions {
     /// Where the API lives.
     pub prefix: ApiPrefix,
     /// Timeout of API calls and publish acks (`None`: the client's request
-    /// timeout).
+    /// timeout). One too long for the clock (near `Duration::MAX`) waits
+    /// without limit.
     pub timeout: Option<Duration>,
     /// Wait between attempts of a publish that found no stream (503, no
     /// responders: no stream on the subject, or none with a leader during an

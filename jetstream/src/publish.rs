@@ -874,6 +874,18 @@ mod tests {
     }
 
     #[test]
+    fn an_ack_timeout_too_long_for_the_clock_waits_without_limit() {
+        let fake = FakeTransport::default();
+        let options = JetStreamOptions::new().timeout(std::time::Duration::MAX);
+        let js = JetStream::with_options(fake.clone(), options);
+        let task = Task::new();
+        let mut ack = published(&task, &js);
+        assert!(task.poll(&mut ack).is_pending());
+        fake.deliver(&fake.reply_of(0), ACK);
+        assert!(matches!(task.poll(&mut ack), Poll::Ready(Ok(_))));
+    }
+
+    #[test]
     fn a_publisher_that_got_room_is_not_woken_for_others() {
         let (fake, js) = context(1);
         let first = Task::new();
