@@ -2,6 +2,7 @@
 //! `1w`, `1y`; a bare number is seconds.
 
 use std::time::Duration;
+use time::OffsetDateTime;
 
 /// Parses a duration; the error says what is accepted.
 pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -44,6 +45,18 @@ pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
         total = total.checked_add(part).ok_or_else(bad)?;
     }
     Ok(total)
+}
+
+/// The time `ahead` from now, or `None` past the last one a date holds
+/// (the end of the year 9999).
+pub(crate) fn from_now(ahead: Duration) -> Option<OffsetDateTime> {
+    OffsetDateTime::now_utc().checked_add(time::Duration::try_from(ahead).ok()?)
+}
+
+/// The time `ago` before now, or `None` before the first one a date holds
+/// (the start of the year -9999).
+pub(crate) fn before_now(ago: Duration) -> Option<OffsetDateTime> {
+    OffsetDateTime::now_utc().checked_sub(time::Duration::try_from(ago).ok()?)
 }
 
 /// A duration for people: `1h30m`, `5s`, `250ms`.

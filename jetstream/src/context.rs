@@ -25,18 +25,22 @@ pub struct JetStreamOptions {
     /// Where the API lives.
     pub prefix: ApiPrefix,
     /// Timeout of API calls and publish acks (`None`: the client's request
-    /// timeout).
+    /// timeout). One too long for the clock (near `Duration::MAX`) waits
+    /// without limit.
     pub timeout: Option<Duration>,
     /// Wait between attempts of a publish that found no stream (503, no
     /// responders: no stream on the subject, or none with a leader during an
     /// election; ADR-22). Default 250 ms, as nats.go's `DefaultPubRetryWait`.
+    /// A wait too long for the clock (near `Duration::MAX`) waits without
+    /// limit.
     pub publish_retry_wait: Duration,
     /// Extra attempts of such a publish (default 2, so 3 in total, as
     /// nats.go's `DefaultPubRetryAttempts`). Each attempt waits up to the
     /// timeout for its answer.
     pub publish_retry_attempts: usize,
     /// The same wait for asynchronous publishes (default 250 ms, as
-    /// nats.go's `PublishAsync`).
+    /// nats.go's `PublishAsync`). A retry is made only before the
+    /// publish's ack timeout, so a wait too long for the clock is none.
     pub publish_async_retry_wait: Duration,
     /// The same extra attempts for asynchronous publishes (default 2, as
     /// nats.go's `PublishAsync`). Every attempt of an async publish falls

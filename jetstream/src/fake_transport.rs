@@ -2,8 +2,9 @@
 //! records publishes, delivers messages only when a test says so, and can
 //! run a hook the moment a subscription is found empty (to land a wake-up
 //! in the middle of somebody's poll). Its timers never fire, its requests
-//! fail, a `request_many` yields the replies a test queued (and fails when
-//! none were) and its connection never changes.
+//! fail unless a test set an answerer (then each gets its answer at once), a
+//! `request_many` yields the replies a test queued (and fails when none
+//! were) and its connection never changes.
 
 use crate::transport::{ConnectionEvent, MessageStream, Transport};
 use bytes::Bytes;
@@ -37,15 +38,38 @@ struct State {
     inboxes: u64,
     /// The replies of the next `request_many` calls, one list per call.
     replies: VecDeque<Vec<Message>>,
+    /// How many `request`s were answered.
+    requests: usize,
 }
+
+/// Answers a `request` (subject, payload) with a reply payload or an error.
+type Answerer = Arc<dyn Fn(&str, &[u8]) -> Result<String, RequestError> + Send + Sync>;
 
 /// The fake connection; clones share it.
 #[derive(Clone, Default)]
 pub(crate) struct FakeTransport {
     state: Arc<Mutex<State>>,
+    answerer: Option<Answerer>,
 }
 
 impl FakeTransport {
+    /// A fake whose requests `answer` answers, as often as they are made,
+    /// with the payload (or the error) it returns for their subject and
+    /// payload.
+    pub(crate) fn answering(
+        answer: impl Fn(&str, &[u8]) -> Result<String, RequestError> + Send + Sync + 'static,
+    ) -> FakeTransport {
+        FakeTransport {
+            answerer: Some(Arc::new(answer)),
+            ..FakeTransport::default()
+        }
+    }
+
+    /// How many requests were made.
+    pub(crate) fn requests(&self) -> usize {
+        lock(&self.state).requests
+    }
+
     /// The reply subject of the `n`-th publish (from 0).
     pub(crate) fn reply_of(&self, n: usize) -> String {
         lock(&self.state).published[n]
@@ -165,12 +189,21 @@ impl Transport for FakeTransport {
 
     fn request(
         &self,
-        _: &str,
-        _: Bytes,
+        subject: &str,
+        payload: Bytes,
         _: Option<HeaderMap>,
         _: Duration,
     ) -> Result<Self::Reply, Error> {
-        Err(Error::ConnectionClosed)
+        let answer = self.answerer.as_ref().ok_or(Error::ConnectionClosed)?;
+        let answer = answer(subject, &payload);
+        lock(&self.state).requests += 1;
+        Ok(std::future::ready(answer.map(|body| Message {
+            subject: Subject::from(self.new_inbox()),
+            reply: None,
+            headers: None,
+            length: body.len(),
+            payload: Bytes::from(body),
+        })))
     }
 
     fn request_many(

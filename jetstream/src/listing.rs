@@ -140,7 +140,7 @@ impl<R: Paged, O, T: Transport> Stream for Listing<R, O, T> {
                 return Poll::Ready(Some(Ok(item)));
             }
             if let Some(e) = this.failed.take() {
-                this.pager = done_pager();
+                this.pager.finish();
                 return Poll::Ready(Some(Err(e)));
             }
             if this.in_flight.is_none() {
@@ -154,7 +154,7 @@ impl<R: Paged, O, T: Transport> Stream for Listing<R, O, T> {
                         this.in_flight = Some(Box::pin(async move { js.call(call).await }));
                     }
                     Err(e) => {
-                        this.pager = done_pager();
+                        this.pager.finish();
                         return Poll::Ready(Some(Err(e)));
                     }
                 }
@@ -170,21 +170,17 @@ impl<R: Paged, O, T: Transport> Stream for Listing<R, O, T> {
             match reply {
                 Ok(page) => {
                     let (page, items) = page.into_page();
-                    this.pager.advance(page, items.len());
-                    this.buffer
-                        .extend(items.into_iter().filter_map(this.convert));
+                    match this.pager.advance(page, items.len()) {
+                        Ok(()) => this
+                            .buffer
+                            .extend(items.into_iter().filter_map(this.convert)),
+                        Err(e) => this.failed = Some(e),
+                    }
                 }
                 Err(e) => this.failed = Some(e),
             }
         }
     }
-}
-
-/// A pager that asks for nothing more.
-fn done_pager() -> Pager {
-    let mut pager = Pager::new();
-    pager.advance(Page::default(), 0);
-    pager
 }
 
 /// Stream names, a page of 1024 at a time ([`JetStream::stream_names`]).
@@ -195,3 +191,76 @@ pub type StreamInfos<T = Client> = Listing<StreamListResponse, StreamInfo, T>;
 pub type ConsumerNames<T = Client> = Listing<ConsumerNamesResponse, String, T>;
 /// Consumer infos, a page of 256 at a time ([`JetStream::consumers`]).
 pub type ConsumerInfos<T = Client> = Listing<ConsumerListResponse, ConsumerInfo, T>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fake_transport::FakeTransport;
+    use std::task::Waker;
+
+    /// The offset a `STREAM.NAMES` request asks for.
+    fn offset_asked(payload: &[u8]) -> usize {
+        let request: serde_json::Value = serde_json::from_slice(payload).unwrap();
+        request["offset"].as_u64().unwrap_or(0) as usize
+    }
+
+    /// Polls `listing` until it ends, at most `bound` items (the fake answers
+    /// at once, so nothing is pending); `None` when it had not ended by then.
+    fn drain<R: Paged, O, T: Transport>(
+        listing: &mut Listing<R, O, T>,
+        bound: usize,
+    ) -> Option<Vec<Result<O, Error>>> {
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut items = Vec::new();
+        for _ in 0..bound {
+            match Pin::new(&mut *listing).poll_next(&mut cx) {
+                Poll::Ready(Some(item)) => items.push(item),
+                Poll::Ready(None) => return Some(items),
+                Poll::Pending => panic!("the fake answers at once"),
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn a_server_answering_the_first_page_again_ends_the_listing_with_an_error() {
+        // Every request gets the first page back, with a total out of reach.
+        let fake = FakeTransport::answering(|_, _| {
+            Ok(r#"{"total":1000000000,"offset":0,"limit":1024,"streams":["a","b"]}"#.to_string())
+        });
+        let mut names = JetStream::new(fake.clone()).stream_names(None);
+        let items = drain(&mut names, 1000).expect("the listing ends");
+        assert_eq!(items.len(), 3, "two names, then the error");
+        assert!(matches!(items[2], Err(Error::InvalidResponse(_))));
+        assert_eq!(fake.requests(), 2);
+    }
+
+    #[test]
+    fn empty_pages_below_the_total_end_the_listing() {
+        let fake = FakeTransport::answering(|_, payload| {
+            Ok(format!(
+                r#"{{"total":1000000000,"offset":{},"limit":1024,"streams":[]}}"#,
+                offset_asked(payload)
+            ))
+        });
+        let mut names = JetStream::new(fake.clone()).stream_names(None);
+        let items = drain(&mut names, 1000).expect("the listing ends");
+        assert!(items.is_empty());
+        assert_eq!(fake.requests(), 1);
+    }
+
+    #[test]
+    fn pages_at_the_offsets_asked_for_are_read_to_the_total() {
+        let fake = FakeTransport::answering(|_, payload| {
+            let offset = offset_asked(payload);
+            Ok(format!(
+                r#"{{"total":5,"offset":{offset},"limit":2,"streams":["s{offset}","t{offset}"]}}"#
+            ))
+        });
+        let mut names = JetStream::new(fake.clone()).stream_names(None);
+        let items = drain(&mut names, 1000).expect("the listing ends");
+        let names: Vec<String> = items.into_iter().map(Result::unwrap).collect();
+        assert_eq!(names, ["s0", "t0", "s2", "t2", "s4", "t4"]);
+        assert_eq!(fake.requests(), 3);
+    }
+}

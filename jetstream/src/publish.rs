@@ -39,6 +39,7 @@ use crate::timer::Deadline;
 use crate::transport::{ConnectionEvent, MessageStream, Transport};
 use bytes::Bytes;
 use futures_core::Stream as _;
+use natrs_client::adapter::deadline_after;
 use natrs_client::{HeaderMap, Message, Payload, RequestError};
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
@@ -147,9 +148,11 @@ impl<T: Transport> JetStream<T> {
                 {
                     attempt += 1;
                     crate::trace::publish_retry(subject, attempt);
-                    transport
-                        .sleep_until(Instant::now() + self.inner.options.publish_retry_wait)
-                        .await;
+                    // A wait too long for the clock waits without limit.
+                    match deadline_after(self.inner.options.publish_retry_wait) {
+                        Some(at) => transport.sleep_until(at).await,
+                        None => std::future::pending().await,
+                    }
                 }
                 Err(e) => return Err(Error::from_request(e, false)),
             }
@@ -856,6 +859,30 @@ mod tests {
             Poll::Ready(ack) => ack.expect("published"),
             Poll::Pending => panic!("the window has room"),
         }
+    }
+
+    #[test]
+    fn a_publish_retry_wait_too_long_for_the_clock_waits_without_limit() {
+        let fake = FakeTransport::answering(|_, _| Err(RequestError::NoResponders));
+        let options = JetStreamOptions::new().publish_retry(std::time::Duration::MAX, 1);
+        let js = JetStream::with_options(fake.clone(), options);
+        let task = Task::new();
+        let mut publish = Box::pin(js.publish("s", "x"));
+        assert!(task.poll(&mut publish).is_pending());
+        assert!(task.poll(&mut publish).is_pending());
+        assert_eq!(fake.requests(), 1, "the retry waits");
+    }
+
+    #[test]
+    fn an_ack_timeout_too_long_for_the_clock_waits_without_limit() {
+        let fake = FakeTransport::default();
+        let options = JetStreamOptions::new().timeout(std::time::Duration::MAX);
+        let js = JetStream::with_options(fake.clone(), options);
+        let task = Task::new();
+        let mut ack = published(&task, &js);
+        assert!(task.poll(&mut ack).is_pending());
+        fake.deliver(&fake.reply_of(0), ACK);
+        assert!(matches!(task.poll(&mut ack), Poll::Ready(Ok(_))));
     }
 
     #[test]

@@ -5,6 +5,7 @@ use crate::api::consumer::{ConsumerConfig, ConsumerInfo, PauseResponse};
 use crate::api::message::{
     self as mapi, DirectGet, DirectReply, MessageGetRequest, StreamMessage, parse_direct_reply,
 };
+use crate::api::paging::{Page, Pager};
 use crate::api::stream::{
     self as sapi, PurgeRequest, PurgeResponse, StreamInfo, StreamInfoRequest,
 };
@@ -80,22 +81,30 @@ impl<T: Transport> Stream<T> {
             .await
     }
 
-    /// Message counts of every subject matching `filter`, across all pages.
+    /// Message counts of every subject matching `filter`, across all pages
+    /// (paged as the listings are, see [`Pager`]: a page that is not at the
+    /// offset asked for is an [`Error::InvalidResponse`]).
     pub async fn subjects(&self, filter: &str) -> Result<BTreeMap<String, u64>, Error> {
         let mut subjects = BTreeMap::new();
-        loop {
+        let mut pager = Pager::new();
+        while let Some(offset) = pager.next_offset() {
             let request = StreamInfoRequest {
-                offset: subjects.len(),
+                offset,
                 subjects_filter: Some(filter.to_string()),
                 ..StreamInfoRequest::default()
             };
             let page = self.info_with(&request).await?;
-            let got = page.info.state.subjects.len();
+            pager.advance(
+                Page {
+                    total: page.total,
+                    offset: page.offset,
+                    limit: page.limit,
+                },
+                page.info.state.subjects.len(),
+            )?;
             subjects.extend(page.info.state.subjects);
-            if got == 0 || subjects.len() >= page.total {
-                return Ok(subjects);
-            }
         }
+        Ok(subjects)
     }
 
     /// Deletes the stream.
@@ -437,6 +446,15 @@ impl<T: Transport> FuturesStream for DirectBatch<T> {
                         up_to_sequence,
                     });
                     let more = this.all_pages && num_pending > 0 && last_sequence > 0;
+                    // A page holds messages from the sequence asked for on;
+                    // one that ends before it would be asked for again.
+                    let asked = this.request.sequence.unwrap_or(0);
+                    if more && last_sequence < asked {
+                        this.finish();
+                        return Poll::Ready(Some(Err(Error::InvalidResponse(format!(
+                            "a direct get page asked to start at sequence {asked} ended at sequence {last_sequence}"
+                        )))));
+                    }
                     // No page follows one that ended at the last sequence
                     // a stream can hold.
                     let Some(next) = last_sequence.checked_add(1).filter(|_| more) else {
@@ -473,6 +491,7 @@ mod tests {
     use crate::fake_transport::FakeTransport;
     use bytes::Bytes;
     use natrs_client::{HeaderMap, Message, StatusCode, Subject};
+    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::task::Waker;
 
     fn end_of_batch(num_pending: u64, last_sequence: u64) -> Message {
@@ -486,6 +505,87 @@ mod tests {
             payload: Bytes::new(),
             length: 0,
         }
+    }
+
+    /// A stream handle on `fake`.
+    fn stream_on(fake: FakeTransport) -> Stream<FakeTransport> {
+        Stream::new(
+            JetStream::new(fake),
+            StreamInfo {
+                config: crate::api::stream::StreamConfig::new("S"),
+                ..StreamInfo::default()
+            },
+        )
+    }
+
+    /// Polls `fut` once: the fake answers at once, so it is ready.
+    fn ready<F: std::future::Future>(fut: F) -> F::Output {
+        let mut fut = std::pin::pin!(fut);
+        match fut.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(out) => out,
+            Poll::Pending => panic!("the fake answers at once"),
+        }
+    }
+
+    #[test]
+    fn subject_pages_repeated_by_the_server_end_with_an_error() {
+        // Every request gets the first page of subjects back, with a total
+        // out of reach; the hundredth request fails the test.
+        let asked = AtomicUsize::new(0);
+        let fake = FakeTransport::answering(move |_, _| {
+            assert!(
+                asked.fetch_add(1, Ordering::Relaxed) < 100,
+                "subjects kept asking for pages"
+            );
+            Ok(
+                r#"{"total":1000000,"offset":0,"limit":2,"state":{"subjects":{"a":1,"b":2}}}"#
+                    .to_string(),
+            )
+        });
+        let result = ready(stream_on(fake.clone()).subjects(">"));
+        assert!(
+            matches!(result, Err(Error::InvalidResponse(_))),
+            "{result:?}"
+        );
+        assert_eq!(fake.requests(), 2);
+    }
+
+    #[test]
+    fn subject_pages_are_read_to_the_total() {
+        let fake = FakeTransport::answering(|_, payload| {
+            let request: serde_json::Value = serde_json::from_slice(payload).unwrap();
+            let offset = request["offset"].as_u64().unwrap_or(0);
+            Ok(format!(
+                r#"{{"total":5,"offset":{offset},"limit":2,"state":{{"subjects":{{"a{offset}":1,"b{offset}":2}}}}}}"#
+            ))
+        });
+        let subjects = ready(stream_on(fake.clone()).subjects(">")).unwrap();
+        let names: Vec<&str> = subjects.keys().map(String::as_str).collect();
+        assert_eq!(names, ["a0", "a2", "a4", "b0", "b2", "b4"]);
+        assert_eq!(fake.requests(), 3);
+    }
+
+    #[test]
+    fn a_batch_whose_pages_do_not_advance_ends_with_an_error() {
+        let fake = FakeTransport::default();
+        // The first page (from 1) ends at 5; the second, asked from 6, ends
+        // at 5 again with more pending.
+        fake.queue_replies(vec![end_of_batch(10, 5)]);
+        fake.queue_replies(vec![end_of_batch(10, 5)]);
+        fake.queue_replies(vec![end_of_batch(10, 5)]);
+        let mut batch = stream_on(fake)
+            .direct_batch(MessageGetRequest::batch("a", 1, 5), true)
+            .expect("the first page is asked for");
+        let mut cx = Context::from_waker(Waker::noop());
+        let first = Pin::new(&mut batch).poll_next(&mut cx);
+        assert!(
+            matches!(first, Poll::Ready(Some(Err(Error::InvalidResponse(_))))),
+            "{first:?}"
+        );
+        assert!(matches!(
+            Pin::new(&mut batch).poll_next(&mut cx),
+            Poll::Ready(None)
+        ));
     }
 
     #[test]

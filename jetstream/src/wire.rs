@@ -7,9 +7,15 @@ use serde::{Deserialize, Deserializer, Serializer};
 use std::time::Duration;
 use time::OffsetDateTime;
 
-/// Nanoseconds of a duration, saturating at `i64::MAX` (what Go can hold).
+/// The most nanoseconds Go's `time.Duration` (an `i64`) holds.
+const MAX_NANOS: i64 = i64::MAX;
+
+/// The longest duration the server reads (about 292 years).
+pub(crate) const MAX_DURATION: Duration = Duration::from_nanos(MAX_NANOS as u64);
+
+/// Nanoseconds of a duration, saturating at [`MAX_DURATION`].
 pub(crate) fn duration_nanos(d: Duration) -> i64 {
-    i64::try_from(d.as_nanos()).unwrap_or(i64::MAX)
+    i64::try_from(d.as_nanos()).unwrap_or(MAX_NANOS)
 }
 
 /// A Go duration (signed nanoseconds) as a `Duration`; negative values are zero.
@@ -30,7 +36,7 @@ impl Number {
     fn signed(self) -> i64 {
         match self {
             Number::Signed(n) => n,
-            Number::Unsigned(n) => i64::try_from(n).unwrap_or(i64::MAX),
+            Number::Unsigned(n) => i64::try_from(n).unwrap_or(MAX_NANOS),
             // Go never writes a float here; be lenient rather than fail a whole response.
             Number::Float(f) => f as i64,
         }
@@ -181,6 +187,17 @@ mod tests {
         t: Option<OffsetDateTime>,
         #[serde(deserialize_with = "nullable")]
         list: Vec<String>,
+    }
+
+    #[test]
+    fn durations_saturate_at_the_longest_the_server_reads() {
+        assert_eq!(duration_nanos(MAX_DURATION), i64::MAX);
+        assert_eq!(
+            duration_nanos(MAX_DURATION + Duration::from_nanos(1)),
+            i64::MAX
+        );
+        assert_eq!(duration_nanos(Duration::MAX), i64::MAX);
+        assert_eq!(crate::consumer::MAX_EXPIRES, MAX_DURATION);
     }
 
     #[test]

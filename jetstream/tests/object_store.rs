@@ -16,7 +16,7 @@ use natrs_jetstream::object::{
     Config, ObjectError, ObjectInfo, ObjectMeta, ObjectStore, ObjectWatch, ObjectWatchEvent,
     ObjectWatchOptions,
 };
-use natrs_jetstream::{Error, ErrorCode, JetStream};
+use natrs_jetstream::{Error, ErrorCode, JetStream, JetStreamOptions};
 use natrs_tokio::HeaderMap;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -270,6 +270,23 @@ async fn large_objects_of_several_chunks() {
             .unwrap_err(),
         ObjectError::InvalidChunkSize
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_with_a_timeout_too_long_for_the_clock() {
+    let server = server();
+    let client = connect(&server.url()).await;
+    let options = JetStreamOptions::new().timeout(Duration::MAX);
+    let js = JetStream::with_options(client, options);
+    let s = store(&js, "forever").await;
+    let bytes = data(300_000);
+    s.put_bytes("blob", bytes.clone()).await.unwrap();
+    let mut reader = s.get("blob").await.unwrap();
+    let mut read = Vec::new();
+    within(10, "read_to_end", reader.read_to_end(&mut read))
+        .await
+        .unwrap();
+    assert_eq!(read, bytes);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

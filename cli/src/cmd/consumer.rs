@@ -4,7 +4,7 @@
 use super::confirm_or_force;
 use crate::Global;
 use crate::diff::config_diff;
-use crate::duration::{format_duration, parse_duration};
+use crate::duration::{before_now, format_duration, from_now, parse_duration};
 use crate::output::{self, headers_json, payload_json, print_json, table};
 use anyhow::{Context as _, Result, anyhow, bail};
 use clap::{Args, Subcommand, ValueEnum};
@@ -227,7 +227,9 @@ impl ConsumerFlags {
                         config.opt_start_seq = Some(seq);
                         DeliverPolicy::ByStartSequence
                     } else if let Ok(ago) = parse_duration(other) {
-                        config.opt_start_time = Some(OffsetDateTime::now_utc() - ago);
+                        config.opt_start_time = Some(before_now(ago).ok_or_else(|| {
+                            anyhow!("invalid --deliver: {other} ago is before the year -9999")
+                        })?);
                         DeliverPolicy::ByStartTime
                     } else {
                         bail!(
@@ -459,7 +461,9 @@ pub(crate) async fn run(command: ConsumerCommand, global: &Global) -> Result<()>
                     let ahead = parse_duration(&until).map_err(|_| {
                         anyhow!("invalid time {until:?}: use RFC 3339 or a duration")
                     })?;
-                    OffsetDateTime::now_utc() + ahead
+                    from_now(ahead).ok_or_else(|| {
+                        anyhow!("invalid time: {until} from now is past the year 9999")
+                    })?
                 }
             };
             let response = js.pause_consumer(&stream, &consumer, until).await?;

@@ -467,6 +467,14 @@ async fn view(
             Err(JsError::MessageNotFound) => break,
             Err(e) => return Err(e.into()),
         };
+        // The server answers the first message at or after `next`; one
+        // before it would be asked for again and again.
+        if message.sequence < next {
+            bail!(
+                "the server answered a read from sequence {next} with the message at sequence {}",
+                message.sequence
+            );
+        }
         show_message(stream, &message, json)?;
         shown += 1;
         // No message follows the last sequence a stream can hold.

@@ -1,6 +1,6 @@
 //! `natrs stream ...` and `natrs consumer ...`.
 
-use crate::support::{Natrs, temp_file};
+use crate::support::{Natrs, one_line_error, temp_file};
 use natrs_tests::Server;
 
 fn publish(natrs: &Natrs, subject: &str, body: &str, count: &str) {
@@ -39,6 +39,56 @@ fn view_ends_at_the_last_sequence_a_stream_can_hold() {
     let view = natrs.ok(&["stream", "view", "EDGE", "--json"]);
     let seqs = view_sequences(&view);
     assert_eq!(seqs, [u64::MAX]);
+}
+
+/// Plays JetStream's API on a server without JetStream: answers every
+/// request on `$JS.API.>` with `answer(subject)`, until the runtime is
+/// dropped.
+fn fake_jetstream(
+    server: &Server,
+    answer: impl Fn(&str) -> String + Send + 'static,
+) -> tokio::runtime::Runtime {
+    use futures_util::StreamExt;
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let client = natrs_tokio::connect(server.url()).await.unwrap();
+        let mut api = client.subscribe("$JS.API.>").await.unwrap();
+        client.flush().await.unwrap();
+        tokio::spawn(async move {
+            while let Some(request) = api.next().await {
+                if let Some(reply) = &request.reply {
+                    let body = answer(request.subject.as_str());
+                    let _ = client.publish(reply.as_str(), body).await;
+                }
+            }
+        });
+    });
+    runtime
+}
+
+#[test]
+fn view_refuses_a_server_whose_sequences_do_not_increase() {
+    let server = Server::builder().jetstream(false).start().unwrap();
+    let gets = std::sync::atomic::AtomicUsize::new(0);
+    // Every get answers message 1, whatever sequence it asks from; after a
+    // hundred gets the answer is an error the test does not expect.
+    let _js = fake_jetstream(&server, move |subject| match subject {
+        "$JS.API.STREAM.INFO.LOOP" => {
+            r#"{"config":{"name":"LOOP","subjects":["loop"]},"state":{"messages":1}}"#.to_string()
+        }
+        "$JS.API.STREAM.MSG.GET.LOOP"
+            if gets.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < 100 =>
+        {
+            r#"{"message":{"subject":"loop","seq":1,"data":"aGk=","time":"2026-01-01T00:00:00Z"}}"#
+                .to_string()
+        }
+        _ => r#"{"error":{"code":500,"err_code":1,"description":"asked too often"}}"#.to_string(),
+    });
+    let natrs = Natrs::new(&server.url());
+    let out = natrs.run(&["stream", "view", "LOOP", "--size", "1000000", "--json"]);
+    assert!(!out.status.success(), "{}", out.stdout);
+    one_line_error(&out.stderr, "sequence 1");
+    assert_eq!(view_sequences(&out.stdout), [1]);
 }
 
 #[test]
@@ -199,6 +249,29 @@ fn unknown_streams_and_bad_names_are_one_line_errors() {
     natrs.ok(&["stream", "add", "S", "--subjects", "s"]);
     natrs.fails(&["stream", "get", "S", "1"], "message not found");
     natrs.fails(&["consumer", "info", "S", "nope"], "consumer not found");
+}
+
+#[test]
+fn times_past_what_a_date_holds_are_refused() {
+    let server = Server::start().unwrap();
+    let natrs = Natrs::new(&server.url());
+    natrs.ok(&["stream", "add", "FAR", "--subjects", "far"]);
+    natrs.ok(&["consumer", "add", "FAR", "c", "--deliver", "all"]);
+    // A pause for a million years ends past the year 9999.
+    natrs.fails(
+        &["consumer", "pause", "FAR", "c", "1000000y"],
+        "1000000y from now is past",
+    );
+    // So does one longer than a date's arithmetic takes (i64 seconds).
+    natrs.fails(
+        &["consumer", "pause", "FAR", "c", "500000000000y"],
+        "500000000000y from now is past",
+    );
+    // A start a million years ago is before the year -9999.
+    natrs.fails(
+        &["consumer", "add", "FAR", "d", "--deliver", "1000000y"],
+        "1000000y ago is before",
+    );
 }
 
 #[test]

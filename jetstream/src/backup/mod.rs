@@ -140,7 +140,8 @@ pub struct BackupOptions {
     /// 8 MiB; clamped to 1 KiB..32 MiB).
     pub window_size: usize,
     /// Fail when nothing arrives for this long (default 10 s; the server
-    /// itself gives up after 5 s without acks).
+    /// itself gives up after 5 s without acks). One too long for the clock
+    /// (near `Duration::MAX`) waits without limit.
     pub idle_timeout: Duration,
     /// Receives the progress.
     pub progress: Option<ProgressFn>,

@@ -188,10 +188,13 @@ impl<T: Transport> JetStream<T> {
         report(&options.progress, receiver.progress());
         loop {
             check_cancel(&options.cancel)?;
-            let deadline = receiver
+            if receiver.is_done() {
+                return Err(BackupError::Protocol("the snapshot ended".to_string()));
+            }
+            // No deadline: an idle time too long for the clock.
+            let mut sleep = receiver
                 .poll_timeout()
-                .ok_or_else(|| BackupError::Protocol("the snapshot ended".to_string()))?;
-            let mut sleep = transport.sleep_until(deadline);
+                .map(|deadline| transport.sleep_until(deadline));
             let input = poll_fn(|cx| {
                 if let Poll::Ready(m) = Pin::new(&mut sub).poll_next(cx) {
                     return Poll::Ready(Input::Message(m));
@@ -199,7 +202,9 @@ impl<T: Transport> JetStream<T> {
                 if let Poll::Ready(e) = Pin::new(&mut events).poll_next(cx) {
                     return Poll::Ready(Input::Event(e));
                 }
-                if Pin::new(&mut sleep).poll(cx).is_ready() {
+                if let Some(sleep) = sleep.as_mut()
+                    && Pin::new(sleep).poll(cx).is_ready()
+                {
                     return Poll::Ready(Input::Timeout);
                 }
                 Poll::Pending

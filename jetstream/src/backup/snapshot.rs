@@ -36,20 +36,22 @@ pub enum Received {
 pub struct SnapshotReceiver {
     progress: Progress,
     idle: Duration,
-    deadline: Instant,
+    /// `None`: an idle time too long for the clock, which never passes.
+    deadline: Option<Instant>,
     done: bool,
 }
 
 impl SnapshotReceiver {
     /// A receiver that fails when nothing arrives for `idle` (the server
-    /// sends continuously while the receiver acknowledges).
+    /// sends continuously while the receiver acknowledges); an `idle` too
+    /// long for the clock waits without limit.
     pub fn new(now: Instant, idle: Duration, stream_bytes: u64) -> SnapshotReceiver {
         let mut progress = Progress::new(Transfer::Backup);
         progress.stream_bytes = stream_bytes;
         SnapshotReceiver {
             progress,
             idle,
-            deadline: now + idle,
+            deadline: now.checked_add(idle),
             done: false,
         }
     }
@@ -66,12 +68,12 @@ impl SnapshotReceiver {
 
     /// When [`handle_timeout`](Self::handle_timeout) is due.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        (!self.done).then_some(self.deadline)
+        self.deadline.filter(|_| !self.done)
     }
 
     /// Fails the snapshot when nothing arrived within the idle time.
     pub fn handle_timeout(&mut self, now: Instant) -> Result<(), BackupError> {
-        if !self.done && now >= self.deadline {
+        if !self.done && self.deadline.is_some_and(|d| now >= d) {
             self.done = true;
             return Err(BackupError::Stalled(self.idle));
         }
@@ -100,7 +102,7 @@ impl SnapshotReceiver {
                 "a message after the end of the snapshot".to_string(),
             ));
         }
-        self.deadline = now + self.idle;
+        self.deadline = now.checked_add(self.idle);
         if msg.payload.is_empty() {
             self.done = true;
             return match msg.status() {
@@ -203,6 +205,19 @@ pub(crate) mod tests {
             "the server ended the transfer: 408 No Flow Response"
         );
         assert!(!r.progress().finished);
+    }
+
+    #[test]
+    fn an_idle_time_too_long_for_the_clock_waits_without_limit() {
+        let t0 = Instant::now();
+        let mut r = SnapshotReceiver::new(t0, Duration::MAX, 0);
+        assert_eq!(r.poll_timeout(), None);
+        r.handle_message(&msg(b"abc", Some("a.b"), None), t0)
+            .unwrap();
+        assert_eq!(r.poll_timeout(), None);
+        r.handle_timeout(t0 + Duration::from_secs(86400 * 365 * 100))
+            .unwrap();
+        assert!(!r.is_done());
     }
 
     #[test]

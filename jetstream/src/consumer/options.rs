@@ -139,9 +139,9 @@ impl ConsumeOptions {
     }
 }
 
-/// The longest expiry a pull request carries: the server reads it as
-/// nanoseconds in an `i64` (about 292 years).
-pub const MAX_EXPIRES: Duration = Duration::from_nanos(i64::MAX as u64);
+/// The longest expiry a pull request carries: the longest duration the
+/// server reads, nanoseconds in an `i64` (about 292 years).
+pub const MAX_EXPIRES: Duration = crate::wire::MAX_DURATION;
 
 /// Refuses an expiry the server cannot be sent (see [`MAX_EXPIRES`]).
 pub(crate) fn check_expires(expires: Duration) -> Result<(), Error> {

@@ -517,9 +517,15 @@ impl<T: Transport> KeyValue<T> {
             .into_iter()
             .filter(|e| e.operation.is_removal())
             .collect();
-        let limit = keep_newer_than.map(|d| OffsetDateTime::now_utc() - d);
+        // `Some(None)`: a time too far back for a date, which every marker
+        // is newer than.
+        let limit = keep_newer_than.map(|d| {
+            time::Duration::try_from(d)
+                .ok()
+                .and_then(|d| OffsetDateTime::now_utc().checked_sub(d))
+        });
         for marker in markers {
-            let keep = limit.is_some_and(|limit| marker.created > limit);
+            let keep = limit.is_some_and(|limit| limit.is_none_or(|l| marker.created > l));
             let request = PurgeRequest {
                 filter: Some(self.read_subject(&marker.key)),
                 keep: keep.then_some(1),

@@ -170,14 +170,18 @@ impl<T: Transport> ObjectReader<T> {
                 Poll::Pending => {}
             }
             let now = Instant::now();
-            let deadline = *self.waiting_since.get_or_insert(now) + self.timeout;
+            // `None`: a timeout too long for the clock waits without limit.
+            let deadline = self
+                .waiting_since
+                .get_or_insert(now)
+                .checked_add(self.timeout);
             let transport = &self.transport;
             match self
                 .timer
-                .poll(cx, now, Some(deadline), |at| transport.sleep_until(at))
+                .poll(cx, now, deadline, |at| transport.sleep_until(at))
             {
                 // A timer armed for an earlier wait may fire first.
-                Poll::Ready(()) if Instant::now() < deadline => continue,
+                Poll::Ready(()) if deadline.is_none_or(|d| Instant::now() < d) => continue,
                 Poll::Ready(()) => return self.fail(Error::TimedOut(self.timeout).into()),
                 Poll::Pending => return Poll::Pending,
             }

@@ -20,7 +20,8 @@ pub type AckResult<A> = Result<A, Error>;
 enum Entry<A, W, M> {
     /// Sent, no answer yet.
     Waiting {
-        deadline: Instant,
+        /// `None`: a timeout too long for the clock, which never passes.
+        deadline: Option<Instant>,
         waiter: Option<W>,
         /// Nobody will take the result.
         abandoned: bool,
@@ -132,7 +133,7 @@ impl<A, W, M> AckWindow<A, W, M> {
         }
         let token = self.base + self.entries.len() as u64;
         self.entries.push_back(Entry::Waiting {
-            deadline: now + self.timeout,
+            deadline: now.checked_add(self.timeout),
             waiter: None,
             abandoned: false,
             resend,
@@ -145,7 +146,10 @@ impl<A, W, M> AckWindow<A, W, M> {
     /// after the retry wait and returns `true`, if it has retries left and
     /// that is before its deadline. Otherwise `false`: resolve it.
     pub fn retry(&mut self, now: Instant, token: u64) -> bool {
-        let at = now + self.retry_wait;
+        // A wait too long for the clock is a retry that never comes.
+        let Some(at) = now.checked_add(self.retry_wait) else {
+            return false;
+        };
         let Some(i) = self.index(token) else {
             return false;
         };
@@ -154,7 +158,7 @@ impl<A, W, M> AckWindow<A, W, M> {
                 deadline,
                 resend: Some((_, left)),
                 ..
-            } if *left > 0 && at < *deadline => {
+            } if *left > 0 && deadline.is_none_or(|d| at < d) => {
                 *left -= 1;
                 self.retries.push_back((at, token));
                 true
@@ -315,7 +319,7 @@ impl<A, W, M> AckWindow<A, W, M> {
     pub fn poll_timeout(&mut self) -> Option<Instant> {
         let retry = self.retries.front().map(|&(at, _)| at);
         let deadline = self.first_waiting().and_then(|i| match &self.entries[i] {
-            Entry::Waiting { deadline, .. } => Some(*deadline),
+            Entry::Waiting { deadline, .. } => *deadline,
             _ => None,
         });
         match (deadline, retry) {
@@ -333,10 +337,14 @@ impl<A, W, M> AckWindow<A, W, M> {
         };
         for i in first..self.entries.len() {
             match &self.entries[i] {
-                Entry::Waiting { deadline, .. } if *deadline <= now => {
+                Entry::Waiting {
+                    deadline: Some(deadline),
+                    ..
+                } if *deadline <= now => {
                     woken.extend(self.settle(i, Err(Error::TimedOut(self.timeout))));
                 }
-                // Deadlines grow with the tokens (one timeout for all).
+                // Deadlines grow with the tokens (one timeout for all;
+                // none is the latest).
                 Entry::Waiting { .. } => break,
                 _ => {}
             }
@@ -441,6 +449,34 @@ mod tests {
         assert!(w.retry(t2, c));
         w.resolve(c, Ok(3));
         assert!(w.due_retries(t2 + Duration::from_secs(1)).is_empty());
+    }
+
+    #[test]
+    fn a_retry_wait_too_long_for_the_clock_is_no_retry() {
+        let t0 = Instant::now();
+        let mut w: AckWindow<u64, &str, &str> =
+            AckWindow::new(10, Duration::from_secs(1)).with_retry_wait(Duration::MAX);
+        let a = w.start_with_retries(t0, "msg a", 5).unwrap();
+        // The retry would come after the publish's deadline.
+        assert!(!w.retry(t0, a));
+        assert_eq!(w.poll_timeout(), Some(t0 + Duration::from_secs(1)));
+    }
+
+    #[test]
+    fn a_timeout_too_long_for_the_clock_is_no_deadline() {
+        let t0 = Instant::now();
+        let mut w: AckWindow<u64, &str, &str> =
+            AckWindow::new(10, Duration::MAX).with_retry_wait(Duration::from_secs(1));
+        let a = w.start_with_retries(t0, "msg a", 1).unwrap();
+        assert_eq!(w.poll_timeout(), None);
+        assert!(
+            w.expire(t0 + Duration::from_secs(86400 * 365 * 100))
+                .is_empty()
+        );
+        // Any retry comes before no deadline.
+        assert!(w.retry(t0, a));
+        assert_eq!(w.poll_timeout(), Some(t0 + Duration::from_secs(1)));
+        assert_eq!(w.waiting(), 1);
     }
 
     #[test]

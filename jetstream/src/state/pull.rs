@@ -447,7 +447,8 @@ pub struct Fetch {
     options: FetchOptions,
     received: usize,
     bytes: usize,
-    deadline: Instant,
+    /// `None`: a timeout too long for the clock, which never passes.
+    deadline: Option<Instant>,
     heartbeat_deadline: Option<Instant>,
     pin_changed: bool,
     done: bool,
@@ -456,12 +457,15 @@ pub struct Fetch {
 impl Fetch {
     /// A fetch whose request is sent at `now`. Without `no_wait` the client
     /// gives up at `now + expires + FETCH_GRACE`; with it, at
-    /// `now + no_wait_timeout`.
+    /// `now + no_wait_timeout` (never, when that is too far for the clock).
     pub fn new(options: FetchOptions, now: Instant, no_wait_timeout: Duration) -> Fetch {
         let deadline = if options.no_wait && options.expires.is_zero() {
-            now + no_wait_timeout
+            now.checked_add(no_wait_timeout)
         } else {
-            now + options.expires + FETCH_GRACE
+            options
+                .expires
+                .checked_add(FETCH_GRACE)
+                .and_then(|wait| now.checked_add(wait))
         };
         let heartbeat_deadline =
             (!options.heartbeat.is_zero()).then(|| now + options.heartbeat * 2);
@@ -593,10 +597,10 @@ impl Fetch {
         if self.done {
             return None;
         }
-        Some(match self.heartbeat_deadline {
-            Some(hb) if hb < self.deadline => hb,
-            _ => self.deadline,
-        })
+        match (self.heartbeat_deadline, self.deadline) {
+            (Some(hb), Some(end)) => Some(hb.min(end)),
+            (hb, end) => hb.or(end),
+        }
     }
 
     /// Ends the fetch at its deadline ([`FetchStep::Done`]) or after two
@@ -610,7 +614,7 @@ impl Fetch {
             self.done = true;
             return Some(FetchStep::Failed(Error::MissedHeartbeats));
         }
-        if now >= self.deadline {
+        if self.deadline.is_some_and(|end| now >= end) {
             self.done = true;
             return Some(FetchStep::Done);
         }
@@ -1026,6 +1030,21 @@ mod tests {
         assert_eq!(
             f.handle_message(t0, &status(409, "Consumer is push based", &[])),
             FetchStep::Failed(Error::ConsumerIsPushBased)
+        );
+    }
+
+    #[test]
+    fn a_no_wait_timeout_too_long_for_the_clock_is_no_deadline() {
+        let t0 = Instant::now();
+        let mut f = Fetch::new(FetchOptions::new(3).no_wait(true), t0, Duration::MAX);
+        assert_eq!(f.poll_timeout(), None);
+        assert_eq!(
+            f.handle_timeout(t0 + Duration::from_secs(86400 * 365 * 100)),
+            None
+        );
+        assert_eq!(
+            f.handle_message(t0, &status(404, "No Messages", &[])),
+            FetchStep::Done
         );
     }
 

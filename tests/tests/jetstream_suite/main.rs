@@ -100,6 +100,7 @@ macro_rules! jetstream_tests {
                 }
                 backup {
                     backup_restores_into_another_server,
+                    a_backup_with_an_idle_time_too_long_for_the_clock_completes,
                     restore_onto_an_existing_stream_fails,
                     restore_under_a_new_name,
                     cancelled_restore_leaves_no_stream,

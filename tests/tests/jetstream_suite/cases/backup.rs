@@ -262,6 +262,23 @@ fn small_backup<J: SuiteJs>(js: &J, n: usize, len: usize) -> tempfile::TempDir {
     dir
 }
 
+pub fn a_backup_with_an_idle_time_too_long_for_the_clock_completes<J: SuiteJs>() {
+    let server = server();
+    let js: J = jetstream(&server);
+    js.create_stream(StreamConfig::new("S").subjects(["s.>"]))
+        .unwrap();
+    fill(&js, "s", 100, 64);
+    let dir = tempfile::tempdir().unwrap();
+    let meta = js
+        .backup_stream(
+            "S",
+            dir.path(),
+            &BackupOptions::new().idle_timeout(Duration::MAX),
+        )
+        .expect("backup");
+    assert_eq!(meta.state().unwrap().messages, 100);
+}
+
 pub fn restore_onto_an_existing_stream_fails<J: SuiteJs>() {
     let server = server();
     let js: J = jetstream(&server);
