@@ -398,10 +398,11 @@ impl Client {
             Ok::<_, FlushError>(id)
         })?;
         shared.write_now();
-        let deadline = std::time::Instant::now() + timeout;
+        // A timeout too long for the clock waits without limit.
+        let timer = crate::park::deadline_after(timeout).map(|at| self.sleep_until(at));
         Ok(FlushFuture {
             slot,
-            timer: self.sleep_until(deadline),
+            timer,
             shared,
             id,
         })
@@ -626,7 +627,8 @@ impl Drop for ReplyFuture {
 #[must_use = "a flush does nothing unless awaited"]
 pub struct FlushFuture {
     slot: Arc<Slot<Result<Duration, FlushError>>>,
-    timer: Sleep,
+    /// `None` when the timeout was too long for the clock.
+    timer: Option<Sleep>,
     shared: Arc<Shared>,
     id: FlushId,
 }
@@ -637,7 +639,11 @@ impl Future for FlushFuture {
         if let Poll::Ready(r) = self.slot.poll_take(cx) {
             return Poll::Ready(r);
         }
-        if Pin::new(&mut self.timer).poll(cx).is_ready() {
+        let timed_out = match self.timer.as_mut() {
+            Some(timer) => Pin::new(timer).poll(cx).is_ready(),
+            None => false,
+        };
+        if timed_out {
             let id = self.id;
             // The PONG may still come; nobody waits for it any more.
             self.shared.lock().flushes.remove(&id.0);

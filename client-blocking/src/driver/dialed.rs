@@ -122,19 +122,20 @@ impl Dialed {
 /// up at one deadline (for the TLS handshake).
 pub(crate) struct DialedIo<'a> {
     pub(crate) dialed: &'a Dialed,
-    pub(crate) deadline: Instant,
+    /// `None`: without limit.
+    pub(crate) deadline: Option<Instant>,
 }
 
 impl io::Read for DialedIo<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.dialed.read(buf, Some(self.deadline))
+        self.dialed.read(buf, self.deadline)
     }
 }
 
 impl io::Write for DialedIo<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.dialed
-            .write_vectored(&[IoSlice::new(buf)], Some(self.deadline))
+            .write_vectored(&[IoSlice::new(buf)], self.deadline)
     }
 
     fn flush(&mut self) -> io::Result<()> {

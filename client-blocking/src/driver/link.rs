@@ -182,28 +182,33 @@ impl Link {
 }
 
 /// Opens a TCP connection to `host:port`, trying each resolved address until
-/// one answers or `deadline` passes, with `TCP_NODELAY` set.
-/// With `local`, only addresses of its family are tried, from a socket bound
-/// to it.
+/// one answers or `deadline` passes (`None`: without limit), with
+/// `TCP_NODELAY` set. With `local`, only addresses of its family are tried,
+/// from a socket bound to it.
 pub(crate) fn connect_tcp(
     host: &str,
     port: u16,
     local: Option<SocketAddr>,
-    deadline: Instant,
+    deadline: Option<Instant>,
 ) -> io::Result<TcpStream> {
     let mut last = None;
     for addr in (host, port).to_socket_addrs()? {
-        let now = Instant::now();
-        if now >= deadline {
-            return Err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                "connection timed out",
-            ));
-        }
+        let left = match time_left(deadline) {
+            Ok(left) => left,
+            Err(()) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "connection timed out",
+                ));
+            }
+        };
         let attempt = match local {
-            None => TcpStream::connect_timeout(&addr, deadline - now),
             Some(local) if local.is_ipv4() != addr.is_ipv4() => continue,
-            Some(local) => connect_from(addr, local, deadline - now),
+            Some(local) => connect_from(addr, local, left),
+            None => match left {
+                Some(left) => TcpStream::connect_timeout(&addr, left),
+                None => TcpStream::connect(addr),
+            },
         };
         match attempt {
             Ok(tcp) => {
@@ -218,11 +223,32 @@ pub(crate) fn connect_tcp(
     }))
 }
 
-/// Connects to `addr` from a socket bound to `local`, within `timeout`.
-fn connect_from(addr: SocketAddr, local: SocketAddr, timeout: Duration) -> io::Result<TcpStream> {
+/// The time left before `deadline`: `Ok(None)` without one, `Err` once it
+/// passed.
+fn time_left(deadline: Option<Instant>) -> Result<Option<Duration>, ()> {
+    let Some(deadline) = deadline else {
+        return Ok(None);
+    };
+    let now = Instant::now();
+    if now >= deadline {
+        return Err(());
+    }
+    Ok(Some(deadline - now))
+}
+
+/// Connects to `addr` from a socket bound to `local`, within `timeout`
+/// (`None`: without limit).
+fn connect_from(
+    addr: SocketAddr,
+    local: SocketAddr,
+    timeout: Option<Duration>,
+) -> io::Result<TcpStream> {
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
     socket.bind(&local.into())?;
-    socket.connect_timeout(&addr.into(), timeout)?;
+    match timeout {
+        Some(timeout) => socket.connect_timeout(&addr.into(), timeout)?,
+        None => socket.connect(&addr.into())?,
+    }
     Ok(socket.into())
 }
 
@@ -258,12 +284,12 @@ impl From<rustls::Error> for HandshakeFailure {
 
 /// Runs the TLS handshake of `conn` over `stream` on the calling thread,
 /// after feeding it `leftover` (bytes already read from the stream). Gives up
-/// once `deadline` passes.
+/// once `deadline` passes (`None`: never).
 pub(crate) fn handshake(
     stream: &Stream,
     conn: &mut ClientConnection,
     leftover: &[u8],
-    deadline: Instant,
+    deadline: Option<Instant>,
 ) -> Result<(), HandshakeFailure> {
     let mut rest = leftover;
     while !rest.is_empty() {
@@ -272,8 +298,8 @@ pub(crate) fn handshake(
     }
     match stream {
         Stream::Tcp(tcp) => handshake_over(conn, deadline, tcp, |left| {
-            tcp.set_read_timeout(Some(left))?;
-            tcp.set_write_timeout(Some(left))
+            tcp.set_read_timeout(left)?;
+            tcp.set_write_timeout(left)
         }),
         Stream::Dialed(dialed) => {
             handshake_over(conn, deadline, DialedIo { dialed, deadline }, |_| Ok(()))
@@ -282,19 +308,16 @@ pub(crate) fn handshake(
 }
 
 /// The handshake's rounds over `io`, with `limit` setting how long its calls
-/// may block (the time left before `deadline`).
+/// may block (the time left before `deadline`; `None`: without limit).
 fn handshake_over<T: Read + Write>(
     conn: &mut ClientConnection,
-    deadline: Instant,
+    deadline: Option<Instant>,
     mut io: T,
-    limit: impl Fn(Duration) -> io::Result<()>,
+    limit: impl Fn(Option<Duration>) -> io::Result<()>,
 ) -> Result<(), HandshakeFailure> {
     while conn.is_handshaking() {
-        let now = Instant::now();
-        if now >= deadline {
-            return Err(HandshakeFailure::TimedOut);
-        }
-        limit(deadline - now)?;
+        let left = time_left(deadline).map_err(|()| HandshakeFailure::TimedOut)?;
+        limit(left)?;
         match conn.complete_io(&mut io) {
             Ok(_) => {}
             Err(e)

@@ -45,7 +45,7 @@ mod reader;
 mod writer;
 
 use crate::DriverStatistics;
-use crate::executor::{spin_until, waits};
+use crate::executor::{deadline_after, spin_until, waits};
 use dialed::Dialed;
 pub(crate) use link::lock;
 use link::{HandshakeFailure, Link, Stream, connect_tcp, handshake};
@@ -427,7 +427,7 @@ pub(crate) fn spawn(
                 reader: None,
                 reader_epoch: None,
                 connect_timeout,
-                attempt_deadline: Instant::now(),
+                attempt_deadline: None,
             };
             driver.run();
             driver.shutdown();
@@ -451,7 +451,8 @@ struct Driver {
     reader_epoch: Option<u64>,
     connect_timeout: Duration,
     /// When the current connection attempt (TCP and TLS) runs out of time.
-    attempt_deadline: Instant,
+    /// `None` when the connect timeout is too long for the clock.
+    attempt_deadline: Option<Instant>,
 }
 
 impl Driver {
@@ -534,7 +535,7 @@ impl Driver {
                 self.drop_link();
                 self.epoch = epoch;
                 self.shared.load_credentials();
-                self.attempt_deadline = Instant::now() + self.connect_timeout;
+                self.attempt_deadline = deadline_after(self.connect_timeout);
                 match self.open(&server) {
                     Ok(stream) => {
                         let link = Arc::new(Link::new(stream));
@@ -547,7 +548,9 @@ impl Driver {
                     }
                     Err(e)
                         if e.kind() == std::io::ErrorKind::TimedOut
-                            && Instant::now() >= self.attempt_deadline =>
+                            && self
+                                .attempt_deadline
+                                .is_some_and(|deadline| Instant::now() >= deadline) =>
                     {
                         // Out of time: the core's connect timeout, which
                         // started no later, passed too; its timer, run next,
@@ -600,11 +603,9 @@ impl Driver {
     fn open(&self, server: &natrs_client::ServerAddr) -> std::io::Result<Stream> {
         if let Some(dialer) = self.shared.dialer() {
             let dial = dialer.dial(server);
-            let dialed = natrs_client::adapter::block_on_until(
-                std::pin::pin!(dial),
-                Some(self.attempt_deadline),
-            )
-            .unwrap_or_else(|| Err(std::io::ErrorKind::TimedOut.into()))?;
+            let dialed =
+                natrs_client::adapter::block_on_until(std::pin::pin!(dial), self.attempt_deadline)
+                    .unwrap_or_else(|| Err(std::io::ErrorKind::TimedOut.into()))?;
             return Ok(Stream::Dialed(Dialed::new(dialed)));
         }
         let local = self.shared.local_address();

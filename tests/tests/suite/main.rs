@@ -40,6 +40,7 @@ macro_rules! suite_tests {
                     inbox_prefix_is_used,
                     pings_at_the_interval,
                     unanswered_pings_make_the_connection_stale,
+                    a_connect_timeout_too_long_for_the_clock_connects,
                     connect_timeout_bounds_the_handshake,
                     connect_timeout_bounds_the_tcp_connect,
                     retain_servers_order_connects_in_order,
@@ -84,6 +85,7 @@ macro_rules! suite_tests {
                     invalid_input_is_refused_locally,
                     queue_groups_share_the_messages,
                     flush_means_the_server_processed_everything,
+                    flush_with_a_timeout_too_long_for_the_clock_completes,
                     unsubscribe_stops_delivery,
                     unsubscribe_after_counts_messages,
                     subscription_drain_delivers_what_was_sent,
@@ -231,6 +233,7 @@ macro_rules! transport_tests {
             transport_tests!(@groups $client, $transport;
                 connect {
                     connects_to_a_list,
+                    a_connect_timeout_too_long_for_the_clock_connects,
                     name_shows_in_connz,
                     no_echo_suppresses_own_messages,
                     inbox_prefix_is_used,
@@ -260,6 +263,7 @@ macro_rules! transport_tests {
                     headers_round_trip,
                     queue_groups_share_the_messages,
                     flush_means_the_server_processed_everything,
+                    flush_with_a_timeout_too_long_for_the_clock_completes,
                     unsubscribe_stops_delivery,
                     unsubscribe_after_counts_messages,
                     subscription_drain_delivers_what_was_sent,

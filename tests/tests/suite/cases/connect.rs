@@ -206,6 +206,17 @@ pub fn unanswered_pings_make_the_connection_stale<C: SuiteClient>() {
     assert!(started.elapsed() >= Duration::from_millis(100));
 }
 
+/// A connect timeout too long for the clock (`Duration::MAX`) connects
+/// without a limit instead of failing to compute the attempt's deadline.
+pub fn a_connect_timeout_too_long_for_the_clock_connects<C: SuiteClient>() {
+    let server = server();
+    let client: C = connect_with(
+        &server.url(),
+        ConnectOptions::new().connection_timeout(Duration::MAX),
+    );
+    client.flush().unwrap();
+}
+
 pub fn connect_timeout_bounds_the_handshake<C: SuiteClient>() {
     // Accepts TCP but never sends INFO.
     let fake = FakeServer::start(vec![Script::new().hold_open()]).unwrap();

@@ -4,6 +4,7 @@
 use crate::support::*;
 use natrs_client::{Error, HeaderMap, SubscriptionEnd};
 use natrs_tests::ServerConfig;
+use std::time::Duration;
 
 pub fn publish_and_subscribe<C: SuiteClient>() {
     let server = server();
@@ -267,6 +268,15 @@ pub fn queue_groups_share_the_messages<C: SuiteClient>() {
     );
     assert_eq!(take(&mut other_group, n as usize).len(), n as usize);
     assert_eq!(take(&mut plain, n as usize).len(), n as usize);
+}
+
+/// A flush whose timeout is too long for the clock (`Duration::MAX`) waits
+/// for the server without limit instead of failing to compute its deadline.
+pub fn flush_with_a_timeout_too_long_for_the_clock_completes<C: SuiteClient>() {
+    let server = server();
+    let client: C = connect(&server.url());
+    client.publish("f", b("x")).unwrap();
+    assert_eq!(client.flush_timeout(Duration::MAX), Ok(()));
 }
 
 /// After `flush` returns, the server has processed every earlier publish: a
