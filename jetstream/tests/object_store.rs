@@ -41,6 +41,16 @@ async fn store(js: &JetStream, name: &str) -> ObjectStore {
     js.create_object_store(Config::new(name)).await.unwrap()
 }
 
+/// The whole of object `name`, read through the reader's `AsyncRead`.
+async fn read_to_end(s: &ObjectStore, name: &str) -> Vec<u8> {
+    let mut reader = s.get(name).await.unwrap();
+    let mut read = Vec::new();
+    within(10, "read_to_end", reader.read_to_end(&mut read))
+        .await
+        .unwrap();
+    read
+}
+
 /// Messages per chunk subject of the store.
 async fn chunk_counts(js: &JetStream, bucket: &str) -> BTreeMap<String, u64> {
     let stream = js.get_stream(&format!("OBJ_{bucket}")).await.unwrap();
@@ -220,12 +230,7 @@ async fn large_objects_of_several_chunks() {
     assert!(chunks[..8].iter().all(|c| c.len() == 128 * 1024));
     assert_eq!(chunks.concat(), bytes);
     assert_eq!(reader.bytes_read(), bytes.len() as u64);
-    let mut reader = s.get("blob").await.unwrap();
-    let mut read = Vec::new();
-    within(10, "read_to_end", reader.read_to_end(&mut read))
-        .await
-        .unwrap();
-    assert_eq!(read, bytes);
+    assert_eq!(read_to_end(&s, "blob").await, bytes);
 
     // From a reader that hands out a little at a time, with a chunk size.
     let bytes = data(10_500);
@@ -281,12 +286,7 @@ async fn reads_with_a_timeout_too_long_for_the_clock() {
     let s = store(&js, "forever").await;
     let bytes = data(300_000);
     s.put_bytes("blob", bytes.clone()).await.unwrap();
-    let mut reader = s.get("blob").await.unwrap();
-    let mut read = Vec::new();
-    within(10, "read_to_end", reader.read_to_end(&mut read))
-        .await
-        .unwrap();
-    assert_eq!(read, bytes);
+    assert_eq!(read_to_end(&s, "blob").await, bytes);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
