@@ -202,8 +202,9 @@ impl<T: Transport> JetStream<T> {
                 if let Poll::Ready(e) = Pin::new(&mut events).poll_next(cx) {
                     return Poll::Ready(Input::Event(e));
                 }
-                if let Some(sleep) = sleep.as_mut()
-                    && Pin::new(sleep).poll(cx).is_ready()
+                if sleep
+                    .as_mut()
+                    .is_some_and(|sleep| Pin::new(sleep).poll(cx).is_ready())
                 {
                     return Poll::Ready(Input::Timeout);
                 }
