@@ -164,4 +164,72 @@ mod tests {
         // The driver's first buffer was not made here and is not kept.
         assert!(spares.spares.iter().all(|(b, _)| b.as_ptr() as usize != at));
     }
+
+    /// What a driver does with its read buffer, for the property below.
+    #[derive(Debug, Clone)]
+    enum Step {
+        /// Reads this many more bytes of the stream.
+        Read(usize),
+        /// Parses a message of this many bytes (at most what the buffer holds).
+        Message(usize),
+        /// Drops the held message at this index (modulo how many are held).
+        Drop(usize),
+        /// Reserves room for this many bytes beyond what the buffer holds.
+        Reserve(usize),
+    }
+
+    fn step() -> impl proptest::strategy::Strategy<Value = Step> {
+        use proptest::prelude::*;
+        prop_oneof![
+            (1usize..20_000).prop_map(Step::Read),
+            (1usize..20_000).prop_map(Step::Message),
+            any::<usize>().prop_map(Step::Drop),
+            (1usize..150_000).prop_map(Step::Reserve),
+        ]
+    }
+
+    proptest::proptest! {
+        /// Whatever the order of reads, messages, drops and reservations: the
+        /// buffer holds exactly the bytes read and not parsed, every message
+        /// keeps its bytes until dropped, a reservation gives the room asked
+        /// for, and what is kept stays within [`SPARE_BYTES`].
+        #[test]
+        fn bytes_stay_where_they_belong(steps in proptest::collection::vec(step(), 1..150)) {
+            let stream: Vec<u8> = (0..steps.len() * 20_000).map(|i| (i % 253) as u8).collect();
+            let (mut read, mut parsed) = (0, 0);
+            let mut spares = ReadSpares::default();
+            let mut buf = BytesMut::with_capacity(64 * 1024);
+            let mut held: Vec<(usize, bytes::Bytes)> = Vec::new();
+            for step in steps {
+                match step {
+                    Step::Read(n) => {
+                        buf.extend_from_slice(&stream[read..read + n]);
+                        read += n;
+                    }
+                    Step::Message(n) => {
+                        let n = n.min(buf.len());
+                        held.push((parsed, buf.split_to(n).freeze()));
+                        parsed += n;
+                    }
+                    Step::Drop(i) if !held.is_empty() => {
+                        let i = i % held.len();
+                        held.swap_remove(i);
+                    }
+                    Step::Drop(_) => {}
+                    Step::Reserve(room) => {
+                        let want = buf.len() + room;
+                        spares.reserve(&mut buf, want);
+                        proptest::prop_assert!(buf.capacity() >= want);
+                    }
+                }
+                proptest::prop_assert_eq!(&buf[..], &stream[parsed..read]);
+                for (at, m) in &held {
+                    proptest::prop_assert_eq!(&m[..], &stream[*at..*at + m.len()]);
+                }
+                let sizes: usize = spares.spares.iter().map(|(_, a)| a.size).sum();
+                proptest::prop_assert_eq!(sizes, spares.kept);
+                proptest::prop_assert!(spares.kept <= SPARE_BYTES);
+            }
+        }
+    }
 }
