@@ -639,10 +639,10 @@ impl Future for FlushFuture {
         if let Poll::Ready(r) = self.slot.poll_take(cx) {
             return Poll::Ready(r);
         }
-        let timed_out = match self.timer.as_mut() {
-            Some(timer) => Pin::new(timer).poll(cx).is_ready(),
-            None => false,
-        };
+        let timed_out = self
+            .timer
+            .as_mut()
+            .is_some_and(|timer| Pin::new(timer).poll(cx).is_ready());
         if timed_out {
             let id = self.id;
             // The PONG may still come; nobody waits for it any more.

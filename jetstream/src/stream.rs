@@ -572,7 +572,6 @@ mod tests {
         // at 5 again with more pending.
         fake.queue_replies(vec![end_of_batch(10, 5)]);
         fake.queue_replies(vec![end_of_batch(10, 5)]);
-        fake.queue_replies(vec![end_of_batch(10, 5)]);
         let mut batch = stream_on(fake)
             .direct_batch(MessageGetRequest::batch("a", 1, 5), true)
             .expect("the first page is asked for");

@@ -47,7 +47,7 @@ impl Pager {
     /// the offset asked for.
     pub fn advance(&mut self, page: Page, items: usize) -> Result<(), Error> {
         if items > 0 && page.offset != self.offset {
-            self.done = true;
+            self.finish();
             return Err(Error::InvalidResponse(format!(
                 "asked for the page at offset {}, the server answered with the page at offset {}",
                 self.offset, page.offset
