@@ -25,6 +25,9 @@
 //! sends. On natrs-blocking `subs_many` runs its handlers on a pool of one
 //! thread; `NATRS_BENCH_HANDLER_THREADS=n` sets another size (`0`: a thread
 //! per handler).
+//!
+//! Resident memory is measured by a program of its own, `natrs-mem`
+//! (`src/bin/natrs-mem.rs`).
 
 mod async_rt;
 mod async_std_rt;
@@ -32,7 +35,6 @@ mod blocking_rt;
 mod fanout;
 mod kv;
 mod load;
-mod memory;
 mod object;
 mod report;
 mod tokio_rt;
@@ -54,32 +56,6 @@ async fn run_family<R: AsyncRt>(
         "obj_put" | "obj_get" => object::run(rt, scenario, url, n, size).await,
         "reqrep_load" => load::run(rt, url, n, size).await,
         _ => fanout::run(rt, scenario, url, n, size).await,
-    }
-}
-
-/// `mem` ([`memory`]) on `runtime`.
-fn run_memory(runtime: &str, url: &str) -> Result<(), BenchError> {
-    let client = format!("natrs-{runtime}");
-    match runtime {
-        "tokio" => {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()?;
-            let url = url.to_string();
-            rt.block_on(async move {
-                let task =
-                    tokio::spawn(async move { memory::run(&async_rt::Tokio, &client, &url).await });
-                task.await?
-            })
-        }
-        "async-std" | "async-std-thread" => {
-            let rt = async_rt::AsyncStd {
-                driver_threads: runtime == "async-std-thread",
-            };
-            async_std::task::block_on(memory::run(&rt, &client, url))
-        }
-        "blocking" => memory::run_blocking(url),
-        _ => Err(format!("unknown runtime {runtime}").into()),
     }
 }
 
@@ -133,8 +109,6 @@ scenarios (default count x size without a URL; then a local nats-server is start
   subs_many    500k x 16 B over 10,000 subscriptions on one connection (blocking: handlers
                on a pool of NATRS_BENCH_HANDLER_THREADS threads, default 1; 0: one each)
   reqrep_load  5k x 16 B requests while a third connection publishes flat out (load_rate=)
-  mem          resident memory (MEM lines: VmRSS, VmHWM, RssAnon in KiB) of two idle connections,
-               10,000 subscriptions and 100,000 queued 16 B messages: nats-bench mem [<url>]
 
 <url> `local` starts a throwaway local nats-server, as no URL does.
 Prints one RESULT line (the peers rig's format), or UNSUPPORTED with exit code 3.";
@@ -170,13 +144,6 @@ fn parse_args() -> Option<Args> {
         _ => (200_000, 16),
     };
     Some(match args.len() {
-        1 | 2 if scenario == "mem" => Args {
-            runtime,
-            url: args.get(1).cloned(),
-            scenario,
-            count: 0,
-            size: 0,
-        },
         1 => Args {
             runtime,
             scenario,
@@ -219,15 +186,6 @@ fn main() -> ExitCode {
             }
         },
     };
-    if args.scenario == "mem" {
-        return match run_memory(&args.runtime, &url) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("nats-bench: mem: {e}");
-                ExitCode::from(1)
-            }
-        };
-    }
     let client = format!("natrs-{}", args.runtime);
     let outcome = match args.runtime.as_str() {
         "tokio" => tokio_rt::run(&args.scenario, &url, args.count, args.size),

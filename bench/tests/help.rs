@@ -4,7 +4,7 @@
 use std::process::Command;
 
 /// Every scenario `nats-bench` runs; the usage must name each.
-const SCENARIOS: [&str; 13] = [
+const SCENARIOS: [&str; 12] = [
     "pub",
     "pubsub",
     "reqrep",
@@ -17,7 +17,6 @@ const SCENARIOS: [&str; 13] = [
     "fanout",
     "subs_many",
     "reqrep_load",
-    "mem",
 ];
 
 fn nats_bench(args: &[&str]) -> std::process::Output {

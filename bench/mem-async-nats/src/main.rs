@@ -1,4 +1,4 @@
-//! `nats-bench mem` for async-nats: the resident memory of one idle
+//! `natrs-mem` for async-nats: the resident memory of one idle
 //! connection, of a second one, of 10,000 subscriptions on the first, and
 //! of 100,000 queued 16-byte messages, from `/proc/self/status`, in the
 //! same stages and `MEM` lines.
@@ -68,14 +68,25 @@ async fn run(url: &str) -> Res<()> {
     c.flush().await?;
     mark(&mut last, "subscriptions_10000")?;
     let mut queue = c.subscribe("mem.q").await?;
-    c.flush().await?;
+    // async-nats' flush writes out what is buffered, without a round trip
+    // to the server: a last message on a second subject, which the server
+    // sends this connection after every queued one, tells when they are
+    // all in.
+    let mut sync = c.subscribe("mem.sync").await?;
+    // A round trip through this connection: the server has both
+    // subscriptions once it answered (no responders) a request sent after them.
+    if c.request("mem.none", Bytes::new()).await.is_ok() {
+        return Err("mem.none: a responder answered".into());
+    }
     let payload = Bytes::from(vec![b'x'; QUEUED_SIZE]);
     for _ in 0..QUEUED {
         pc.publish("mem.q", payload.clone()).await?;
     }
+    pc.publish("mem.sync", Bytes::new()).await?;
     pc.flush().await?;
-    // The PONG comes after every message the server sent this connection.
-    c.flush().await?;
+    futures::StreamExt::next(&mut sync)
+        .await
+        .ok_or("the connection closed before the last message")?;
     mark(&mut last, "queued_100000x16")?;
     // Check that they were all queued: take them out. (A timeout, not
     // `now_or_never`: tokio's cooperative budget makes the channel return
