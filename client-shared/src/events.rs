@@ -73,6 +73,14 @@ pub enum ClientEvent {
     /// An [`EventStream`] that was not read fast enough dropped its oldest
     /// events (past 1024 events or 1 MiB waiting); this takes their place.
     /// Only streams get it, never the event callback.
+    ///
+    /// The connection's changes among them are not lost with them: the last
+    /// [`Disconnected`](ClientEvent::Disconnected) of the dropped events,
+    /// and the last [`Reconnected`](ClientEvent::Reconnected) (or
+    /// [`Connected`](ClientEvent::Connected)) after it, come right after
+    /// this, so that a reader (a consumer that pulls again after a
+    /// reconnect, a publisher whose acks were lost with a connection)
+    /// still learns of every change. `count` does not include them.
     EventsDropped {
         /// How many events were dropped.
         count: u64,
@@ -111,6 +119,11 @@ struct Backlog {
     bytes: usize,
     /// Events dropped since the reader last looked.
     dropped: u64,
+    /// The last [`ClientEvent::Disconnected`] among the dropped events, kept.
+    lost: Option<ClientEvent>,
+    /// The last connect ([`ClientEvent::Reconnected`] or
+    /// [`ClientEvent::Connected`]) among the dropped events after `lost`, kept.
+    back: Option<ClientEvent>,
     waker: Option<Waker>,
     /// `Closed` was queued: nothing follows it.
     ended: bool,
@@ -119,14 +132,39 @@ struct Backlog {
 impl Backlog {
     /// The next event: the count of dropped events first, as they were
     /// older than every event still here.
+    /// The connection's changes kept from the dropped events follow it.
     fn pop(&mut self) -> Option<ClientEvent> {
         if self.dropped > 0 {
             let count = std::mem::take(&mut self.dropped);
             return Some(ClientEvent::EventsDropped { count });
         }
+        if let Some(event) = self.lost.take().or_else(|| self.back.take()) {
+            return Some(event);
+        }
         let (event, weight) = self.events.pop_front()?;
         self.bytes -= weight;
         Some(event)
+    }
+
+    /// Drops the oldest event, keeping it aside if it changed the
+    /// connection (it replaces what it makes stale, which is dropped).
+    fn drop_oldest(&mut self) {
+        let Some((event, weight)) = self.events.pop_front() else {
+            return;
+        };
+        self.bytes -= weight;
+        match event {
+            ClientEvent::Disconnected { .. } => {
+                // A connect kept from before it, and an earlier disconnect,
+                // are stale now.
+                self.dropped += u64::from(self.back.take().is_some());
+                self.dropped += u64::from(self.lost.replace(event).is_some());
+            }
+            ClientEvent::Reconnected { .. } | ClientEvent::Connected { .. } => {
+                self.dropped += u64::from(self.back.replace(event).is_some());
+            }
+            _ => self.dropped += 1,
+        }
     }
 }
 
@@ -149,10 +187,7 @@ impl EventQueue {
             while q.events.len() > EVENT_BACKLOG
                 || (q.bytes > EVENT_BACKLOG_BYTES && q.events.len() > 1)
             {
-                if let Some((_, w)) = q.events.pop_front() {
-                    q.bytes -= w;
-                    q.dropped += 1;
-                }
+                q.drop_oldest();
             }
             q.ended |= last;
             q.waker.take()
@@ -328,6 +363,72 @@ mod tests {
         assert_eq!(events[1], discovered("976".into()));
         assert_eq!(events[EVENT_BACKLOG], discovered("1999".into()));
         assert!(stream.try_next().is_none());
+    }
+
+    fn disconnected(reason: DisconnectReason) -> ClientEvent {
+        ClientEvent::Disconnected { reason }
+    }
+
+    fn reconnected(port: u16) -> ClientEvent {
+        ClientEvent::Reconnected {
+            server: ServerAddr::parse(&format!("nats://127.0.0.1:{port}")).unwrap(),
+        }
+    }
+
+    #[test]
+    fn dropped_events_keep_the_connections_last_changes() {
+        let hub = EventHub::new(None);
+        let stream = hub.stream(None, 0);
+        let changes = [
+            disconnected(DisconnectReason::Requested),
+            reconnected(1),
+            disconnected(DisconnectReason::Stale(2)),
+            reconnected(2),
+        ];
+        let mut seq = 0;
+        for change in &changes {
+            hub.emit(seq, change.clone());
+            hub.emit(seq + 1, discovered(seq.to_string()));
+            seq += 2;
+        }
+        for _ in 0..2000 {
+            hub.emit(seq, discovered(seq.to_string()));
+            seq += 1;
+        }
+        let events = drain(&stream);
+        // The first disconnect and reconnect are stale: they count as dropped.
+        assert_eq!(events[0], ClientEvent::EventsDropped { count: 982 });
+        assert_eq!(events[1..3], changes[2..]);
+        assert_eq!(events[3], discovered("984".into()));
+        assert_eq!(events.len(), 3 + EVENT_BACKLOG);
+        assert_eq!(982 + 2 + EVENT_BACKLOG as u64, seq);
+
+        // A disconnect last: only it is kept, and a reconnect dropped before
+        // it is stale.
+        let changes = [reconnected(3), disconnected(DisconnectReason::Requested)];
+        for change in &changes {
+            hub.emit(seq, change.clone());
+            seq += 1;
+        }
+        for _ in 0..EVENT_BACKLOG {
+            hub.emit(seq, discovered(seq.to_string()));
+            seq += 1;
+        }
+        let events = drain(&stream);
+        assert_eq!(events[0], ClientEvent::EventsDropped { count: 1 });
+        assert_eq!(events[1], changes[1]);
+        assert_eq!(events.len(), 2 + EVENT_BACKLOG);
+
+        // Nothing else dropped: the change comes without a count.
+        hub.emit(seq, reconnected(4));
+        seq += 1;
+        for _ in 0..EVENT_BACKLOG {
+            hub.emit(seq, discovered(seq.to_string()));
+            seq += 1;
+        }
+        let events = drain(&stream);
+        assert_eq!(events[0], reconnected(4));
+        assert_eq!(events.len(), 1 + EVENT_BACKLOG);
     }
 
     #[test]

@@ -128,6 +128,7 @@ macro_rules! suite_tests {
                     pending_byte_limit_drops_too,
                     pending_byte_limit_counts_headers,
                     permission_violations_are_reported_without_disconnecting,
+                    an_unread_stream_still_learns_of_a_reconnect,
                     calls_return_after_the_callback_saw_their_events,
                 }
                 auth {

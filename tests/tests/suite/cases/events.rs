@@ -283,6 +283,57 @@ pub fn permission_violations_are_reported_without_disconnecting<C: SuiteClient>(
     assert_eq!(got.payload, "served");
 }
 
+/// A stream left unread past its backlog drops its oldest events, but not
+/// the connection's changes among them: a reader (a JetStream consumer
+/// pulling again after a reconnect) still learns that it reconnected.
+/// The reconnect is followed by more events than the backlog holds
+/// (permission violations, one per refused publish).
+pub fn an_unread_stream_still_learns_of_a_reconnect<C: SuiteClient>() {
+    const REFUSED: usize = 1100;
+    let server = ServerConfig::new()
+        .jetstream(false)
+        .config(PERMISSIONS)
+        .start()
+        .unwrap();
+    let log = EventLog::new();
+    let client: C = connect_with(
+        &server.url(),
+        log.attach(fast_reconnect().user_and_password("limited", "pw")),
+    );
+    let mut unread = client.events();
+    client.force_reconnect();
+    log.wait("Reconnected", |e| {
+        matches!(e, ClientEvent::Reconnected { .. })
+    });
+    for _ in 0..REFUSED {
+        client.publish("forbidden.x", b("no")).unwrap();
+    }
+    client.flush().unwrap();
+    let refused = |e: &ClientEvent| matches!(e, ClientEvent::ServerError(_));
+    log.wait_count("every violation", REFUSED, refused);
+
+    let dropped = unread.expect("EventsDropped", WAIT, |_| true);
+    let ClientEvent::EventsDropped { count } = dropped else {
+        panic!("{dropped:?}");
+    };
+    let lost = unread.expect("Disconnected", WAIT, |_| true);
+    assert_eq!(
+        lost,
+        ClientEvent::Disconnected {
+            reason: DisconnectReason::Requested
+        }
+    );
+    let back = unread.expect("Reconnected", WAIT, |_| true);
+    assert!(matches!(back, ClientEvent::Reconnected { .. }), "{back:?}");
+    // The rest: the newest violations, as many as the backlog holds.
+    const BACKLOG: usize = 1024;
+    assert_eq!(count as usize + BACKLOG, REFUSED);
+    for _ in 0..BACKLOG {
+        let e = unread.next_timeout(WAIT);
+        assert!(e.as_ref().is_some_and(refused), "{e:?}");
+    }
+}
+
 /// `connect` returns after the event callback got `Connected` (or, when it
 /// fails, `Closed`), and `close` and `drain` after it got `Closed`: the
 /// callback's view is never behind the calls. (Repeated: a race would show.)
