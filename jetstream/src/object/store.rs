@@ -225,7 +225,7 @@ impl<T: Transport> ObjectStore<T> {
         let previous = self.existing(&meta.name).await?;
         let nuid = self.new_nuid();
         let chunks_at = chunk_subject(&self.name, &nuid);
-        let mut acks = Acks::new();
+        let mut acks = Acks::new(usize::try_from(chunk_size).unwrap_or(usize::MAX));
         let mut written = Written::default();
         let sent = self
             .send_chunks(&mut source, chunk_size, &chunks_at, &mut acks, &mut written)
