@@ -131,8 +131,8 @@ struct Backlog {
 
 impl Backlog {
     /// The next event: the count of dropped events first, as they were
-    /// older than every event still here.
-    /// The connection's changes kept from the dropped events follow it.
+    /// older than every event still here, then the connection's changes
+    /// kept from among them.
     fn pop(&mut self) -> Option<ClientEvent> {
         if self.dropped > 0 {
             let count = std::mem::take(&mut self.dropped);

@@ -23,8 +23,9 @@ const PUT_WINDOW_MAX: usize = 128;
 
 /// How many chunk publishes of `chunk_size` bytes a put may have waiting
 /// for their acks; with this many outstanding it waits for the oldest
-/// before publishing the next chunk. [`PUT_WINDOW_BYTES`] of them, between
-/// 2 (one sent while the next is read and hashed) and [`PUT_WINDOW_MAX`].
+/// before publishing the next chunk. As many as [`PUT_WINDOW_BYTES`] hold,
+/// but at least 2 (one sent while the next is read and hashed) and at most
+/// [`PUT_WINDOW_MAX`].
 ///
 /// The default chunk size (128 KiB) gets the most. Against a window of 32
 /// such chunks, medians of interleaved runs of `nats-bench obj_put` (64 MiB,
