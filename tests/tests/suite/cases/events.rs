@@ -197,19 +197,26 @@ authorization {
 }
 "#;
 
-/// The fault "permission violation": reported as an event, the refused
-/// subscription ends, the connection stays up.
-pub fn permission_violations_are_reported_without_disconnecting<C: SuiteClient>() {
+/// A server with [`PERMISSIONS`], and a client of user `limited` made with
+/// `options`, whose events `log` records.
+fn limited<C: SuiteClient>(options: ConnectOptions) -> (natrs_tests::Server, EventLog, C) {
     let server = ServerConfig::new()
         .jetstream(false)
         .config(PERMISSIONS)
         .start()
         .unwrap();
     let log = EventLog::new();
-    let client: C = connect_with(
+    let client = connect_with(
         &server.url(),
-        log.attach(ConnectOptions::new().user_and_password("limited", "pw")),
+        log.attach(options.user_and_password("limited", "pw")),
     );
+    (server, log, client)
+}
+
+/// The fault "permission violation": reported as an event, the refused
+/// subscription ends, the connection stays up.
+pub fn permission_violations_are_reported_without_disconnecting<C: SuiteClient>() {
+    let (_server, log, client) = limited::<C>(ConnectOptions::new());
     let mut events = client.events();
     let mut ok = client.subscribe("allowed.x").unwrap();
 
@@ -290,16 +297,7 @@ pub fn permission_violations_are_reported_without_disconnecting<C: SuiteClient>(
 /// (permission violations, one per refused publish).
 pub fn an_unread_stream_still_learns_of_a_reconnect<C: SuiteClient>() {
     const REFUSED: usize = 1100;
-    let server = ServerConfig::new()
-        .jetstream(false)
-        .config(PERMISSIONS)
-        .start()
-        .unwrap();
-    let log = EventLog::new();
-    let client: C = connect_with(
-        &server.url(),
-        log.attach(fast_reconnect().user_and_password("limited", "pw")),
-    );
+    let (_server, log, client) = limited::<C>(fast_reconnect());
     let mut unread = client.events();
     client.force_reconnect();
     log.wait("Reconnected", |e| {
