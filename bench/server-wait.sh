@@ -6,16 +6,19 @@
 # Each CMD is a bench program's command without its last four arguments, as the
 # peers rig takes them (`target/release/nats-bench --runtime tokio`, or a peer's
 # binary). The commands run interleaved, REPS times each, every run against a
-# fresh server on a free loopback port. For every command it prints the median
-# rate and, from the server threads' /proc schedstat, the median time the server
-# ran and the median time it was runnable but waiting for a CPU. On a machine
-# with few CPUs that wait is what a client's own CPU use costs the server.
+# fresh server (with JetStream on an empty store, as the rig starts it) on a
+# free loopback port. Two builds of nats-bench given as two CMDs compare a
+# change on any scenario, KV and object store included. For every command it
+# prints the median rate and, from the server threads' /proc schedstat, the
+# median time the server ran and the median time it was runnable but waiting
+# for a CPU. On a machine with few CPUs that wait is what a client's own CPU
+# use costs the server.
 #
 # The server is $NATS_SERVER, or the one the test harness installed under target/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ $# -lt 5 ]]; then
-    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
 fi
 reps=$1 scenario=$2 count=$3 size=$4
@@ -34,7 +37,7 @@ schedstat() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{r += $1; w += 
 for ((rep = 0; rep < reps; rep++)); do
     k=0
     for cmd in "$@"; do
-        "$server" -a 127.0.0.1 -p -1 -l "$work/log" &
+        "$server" -a 127.0.0.1 -p -1 -js -sd "$work/js" -l "$work/log" &
         pid=$!
         port=
         for _ in $(seq 100); do
@@ -54,19 +57,17 @@ for ((rep = 0; rep < reps; rep++)); do
         kill "$pid"
         wait "$pid" 2>/dev/null || true
         pid=
-        rm -f "$work/log"
+        rm -rf "$work/log" "$work/js"
         k=$((k + 1))
     done
 done
 
 python3 - "$work/runs" "$@" <<'EOF'
-import os, statistics, sys
+import statistics, sys
 runs = [line.split() for line in open(sys.argv[1])]
 print(f"{'command':48} {'rate/s':>10} {'server ran':>11} {'server waited':>14}")
 for k, cmd in enumerate(sys.argv[2:]):
     mine = [r for r in runs if int(r[0]) == k]
     med = lambda i: statistics.median(float(r[i]) for r in mine)
-    program, *args = cmd.split()
-    label = " ".join([os.path.basename(program), *args])
-    print(f"{label[:48]:48} {med(1) / 1e6:9.3f}M {med(2):9.0f}ms {med(3):12.0f}ms")
+    print(f"{cmd[-48:]:48} {med(1) / 1e6:9.3f}M {med(2):9.0f}ms {med(3):12.0f}ms")
 EOF
