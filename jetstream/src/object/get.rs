@@ -193,7 +193,7 @@ impl<T: Transport> ObjectReader<T> {
         let rest = self.info.size.saturating_sub(self.received);
         // The size comes from the meta; allocate up front only within reason.
         let mut out =
-            bytes::BytesMut::with_capacity(usize::try_from(rest.min(64 << 20)).unwrap_or(0));
+            super::whole::whole_object_buffer(usize::try_from(rest.min(64 << 20)).unwrap_or(0));
         out.extend_from_slice(&std::mem::take(&mut self.current));
         while let Some(chunk) = crate::kv::next_item(&mut self).await {
             out.extend_from_slice(&chunk?);

@@ -46,6 +46,7 @@ mod info;
 mod put;
 mod store;
 mod watch;
+mod whole;
 
 pub use config::{Config, STREAM_PREFIX, Status, validate_bucket};
 pub use error::ObjectError;
