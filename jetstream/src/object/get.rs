@@ -2,6 +2,7 @@
 //! consumer on its chunk subject, checked against its size and digest.
 
 use super::ObjectError;
+use super::hasher::ObjectHasher;
 use super::info::{ObjectInfo, decode_digest, digest_string};
 use crate::consumer::OrderedMessages;
 use crate::context::JetStream;
@@ -13,7 +14,6 @@ use bytes::{Buf, Bytes};
 use futures_core::Stream;
 use futures_io::AsyncRead;
 use natrs_client::Client;
-use sha2::{Digest, Sha256};
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -30,7 +30,7 @@ pub struct ObjectReader<T: Transport = Client> {
     /// The consumer of the chunks, until the last one came.
     messages: Option<(JetStream<T>, OrderedMessages<T>)>,
     transport: T,
-    hasher: Sha256,
+    hasher: ObjectHasher,
     received: u64,
     /// What the `AsyncRead` side has not handed out yet.
     current: Bytes,
@@ -64,7 +64,7 @@ impl<T: Transport> ObjectReader<T> {
             info,
             messages,
             transport,
-            hasher: Sha256::new(),
+            hasher: ObjectHasher::default(),
             received: 0,
             current: Bytes::new(),
             failed: None,

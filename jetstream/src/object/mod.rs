@@ -42,6 +42,7 @@
 mod config;
 mod error;
 mod get;
+mod hasher;
 mod info;
 mod put;
 mod store;

@@ -5,6 +5,7 @@
 use super::ObjectError;
 use super::config::{Config, STREAM_PREFIX, Status, validate_bucket};
 use super::get::ObjectReader;
+use super::hasher::ObjectHasher;
 use super::info::{
     DEFAULT_CHUNK_SIZE, ObjectInfo, ObjectLink, ObjectMeta, ObjectMetaOptions, digest_string,
     encode_name,
@@ -29,7 +30,6 @@ use crate::transport::Transport;
 use bytes::{Bytes, BytesMut};
 use futures_io::AsyncRead;
 use natrs_client::{Client, Payload};
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 /// Links followed by a get before giving up.
@@ -571,7 +571,7 @@ impl<T: Transport> ObjectStore<T> {
 /// What a put has written so far.
 #[derive(Default)]
 struct Written {
-    hasher: Sha256,
+    hasher: ObjectHasher,
     size: u64,
     chunks: u32,
 }
