@@ -11,14 +11,15 @@
 # change on any scenario, KV and object store included. For every command it
 # prints the median rate and, from the server threads' /proc schedstat, the
 # median time the server ran and the median time it was runnable but waiting
-# for a CPU. On a machine with few CPUs that wait is what a client's own CPU
-# use costs the server.
+# for a CPU (on a machine with few CPUs that wait is what a client's own CPU
+# use costs the server), then every run's rate, sorted, to show what the
+# median hides.
 #
 # The server is $NATS_SERVER, or the one the test harness installed under target/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ $# -lt 5 ]]; then
-    sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
 fi
 reps=$1 scenario=$2 count=$3 size=$4
@@ -65,9 +66,11 @@ done
 python3 - "$work/runs" "$@" <<'EOF'
 import statistics, sys
 runs = [line.split() for line in open(sys.argv[1])]
-print(f"{'command':48} {'rate/s':>10} {'server ran':>11} {'server waited':>14}")
+rate = lambda v: f"{v / 1e6:.3f}M" if v >= 1e6 else f"{v / 1e3:.2f}k"
+print(f"{'command':48} {'rate/s':>10} {'server ran':>11} {'server waited':>14}  every run's rate/s, sorted")
 for k, cmd in enumerate(sys.argv[2:]):
     mine = [r for r in runs if int(r[0]) == k]
     med = lambda i: statistics.median(float(r[i]) for r in mine)
-    print(f"{cmd[-48:]:48} {med(1) / 1e6:9.3f}M {med(2):9.0f}ms {med(3):12.0f}ms")
+    each = " ".join(rate(v) for v in sorted(float(r[1]) for r in mine))
+    print(f"{cmd[-48:]:48} {rate(med(1)):>10} {med(2):9.0f}ms {med(3):12.0f}ms  {each}")
 EOF
