@@ -31,23 +31,25 @@ const HUGE_PAGE: usize = 2 << 20;
 #[cfg(target_os = "linux")]
 fn advise_huge_pages(buf: &mut BytesMut) {
     let spare = buf.spare_capacity_mut();
-    let at = spare.as_mut_ptr() as usize;
-    let (Some(start), Some(end)) = (
-        at.checked_next_multiple_of(HUGE_PAGE),
-        at.checked_add(spare.len()),
-    ) else {
-        return;
-    };
-    let end = end - end % HUGE_PAGE;
-    if end > start {
-        // SAFETY: [start, end) lies within the allocation `buf` owns, whose
+    if let Some((start, len)) = whole_extents(spare.as_mut_ptr() as usize, spare.len()) {
+        // SAFETY: the range lies within the allocation `buf` owns, whose
         // bytes nothing has written or read yet. MADV_HUGEPAGE changes how
         // the kernel backs these pages, never what they hold, so no Rust
         // reference to the memory is affected.
         unsafe {
-            libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
+            libc::madvise(start as *mut libc::c_void, len, libc::MADV_HUGEPAGE);
         }
     }
+}
+
+/// The start and length of the whole [`HUGE_PAGE`] extents within the `len`
+/// bytes at `at`, if there is one.
+#[cfg(target_os = "linux")]
+fn whole_extents(at: usize, len: usize) -> Option<(usize, usize)> {
+    let start = at.checked_next_multiple_of(HUGE_PAGE)?;
+    let end = at.checked_add(len)?;
+    let end = end - end % HUGE_PAGE;
+    (end > start).then(|| (start, end - start))
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -86,7 +88,7 @@ mod tests {
     }
 
     #[test]
-    fn a_large_buffer_is_advised_to_huge_pages_and_its_neighbours_are_not() {
+    fn a_large_buffer_is_advised_to_huge_pages() {
         if !std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled")
             .is_ok_and(|modes| !modes.contains("[never]"))
         {
@@ -98,19 +100,23 @@ mod tests {
         let at = buf.as_mut_ptr() as usize;
         let inner = at.next_multiple_of(HUGE_PAGE);
         assert!(advised(inner), "{}", vm_flags(inner));
-        if inner != at {
-            // The bytes before the first whole extent keep their mapping's flags.
-            assert!(!advised(at), "{}", vm_flags(at));
-        }
         buf.extend_from_slice(&[7; 4096]);
         assert_eq!(&buf[..2], &[7, 7]);
     }
 
     #[test]
-    fn a_buffer_without_a_whole_extent_is_left_alone() {
-        let mut buf = whole_object_buffer(64 << 10);
-        assert_eq!(buf.capacity(), 64 << 10);
-        let at = buf.as_mut_ptr() as usize;
-        assert!(!advised(at), "{}", vm_flags(at));
+    fn only_whole_extents_inside_the_buffer_are_advised() {
+        const H: usize = HUGE_PAGE;
+        // Less than an extent, or one that straddles a boundary: none.
+        assert_eq!(whole_extents(H + 64, 64 << 10), None);
+        assert_eq!(whole_extents(H - 4096, H), None);
+        // Aligned at both ends: all of it.
+        assert_eq!(whole_extents(4 * H, 3 * H), Some((4 * H, 3 * H)));
+        // Unaligned: rounded inwards at both ends.
+        assert_eq!(whole_extents(H + 16, 3 * H), Some((2 * H, 2 * H)));
+        assert_eq!(whole_extents(H + 16, 2 * H), Some((2 * H, H)));
+        // At the top of the address space: no overflow.
+        assert_eq!(whole_extents(usize::MAX - 100, 50), None);
+        assert_eq!(whole_extents(usize::MAX - H, H), None);
     }
 }
