@@ -25,13 +25,9 @@ const PUT_WINDOW_MAX: usize = 128;
 /// for their acks; with this many outstanding it waits for the oldest
 /// before publishing the next chunk. As many as [`PUT_WINDOW_BYTES`] hold,
 /// but at least 2 (one sent while the next is read and hashed) and at most
-/// [`PUT_WINDOW_MAX`].
-///
-/// The default chunk size (128 KiB) gets the most. Against a window of 32
-/// such chunks, medians of interleaved runs of `nats-bench obj_put` (64 MiB,
-/// a fresh server each) went from 488 and 499 to 524 and 511 MB/s
-/// (natrs-tokio, 11 runs each, twice), 472 to 516 (natrs-blocking, 7) and
-/// 517 to 528 (natrs-async-std, 7).
+/// [`PUT_WINDOW_MAX`]. The default chunk size (128 KiB) gets the most; the
+/// README's object store section has what this did to `obj_put` against a
+/// window of 32 chunks.
 pub(crate) fn put_window(chunk_size: usize) -> usize {
     (PUT_WINDOW_BYTES / chunk_size.max(1)).clamp(2, PUT_WINDOW_MAX)
 }
